@@ -1,0 +1,210 @@
+"""The `parking` command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections import Counter
+from datetime import date, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engine import Instance, Result, solve
+from engine.eligibility import EligibilityTable
+from engine.explain import explain_request
+from scenarios.generate import SiteParameters, generate_scenario
+from scenarios.loader import ScenarioError, load_scenario, parse_scenario, write_document
+from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_instance
+from scenarios.schema import ScenarioFile
+
+app = typer.Typer(help="Nightly allocation of shared parking spaces for residential compounds.", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+scenario_app = typer.Typer(help="Scenario files: generate and check.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)]
+TimeLimit = Annotated[float, typer.Option("--time-limit", min=0.01, help="Seconds the solver may use; the best allocation found is returned.")]
+
+
+def _load(path: Path) -> tuple[ScenarioFile, Instance]:
+    try:
+        return load_scenario(path)
+    except ScenarioError as error:
+        err.print(f"[red]error:[/red] {error.render()}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def allocate(
+    scenario: ScenarioPath,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Also write the result here (.json, or .csv for one row per request).")] = None,
+    time_limit: TimeLimit = 10.0,
+    output: Annotated[OutputFormat, typer.Option("--format", help="What to print on standard output.")] = OutputFormat.table,
+    seed: Annotated[int, typer.Option(help="Solver seed; the same seed and input give the same allocation.")] = 0,
+) -> None:
+    """Allocate tonight's shared spaces and print the outcome."""
+    _, instance = _load(scenario)
+    result = solve(instance, time_limit=time_limit, seed=seed)
+    if out_path is not None:
+        _write(out_path, instance, result)
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n")
+    elif output is OutputFormat.csv:
+        sys.stdout.write(_csv_text(instance, result))
+    else:
+        _print_summary(instance, result)
+    if out_path is not None and output is OutputFormat.table:
+        out.print(f"Result written to {out_path}")
+
+
+@app.command()
+def explain(
+    scenario: ScenarioPath,
+    request_id: Annotated[str, typer.Argument(help="The request's id in the scenario.", show_default=False)],
+    time_limit: TimeLimit = 10.0,
+) -> None:
+    """Why this request got its space, or none."""
+    _, instance = _load(scenario)
+    if request_id not in instance.request_by_id:
+        err.print(f"[red]error:[/red] {scenario} has no request {request_id!r}", highlight=False)
+        raise typer.Exit(2)
+    result = solve(instance, time_limit=time_limit)
+    lines = explain_request(instance, EligibilityTable(instance), request_id, list(result.assignments), result.unassigned_of(request_id))
+    for line in lines:
+        out.print(line, highlight=False)
+    if not result.proven_optimal:
+        out.print(f"(The allocation is {result.status.value}, not proven optimal within {time_limit:g} s.)", highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    sys.stdout.write(json.dumps(ScenarioFile.model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+@scenario_app.command("check")
+def check(scenario: ScenarioPath) -> None:
+    """Validate a scenario file and print what it holds."""
+    _, instance = _load(scenario)
+    pool = sum(1 for s in instance.spaces if s.in_pool)
+    out.print(
+        f"{scenario}: valid. {len(instance.spaces)} spaces ({pool} in tonight's pool), "
+        f"{len(instance.households)} households, {len(instance.requests)} requests.",
+        highlight=False,
+    )
+
+
+@scenario_app.command("generate")
+def generate(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same file.")] = 0,
+    night: Annotated[str, typer.Option(help="The evening's date, YYYY-MM-DD (default: today).")] = "",
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write here (.yaml or .json) instead of standard output.")] = None,
+    name: Annotated[str, typer.Option(help="Scenario name.")] = "",
+    buildings: Annotated[int, typer.Option(min=1)] = 40,
+    marked_spaces: Annotated[int, typer.Option(min=0, help="Marked spaces rented monthly.")] = 345,
+    street_spaces: Annotated[int, typer.Option(min=0, help="Tidal street spaces.")] = 101,
+    households_without_space: Annotated[int, typer.Option(min=0)] = 135,
+    second_cars: Annotated[int, typer.Option(min=0, help="Renters with a second car.")] = 45,
+    release_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of renters away tonight.")] = 1 / 8,
+    flats_per_building: Annotated[int, typer.Option(min=1)] = 24,
+    weekend: Annotated[bool, typer.Option(help="Draw times from weekend nights.")] = False,
+) -> None:
+    """Generate a realistic scenario of any size."""
+    try:
+        evening = date.fromisoformat(night) if night else date.today()
+        site = SiteParameters(
+            buildings=buildings,
+            flats_per_building=flats_per_building,
+            marked_spaces=marked_spaces,
+            street_spaces=street_spaces,
+            households_without_space=households_without_space,
+            second_cars=second_cars,
+            release_share=release_share,
+            weekend=weekend,
+        )
+    except ValueError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    document = generate_scenario(seed, evening, site, name or None)
+    to_instance(parse_scenario(document, "generated scenario"))  # a generator bug must not produce a bad file
+    try:
+        text = write_document(document, out_path)
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot write {out_path}: {error.strerror}", highlight=False)
+        raise typer.Exit(2) from None
+    if out_path is None:
+        sys.stdout.write(text)
+    else:
+        err.print(f"Wrote {out_path}: {len(document['spaces'])} spaces, {len(document['households'])} households, {len(document['requests'])} requests.", highlight=False)
+
+
+def _write(path: Path, instance: Instance, result: Result) -> None:
+    try:
+        if path.suffix.lower() == ".csv":
+            path.write_text(_csv_text(instance, result), encoding="utf-8")
+        else:
+            path.write_text(json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot write {path}: {error.strerror}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _csv_text(instance: Instance, result: Result) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(result_rows(instance, result))
+    return buffer.getvalue()
+
+
+def _print_summary(instance: Instance, result: Result) -> None:
+    status = "proven optimal" if result.proven_optimal else result.status.value
+    out.print(f"[bold]{instance.name}[/bold] — night of {instance.night.isoformat()} (until {(instance.night + timedelta(days=1)).isoformat()} morning)", highlight=False)
+    out.print(f"Status: [bold]{status}[/bold] · solved in {result.solve_seconds:.3f} s · method {result.method}", highlight=False)
+    if result.message:
+        out.print(f"[red]{result.message}[/red]", highlight=False)
+
+    requested = Counter(instance.priorities.values())
+    levels = Table(title="Requests by priority level")
+    for column in ("priority", "rule", "requests", "served", "refused", "upper bound"):
+        levels.add_column(column, justify="left" if column == "rule" else "right")
+    labels = {rule.priority: rule.label for rule in reversed(instance.policy.priority_rules) if rule.label}
+    for level in sorted(requested, reverse=True):
+        served = result.served_by_priority[level]
+        levels.add_row(str(level), labels.get(level, ""), str(requested[level]), str(served), str(requested[level] - served), str(result.bound_by_priority[level]))
+    out.print(levels)
+
+    pools = Table(title="Pools tonight")
+    for column in ("kind", "spaces shared", "used", "free"):
+        pools.add_column(column, justify="left" if column == "kind" else "right")
+    shared = Counter(s.kind for s in instance.spaces if s.in_pool)
+    used = Counter(instance.space_by_id[space].kind for space in {a.space for a in result.assignments})
+    for kind in sorted(shared):
+        pools.add_row(kind, str(shared[kind]), str(used[kind]), str(shared[kind] - used[kind]))
+    out.print(pools)
+    out.print(f"Walking: {result.objective.walk_m} m in total; fairness points served: {result.objective.fairness_points}; same space as last night: {result.objective.same_space_as_last_night}", highlight=False)
+
+    if result.unassigned:
+        refused = Table(title=f"Refused ({len(result.unassigned)})", show_lines=False)
+        for column in ("request", "household", "priority", "reason", "why"):
+            refused.add_column(column, overflow="fold")
+        for unassigned in result.unassigned:
+            request = instance.request_by_id[unassigned.request]
+            refused.add_row(request.id, request.household, str(instance.priorities[request.id]), unassigned.reason.value, unassigned.message)
+        out.print(refused)

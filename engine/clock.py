@@ -1,0 +1,39 @@
+"""Night minutes and the clock times people write and read."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+DAY = 24 * 60
+
+
+def parse_clock(text: str, night: date, day_start: int = 12 * 60) -> int:
+    """Minutes from midnight of `night` for "HH:MM" or an ISO date-time.
+
+    A clock time before `day_start` is the next morning's: with the default 12:00, "07:30" is
+    07:30 the day after the evening date.
+    """
+    match = _CLOCK.match(text.strip())
+    if match:
+        hours, minutes = int(match.group(1)), int(match.group(2))
+        if hours > 23 or minutes > 59:
+            raise ValueError(f"{text!r} is not a clock time (HH:MM, 00:00 to 23:59)")
+        value = hours * 60 + minutes
+        return value + DAY if value < day_start else value
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a clock time (HH:MM) nor an ISO date-time") from None
+    if moment.tzinfo is not None:
+        raise ValueError(f"{text!r} carries a time zone; give the compound's local time")
+    return round((moment - datetime.combine(night, time())).total_seconds() / 60)
+
+
+def format_clock(minutes: int) -> str:
+    return f"{(minutes // 60) % 24:02d}:{minutes % 60:02d}"
+
+
+def to_datetime(night: date, minutes: int) -> datetime:
+    return datetime.combine(night, time()) + timedelta(minutes=minutes)

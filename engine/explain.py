@@ -1,0 +1,199 @@
+"""Why a request got its space, or none, in words a resident can read.
+
+Every sentence is computed from the instance and the allocation, so it can be checked: the rules
+named really exclude the spaces counted, and the taken spaces really are occupied at that time.
+Other residents are only ever described by priority level, never by name or plate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from engine.clock import format_clock
+from engine.eligibility import RULES, EligibilityTable
+from engine.model import Instance, Request, Space
+from engine.result import Assignment, Reason, Unassigned
+
+
+def unassigned_reasons(instance: Instance, table: EligibilityTable, assignments: list[Assignment]) -> list[Unassigned]:
+    served = {a.request for a in assignments}
+    index = {r.id: i for i, r in enumerate(instance.requests)}
+    unserved = [r for r in instance.requests if r.id not in served]
+    if not unserved:
+        return []
+    rows = np.array([index[r.id] for r in unserved])
+    failures = table.failures(rows)
+    stays_on = defaultdict(list)
+    held_by = Counter()
+    for assignment in assignments:
+        stays_on[assignment.space].append(instance.request_by_id[assignment.request])
+        held_by[instance.request_by_id[assignment.request].household] += 1
+    cap = instance.policy.household_cap
+    reasons = []
+    for position, request in enumerate(unserved):
+        excluded = {rule: failures[rule][position] for rule in RULES}
+        fits = ~np.logical_or.reduce(list(excluded.values()))
+        if not fits.any():
+            reasons.append(Unassigned(request.id, Reason.NO_SPACE_FITS, no_space_fits_message(instance, request, excluded)))
+        elif cap is not None and held_by[request.household] >= cap:
+            message = (
+                f"your household already has {held_by[request.household]} shared space(s) tonight, "
+                f"the most the plan allows per household"
+            )
+            reasons.append(Unassigned(request.id, Reason.HOUSEHOLD_CAP, message))
+        else:
+            fitting = [instance.spaces[s] for s in np.flatnonzero(fits)]
+            message = all_taken_message(instance, request, fitting, stays_on)
+            reasons.append(Unassigned(request.id, Reason.ALL_FITTING_SPACES_TAKEN, message))
+    return reasons
+
+
+def no_space_fits_message(instance: Instance, request: Request, excluded: dict[str, np.ndarray]) -> str:
+    """Name, rule by rule, what excludes every space; each space is counted under its first failing rule."""
+    if not instance.spaces:
+        return "there are no spaces in this plan"
+    first_rule = np.full(len(instance.spaces), -1)
+    for position in reversed(range(len(RULES))):
+        first_rule[excluded[RULES[position]]] = position
+    by_rule: dict[str, list[Space]] = defaultdict(list)
+    for space, position in zip(instance.spaces, first_rule.tolist()):
+        by_rule[RULES[position]].append(space)
+    # Unreleased spaces come last: they are the background, the other rules are the news.
+    order = [rule for rule in RULES if rule != "pool"] + ["pool"]
+    phrases = [phrase for rule in order if by_rule.get(rule) for phrase in _rule_phrases(instance, request, rule, by_rule[rule])]
+    return _join(phrases)
+
+
+_FEATURE_PHRASES = {"ev_charger": "has an EV charger", "accessible": "is accessible", "covered": "is covered"}
+
+
+def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[Space]) -> list[str]:
+    count = len(spaces)
+    kinds = _kinds(spaces)
+    are = "is" if count == 1 else "are"
+    if rule == "pool":
+        return [f"the other {_count(count, f'{kinds} space')} {are} not released tonight"]
+    if rule == "compound":
+        return [f"{_count(count, f'{kinds} space')} belong{'s' if count == 1 else ''} to another compound"]
+    if rule == "window":
+        return _window_phrases(instance, request, spaces)
+    if rule == "size":
+        return [f"{_count(count, f'{kinds} space')} {are} too small for a {request.size.label} car"]
+    if rule == "features":
+        missing = sorted(request.needs - frozenset.intersection(*(s.features for s in spaces))) or sorted(request.needs)
+        wanted = " and ".join(_FEATURE_PHRASES.get(f, f"has {f.replace('_', ' ')}") for f in missing)
+        subject = f"the only other {kinds} space" if count == 1 else f"none of the {count} other {kinds} spaces"
+        return [f"{subject} {wanted}" if count > 1 else f"{subject} is missing what is needed (it must be one that {wanted})"]
+    if rule == "walk":
+        return [f"{_count(count, f'{kinds} space')} {are} more than {instance.policy.max_walk_m} m from your building"]
+    return [f"staff have excluded {_count(count, 'space')} for this request"]
+
+
+def _window_phrases(instance: Instance, request: Request, spaces: list[Space]) -> list[str]:
+    """Group the spaces by the way their hours miss this stay: opening too late, closing too early, or neither."""
+    late_opening: dict[int, set[str]] = defaultdict(set)
+    early_closing: dict[int, set[str]] = defaultdict(set)
+    elsewhere: set[str] = set()
+    for space in spaces:
+        windows = instance.windows_of(space)
+        label = space.kind if space.windows is None else f"{space.kind} (own hours)"
+        started = [w for w in windows if w.start <= request.arrive < w.end]
+        if started:
+            early_closing[max(w.end for w in started)].add(label)
+        elif all(request.arrive < w.start for w in windows) or any(request.arrive < w.start <= request.depart for w in windows):
+            late_opening[min(w.start for w in windows if w.start > request.arrive)].add(label)
+        else:
+            elsewhere.add(label)
+    phrases = []
+    if late_opening:
+        parts = [f"{'/'.join(sorted(kinds))} spaces open at {format_clock(t)}" for t, kinds in sorted(late_opening.items())]
+        phrases.append(f"arrives {format_clock(request.arrive)} but {_join(parts)}")
+    if early_closing:
+        parts = [f"{'/'.join(sorted(kinds))} spaces must be empty by {format_clock(t)}" for t, kinds in sorted(early_closing.items())]
+        phrases.append(f"departs {format_clock(request.depart)} but {_join(parts)}")
+    if elsewhere:
+        phrases.append(f"{'/'.join(sorted(elsewhere))} spaces are not shared at {format_clock(request.arrive)}")
+    return phrases
+
+
+def all_taken_message(instance: Instance, request: Request, fitting: list[Space], stays_on: dict[str, list[Request]]) -> str:
+    levels: Counter[int] = Counter()
+    for space in fitting:
+        for other in stays_on[space.id]:
+            if instance.overlaps(request, other):
+                levels[instance.priorities[other.id]] += 1
+    takers = _join([f"priority {level} ({count})" for level, count in sorted(levels.items(), reverse=True)])
+    return (
+        f"{_count(len(fitting), 'space')} {'fits' if len(fitting) == 1 else 'fit'} this car from "
+        f"{format_clock(request.arrive)} to {format_clock(request.depart)}; "
+        f"all were taken for that time by requests of {takers} "
+        f"(this request is priority {instance.priorities[request.id]})"
+    )
+
+
+def explain_request(instance: Instance, table: EligibilityTable, request_id: str, assignments: list[Assignment], unassigned: Unassigned | None) -> list[str]:
+    """A few plain lines on one request: its priority, the spaces that fit, and the outcome."""
+    index = next(i for i, r in enumerate(instance.requests) if r.id == request_id)
+    request = instance.requests[index]
+    lines = [
+        f"Request {request.id}: {format_clock(request.arrive)}–{format_clock(request.depart)}, {request.size.label} car"
+        + (f", needs {', '.join(sorted(request.needs))}" if request.needs else ""),
+        f"Priority {instance.priorities[request.id]} ({_priority_source(instance, request)}).",
+    ]
+    points = instance.fairness_points.get(request.household, 0)
+    if points:
+        lines.append(
+            f"Fairness: {points} point(s) for nights refused in the last {instance.policy.fairness_window_nights}; "
+            "served before others of the same priority."
+        )
+    walk = table.walk(np.array([index]))[0]
+    failures = table.failures(np.array([index]), walk[None, :])
+    fits = ~np.logical_or.reduce([failures[r][0] for r in RULES])
+    lines.append(f"{_count(int(fits.sum()), 'space')} of {len(instance.spaces)} fit{'s' if fits.sum() == 1 else ''} this request.")
+    own = next((a for a in assignments if a.request == request_id), None)
+    if own is None:
+        lines.append(f"No space: {unassigned.reason.value}. {unassigned.message[0].upper()}{unassigned.message[1:]}.")
+        return lines
+    lines.append(f"Assigned space {own.space}, {own.walk_m} m from your building, {format_clock(own.start)}–{format_clock(own.end)}.")
+    busy = {a.space for a in assignments if a.request != request_id and instance.overlaps(request, instance.request_by_id[a.request])}
+    nearer = [instance.spaces[s] for s in np.flatnonzero(fits & (walk < own.walk_m))]
+    taken = sum(1 for space in nearer if space.id in busy)
+    if not nearer:
+        lines.append("It is the nearest space that fits.")
+    elif taken == len(nearer):
+        lines.append(f"{_count(taken, 'nearer fitting space')} {'was' if taken == 1 else 'were'} taken by other cars for at least part of this stay.")
+    else:
+        lines.append(
+            f"{_count(len(nearer), 'nearer fitting space')}: {taken} taken by other cars, "
+            f"{len(nearer) - taken} left free because the plan does not rank walking first."
+        )
+    return lines
+
+
+def _priority_source(instance: Instance, request: Request) -> str:
+    if request.priority is not None:
+        return "set on the request"
+    household = instance.household_by_id[request.household]
+    first_car = next(r for r in instance.requests if r.household == request.household).id == request.id
+    rule = next((rule for rule in instance.policy.priority_rules if rule.matches(household, first_car)), None)
+    if rule is None:
+        return "the plan's default"
+    return f"plan rule: {rule.label}" if rule.label else "a plan rule"
+
+
+def _kinds(spaces: list[Space]) -> str:
+    kinds = sorted({s.kind for s in spaces})
+    return kinds[0] if len(kinds) == 1 else "/".join(kinds)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _join(phrases: list[str], last: str = "and") -> str:
+    """'a', 'a and b', 'a, b, and c'."""
+    if len(phrases) <= 2:
+        return f" {last} ".join(phrases)
+    return ", ".join(phrases[:-1]) + f", {last} " + phrases[-1]

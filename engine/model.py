@@ -1,0 +1,290 @@
+"""The domain of one night: spaces, households, requests, the policy, history and pins.
+
+The vocabulary is parking's, but nothing here is specific to cars: a *space* is any bookable
+resource with availability windows, a size and features (a charge point, an e-bike socket), and a
+*request* asks for one such resource for an interval, with needs.
+
+Times are whole minutes counted from midnight at the start of the night's evening date, so
+22:10 is 1330 and 07:40 the next morning is 1900. Converting clock strings is the edge's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum, IntEnum
+from functools import cached_property
+from math import hypot
+
+
+class Size(IntEnum):
+    """Ordered sizes: a car fits every space at least as large as itself."""
+
+    SMALL = 1
+    STANDARD = 2
+    LARGE = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open availability interval [start, end) in night minutes."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+
+    def holds(self, start: int, end: int) -> bool:
+        return self.start <= start and end <= self.end
+
+
+@dataclass(frozen=True)
+class Space:
+    id: str
+    kind: str
+    size: Size = Size.STANDARD
+    features: frozenset[str] = frozenset()
+    x: float = 0.0
+    y: float = 0.0
+    # None: the policy's default windows for this kind apply.
+    windows: tuple[Window, ...] | None = None
+    renter: str | None = None
+    released: bool = False
+    # None: open to every compound of the instance (e.g. a street shared by neighbours).
+    compound: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("space id is empty")
+        if not self.kind:
+            raise ValueError(f"space {self.id}: kind is empty")
+        if self.windows is not None and not self.windows:
+            raise ValueError(f"space {self.id}: an explicit window list must not be empty")
+
+    @property
+    def in_pool(self) -> bool:
+        """A rented space is shared only on nights its renter releases it."""
+        return self.renter is None or self.released
+
+
+@dataclass(frozen=True)
+class Household:
+    id: str
+    x: float = 0.0
+    y: float = 0.0
+    tags: frozenset[str] = frozenset()
+    has_space: bool = False
+    compound: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("household id is empty")
+
+    def walk_to(self, space: Space) -> int:
+        """Straight-line distance in whole metres (site plans give no footpaths)."""
+        return round(hypot(space.x - self.x, space.y - self.y))
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    household: str
+    arrive: int
+    depart: int
+    size: Size = Size.STANDARD
+    needs: frozenset[str] = frozenset()
+    plate: str = ""
+    # None: the policy's priority rules decide.
+    priority: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("request id is empty")
+        if self.depart <= self.arrive:
+            raise ValueError(f"request {self.id}: departs ({self.depart}) before it arrives ({self.arrive})")
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    """Requests matching every given condition get `priority`; the first matching rule wins."""
+
+    priority: int
+    label: str = ""
+    has_space: bool | None = None
+    tags_any: frozenset[str] = frozenset()
+    first_car: bool | None = None
+
+    def matches(self, household: Household, is_first_car: bool) -> bool:
+        if self.has_space is not None and household.has_space != self.has_space:
+            return False
+        if self.tags_any and not (self.tags_any & household.tags):
+            return False
+        return self.first_car is None or self.first_car == is_first_car
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The plan the residents voted for.
+
+    The objective is strictly lexicographic: served requests per priority level (highest level
+    first), then fairness, then walking, then stability. A zero weight drops that term.
+    """
+
+    windows: Mapping[str, tuple[Window, ...]] = field(default_factory=dict)
+    turnover_minutes: int = 0
+    max_walk_m: int | None = None
+    priority_rules: tuple[PriorityRule, ...] = ()
+    default_priority: int = 1
+    household_cap: int | None = None
+    fairness_window_nights: int = 14
+    # Points a household earns for each night it was refused within the window.
+    fairness_weight: int = 1
+    walk_weight: int = 1
+    stability_weight: int = 1
+
+    def __post_init__(self) -> None:
+        if self.turnover_minutes < 0:
+            raise ValueError("turnover_minutes must not be negative")
+        if self.max_walk_m is not None and self.max_walk_m < 0:
+            raise ValueError("max_walk_m must not be negative")
+        if self.household_cap is not None and self.household_cap < 0:
+            raise ValueError("household_cap must not be negative")
+        if self.fairness_window_nights < 0:
+            raise ValueError("fairness_window_nights must not be negative")
+        for name in ("fairness_weight", "walk_weight", "stability_weight"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        for kind, windows in self.windows.items():
+            if not windows:
+                raise ValueError(f"policy windows for kind {kind!r} must not be empty")
+
+
+@dataclass(frozen=True)
+class HouseholdHistory:
+    household: str
+    refused_nights: tuple[date, ...] = ()
+    last_space: str | None = None
+
+
+class PinAction(str, Enum):
+    FORCE = "force"
+    FORBID = "forbid"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A staff decision: this request must (force) or must not (forbid) use this space."""
+
+    request: str
+    space: str
+    action: PinAction
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One night of one or several compounds."""
+
+    name: str
+    night: date
+    spaces: tuple[Space, ...]
+    households: tuple[Household, ...]
+    requests: tuple[Request, ...]
+    policy: Policy = field(default_factory=Policy)
+    history: tuple[HouseholdHistory, ...] = ()
+    pins: tuple[Pin, ...] = ()
+
+    def __post_init__(self) -> None:
+        for label, items in (("space", self.spaces), ("household", self.households), ("request", self.requests)):
+            seen: set[str] = set()
+            for item in items:
+                if item.id in seen:
+                    raise ValueError(f"duplicate {label} id {item.id!r}")
+                seen.add(item.id)
+        for request in self.requests:
+            if request.household not in self.household_by_id:
+                raise ValueError(f"request {request.id}: unknown household {request.household!r}")
+        for space in self.spaces:
+            if space.windows is None and space.kind not in self.policy.windows:
+                raise ValueError(f"space {space.id}: no windows given and the policy has none for kind {space.kind!r}")
+            if space.renter is not None and space.renter not in self.household_by_id:
+                raise ValueError(f"space {space.id}: unknown renter {space.renter!r}")
+        seen_history: set[str] = set()
+        for entry in self.history:
+            if entry.household not in self.household_by_id:
+                raise ValueError(f"history: unknown household {entry.household!r}")
+            if entry.household in seen_history:
+                raise ValueError(f"history: household {entry.household!r} appears twice")
+            seen_history.add(entry.household)
+        pinned: set[tuple[str, str]] = set()
+        for pin in self.pins:
+            if pin.request not in self.request_by_id:
+                raise ValueError(f"pin: unknown request {pin.request!r}")
+            if pin.space not in self.space_by_id:
+                raise ValueError(f"pin: unknown space {pin.space!r}")
+            if (pin.request, pin.space) in pinned:
+                raise ValueError(f"pin: request {pin.request!r} is pinned to space {pin.space!r} twice")
+            pinned.add((pin.request, pin.space))
+
+    @cached_property
+    def space_by_id(self) -> dict[str, Space]:
+        return {space.id: space for space in self.spaces}
+
+    @cached_property
+    def household_by_id(self) -> dict[str, Household]:
+        return {household.id: household for household in self.households}
+
+    @cached_property
+    def request_by_id(self) -> dict[str, Request]:
+        return {request.id: request for request in self.requests}
+
+    @cached_property
+    def history_by_household(self) -> dict[str, HouseholdHistory]:
+        return {entry.household: entry for entry in self.history}
+
+    def windows_of(self, space: Space) -> tuple[Window, ...]:
+        return space.windows if space.windows is not None else self.policy.windows[space.kind]
+
+    @cached_property
+    def priorities(self) -> dict[str, int]:
+        """Each request's priority level: its own, else the first matching policy rule."""
+        levels: dict[str, int] = {}
+        households_seen: set[str] = set()
+        for request in self.requests:
+            is_first_car = request.household not in households_seen
+            households_seen.add(request.household)
+            if request.priority is not None:
+                levels[request.id] = request.priority
+                continue
+            household = self.household_by_id[request.household]
+            levels[request.id] = next(
+                (rule.priority for rule in self.policy.priority_rules if rule.matches(household, is_first_car)),
+                self.policy.default_priority,
+            )
+        return levels
+
+    @cached_property
+    def fairness_points(self) -> dict[str, int]:
+        """Points per household: refused nights inside the fairness window, times the weight."""
+        policy = self.policy
+        points: dict[str, int] = {}
+        for entry in self.history:
+            recent = sum(1 for night in entry.refused_nights if 0 < (self.night - night).days <= policy.fairness_window_nights)
+            points[entry.household] = recent * policy.fairness_weight
+        return points
+
+    def last_space_of(self, household: str) -> str | None:
+        entry = self.history_by_household.get(household)
+        return entry.last_space if entry else None
+
+    def overlaps(self, first: Request, second: Request) -> bool:
+        """Two stays conflict on one space unless one leaves a turnover gap before the other arrives."""
+        gap = self.policy.turnover_minutes
+        return first.arrive < second.depart + gap and second.arrive < first.depart + gap

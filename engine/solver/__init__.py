@@ -1,0 +1,136 @@
+"""Solve a night: compile, split into independent parts, pick the fastest exact method for each.
+
+A part where every space takes at most one stay is a weighted bipartite matching, solved exactly
+by min-cost flow. Other parts (spaces taking several stays a night, or objective tiers too wide
+for one flow weight) go to CP-SAT, warm-started by a greedy placement. Whatever happens within
+the time limit, the result is feasible; it is called optimal only when every part is proven.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from engine.explain import unassigned_reasons
+from engine.model import Instance
+from engine.result import Assignment, Objective, Reason, Result, Status, Unassigned
+from engine.solver.cpsat import solve_tiers
+from engine.solver.flow import solve_matching
+from engine.solver.greedy import greedy_fill, priority_order
+from engine.solver.objective import objective_tiers
+from engine.solver.problem import PinConflict, Problem, compile_problem
+
+__all__ = ["solve", "allocate_first_come"]
+
+
+def solve(instance: Instance, time_limit: float = 10.0, seed: int = 0) -> Result:
+    started = time.monotonic()
+    deadline = started + time_limit
+    try:
+        problem = compile_problem(instance)
+    except PinConflict as conflict:
+        return _infeasible(instance, str(conflict), time.monotonic() - started)
+
+    tiers = objective_tiers(problem)
+    chosen: list[np.ndarray] = []
+    proven = True
+    bounds = {level: 0 for level in problem.levels}
+    counts: dict[str, int] = {"components": len(problem.components), "flow_components": 0, "cp_sat_components": 0}
+    for component in sorted(problem.components, key=lambda c: len(c.pairs)):
+        picked = solve_matching(problem, component, tiers) if component.is_matching else None
+        if picked is not None:
+            counts["flow_components"] += 1
+            chosen.append(picked)
+            _add_served(bounds, problem, picked)
+            continue
+        counts["cp_sat_components"] += 1
+        hint = greedy_fill(problem, priority_order(problem, component.requests.tolist()), component.pairs)
+        outcome = solve_tiers(problem, component, tiers, hint, deadline, seed)
+        chosen.append(outcome.chosen)
+        proven &= outcome.proven
+        for level in problem.levels:
+            # A level whose tier was never reached is bounded only by its number of requests.
+            unsolved = 0 if outcome.proven else int((problem.priority[component.requests] == level).sum())
+            bounds[level] += outcome.tier_bounds.get(f"served at priority {level}", unsolved)
+
+    picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    if not proven:
+        # Anything the cut-short search left free is still usable: top it up greedily.
+        picked = greedy_fill(problem, priority_order(problem, range(len(instance.requests))), np.arange(len(problem.pair_request)), picked)
+    for request in problem.forced:
+        bounds[int(problem.priority[request])] += 1
+    method = "+".join(name for name, used in (("flow", counts["flow_components"]), ("cp-sat", counts["cp_sat_components"])) if used) or "none"
+    return _result(problem, picked, Status.OPTIMAL if proven else Status.FEASIBLE, bounds, method, started, counts)
+
+
+def allocate_first_come(instance: Instance) -> Result:
+    """The baseline: requests in submission order, each on the nearest space still free."""
+    started = time.monotonic()
+    try:
+        problem = compile_problem(instance)
+    except PinConflict as conflict:
+        return _infeasible(instance, str(conflict), time.monotonic() - started)
+    picked = greedy_fill(problem, range(len(instance.requests)), np.arange(len(problem.pair_request)))
+    return _result(problem, picked, Status.FEASIBLE, {}, "first-come-first-served", started, {})
+
+
+def _add_served(bounds: dict[int, int], problem: Problem, picked: np.ndarray) -> None:
+    for request in problem.pair_request[picked].tolist():
+        bounds[int(problem.priority[request])] += 1
+
+
+def _result(problem: Problem, picked: np.ndarray, status: Status, bounds: dict[int, int], method: str, started: float, stats: dict) -> Result:
+    instance = problem.instance
+    placed = [(int(r), int(s), int(w)) for r, s, w in zip(problem.pair_request[picked], problem.pair_space[picked], problem.pair_walk[picked])]
+    for request, space in problem.forced.items():
+        placed.append((request, space, instance.household_by_id[instance.requests[request].household].walk_to(instance.spaces[space])))
+    placed.sort()
+    assignments = [
+        Assignment(instance.requests[r].id, instance.spaces[s].id, instance.requests[r].arrive, instance.requests[r].depart, walk)
+        for r, s, walk in placed
+    ]
+    objective = objective_of(instance, assignments)
+    if status is Status.OPTIMAL:
+        bounds = dict(objective.served_by_priority)
+    else:
+        # A bound is never below what this allocation already serves.
+        bounds = {level: max(bounds.get(level, served), served) for level, served in objective.served_by_priority.items()}
+    return Result(
+        status=status,
+        objective=objective,
+        bound_by_priority=bounds,
+        assignments=tuple(assignments),
+        unassigned=tuple(unassigned_reasons(instance, problem.table, assignments)),
+        solve_seconds=time.monotonic() - started,
+        method=method,
+        stats={**stats, "eligible_pairs": len(problem.pair_request) + len(problem.forced)},
+    )
+
+
+def objective_of(instance: Instance, assignments: list[Assignment]) -> Objective:
+    """The objective's terms of any allocation, recomputed from the instance alone."""
+    levels = sorted(set(instance.priorities.values()), reverse=True)
+    served = {level: 0 for level in levels}
+    fairness = walk = stable = 0
+    for assignment in assignments:
+        request = instance.request_by_id[assignment.request]
+        served[instance.priorities[request.id]] += 1
+        fairness += instance.fairness_points.get(request.household, 0)
+        walk += assignment.walk_m
+        stable += instance.last_space_of(request.household) == assignment.space
+    return Objective(served_by_priority=served, fairness_points=fairness, walk_m=walk, same_space_as_last_night=stable)
+
+
+def _infeasible(instance: Instance, message: str, seconds: float) -> Result:
+    levels = sorted(set(instance.priorities.values()), reverse=True)
+    return Result(
+        status=Status.INFEASIBLE,
+        objective=Objective({level: 0 for level in levels}, 0, 0, 0),
+        bound_by_priority={level: 0 for level in levels},
+        assignments=(),
+        unassigned=tuple(Unassigned(r.id, Reason.NOT_ALLOCATED, f"the night was not allocated: {message}") for r in instance.requests),
+        solve_seconds=seconds,
+        method="none",
+        message=message,
+    )

@@ -1,0 +1,141 @@
+"""The general case with OR-Tools CP-SAT: spaces that take several stays a night, or tiers too wide
+for a single flow weight.
+
+One boolean per eligible pair. Each family of hard rules is added by one function; the objective's
+tiers are optimised one after another, each optimum held as a constraint while the next is solved
+(hierarchical lexicographic optimisation), every solve warm-started from the previous solution.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from engine.solver.objective import Tier
+from engine.solver.problem import Component, Problem
+
+
+@dataclass
+class TieredSolution:
+    chosen: np.ndarray  # pair indices
+    proven: bool
+    # Best bound on each solved tier, keyed by tier name.
+    tier_bounds: dict[str, int] = field(default_factory=dict)
+
+
+def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], hint: np.ndarray, deadline: float, seed: int = 0) -> TieredSolution:
+    pairs = component.pairs
+    model = cp_model.CpModel()
+    x = [model.NewBoolVar(f"x{p}") for p in pairs.tolist()]
+    local = {int(p): i for i, p in enumerate(pairs.tolist())}
+    _one_space_per_request(model, problem, pairs, x)
+    _no_overlap_on_space(model, problem, component, x)
+    _household_cap(model, problem, component, x)
+
+    chosen = np.asarray(hint, dtype=np.int64)
+    solution = TieredSolution(chosen=chosen, proven=True)
+    var_indices = [v.Index() for v in x]
+    for tier in tiers:
+        coefficients = tier.value[pairs].tolist()
+        if not any(coefficients):
+            continue
+        objective = cp_model.LinearExpr.WeightedSum(x, coefficients)
+        model.ClearObjective()
+        model.Maximize(objective)
+        _set_hint(model, var_indices, local, solution.chosen)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            solution.proven = False
+            break
+        solver = _solver(remaining, seed)
+        status = solver.Solve(model)
+        if status == cp_model.OPTIMAL:
+            value = round(solver.ObjectiveValue())
+            solution.tier_bounds[tier.name] = value
+            solution.chosen = _chosen(solver, var_indices, pairs)
+            model.Add(objective >= value)
+            continue
+        solution.proven = False
+        if status == cp_model.FEASIBLE:
+            solution.chosen = _chosen(solver, var_indices, pairs)
+        solution.tier_bounds[tier.name] = int(np.floor(solver.BestObjectiveBound() + 1e-6))
+        break
+    return solution
+
+
+def _one_space_per_request(model: cp_model.CpModel, problem: Problem, pairs: np.ndarray, x: list) -> None:
+    by_request: dict[int, list] = defaultdict(list)
+    for var, request in zip(x, problem.pair_request[pairs].tolist()):
+        by_request[request].append(var)
+    for variables in by_request.values():
+        if len(variables) > 1:
+            model.AddAtMostOne(variables)
+
+
+def _no_overlap_on_space(model: cp_model.CpModel, problem: Problem, component: Component, x: list) -> None:
+    """At most one car at a time on a space, turnover gap included.
+
+    A space that can take only one of its requests gets one at-most-one; a space that can take
+    several gets one clique per arrival time (the stays present at that instant), which describes
+    an interval graph exactly.
+    """
+    instance = problem.instance
+    gap = instance.policy.turnover_minutes
+    by_space: dict[int, list[tuple[int, int, object]]] = defaultdict(list)
+    for var, request, space in zip(x, problem.pair_request[component.pairs].tolist(), problem.pair_space[component.pairs].tolist()):
+        stay = instance.requests[request]
+        by_space[space].append((stay.arrive, stay.depart + gap, var))
+    for space, stays in by_space.items():
+        if len(stays) < 2:
+            continue
+        if space not in component.multi_stay_spaces:
+            model.AddAtMostOne([var for _, _, var in stays])
+            continue
+        cliques: set[tuple[int, ...]] = set()
+        for instant in sorted({arrive for arrive, _, _ in stays}):
+            present = tuple(i for i, (arrive, leave, _) in enumerate(stays) if arrive <= instant < leave)
+            cliques.add(present)
+        for clique in cliques:
+            if len(clique) > 1 and not any(set(clique) < set(other) for other in cliques):
+                model.AddAtMostOne([stays[i][2] for i in clique])
+
+
+def _household_cap(model: cp_model.CpModel, problem: Problem, component: Component, x: list) -> None:
+    if not component.binding_households:
+        return
+    by_household: dict[str, list] = defaultdict(list)
+    for var, request in zip(x, problem.pair_request[component.pairs].tolist()):
+        household = problem.instance.requests[request].household
+        if household in component.binding_households:
+            by_household[household].append(var)
+    for household, variables in by_household.items():
+        model.Add(sum(variables) <= problem.cap_left[household])
+
+
+def _set_hint(model: cp_model.CpModel, var_indices: list[int], local: dict[int, int], chosen: np.ndarray) -> None:
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    values = np.zeros(len(var_indices), dtype=np.int64)
+    for pair in chosen.tolist():
+        values[local[pair]] = 1
+    hint.vars.extend(var_indices)
+    hint.values.extend(values.tolist())
+
+
+def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.random_seed = seed
+    solver.parameters.num_workers = 2
+    # Interleaved search is deterministic whatever the thread timing: the same night, the same answer.
+    solver.parameters.interleave_search = True
+    return solver
+
+
+def _chosen(solver: cp_model.CpSolver, var_indices: list[int], pairs: np.ndarray) -> np.ndarray:
+    values = np.asarray(solver.response_proto.solution, dtype=np.int64)[var_indices]
+    return pairs[values > 0]

@@ -1,0 +1,101 @@
+"""The lexicographic objective as a list of tiers, each a value per eligible pair to maximise.
+
+Tiers come in order of importance: one per priority level (highest first), then fairness,
+walking and stability. A tier whose policy weight is zero is left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.solver.problem import Problem
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    value: np.ndarray  # per pair of the problem, to be maximised
+    # True when the value depends only on the request, not on the space it gets.
+    per_request: bool
+    level: int | None = None
+
+
+def objective_tiers(problem: Problem) -> list[Tier]:
+    policy = problem.instance.policy
+    request_priority = problem.priority[problem.pair_request]
+    tiers = [
+        Tier(f"served at priority {level}", (request_priority == level).astype(np.int64), per_request=True, level=level)
+        for level in problem.levels
+    ]
+    if policy.fairness_weight:
+        tiers.append(Tier("fairness", problem.fairness[problem.pair_request], per_request=True))
+    if policy.walk_weight:
+        tiers.append(Tier("walking", -policy.walk_weight * problem.pair_walk, per_request=False))
+    if policy.stability_weight:
+        tiers.append(Tier("stability", policy.stability_weight * problem.pair_stable, per_request=False))
+    return [tier for tier in tiers if tier.value.any()]
+
+
+def request_class_rank(problem: Problem, tiers: list[Tier], pairs: np.ndarray) -> np.ndarray:
+    """Collapse the leading per-request tiers into one small weight per pair.
+
+    Where the servable sets of requests form a matroid (each space takes one stay and no household
+    cap binds), every set of maximum total weight is lexicographically optimal for any weights
+    that order the request classes the same way; so ranks 1..K replace huge tier multipliers.
+    """
+    leading = _leading_per_request(tiers)
+    keys = np.stack([tier.value[pairs] for tier in leading], axis=1) if leading else np.zeros((len(pairs), 1), dtype=np.int64)
+    _, rank = np.unique(keys, axis=0, return_inverse=True)
+    return rank.reshape(-1).astype(np.int64) + 1
+
+
+def _leading_per_request(tiers: list[Tier]) -> list[Tier]:
+    leading = []
+    for tier in tiers:
+        if not tier.per_request:
+            break
+        leading.append(tier)
+    return leading
+
+
+def combined_weights(problem: Problem, tiers: list[Tier], pairs: np.ndarray, matroid: bool, limit: int) -> np.ndarray | None:
+    """One exact integer weight per pair whose maximum-weight allocations are lexicographically optimal.
+
+    Each tier is scaled above the widest possible swing of everything below it. Scales are
+    computed with Python integers; None means some weight would exceed `limit` in magnitude.
+    """
+    request = problem.pair_request[pairs]
+    columns: list[np.ndarray] = []
+    remaining = tiers
+    if matroid:
+        leading = _leading_per_request(tiers)
+        if leading:
+            columns.append(request_class_rank(problem, tiers, pairs))
+            remaining = tiers[len(leading):]
+    columns += [tier.value[pairs] for tier in remaining]
+    scales: list[int] = []
+    scale, largest = 1, 0
+    for column in reversed(columns):
+        scales.append(scale)
+        largest += int(np.abs(column).max(initial=0)) * scale
+        scale *= _swing(column, request) + 1
+    if largest > limit:
+        return None
+    weights = np.zeros(len(pairs), dtype=np.int64)
+    for column, column_scale in zip(reversed(columns), scales):
+        weights += column * column_scale
+    return weights
+
+
+def _swing(values: np.ndarray, request: np.ndarray) -> int:
+    """How far the tier's total can move between any two allocations (each request counts once)."""
+    if len(values) == 0:
+        return 0
+    order = np.argsort(request, kind="stable")
+    sorted_request, sorted_values = request[order], values[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(sorted_request) != 0])
+    highest = np.maximum.reduceat(sorted_values, starts)
+    lowest = np.minimum.reduceat(sorted_values, starts)
+    return int(np.maximum(highest, 0).sum() - np.minimum(lowest, 0).sum())

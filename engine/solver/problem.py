@@ -1,0 +1,188 @@
+"""The night compiled for the solvers: eligible pairs, forced pins, and independent parts.
+
+Forced pins are placed before solving: their request leaves the problem, every pair that would
+clash with the pinned stay is dropped, and the household's cap shrinks. What remains splits into
+components that share no space and no binding household cap, and each is solved on its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from engine.eligibility import RULES, EligibilityTable
+from engine.model import Instance, PinAction
+
+
+class PinConflict(Exception):
+    """The forced pins cannot all hold; the message says which and why."""
+
+
+@dataclass
+class Component:
+    """A part of the night that shares nothing with the others."""
+
+    requests: np.ndarray  # request indices
+    pairs: np.ndarray  # indices into Problem's pair arrays
+    multi_stay_spaces: frozenset[int]  # spaces that can take two of these requests in one night
+    binding_households: frozenset[str]  # households whose cap can bind here
+
+    @property
+    def is_matching(self) -> bool:
+        return not self.multi_stay_spaces
+
+
+@dataclass
+class Problem:
+    instance: Instance
+    table: EligibilityTable
+    pair_request: np.ndarray
+    pair_space: np.ndarray
+    pair_walk: np.ndarray
+    priority: np.ndarray  # per request index
+    fairness: np.ndarray  # per request index
+    pair_stable: np.ndarray  # per pair: the household's space last night
+    forced: dict[int, int]  # request index -> space index
+    cap_left: dict[str, int]  # household -> shared spaces it may still take
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def levels(self) -> list[int]:
+        """Priority levels present tonight, highest first."""
+        return sorted({int(p) for p in self.priority}, reverse=True)
+
+
+def compile_problem(instance: Instance) -> Problem:
+    table = EligibilityTable(instance)
+    pairs = table.eligible_pairs()
+    requests, spaces = instance.requests, instance.spaces
+    priority = np.array([instance.priorities[r.id] for r in requests], dtype=np.int64)
+    fairness = np.array([instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64)
+    space_index = {s.id: i for i, s in enumerate(spaces)}
+    last_space = np.array([space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests], dtype=np.int64)
+    pair_stable = (last_space[pairs.request] == pairs.space).astype(np.int64)
+
+    forced = _place_forced_pins(instance, table, pairs.request, pairs.space)
+    cap = instance.policy.household_cap
+    cap_left: dict[str, int] = {}
+    if cap is not None:
+        for household in instance.household_by_id:
+            cap_left[household] = cap - sum(1 for r in forced if requests[r].household == household)
+            if cap_left[household] < 0:
+                raise PinConflict(f"the pins force more than {cap} shared spaces onto household {household}")
+
+    keep = _pairs_clear_of_forced(instance, forced, pairs.request, pairs.space)
+    problem = Problem(
+        instance=instance,
+        table=table,
+        pair_request=pairs.request[keep],
+        pair_space=pairs.space[keep],
+        pair_walk=pairs.walk_m[keep],
+        priority=priority,
+        fairness=fairness,
+        pair_stable=pair_stable[keep],
+        forced=forced,
+        cap_left=cap_left,
+    )
+    problem.components = _components(problem)
+    return problem
+
+
+def _place_forced_pins(instance: Instance, table: EligibilityTable, pair_request: np.ndarray, pair_space: np.ndarray) -> dict[int, int]:
+    requests, spaces = instance.requests, instance.spaces
+    request_index = {r.id: i for i, r in enumerate(requests)}
+    space_index = {s.id: i for i, s in enumerate(spaces)}
+    eligible = set(zip(pair_request.tolist(), pair_space.tolist()))
+    forced: dict[int, int] = {}
+    for pin in instance.pins:
+        if pin.action is not PinAction.FORCE:
+            continue
+        r, s = request_index[pin.request], space_index[pin.space]
+        if r in forced:
+            raise PinConflict(f"request {pin.request} is forced onto two spaces, {spaces[forced[r]].id} and {pin.space}")
+        if (r, s) not in eligible:
+            failed = table.failures(np.array([r]))
+            rule = next(rule for rule in RULES if failed[rule][0, s])
+            raise PinConflict(f"request {pin.request} is forced onto space {pin.space}, which breaks the {rule} rule")
+        for other, other_space in forced.items():
+            if other_space == s and instance.overlaps(requests[r], requests[other]):
+                raise PinConflict(f"requests {requests[other].id} and {pin.request} are both forced onto space {pin.space} at overlapping times")
+        forced[r] = s
+    return forced
+
+
+def _pairs_clear_of_forced(instance: Instance, forced: dict[int, int], pair_request: np.ndarray, pair_space: np.ndarray) -> np.ndarray:
+    keep = ~np.isin(pair_request, list(forced))
+    if not forced:
+        return keep
+    gap = instance.policy.turnover_minutes
+    arrive = np.array([r.arrive for r in instance.requests], dtype=np.int64)
+    depart = np.array([r.depart for r in instance.requests], dtype=np.int64)
+    for request, space in forced.items():
+        on_space = pair_space == space
+        clash = (arrive[pair_request] < depart[request] + gap) & (arrive[request] < depart[pair_request] + gap)
+        keep &= ~(on_space & clash)
+    return keep
+
+
+def _components(problem: Problem) -> list[Component]:
+    instance = problem.instance
+    n_requests, n_spaces = len(instance.requests), len(instance.spaces)
+    pair_request, pair_space = problem.pair_request, problem.pair_space
+
+    # Nodes: requests, then spaces, then households whose cap can bind.
+    by_household: dict[str, list[int]] = defaultdict(list)
+    for r in np.unique(pair_request).tolist():
+        by_household[instance.requests[r].household].append(r)
+    binding = sorted(h for h, rs in by_household.items() if h in problem.cap_left and problem.cap_left[h] < len(rs))
+    household_node = {h: n_requests + n_spaces + i for i, h in enumerate(binding)}
+    links_from = [r for h in binding for r in by_household[h]]
+    links_to = [household_node[h] for h in binding for _ in by_household[h]]
+    heads = np.concatenate([pair_request, np.array(links_from, dtype=np.int64)])
+    tails = np.concatenate([n_requests + pair_space, np.array(links_to, dtype=np.int64)])
+    size = n_requests + n_spaces + len(binding)
+    graph = coo_matrix((np.ones(len(heads), dtype=np.int8), (heads, tails)), shape=(size, size))
+    _, label = connected_components(graph, directed=False)
+
+    pair_label = label[pair_request]
+    order = np.argsort(pair_label, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(pair_label[order]) != 0]) if len(order) else np.zeros(0, dtype=np.int64)
+    groups = np.split(order, starts[1:]) if len(order) else []
+    multi = _multi_stay_spaces(problem)
+    household_label = {h: label[node] for h, node in household_node.items()}
+    components = []
+    for pairs in groups:
+        component_label = pair_label[pairs[0]]
+        spaces = set(pair_space[pairs].tolist())
+        components.append(
+            Component(
+                requests=np.unique(pair_request[pairs]),
+                pairs=pairs,
+                multi_stay_spaces=frozenset(spaces & multi),
+                binding_households=frozenset(h for h, lab in household_label.items() if lab == component_label),
+            )
+        )
+    return components
+
+
+def _multi_stay_spaces(problem: Problem) -> set[int]:
+    """Spaces where two eligible stays fit one after the other.
+
+    Intervals pairwise overlap exactly when they share a point (Helly), so a space takes at most
+    one of its requests when the latest arrival comes before the earliest departure plus the gap.
+    """
+    if len(problem.pair_space) == 0:
+        return set()
+    gap = problem.instance.policy.turnover_minutes
+    arrive = np.array([r.arrive for r in problem.instance.requests], dtype=np.int64)[problem.pair_request]
+    depart = np.array([r.depart for r in problem.instance.requests], dtype=np.int64)[problem.pair_request] + gap
+    n_spaces = len(problem.instance.spaces)
+    latest_arrival = np.full(n_spaces, np.iinfo(np.int64).min)
+    earliest_leave = np.full(n_spaces, np.iinfo(np.int64).max)
+    np.maximum.at(latest_arrival, problem.pair_space, arrive)
+    np.minimum.at(earliest_leave, problem.pair_space, depart)
+    return set(np.flatnonzero(latest_arrival >= earliest_leave).tolist())

@@ -1,0 +1,344 @@
+"""Evening-arrival / morning-departure calibration from real residential parking sessions.
+
+The Trondheim data set (Sørensen et al., Data in Brief 36 (2021) 107105, CC BY 4.0) logs when
+residents of a housing cooperative plug their EVs in at home and unplug them again. Sessions
+that span a night give a real joint distribution of evening arrival and next-morning
+departure, which the scenario generator samples to time simulated nightly parking requests.
+
+Only the derived histogram (``scenarios/data/night-calibration.json``) is bundled; the data
+itself stays outside the project and ``python -m scenarios.calibration`` rebuilds the JSON.
+
+All times are minutes since midnight of the *evening date*, so a night is one increasing axis:
+22:10 is 1330 and 07:40 the next morning is 1900.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+DATA_PATH = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "trondheim-residential-ev-sessions.csv"
+)
+BUNDLED_PATH = Path(__file__).resolve().parent / "data" / "night-calibration.json"
+
+SOURCE = (
+    "Sørensen et al., Data in Brief 36 (2021) 107105, CC BY 4.0 — "
+    "Trondheim residential EV sessions"
+)
+
+DAY = 24 * 60
+BIN_MINUTES = 30
+ARRIVE_START = 12 * 60  # 12:00 on the evening date
+DEPART_START = DAY + 4 * 60  # 04:00 next morning; the arrival window ends here too
+DEPART_END = DAY + 13 * 60  # 13:00 next morning
+ARRIVE_BINS = (DEPART_START - ARRIVE_START) // BIN_MINUTES
+DEPART_BINS = (DEPART_END - DEPART_START) // BIN_MINUTES
+MAX_SESSION_HOURS = 24.0
+SAMPLE_STEP = 5  # minutes; sampled times are multiples of this
+
+CLASSES = ("weeknight", "weekend")
+_WEEKEND_EVENINGS = frozenset({4, 5})  # Friday and Saturday: the next day is not a workday
+_TIMESTAMP = "%d.%m.%Y %H:%M"
+_REQUIRED_COLUMNS = ("User_ID", "User_type", "Start_plugin", "End_plugout", "Duration_hours")
+_QUANTILE_PERCENTS = (10, 50, 90)
+
+
+class _Session(NamedTuple):
+    user: str
+    private: bool
+    plugin: datetime
+    plugout: datetime
+
+
+def _parse_row(row: Mapping[str, str]) -> _Session | None:
+    """The usable session in ``row``, or None for a malformed or longer-than-24-h row."""
+    try:
+        plugin = datetime.strptime(row["Start_plugin"], _TIMESTAMP)
+        plugout = datetime.strptime(row["End_plugout"], _TIMESTAMP)
+        # The logged elapsed time, not the stamp difference: the stamps are wall-clock
+        # times and jump at daylight-saving changes.
+        hours = float(row["Duration_hours"].replace(",", "."))
+    except ValueError:
+        return None
+    if not 0.0 <= hours <= MAX_SESSION_HOURS:
+        return None
+    return _Session(row["User_ID"], row["User_type"] == "Private", plugin, plugout)
+
+
+def _read_sessions(csv_path: Path) -> tuple[list[_Session], int, int]:
+    """(usable sessions, rows read, rows skipped)."""
+    sessions: list[_Session] = []
+    read = 0
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter=";", restval="")
+        missing = set(_REQUIRED_COLUMNS) - set(reader.fieldnames or ())
+        if missing:
+            # A wrong file must fail loudly rather than yield an empty histogram.
+            raise ValueError(f"{csv_path}: missing columns {sorted(missing)}")
+        for row in reader:
+            read += 1
+            session = _parse_row(row)
+            if session is not None:
+                sessions.append(session)
+    return sessions, read, read - len(sessions)
+
+
+def _format_clock(minutes: float) -> str:
+    whole = round(minutes) % DAY
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def _parse_clock(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _clock_minutes(moment: datetime) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _evening_of(moment: datetime) -> date:
+    """The evening a plug-in belongs to: small-hours plug-ins continue the previous night."""
+    if _clock_minutes(moment) < DEPART_START - DAY:
+        return moment.date() - timedelta(days=1)
+    return moment.date()
+
+
+def _night_class(evening: date) -> str:
+    return "weekend" if evening.weekday() in _WEEKEND_EVENINGS else "weeknight"
+
+
+def _overnight_stay(session: _Session) -> tuple[date, int, int] | None:
+    """(evening, arrival, departure) if the session covers a night, else None."""
+    evening = _evening_of(session.plugin)
+    midnight = datetime.combine(evening, time())
+    arrive = int((session.plugin - midnight).total_seconds()) // 60
+    depart = int((session.plugout - midnight).total_seconds()) // 60
+    if ARRIVE_START <= arrive < DEPART_START <= depart < DEPART_END:
+        return evening, arrive, depart
+    return None
+
+
+def _stay_out_share(
+    sessions: list[_Session], nights: Mapping[str, set[date]]
+) -> dict[str, float]:
+    """Share of private users' evenings with no overnight session, pooled over users.
+
+    Each user counts from the evening of their first to that of their last session. This
+    over-estimates absence: an EV owner at home does not plug in every night, and multi-day
+    stays (skipped as > 24 h) leave their nights empty as well. It is therefore stored for
+    reference only; the scenario generator takes "about one renter in eight away" from the
+    Laiyang article instead.
+    """
+    private_users = {s.user for s in sessions if s.private}
+    spans: dict[str, tuple[date, date]] = {}
+    for s in sessions:
+        if s.user in private_users:
+            evening = _evening_of(s.plugin)
+            first, last = spans.get(s.user, (evening, evening))
+            spans[s.user] = (min(first, evening), max(last, evening))
+
+    absent = dict.fromkeys(CLASSES, 0)
+    total = dict.fromkeys(CLASSES, 0)
+    for user, (first, last) in spans.items():
+        present = nights.get(user, set())
+        for offset in range((last - first).days + 1):
+            evening = first + timedelta(days=offset)
+            night_class = _night_class(evening)
+            total[night_class] += 1
+            absent[night_class] += evening not in present
+    # A class with no observed evenings gives no evidence of absence.
+    return {c: round(absent[c] / total[c], 4) if total[c] else 0.0 for c in CLASSES}
+
+
+def build_calibration(csv_path: Path | str) -> dict[str, Any]:
+    """Rebuild the night calibration (the bundled JSON's content) from the sessions CSV.
+
+    A session is overnight when it is plugged in between 12:00 and 03:59 (after midnight it
+    belongs to the previous evening) and unplugged between 04:00 and 12:59 on the day after
+    that evening. ``rows_skipped`` counts malformed rows and sessions longer than 24 h.
+    """
+    sessions, read, skipped = _read_sessions(Path(csv_path))
+    joint = {c: np.zeros((ARRIVE_BINS, DEPART_BINS), dtype=np.int64) for c in CLASSES}
+    nights: dict[str, set[date]] = defaultdict(set)
+    for session in sessions:
+        stay = _overnight_stay(session)
+        if stay is None:
+            continue
+        evening, arrive, depart = stay
+        arrive_bin = (arrive - ARRIVE_START) // BIN_MINUTES
+        depart_bin = (depart - DEPART_START) // BIN_MINUTES
+        joint[_night_class(evening)][arrive_bin, depart_bin] += 1
+        nights[session.user].add(evening)
+
+    return {
+        "source": SOURCE,
+        "bin_minutes": BIN_MINUTES,
+        "arrive_first_bin": _format_clock(ARRIVE_START),
+        "arrive_bins": ARRIVE_BINS,
+        "depart_first_bin": _format_clock(DEPART_START),
+        "depart_bins": DEPART_BINS,
+        "sessions_read": read,
+        "sessions_overnight": {c: int(joint[c].sum()) for c in CLASSES},
+        "rows_skipped": skipped,
+        "joint": {c: joint[c].tolist() for c in CLASSES},
+        "stay_out_share": _stay_out_share(sessions, nights),
+    }
+
+
+def _marginal_quantile(counts: np.ndarray, start: int, bin_minutes: int, q: float) -> float:
+    """Quantile of a binned distribution, assuming times spread evenly within a bin."""
+    cumulative = np.cumsum(counts)
+    target = q * cumulative[-1]
+    # First bin reaching the target; it has a non-zero count because target > 0.
+    i = int(np.searchsorted(cumulative, target))
+    before = cumulative[i] - counts[i]
+    return float(start + (i + (target - before) / counts[i]) * bin_minutes)
+
+
+@dataclass(frozen=True)
+class NightCalibration:
+    """The bundled night calibration, mirroring the JSON written by :func:`build_calibration`."""
+
+    source: str
+    bin_minutes: int
+    arrive_first_bin: str
+    arrive_bins: int
+    depart_first_bin: str
+    depart_bins: int
+    sessions_read: int
+    sessions_overnight: dict[str, int]
+    rows_skipped: int
+    joint: dict[str, list[list[int]]]
+    stay_out_share: dict[str, float]
+
+    def __post_init__(self) -> None:
+        for night_class in CLASSES:
+            if np.shape(self.joint[night_class]) != (self.arrive_bins, self.depart_bins):
+                raise ValueError(f"joint[{night_class!r}] does not match the bin counts")
+        if self.bin_minutes % SAMPLE_STEP:
+            raise ValueError(f"bin_minutes must be a multiple of {SAMPLE_STEP}")
+        # sample_stays relies on this to guarantee departure > arrival.
+        if self.arrive_start + self.arrive_bins * self.bin_minutes > self.depart_start:
+            raise ValueError("the arrival window must end before the departure window starts")
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> NightCalibration:
+        with Path(path or BUNDLED_PATH).open(encoding="utf-8") as handle:
+            return cls(**json.load(handle))
+
+    @property
+    def arrive_start(self) -> int:
+        """Start of the first arrival bin, minutes since the evening's midnight."""
+        return _parse_clock(self.arrive_first_bin)
+
+    @property
+    def depart_start(self) -> int:
+        """Start of the first departure bin; departures are on the next morning by definition."""
+        return DAY + _parse_clock(self.depart_first_bin)
+
+    def _counts(self, weekend: bool) -> np.ndarray:
+        counts = np.asarray(self.joint["weekend" if weekend else "weeknight"], dtype=np.float64)
+        if counts.sum() <= 0:
+            raise ValueError("the calibration has no overnight sessions for this class")
+        return counts
+
+    def sample_stays(
+        self, rng: np.random.Generator, n: int, weekend: bool = False
+    ) -> np.ndarray:
+        """``n`` (arrival, departure) pairs in minutes since the evening's midnight, shape (n, 2).
+
+        A histogram cell is drawn in proportion to its count, then a 5-minute slot uniformly
+        inside it. Samples never leave their cell, and the arrival window ends where the
+        departure window starts, so departure > arrival always holds.
+        """
+        counts = self._counts(weekend).ravel()
+        cells = rng.choice(counts.size, size=n, p=counts / counts.sum())
+        arrive_bin, depart_bin = np.divmod(cells, self.depart_bins)
+        offsets = rng.integers(0, self.bin_minutes // SAMPLE_STEP, size=(n, 2)) * SAMPLE_STEP
+        arrive = self.arrive_start + arrive_bin * self.bin_minutes + offsets[:, 0]
+        depart = self.depart_start + depart_bin * self.bin_minutes + offsets[:, 1]
+        return np.column_stack((arrive, depart)).astype(np.int64)
+
+    def quantile_minutes(self, q: float, weekend: bool = False) -> tuple[float, float]:
+        """The ``q`` quantile (0 < q <= 1) of arrival and of departure, in evening minutes."""
+        if not 0.0 < q <= 1.0:
+            raise ValueError("q must be in (0, 1]")
+        counts = self._counts(weekend)
+        return (
+            _marginal_quantile(counts.sum(axis=1), self.arrive_start, self.bin_minutes, q),
+            _marginal_quantile(counts.sum(axis=0), self.depart_start, self.bin_minutes, q),
+        )
+
+    def quantiles(self, weekend: bool = False) -> dict[str, dict[int, str]]:
+        """10/50/90 % quantiles as clock times: ``{"arrive": {10: "HH:MM", ...}, "depart": ...}``."""
+        pairs = {p: self.quantile_minutes(p / 100, weekend) for p in _QUANTILE_PERCENTS}
+        return {
+            "arrive": {p: _format_clock(arrive) for p, (arrive, _) in pairs.items()},
+            "depart": {p: _format_clock(depart) for p, (_, depart) in pairs.items()},
+        }
+
+
+def _to_json(calibration: Mapping[str, Any]) -> str:
+    text = json.dumps(calibration, indent=2, ensure_ascii=False)
+    # One histogram row per line keeps the file short and readable in a diff.
+    return (
+        re.sub(
+            r"\[([\d,\s]+)\]",
+            lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
+            text,
+        )
+        + "\n"
+    )
+
+
+def _summary(calibration: NightCalibration) -> str:
+    overnight = calibration.sessions_overnight
+    share = calibration.stay_out_share
+    lines = [
+        f"sessions read {calibration.sessions_read}, skipped {calibration.rows_skipped}, "
+        f"overnight: weeknight {overnight['weeknight']}, weekend {overnight['weekend']}",
+        f"stay-out share (over-estimate): weeknight {share['weeknight']:.3f}, "
+        f"weekend {share['weekend']:.3f}",
+    ]
+    for night_class in CLASSES:
+        quantiles = calibration.quantiles(weekend=night_class == "weekend")
+        for key, label in (("arrive", "arrival"), ("depart", "departure")):
+            values = "  ".join(f"{p}% {t}" for p, t in quantiles[key].items())
+            lines.append(f"{night_class:9s} {label:9s} {values}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m scenarios.calibration",
+        description="Rebuild the night arrival/departure calibration from the Trondheim CSV.",
+    )
+    parser.add_argument(
+        "csv", nargs="?", type=Path, default=DATA_PATH, help=f"sessions CSV (default {DATA_PATH})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=BUNDLED_PATH, help=f"JSON to write (default {BUNDLED_PATH})"
+    )
+    args = parser.parse_args(argv)
+
+    calibration = build_calibration(args.csv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(_to_json(calibration), encoding="utf-8")
+    print(_summary(NightCalibration(**calibration)))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Read a scenario file and report every problem with its path, e.g. `spaces[12].size: ...`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from engine import Instance
+from scenarios.schema import ScenarioFile
+
+BUNDLED = Path(__file__).resolve().parent
+LAIYANG = BUNDLED / "laiyang-xinjiayuan.yaml"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; `problems` lists (path, message) pairs."""
+
+    def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        super().__init__(self.render())
+
+    def render(self, most: int = 20) -> str:
+        lines = [f"{path}: {message}" if path else message for path, message in self.problems[:most]]
+        if len(self.problems) > most:
+            lines.append(f"... and {len(self.problems) - most} more problems")
+        return f"{self.source} is not a valid scenario:\n  " + "\n  ".join(lines)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML mapping with a key twice is almost always a typo; PyYAML would keep the last silently."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_document(path: Path) -> Any:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, [("", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(source, [("", f"cannot be read: {error}")]) from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ScenarioError(source, [("", f"line {error.lineno}, column {error.colno}: {error.msg}")]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ScenarioError(source, [("", f"{where}{problem}")]) from None
+
+
+class _CompactDumper(yaml.SafeDumper):
+    """Writes each space, household and request on one line, so a 500-entry file stays readable."""
+
+
+def _represent_mapping(dumper: yaml.SafeDumper, data: dict[Any, Any]) -> yaml.MappingNode:
+    flat = all(not isinstance(v, dict) and not (isinstance(v, list) and any(isinstance(i, (dict, list)) for i in v)) for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=flat and len(data) > 1 and "name" not in data)
+
+
+_CompactDumper.add_representer(dict, _represent_mapping)
+
+
+def write_document(document: dict[str, Any], path: Path | None) -> str:
+    """The document as JSON (for a .json path) or compact YAML; written to `path` when given."""
+    if path is not None and path.suffix.lower() == ".json":
+        text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    else:
+        text = yaml.dump(document, Dumper=_CompactDumper, allow_unicode=True, sort_keys=False, width=200)
+    if path is not None:
+        path.write_text(text, encoding="utf-8")
+    return text
+
+
+def parse_scenario(document: Any, source: str = "scenario") -> ScenarioFile:
+    if not isinstance(document, dict):
+        raise ScenarioError(source, [("", "the top level must be a mapping with name, night, policy, spaces, households, requests")])
+    try:
+        scenario = ScenarioFile.model_validate(document)
+    except ValidationError as error:
+        raise ScenarioError(source, [(_path(e["loc"]), _message(e)) for e in error.errors()]) from None
+    problems = list(reference_problems(scenario))
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> tuple[ScenarioFile, Instance]:
+    """The validated file and the engine instance it describes; ScenarioError otherwise."""
+    from scenarios.mapping import to_instance
+
+    path = Path(path)
+    scenario = parse_scenario(read_document(path), str(path))
+    return scenario, to_instance(scenario, str(path))
+
+
+def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
+    """Unique ids, and every reference pointing at something that exists."""
+    households = yield from _unique("households", [h.id for h in scenario.households])
+    spaces = yield from _unique("spaces", [s.id for s in scenario.spaces])
+    requests = yield from _unique("requests", [r.id for r in scenario.requests])
+    for i, space in enumerate(scenario.spaces):
+        if space.renter is not None and space.renter not in households:
+            yield f"spaces[{i}].renter", f"no household {space.renter!r}"
+        if space.released and space.renter is None:
+            yield f"spaces[{i}].released", "only a rented space (one with a renter) can be released"
+        if space.windows is None and space.kind not in scenario.policy.windows:
+            yield f"spaces[{i}].windows", f"no windows given, and policy.windows has none for kind {space.kind!r}"
+    for i, request in enumerate(scenario.requests):
+        if request.household not in households:
+            yield f"requests[{i}].household", f"no household {request.household!r}"
+    seen_history: dict[str, int] = {}
+    for i, entry in enumerate(scenario.history):
+        if entry.household not in households:
+            yield f"history[{i}].household", f"no household {entry.household!r}"
+        elif entry.household in seen_history:
+            yield f"history[{i}].household", f"{entry.household!r} already has an entry at history[{seen_history[entry.household]}]"
+        seen_history.setdefault(entry.household, i)
+        if entry.last_space is not None and entry.last_space not in spaces:
+            yield f"history[{i}].last_space", f"no space {entry.last_space!r}"
+    seen_pins: dict[tuple[str, str], int] = {}
+    for i, pin in enumerate(scenario.pins):
+        if pin.request not in requests:
+            yield f"pins[{i}].request", f"no request {pin.request!r}"
+        if pin.space not in spaces:
+            yield f"pins[{i}].space", f"no space {pin.space!r}"
+        key = (pin.request, pin.space)
+        if key in seen_pins:
+            yield f"pins[{i}]", f"request {pin.request!r} and space {pin.space!r} are already pinned at pins[{seen_pins[key]}]"
+        seen_pins.setdefault(key, i)
+
+
+def _unique(section: str, ids: list[str]):
+    first: dict[str, int] = {}
+    for i, item in enumerate(ids):
+        if item in first:
+            yield f"{section}[{i}].id", f"duplicate id {item!r} (first at {section}[{first[item]}])"
+        else:
+            first[item] = i
+    return set(first)
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind, given = error["type"], error.get("input")
+    if kind == "literal_error":
+        allowed = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
+        return f"{given!r} is not one of {allowed}"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling; see `parking schema`)"
+    if kind == "missing":
+        return "required but missing"
+    return f"{error['msg']} (got {given!r})" if not isinstance(given, (dict, list)) else error["msg"]

@@ -1,0 +1,229 @@
+"""The one place that converts between the edge's pydantic models and the engine's dataclasses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine import (
+    Household,
+    HouseholdHistory,
+    Instance,
+    Pin,
+    PinAction,
+    Policy,
+    PriorityRule,
+    Request,
+    Result,
+    Size,
+    Space,
+    Window,
+)
+from engine.clock import DAY, format_clock, parse_clock, to_datetime
+from scenarios.loader import ScenarioError
+from scenarios.schema import ScenarioFile
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+
+
+class _Problems:
+    """Collects conversion problems so that one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append((path, message))
+
+
+def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
+    problems = _Problems()
+    day_start = _day_start(scenario.day_start, problems)
+    night = scenario.night
+
+    def windows(texts: list[str], path: str) -> tuple[Window, ...]:
+        parsed = []
+        for i, text in enumerate(texts):
+            window = _window(text, night, day_start, f"{path}[{i}]", problems)
+            if window is not None:
+                parsed.append(window)
+        if not texts:
+            problems.add(path, "must list at least one window such as '22:00-09:00'")
+        return tuple(parsed)
+
+    policy_model = scenario.policy
+    policy = Policy(
+        windows={kind: windows(texts, f"policy.windows.{kind}") for kind, texts in policy_model.windows.items()},
+        turnover_minutes=policy_model.turnover_minutes,
+        max_walk_m=policy_model.max_walk_m,
+        priority_rules=tuple(
+            PriorityRule(
+                priority=rule.priority,
+                label=rule.label,
+                has_space=rule.when.has_space,
+                tags_any=frozenset(rule.when.tags_any),
+                first_car=rule.when.first_car,
+            )
+            for rule in policy_model.priority_rules
+        ),
+        default_priority=policy_model.default_priority,
+        household_cap=policy_model.household_cap,
+        fairness_window_nights=policy_model.fairness.window_nights,
+        fairness_weight=policy_model.fairness.weight,
+        walk_weight=policy_model.walk_weight,
+        stability_weight=policy_model.stability_weight,
+    )
+    renters = {s.renter for s in scenario.spaces if s.renter}
+    spaces = tuple(
+        Space(
+            id=s.id,
+            kind=s.kind,
+            size=Size[s.size.upper()],
+            features=frozenset(s.features),
+            x=s.x,
+            y=s.y,
+            windows=windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None,
+            renter=s.renter,
+            released=s.released,
+            compound=s.compound,
+        )
+        for i, s in enumerate(scenario.spaces)
+    )
+    households = tuple(
+        Household(
+            id=h.id,
+            x=h.x,
+            y=h.y,
+            tags=frozenset(h.tags),
+            has_space=h.has_space if h.has_space is not None else h.id in renters,
+            compound=h.compound,
+        )
+        for h in scenario.households
+    )
+    requests = []
+    for i, r in enumerate(scenario.requests):
+        arrive = _time(r.arrive, night, day_start, f"requests[{i}].arrive", problems)
+        depart = _time(r.depart, night, day_start, f"requests[{i}].depart", problems)
+        if arrive is None or depart is None:
+            continue
+        if depart <= arrive:
+            problems.add(f"requests[{i}].depart", f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)")
+            continue
+        requests.append(
+            Request(
+                id=r.id,
+                household=r.household,
+                arrive=arrive,
+                depart=depart,
+                size=Size[r.size.upper()],
+                needs=frozenset(r.needs),
+                plate=r.plate,
+                priority=r.priority,
+            )
+        )
+    if problems.items:
+        raise ScenarioError(source, problems.items)
+    return Instance(
+        name=scenario.name,
+        night=night,
+        spaces=spaces,
+        households=households,
+        requests=tuple(requests),
+        policy=policy,
+        history=tuple(HouseholdHistory(h.household, tuple(h.refused), h.last_space) for h in scenario.history),
+        pins=tuple(Pin(p.request, p.space, PinAction(p.action), p.reason) for p in scenario.pins),
+    )
+
+
+def _day_start(text: str, problems: _Problems) -> int:
+    match = re.match(r"^(\d{1,2}):(\d{2})$", text.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        problems.add("day_start", f"{text!r} is not a clock time (HH:MM)")
+        return 12 * 60
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def _time(text: str, night, day_start: int, path: str, problems: _Problems) -> int | None:
+    try:
+        return parse_clock(text, night, day_start)
+    except ValueError as error:
+        problems.add(path, str(error))
+        return None
+
+
+def _window(text: str, night, day_start: int, path: str, problems: _Problems) -> Window | None:
+    match = _WINDOW.match(text)
+    if not match:
+        problems.add(path, f"{text!r} is not a window like '22:00-09:00'")
+        return None
+    start = _time(match.group(1), night, day_start, path, problems)
+    end = _time(match.group(2), night, day_start, path, problems)
+    if start is None or end is None:
+        return None
+    # A window that ends at or before its start runs past midnight into the next day.
+    while end <= start:
+        end += DAY
+    return Window(start, end)
+
+
+def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
+    """The JSON result other tools read; keys are documented in the README."""
+
+    def moment(minutes: int) -> str:
+        return to_datetime(instance.night, minutes).isoformat(timespec="minutes")
+
+    levels = sorted(result.served_by_priority, reverse=True)
+    refused = {level: 0 for level in levels}
+    for unassigned in result.unassigned:
+        refused[instance.priorities[unassigned.request]] += 1
+    return {
+        "scenario": instance.name,
+        "night": instance.night.isoformat(),
+        "status": result.status.value,
+        "proven_optimal": result.proven_optimal,
+        "method": result.method,
+        "message": result.message,
+        "served_by_priority": {str(level): result.served_by_priority[level] for level in levels},
+        "bound_by_priority": {str(level): result.bound_by_priority[level] for level in levels},
+        "refused_by_priority": {str(level): refused[level] for level in levels},
+        "objective": {
+            "served_by_priority": {str(level): result.served_by_priority[level] for level in levels},
+            "fairness_points": result.objective.fairness_points,
+            "walk_m": result.objective.walk_m,
+            "same_space_as_last_night": result.objective.same_space_as_last_night,
+        },
+        "assignments": [
+            {
+                "request": a.request,
+                "household": instance.request_by_id[a.request].household,
+                "space": a.space,
+                "kind": instance.space_by_id[a.space].kind,
+                "start": moment(a.start),
+                "end": moment(a.end),
+                "walk_m": a.walk_m,
+            }
+            for a in result.assignments
+        ],
+        "unassigned": [{"request": u.request, "reason": u.reason.value, "message": u.message} for u in result.unassigned],
+        "solve_seconds": round(result.solve_seconds, 4),
+        "stats": result.stats,
+    }
+
+
+CSV_COLUMNS = ("request", "household", "priority", "space", "kind", "start", "end", "walk_m", "reason", "message")
+
+
+def result_rows(instance: Instance, result: Result) -> list[dict[str, Any]]:
+    """One row per request, assigned or not, for the gate list and spreadsheets."""
+    rows = []
+    for request in instance.requests:
+        row: dict[str, Any] = dict.fromkeys(CSV_COLUMNS, "")
+        row.update(request=request.id, household=request.household, priority=instance.priorities[request.id])
+        assignment, unassigned = result.assignment_of(request.id), result.unassigned_of(request.id)
+        if assignment is not None:
+            space = instance.space_by_id[assignment.space]
+            row.update(space=space.id, kind=space.kind, start=format_clock(assignment.start), end=format_clock(assignment.end), walk_m=assignment.walk_m)
+        elif unassigned is not None:
+            row.update(reason=unassigned.reason.value, message=unassigned.message)
+        rows.append(row)
+    return rows

@@ -1,0 +1,113 @@
+"""The scenario file format: one night of one or several compounds, as YAML or JSON.
+
+These pydantic models check shape and types and reject unknown keys; `scenarios.loader` then checks
+what needs the whole file (unique ids, references, clock times) and `scenarios.mapping` turns the
+result into the engine's dataclasses.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SizeName = Literal["small", "standard", "large"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PriorityCondition(_Strict):
+    """All given conditions must hold; an empty condition matches every request."""
+
+    has_space: bool | None = Field(None, description="the household rents a marked space")
+    tags_any: list[str] = Field(default_factory=list, description="the household has at least one of these tags")
+    first_car: bool | None = Field(None, description="the request is the household's first of the night (file order)")
+
+
+class PriorityRuleModel(_Strict):
+    label: str = Field("", description="shown to residents, e.g. 'households without a space'")
+    priority: int
+    when: PriorityCondition = Field(default_factory=PriorityCondition)
+
+
+class FairnessModel(_Strict):
+    window_nights: int = Field(14, ge=0, description="refusals older than this many nights are forgotten")
+    weight: int = Field(1, ge=0, description="points per refused night; 0 turns the fairness term off")
+
+
+class PolicyModel(_Strict):
+    windows: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="default availability per space kind, e.g. {rented: ['22:00-09:00'], street: ['19:00-07:00']}",
+    )
+    turnover_minutes: int = Field(0, ge=0, description="minimum gap between two cars on one space")
+    max_walk_m: int | None = Field(None, ge=0, description="farthest a household may be sent, straight-line metres")
+    priority_rules: list[PriorityRuleModel] = Field(default_factory=list, description="first matching rule wins")
+    default_priority: int = 1
+    household_cap: int | None = Field(None, ge=0, description="most shared spaces one household may take per night")
+    fairness: FairnessModel = Field(default_factory=FairnessModel)
+    walk_weight: int = Field(1, ge=0, description="0 turns the walking term off")
+    stability_weight: int = Field(1, ge=0, description="0 turns the same-space-as-last-night term off")
+
+
+class SpaceModel(_Strict):
+    id: str = Field(min_length=1)
+    kind: str = Field(min_length=1, description="a label: rented, street, community, visitor, ...")
+    size: SizeName = "standard"
+    features: list[str] = Field(default_factory=list, description="e.g. ev_charger, accessible, covered")
+    x: float = Field(description="metres east on the site plan")
+    y: float = Field(description="metres north on the site plan")
+    windows: list[str] | None = Field(None, description="overrides the policy's windows for this kind")
+    renter: str | None = Field(None, description="household renting this space monthly")
+    released: bool = Field(False, description="the renter leaves it free tonight (only then is it shared)")
+    compound: str | None = Field(None, description="absent: shared by every compound in the file")
+
+
+class HouseholdModel(_Strict):
+    id: str = Field(min_length=1, description="e.g. 12-302 (building-flat)")
+    x: float
+    y: float
+    tags: list[str] = Field(default_factory=list, description="e.g. elderly, disabled, new_resident")
+    has_space: bool | None = Field(None, description="absent: true when the household rents a space in this file")
+    compound: str | None = None
+
+
+class RequestModel(_Strict):
+    id: str = Field(min_length=1)
+    household: str
+    plate: str = ""
+    arrive: str = Field(description="'HH:MM' (before day_start means the next morning) or an ISO date-time")
+    depart: str
+    size: SizeName = "standard"
+    needs: list[str] = Field(default_factory=list, description="features the space must have")
+    priority: int | None = Field(None, description="absent: the policy's priority rules decide; higher is served first")
+
+
+class HistoryModel(_Strict):
+    household: str
+    refused: list[date] = Field(default_factory=list, description="recent nights this household was refused")
+    last_space: str | None = Field(None, description="the space it had last night")
+
+
+class PinModel(_Strict):
+    request: str
+    space: str
+    action: Literal["force", "forbid"]
+    reason: str = ""
+
+
+class ScenarioFile(_Strict):
+    """One night: the plan, the spaces, the households and tonight's requests."""
+
+    name: str = Field(min_length=1)
+    night: date = Field(description="the evening's date")
+    day_start: str = Field("12:00", description="clock times before this belong to the next morning")
+    policy: PolicyModel = Field(default_factory=PolicyModel)
+    spaces: list[SpaceModel]
+    households: list[HouseholdModel]
+    requests: list[RequestModel] = Field(default_factory=list)
+    history: list[HistoryModel] = Field(default_factory=list)
+    pins: list[PinModel] = Field(default_factory=list)
