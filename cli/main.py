@@ -28,8 +28,9 @@ app = typer.Typer(help="Nightly allocation of shared parking spaces for resident
 scenario_app = typer.Typer(help="Scenario files: generate and check.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
-out = Console()
-err = Console(stderr=True)
+# Messages are not wrapped, so paths and sentences stay whole for grep and for tests.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(str, Enum):
@@ -46,7 +47,7 @@ def _load(path: Path) -> tuple[ScenarioFile, Instance]:
     try:
         return load_scenario(path)
     except ScenarioError as error:
-        err.print(f"[red]error:[/red] {error.render()}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/red] {error.render()}", highlight=False)
         raise typer.Exit(2) from None
 
 

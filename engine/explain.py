@@ -66,7 +66,18 @@ def no_space_fits_message(instance: Instance, request: Request, excluded: dict[s
     return _join(phrases)
 
 
-_FEATURE_PHRASES = {"ev_charger": "has an EV charger", "accessible": "is accessible", "covered": "is covered"}
+# (what a space with the feature is, what one without it is)
+_FEATURE_PHRASES = {
+    "ev_charger": ("has an EV charger", "has no EV charger"),
+    "accessible": ("is accessible", "is not accessible"),
+    "covered": ("is covered", "is not covered"),
+}
+
+
+def _feature_phrase(feature: str, present: bool) -> str:
+    words = feature.replace("_", " ")
+    has, lacks = _FEATURE_PHRASES.get(feature, (f"has {words}", f"lacks {words}"))
+    return has if present else lacks
 
 
 def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[Space]) -> list[str]:
@@ -83,9 +94,9 @@ def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[
         return [f"{_count(count, f'{kinds} space')} {are} too small for a {request.size.label} car"]
     if rule == "features":
         missing = sorted(request.needs - frozenset.intersection(*(s.features for s in spaces))) or sorted(request.needs)
-        wanted = " and ".join(_FEATURE_PHRASES.get(f, f"has {f.replace('_', ' ')}") for f in missing)
-        subject = f"the only other {kinds} space" if count == 1 else f"none of the {count} other {kinds} spaces"
-        return [f"{subject} {wanted}" if count > 1 else f"{subject} is missing what is needed (it must be one that {wanted})"]
+        if count == 1:
+            return [f"the other {kinds} space {_join([_feature_phrase(f, present=False) for f in missing])}"]
+        return [f"none of the {count} other {kinds} spaces {_join([_feature_phrase(f, present=True) for f in missing])}"]
     if rule == "walk":
         return [f"{_count(count, f'{kinds} space')} {are} more than {instance.policy.max_walk_m} m from your building"]
     return [f"staff have excluded {_count(count, 'space')} for this request"]

@@ -51,9 +51,22 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             problems.add(path, "must list at least one window such as '22:00-09:00'")
         return tuple(parsed)
 
+    # Parse every time first, so that all problems are reported before any dataclass is built.
+    policy_windows = {kind: windows(texts, f"policy.windows.{kind}") for kind, texts in scenario.policy.windows.items()}
+    space_windows = [windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None for i, s in enumerate(scenario.spaces)]
+    stays: list[tuple[int, int]] = []
+    for i, r in enumerate(scenario.requests):
+        arrive = _time(r.arrive, night, day_start, f"requests[{i}].arrive", problems)
+        depart = _time(r.depart, night, day_start, f"requests[{i}].depart", problems)
+        if arrive is not None and depart is not None and depart <= arrive:
+            problems.add(f"requests[{i}].depart", f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)")
+        stays.append((arrive or 0, depart or 0))
+    if problems.items:
+        raise ScenarioError(source, problems.items)
+
     policy_model = scenario.policy
     policy = Policy(
-        windows={kind: windows(texts, f"policy.windows.{kind}") for kind, texts in policy_model.windows.items()},
+        windows=policy_windows,
         turnover_minutes=policy_model.turnover_minutes,
         max_walk_m=policy_model.max_walk_m,
         priority_rules=tuple(
@@ -82,7 +95,7 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             features=frozenset(s.features),
             x=s.x,
             y=s.y,
-            windows=windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None,
+            windows=space_windows[i],
             renter=s.renter,
             released=s.released,
             compound=s.compound,
@@ -100,39 +113,33 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
         )
         for h in scenario.households
     )
-    requests = []
-    for i, r in enumerate(scenario.requests):
-        arrive = _time(r.arrive, night, day_start, f"requests[{i}].arrive", problems)
-        depart = _time(r.depart, night, day_start, f"requests[{i}].depart", problems)
-        if arrive is None or depart is None:
-            continue
-        if depart <= arrive:
-            problems.add(f"requests[{i}].depart", f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)")
-            continue
-        requests.append(
-            Request(
-                id=r.id,
-                household=r.household,
-                arrive=arrive,
-                depart=depart,
-                size=Size[r.size.upper()],
-                needs=frozenset(r.needs),
-                plate=r.plate,
-                priority=r.priority,
-            )
+    requests = tuple(
+        Request(
+            id=r.id,
+            household=r.household,
+            arrive=arrive,
+            depart=depart,
+            size=Size[r.size.upper()],
+            needs=frozenset(r.needs),
+            plate=r.plate,
+            priority=r.priority,
         )
-    if problems.items:
-        raise ScenarioError(source, problems.items)
-    return Instance(
-        name=scenario.name,
-        night=night,
-        spaces=spaces,
-        households=households,
-        requests=tuple(requests),
-        policy=policy,
-        history=tuple(HouseholdHistory(h.household, tuple(h.refused), h.last_space) for h in scenario.history),
-        pins=tuple(Pin(p.request, p.space, PinAction(p.action), p.reason) for p in scenario.pins),
+        for r, (arrive, depart) in zip(scenario.requests, stays)
     )
+    try:
+        return Instance(
+            name=scenario.name,
+            night=night,
+            spaces=spaces,
+            households=households,
+            requests=requests,
+            policy=policy,
+            history=tuple(HouseholdHistory(h.household, tuple(h.refused), h.last_space) for h in scenario.history),
+            pins=tuple(Pin(p.request, p.space, PinAction(p.action), p.reason) for p in scenario.pins),
+        )
+    except ValueError as error:
+        # The edge checks what it can name by path; the engine's own checks are the last line.
+        raise ScenarioError(source, [("", str(error))]) from None
 
 
 def _day_start(text: str, problems: _Problems) -> int:

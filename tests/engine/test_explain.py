@@ -1,0 +1,73 @@
+"""Reasons and explanations are true of the instance and name no other resident."""
+
+from __future__ import annotations
+
+from builders import household, instance, request, space
+from engine import Reason, solve
+from engine.eligibility import EligibilityTable
+from engine.explain import explain_request
+
+
+def test_no_space_fits_names_each_excluding_rule():
+    # The issue's example: departs 08:30, street spaces must be empty by 07:00, and no released
+    # space has an EV charger; one more rented space is not released.
+    night = instance(
+        [
+            space("L1", "street"),
+            space("L2", "street"),
+            space("A1", "rented", renter="x", released=True),
+            space("A2", "rented", renter="x"),
+        ],
+        [household("x", has_space=True), household("h")],
+        [request("r", "h", "22:30", "08:30", needs=["ev_charger"])],
+    )
+    (refused,) = solve(night).unassigned
+    assert refused.reason is Reason.NO_SPACE_FITS
+    assert refused.message == (
+        "departs 08:30 but street spaces must be empty by 07:00, "
+        "the other rented space has no EV charger, "
+        "and the other 1 rented space is not released tonight"
+    )
+
+
+def test_arrival_before_opening_is_named():
+    night = instance([space("A", "rented", renter="x", released=True)], [household("x"), household("h")], [request("r", "h", "20:00", "08:00")])
+    (refused,) = solve(night).unassigned
+    assert refused.message == "arrives 20:00 but rented spaces open at 22:00"
+
+
+def test_all_fitting_spaces_taken_counts_spaces_and_levels_only():
+    # Two spaces fit; both go to priority-2 requests; the priority-1 request is refused.
+    night = instance(
+        [space("S1"), space("S2")],
+        [household("a"), household("b"), household("c")],
+        [request("hi1", "a", priority=2), request("hi2", "b", priority=2), request("lo", "c", priority=1)],
+    )
+    (refused,) = solve(night).unassigned
+    assert refused.reason is Reason.ALL_FITTING_SPACES_TAKEN
+    assert refused.message == (
+        "2 spaces fit this car from 22:00 to 06:00; all were taken for that time by requests of priority 2 (2) "
+        "(this request is priority 1)"
+    )
+    assert "hi1" not in refused.message and "a" not in refused.message.split()
+
+
+def test_explain_a_served_request_says_why_not_a_nearer_space():
+    # h lives at x=0; the nearest space S0 is taken by a higher-priority car, so h gets S5.
+    night = instance(
+        [space("S0", x=0), space("S5", x=5)],
+        [household("h", x=0), household("vip", x=0)],
+        [request("r", "h", priority=1), request("v", "vip", priority=2)],
+    )
+    result = solve(night)
+    lines = explain_request(night, EligibilityTable(night), "r", list(result.assignments), result.unassigned_of("r"))
+    assert any("Assigned space S" in line for line in lines)
+    assert "2 spaces of 2 fit this request." in lines
+    assert lines[-1] in ("It is the nearest space that fits.", "1 nearer fitting space was taken by other cars for at least part of this stay.")
+
+
+def test_explain_a_refused_request_gives_the_reason():
+    night = instance([space("S", size="small")], [household("h")], [request("r", "h", size="large")])
+    result = solve(night)
+    lines = explain_request(night, EligibilityTable(night), "r", list(result.assignments), result.unassigned_of("r"))
+    assert lines[-1] == "No space: no_space_fits. 1 street space is too small for a large car."

@@ -1,0 +1,130 @@
+"""Scenario files: a valid one loads; each broken one gives the message it must give."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from engine import Size
+from scenarios.loader import ScenarioError, load_scenario, parse_scenario
+from scenarios.mapping import to_instance
+
+VALID = {
+    "name": "tiny",
+    "night": "2026-11-27",
+    "policy": {"windows": {"street": ["19:00-07:00"], "rented": ["22:00-09:00"]}, "household_cap": 1},
+    "spaces": [
+        {"id": "L-1", "kind": "street", "x": 0, "y": 0},
+        {"id": "A-1", "kind": "rented", "renter": "1-101", "released": True, "size": "large", "x": 5, "y": 5},
+    ],
+    "households": [{"id": "1-101", "x": 1, "y": 1}, {"id": "2-201", "x": 2, "y": 2, "tags": ["new_resident"]}],
+    "requests": [{"id": "r1", "household": "2-201", "arrive": "22:10", "depart": "07:40"}],
+    "history": [{"household": "2-201", "refused": ["2026-11-25"], "last_space": "L-1"}],
+    "pins": [{"request": "r1", "space": "L-1", "action": "forbid"}],
+}
+
+
+def broken(path: str, value=None, delete: bool = False) -> dict:
+    """VALID with one key, given as a dotted path with list indices, changed or deleted."""
+    document = copy.deepcopy(VALID)
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split(".")]
+    target = document
+    for part in parents:
+        target = target[part]
+    if delete:
+        del target[last]
+    else:
+        target[last] = value
+    return document
+
+
+def test_valid_file_maps_to_the_engine():
+    night = to_instance(parse_scenario(VALID))
+    assert night.space_by_id["A-1"].size is Size.LARGE
+    (r,) = night.requests
+    assert (r.arrive, r.depart) == (22 * 60 + 10, 24 * 60 + 7 * 60 + 40)
+    assert night.household_by_id["1-101"].has_space  # rents A-1
+    assert not night.household_by_id["2-201"].has_space
+
+
+def test_iso_date_times_are_accepted():
+    document = broken("requests.0.arrive", "2026-11-27T23:15")
+    document["requests"][0]["depart"] = "2026-11-28T06:45"
+    (r,) = to_instance(parse_scenario(document)).requests
+    assert (r.arrive, r.depart) == (23 * 60 + 15, 24 * 60 + 6 * 60 + 45)
+
+
+CASES = [
+    (broken("spaces.1.size", "huge"), "spaces[1].size: 'huge' is not one of small, standard, large"),
+    (broken("spaces.0.colour", "red"), "spaces[0].colour: unknown key"),
+    (broken("policy.turnover", 10), "policy.turnover: unknown key"),
+    (broken("requests.0.household", "12-302"), "requests[0].household: no household '12-302'"),
+    (broken("pins.0.space", "Z-9"), "pins[0].space: no space 'Z-9'"),
+    (broken("pins.0.request", "nope"), "pins[0].request: no request 'nope'"),
+    (broken("pins.0.action", "maybe"), "pins[0].action: 'maybe' is not one of force, forbid"),
+    (broken("history.0.last_space", "Z-9"), "history[0].last_space: no space 'Z-9'"),
+    (broken("history.0.household", "9-999"), "history[0].household: no household '9-999'"),
+    (broken("spaces.1.id", "L-1"), "spaces[1].id: duplicate id 'L-1' (first at spaces[0])"),
+    (broken("spaces.1.renter", "7-707"), "spaces[1].renter: no household '7-707'"),
+    (broken("spaces.0.released", True), "spaces[0].released: only a rented space (one with a renter) can be released"),
+    (broken("spaces.0.kind", "visitor"), "spaces[0].windows: no windows given, and policy.windows has none for kind 'visitor'"),
+    (broken("requests.0.arrive", "25:00"), "requests[0].arrive: '25:00' is not a clock time (HH:MM, 00:00 to 23:59)"),
+    (broken("requests.0.arrive", "soon"), "requests[0].arrive: 'soon' is neither a clock time (HH:MM) nor an ISO date-time"),
+    (broken("requests.0.depart", "21:00"), "requests[0].depart: 21:00 is not after arrive 22:10 (times before 12:00 are the next morning)"),
+    (broken("policy.windows.street", ["19:00 to 07:00"]), "policy.windows.street[0]: '19:00 to 07:00' is not a window like '22:00-09:00'"),
+    (broken("policy.windows.street", []), "policy.windows.street: must list at least one window such as '22:00-09:00'"),
+    (broken("policy.household_cap", -1), "policy.household_cap: Input should be greater than or equal to 0 (got -1)"),
+    (broken("night", "tomorrow"), "night: Input should be a valid date or datetime"),
+    (broken("spaces.0.x", delete=True), "spaces[0].x: required but missing"),
+    (broken("requests.0.id", ""), "requests[0].id: String should have at least 1 character (got '')"),
+    (broken("day_start", "noon"), "day_start: 'noon' is not a clock time (HH:MM)"),
+]
+
+
+@pytest.mark.parametrize(("document", "message"), CASES, ids=[message.split(":")[0] for _, message in CASES])
+def test_broken_file_names_the_path_and_problem(document, message):
+    with pytest.raises(ScenarioError) as caught:
+        to_instance(parse_scenario(document))
+    rendered = [f"{path}: {text}" for path, text in caught.value.problems]
+    assert any(line.startswith(message) for line in rendered), rendered
+
+
+def test_every_problem_is_reported_at_once():
+    document = broken("spaces.1.size", "huge")
+    document["requests"][0]["household"] = "12-302"
+    document["extra"] = 1
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(document)
+    assert {path for path, _ in caught.value.problems} == {"spaces[1].size", "extra"}
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "message"),
+    [
+        ("name: [unclosed", ".yaml", "line 1"),
+        ("name: a\nname: b\n", ".yaml", "key 'name' appears twice in one mapping"),
+        ("- just\n- a list\n", ".yaml", "the top level must be a mapping"),
+        ('{"name": ', ".json", "line 1, column"),
+    ],
+)
+def test_unreadable_files(tmp_path, text, suffix, message):
+    path = tmp_path / f"night{suffix}"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert message in str(caught.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "absent.yaml")
+
+
+def test_json_and_yaml_give_the_same_instance(tmp_path):
+    import yaml
+
+    (tmp_path / "n.json").write_text(json.dumps(VALID))
+    (tmp_path / "n.yaml").write_text(yaml.safe_dump(VALID))
+    assert load_scenario(tmp_path / "n.json")[1] == load_scenario(tmp_path / "n.yaml")[1]
