@@ -204,7 +204,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def _join(phrases: list[str], last: str = "and") -> str:
-    """'a', 'a and b', 'a, b, and c'."""
-    if len(phrases) <= 2:
+    """'a', 'a and b', 'a, b, and c' (and 'a, and b' when a phrase has an 'and' of its own)."""
+    if len(phrases) <= 2 and not any(" and " in phrase for phrase in phrases):
         return f" {last} ".join(phrases)
+    if len(phrases) == 2:
+        return f"{phrases[0]}, {last} {phrases[1]}"
     return ", ".join(phrases[:-1]) + f", {last} " + phrases[-1]

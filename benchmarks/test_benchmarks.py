@@ -1,0 +1,94 @@
+"""Solve-time benchmarks that assert correctness, never time.
+
+With the repo's `--benchmark-disable` each solve runs once, as a plain test; for timings run
+
+    .venv/bin/python -m pytest benchmarks -p no:cacheprovider --benchmark-enable
+
+Ours must be valid (`check_allocation`), at least as good as first-come-first-served
+lexicographically, and proven optimal with the bound equal to what it serves. Two instances are
+known not to be proven within the limit (see docs/performance.md); for them the hard properties
+are still asserted and only the optimality part is an expected failure, which turns into a pass
+by itself once the engine proves them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import instances
+from benchmarks.baselines import naive_formulation, run_plain_cpsat
+from engine import Status, allocate_first_come, check_allocation, solve
+from engine.eligibility import EligibilityTable
+
+# name -> (builder, time limit in seconds). A proven optimum is expected well inside the limit.
+CASES = {
+    "laiyang": (instances.laiyang, 10.0),
+    "dense": (instances.dense, 10.0),
+    "night_shift": (instances.night_shift, 5.0),
+    "ev_and_sizes": (instances.ev_and_sizes, 5.0),
+}
+
+KNOWN_NOT_PROVEN = {
+    "night_shift": "engine: CP-SAT tiers lose the greedy warm start after tier 1 and interleaved search finds no good "
+    "solution (docs/performance.md, finding 1)",
+    "ev_and_sizes": "engine: a matching with binding household caps falls back from flow to CP-SAT (weights over the "
+    "flow limit), then finding 1 applies (docs/performance.md, finding 2)",
+}
+
+
+def _levels(result) -> list[int]:
+    return sorted(result.served_by_priority, reverse=True)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_solve(benchmark, name):
+    build, time_limit = CASES[name]
+    instance = build()
+    result = benchmark.pedantic(solve, args=(instance,), kwargs={"time_limit": time_limit}, rounds=3, iterations=1)
+    greedy = allocate_first_come(instance)
+
+    assert check_allocation(instance, result) == []
+    levels = _levels(result)
+    served = [result.served_by_priority[level] for level in levels]
+    assert served >= [greedy.served_by_priority.get(level, 0) for level in levels]
+    assert all(result.bound_by_priority[level] >= result.served_by_priority[level] for level in levels)
+
+    if result.status is not Status.OPTIMAL and name in KNOWN_NOT_PROVEN:
+        pytest.xfail(KNOWN_NOT_PROVEN[name])
+    assert result.status is Status.OPTIMAL
+    assert result.bound_by_priority == result.served_by_priority
+
+
+def test_builders_are_seeded():
+    assert instances.dense(40, seed=3) == instances.dense(40, seed=3)
+    assert instances.dense(40, seed=3) != instances.dense(40, seed=4)
+    assert instances.night_shift(50, 10, seed=1) == instances.night_shift(50, 10, seed=1)
+    assert instances.ev_and_sizes(60, seed=2) == instances.ev_and_sizes(60, seed=2)
+
+
+def test_dense_eligibility_is_complete():
+    instance = instances.dense(60, seed=1)
+    assert len(EligibilityTable(instance).eligible_pairs()) == 60 * 60
+    assert len(set(instance.priorities.values())) >= 2
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [instances.dense(30, seed=5), instances.night_shift(40, 8, seed=5), instances.ev_and_sizes(50, seed=5)],
+    ids=["dense", "night_shift", "ev_and_sizes"],
+)
+def test_plain_model_agrees_on_small_nights(instance):
+    """The naive baseline is a correct model: on small nights it proves the same objective as the engine."""
+    ours = solve(instance, time_limit=10)
+    plain = run_plain_cpsat(instance, time_limit=10)
+    assert ours.status is Status.OPTIMAL and plain.status == "optimal"
+    assert check_allocation(instance, plain.result) == []
+    assert plain.formulation.walk_unit_m == 1  # exact weights
+    assert plain.result.objective == ours.objective
+
+
+def test_big_m_weights_are_lexicographic():
+    """Each tier's multiplier exceeds the widest swing of all lower tiers together."""
+    formulation = naive_formulation(instances.ev_and_sizes(50, seed=5))
+    scales = [scale for _, scale in formulation.tier_scales]
+    assert scales == sorted(scales, reverse=True) and scales[-1] == 1
