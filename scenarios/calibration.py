@@ -27,6 +27,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from engine.clock import format_clock, parse_clock
+
 DATA_PATH = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "trondheim-residential-ev-sessions.csv"
 )
@@ -95,13 +97,12 @@ def _read_sessions(csv_path: Path) -> tuple[list[_Session], int, int]:
 
 
 def _format_clock(minutes: float) -> str:
-    whole = round(minutes) % DAY
-    return f"{whole // 60:02d}:{whole % 60:02d}"
+    return format_clock(round(minutes))
 
 
 def _parse_clock(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
+    """Minutes after midnight of the clock time alone (the caller adds the day)."""
+    return parse_clock(text, date.min, day_start=0)
 
 
 def _clock_minutes(moment: datetime) -> int:
