@@ -56,7 +56,7 @@ def solve(instance: Instance, time_limit: float = 10.0, seed: int = 0, use_flow:
         for level in problem.levels:
             # A level whose tier was never reached is bounded only by its number of requests.
             unsolved = 0 if outcome.proven else int((problem.priority[component.requests] == level).sum())
-            bounds[level] += outcome.tier_bounds.get(f"served at priority {level}", unsolved)
+            bounds[level] += outcome.level_bounds.get(level, unsolved)
 
     picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
     if not proven:

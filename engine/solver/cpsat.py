@@ -23,8 +23,8 @@ from engine.solver.problem import Component, Problem
 class TieredSolution:
     chosen: np.ndarray  # pair indices
     proven: bool
-    # Best bound on each solved tier, keyed by tier name.
-    tier_bounds: dict[str, int] = field(default_factory=dict)
+    # Best bound on served requests for each priority level whose tier was reached.
+    level_bounds: dict[int, int] = field(default_factory=dict)
 
 
 def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], hint: np.ndarray, deadline: float, seed: int = 0) -> TieredSolution:
@@ -55,14 +55,16 @@ def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], hint:
         status = solver.Solve(model)
         if status == cp_model.OPTIMAL:
             value = round(solver.ObjectiveValue())
-            solution.tier_bounds[tier.name] = value
+            if tier.level is not None:
+                solution.level_bounds[tier.level] = value
             solution.chosen = _chosen(solver, var_indices, pairs)
             model.Add(objective >= value)
             continue
         solution.proven = False
         if status == cp_model.FEASIBLE:
             solution.chosen = _chosen(solver, var_indices, pairs)
-        solution.tier_bounds[tier.name] = int(np.floor(solver.BestObjectiveBound() + 1e-6))
+        if tier.level is not None:
+            solution.level_bounds[tier.level] = int(np.floor(solver.BestObjectiveBound() + 1e-6))
         break
     return solution
 
