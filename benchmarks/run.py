@@ -65,6 +65,17 @@ def machine_line() -> str:
     )
 
 
+def engine_digest() -> str:
+    """A short hash of the engine's source, so that a table names the code it measured."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def served_text(served: dict[int, int], levels: list[int]) -> str:
     return "/".join(str(served.get(level, 0)) for level in levels) if served else "-"
 
@@ -204,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     limit = 10.0 if args.quick else 60.0
     console = Console(width=260, highlight=False)
+    digest = engine_digest()
     console.print(f"machine: {machine_line()}")
+    console.print(f"engine source sha256: {digest}")
     console.print(f"command: .venv/bin/python -m benchmarks.run{' --quick' if args.quick else ''}; ours: engine.solve(time_limit={OUR_TIME_LIMIT:g}); baselines: {limit:g} s, 2 workers")
     rows = []
     for name in args.only or list(instances.ALL):
@@ -215,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     render(rows, limit, console)
     seconds, status = process_seconds()
     console.print(f"whole process: `parking allocate scenarios/laiyang-xinjiayuan.yaml --format json` best of 3: {seconds:.2f} s ({status})")
+    if engine_digest() != digest:
+        console.print(f"WARNING: the engine's source changed during the run ({digest} -> {engine_digest()}); the in-process rows ran the code loaded at the start, the whole-process timing a newer one")
     return 0
 
 

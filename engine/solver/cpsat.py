@@ -3,7 +3,8 @@ for a single flow weight.
 
 One boolean per eligible pair. Each family of hard rules is added by one function; the objective's
 tiers are optimised one after another, each optimum held as a constraint while the next is solved
-(hierarchical lexicographic optimisation), every solve warm-started from the previous solution.
+(hierarchical lexicographic optimisation). Every solve is warm-started: the first from a greedy
+placement in priority order, each later one from the previous solution topped up greedily.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from engine.solver.greedy import greedy_fill, priority_order
 from engine.solver.objective import Tier
 from engine.solver.problem import Component, Problem
 
@@ -27,7 +29,7 @@ class TieredSolution:
     level_bounds: dict[int, int] = field(default_factory=dict)
 
 
-def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], hint: np.ndarray, deadline: float, seed: int = 0) -> TieredSolution:
+def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], deadline: float, seed: int = 0) -> TieredSolution:
     pairs = component.pairs
     model = cp_model.CpModel()
     x = [model.NewBoolVar(f"x{p}") for p in pairs.tolist()]
@@ -36,8 +38,8 @@ def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], hint:
     _no_overlap_on_space(model, problem, component, x)
     _household_cap(model, problem, component, x)
 
-    chosen = np.asarray(hint, dtype=np.int64)
-    solution = TieredSolution(chosen=chosen, proven=True)
+    order = priority_order(problem, component.requests.tolist())
+    solution = TieredSolution(chosen=greedy_fill(problem, order, pairs), proven=True)
     var_indices = [v.Index() for v in x]
     for tier in tiers:
         coefficients = tier.value[pairs].tolist()
@@ -57,14 +59,18 @@ def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], hint:
             value = round(solver.ObjectiveValue())
             if tier.level is not None:
                 solution.level_bounds[tier.level] = value
-            solution.chosen = _chosen(solver, var_indices, pairs)
+            # A tier's optimum leaves the lower tiers' requests to chance; placing what still fits
+            # keeps every held optimum and gives the next tier a complete warm start.
+            solution.chosen = greedy_fill(problem, order, pairs, _chosen(solver, var_indices, pairs))
             model.Add(objective >= value)
             continue
         solution.proven = False
+        # Without a solution (status UNKNOWN) CP-SAT's bound is not meaningful; the level then
+        # keeps the caller's trivial bound.
         if status == cp_model.FEASIBLE:
             solution.chosen = _chosen(solver, var_indices, pairs)
-        if tier.level is not None:
-            solution.level_bounds[tier.level] = int(np.floor(solver.BestObjectiveBound() + 1e-6))
+            if tier.level is not None:
+                solution.level_bounds[tier.level] = int(np.floor(solver.BestObjectiveBound() + 1e-6))
         break
     return solution
 

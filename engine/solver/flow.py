@@ -31,7 +31,8 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
     sink = first_household + 2 * len(binding)
     n_nodes = sink + 1
 
-    weights = combined_weights(problem, tiers, pairs, matroid=not binding, limit=_COST_LIMIT // (n_nodes + 1) // max(1, len(requests)))
+    # OR-Tools scales costs by the number of nodes and refuses (BAD_COST_RANGE) what could overflow.
+    weights = combined_weights(problem, tiers, pairs, matroid=not binding, limit=_COST_LIMIT // (n_nodes + 1))
     if weights is None:
         return None
 

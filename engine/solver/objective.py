@@ -46,9 +46,14 @@ def request_class_rank(problem: Problem, tiers: list[Tier], pairs: np.ndarray) -
     that order the request classes the same way; so ranks 1..K replace huge tier multipliers.
     """
     leading = _leading_per_request(tiers)
-    keys = np.stack([tier.value[pairs] for tier in leading], axis=1) if leading else np.zeros((len(pairs), 1), dtype=np.int64)
+    request = problem.pair_request[pairs]
+    if not leading:
+        return np.ones(len(pairs), dtype=np.int64)
+    # The class depends on the request alone: rank the requests, then read each pair's rank.
+    requests, first_pair = np.unique(request, return_index=True)
+    keys = np.stack([tier.value[pairs][first_pair] for tier in leading], axis=1)
     _, rank = np.unique(keys, axis=0, return_inverse=True)
-    return rank.reshape(-1).astype(np.int64) + 1
+    return rank.reshape(-1)[np.searchsorted(requests, request)].astype(np.int64) + 1
 
 
 def _leading_per_request(tiers: list[Tier]) -> list[Tier]:

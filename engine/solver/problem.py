@@ -93,14 +93,15 @@ def compile_problem(instance: Instance) -> Problem:
 
 
 def _place_forced_pins(instance: Instance, table: EligibilityTable, pair_request: np.ndarray, pair_space: np.ndarray) -> dict[int, int]:
+    forcing = [pin for pin in instance.pins if pin.action is PinAction.FORCE]
+    if not forcing:
+        return {}
     requests, spaces = instance.requests, instance.spaces
     request_index = {r.id: i for i, r in enumerate(requests)}
     space_index = {s.id: i for i, s in enumerate(spaces)}
     eligible = set(zip(pair_request.tolist(), pair_space.tolist()))
     forced: dict[int, int] = {}
-    for pin in instance.pins:
-        if pin.action is not PinAction.FORCE:
-            continue
+    for pin in forcing:
         r, s = request_index[pin.request], space_index[pin.space]
         if r in forced:
             raise PinConflict(f"request {pin.request} is forced onto two spaces, {spaces[forced[r]].id} and {pin.space}")

@@ -103,7 +103,7 @@ def test_every_problem_is_reported_at_once():
 @pytest.mark.parametrize(
     ("text", "suffix", "message"),
     [
-        ("name: [unclosed", ".yaml", "line 1"),
+        ("name: x\nspaces: [unclosed\n", ".yaml", "did not find expected ',' or ']'"),
         ("name: a\nname: b\n", ".yaml", "key 'name' appears twice in one mapping"),
         ("- just\n- a list\n", ".yaml", "the top level must be a mapping"),
         ('{"name": ', ".json", "line 1, column"),

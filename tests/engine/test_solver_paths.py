@@ -1,0 +1,52 @@
+"""Which solver takes which part, and what a cut-short search may claim."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from builders import household, instance, request, space
+from engine import Status, check_allocation, solve
+
+
+def _multi_stay_night():
+    # Six short stays over two spaces: spaces take several stays, so CP-SAT solves it.
+    # Optimum: all 6 served (three in a row on each space).
+    stays = [("19:00", "21:00"), ("21:30", "23:30"), ("00:00", "06:00")]
+    return instance(
+        [space("S1"), space("S2", x=10)],
+        [household(f"h{i}") for i in range(6)],
+        [request(f"r{i}", f"h{i}", *stays[i % 3], priority=1 + i % 2) for i in range(6)],
+    )
+
+
+def test_a_search_that_finds_nothing_claims_only_trivial_bounds(monkeypatch):
+    # CP-SAT stopped with no solution (UNKNOWN) knows no bound; the result keeps the greedy
+    # placement and bounds each level by its number of requests, never by CP-SAT's empty bound.
+    monkeypatch.setattr(cp_model.CpSolver, "Solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
+    night = _multi_stay_night()
+    result = solve(night)
+    assert result.status is Status.FEASIBLE
+    assert check_allocation(night, result) == []
+    assert result.bound_by_priority == {2: 3, 1: 3}
+
+
+def test_multi_stay_night_is_proven_by_cp_sat():
+    result = solve(_multi_stay_night())
+    assert result.method == "cp-sat"
+    assert result.status is Status.OPTIMAL
+    assert result.served_by_priority == {2: 3, 1: 3}
+
+
+def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
+    # Household a has two cars and cap 1; every stay overlaps, so it is still a matching: flow.
+    # Optimum: a's priority-2 car and b's car are served, a's second car is refused by the cap.
+    night = instance(
+        [space("S1"), space("S2"), space("S3")],
+        [household("a"), household("b")],
+        [request("a1", "a", priority=2), request("a2", "a", priority=1), request("b1", "b", priority=1)],
+        household_cap=1,
+    )
+    result = solve(night)
+    assert result.method == "flow"
+    assert result.served_by_priority == {2: 1, 1: 1}
+    assert {a.request for a in result.assignments} == {"a1", "b1"}
