@@ -104,22 +104,7 @@ def night_shift(n_requests: int = 300, n_spaces: int = 60, seed: int = 0) -> Ins
         )
         for i in range(n_spaces)
     ]
-    households: list[Household] = []
-    owners: list[str] = []
-    while len(owners) < n_requests:
-        index = len(households)
-        tags = frozenset({"night_shift"}) if rng.random() < 0.1 else frozenset()
-        household = Household(
-            id=f"H{index:04d}",
-            x=round(float(rng.uniform(0, 300)), 1),
-            y=round(float(rng.uniform(0, 300)), 1),
-            tags=tags,
-            has_space=bool(rng.random() < 0.3),
-        )
-        households.append(household)
-        cars = 2 if rng.random() < 0.17 else 1
-        owners.extend([household.id] * cars)
-    owners = owners[:n_requests]
+    households, owners = _households_with_cars(rng, n_requests, site_m=300, tag="night_shift", tag_share=0.1, has_space_share=0.3)
     requests = []
     for i, owner in enumerate(owners):
         length = int(rng.integers(6, 25)) * 10  # 1 h .. 4 h
@@ -174,21 +159,7 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
                 y=round(float(rng.uniform(0, 400)), 1),
             )
         )
-    households: list[Household] = []
-    owners: list[str] = []
-    while len(owners) < n:
-        index = len(households)
-        tags = frozenset({"disabled"}) if rng.random() < 0.04 else frozenset()
-        household = Household(
-            id=f"H{index:04d}",
-            x=round(float(rng.uniform(0, 400)), 1),
-            y=round(float(rng.uniform(0, 400)), 1),
-            tags=tags,
-            has_space=bool(rng.random() < 0.35),
-        )
-        households.append(household)
-        owners.extend([household.id] * (2 if rng.random() < 0.17 else 1))
-    owners = owners[:n]
+    households, owners = _households_with_cars(rng, n, site_m=400, tag="disabled", tag_share=0.04, has_space_share=0.35)
     by_id = {h.id: h for h in households}
     car_sizes = rng.choice([Size.SMALL, Size.STANDARD, Size.LARGE], size=n, p=[0.25, 0.55, 0.20])
     requests = []
@@ -232,3 +203,24 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
 
 
 ALL = {"laiyang": laiyang, "dense": dense, "night_shift": night_shift, "ev_and_sizes": ev_and_sizes}
+
+
+def _households_with_cars(rng, cars: int, site_m: float, tag: str, tag_share: float, has_space_share: float) -> tuple[list[Household], list[str]]:
+    """Households on a square site, about one in six with two cars, until there are `cars` cars.
+
+    Returns the households and each car's household id, in order.
+    """
+    households: list[Household] = []
+    owners: list[str] = []
+    while len(owners) < cars:
+        tags = frozenset({tag}) if rng.random() < tag_share else frozenset()
+        household = Household(
+            id=f"H{len(households):04d}",
+            x=round(float(rng.uniform(0, site_m)), 1),
+            y=round(float(rng.uniform(0, site_m)), 1),
+            tags=tags,
+            has_space=bool(rng.random() < has_space_share),
+        )
+        households.append(household)
+        owners.extend([household.id] * (2 if rng.random() < 0.17 else 1))
+    return households, owners[:cars]

@@ -12,6 +12,7 @@ same space as last night), a term being 0 when its policy weight is 0.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -289,27 +290,14 @@ def test_walk_comes_before_stability_and_an_ineligible_force_is_infeasible():
     )
     _agree(instance, ((1,), 0, -20, 0))
     # Without the walking term the stable space wins: key ((1,), 0, 0, 1).
-    _agree(
-        Instance(
-            name="stability-only",
-            night=NIGHT,
-            spaces=spaces,
-            households=(Household("a"),),
-            requests=(Request("r", "a", 1320, 1860),),
-            policy=Policy(windows=OVERNIGHT, walk_weight=0),
-            history=(HouseholdHistory("a", last_space="far"),),
-        ),
-        ((1,), 0, 0, 1),
-    )
+    _agree(replace(instance, name="stability-only", policy=Policy(windows=OVERNIGHT, walk_weight=0)), ((1,), 0, 0, 1))
     # Staff force the car onto "far" but the plan allows only 100 m: no allocation exists.
     _agree(
-        Instance(
+        replace(
+            instance,
             name="forced-too-far",
-            night=NIGHT,
-            spaces=spaces,
-            households=(Household("a"),),
-            requests=(Request("r", "a", 1320, 1860),),
             policy=Policy(windows=OVERNIGHT, max_walk_m=100),
+            history=(),
             pins=(Pin("r", "far", PinAction.FORCE),),
         ),
         None,
