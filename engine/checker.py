@@ -43,8 +43,8 @@ def check_allocation(instance: Instance, result: Result) -> list[Violation]:
             broken("whole_stay", f"{request.id} is placed {assignment.start}-{assignment.end}, not its stay {request.arrive}-{request.depart}")
         if not space.in_pool:
             broken("in_tonights_pool", f"{request.id} is on {space.id}, which its renter has not released")
-        if space.compound and household.compound and space.compound != household.compound:
-            broken("same_compound", f"{request.id} of compound {household.compound} is on {space.id} of compound {space.compound}")
+        if not space.open_to(household.compound):
+            broken("same_compound", f"{request.id} of compound {household.compound} is on {space.id} of compounds {sorted(space.compounds)}")
         if not any(w.start <= request.arrive and request.depart <= w.end for w in instance.windows_of(space)):
             broken("inside_window", f"{request.id} stays outside every window of {space.id}")
         if request.size > space.size:

@@ -19,50 +19,58 @@ from engine.result import Assignment, Reason, Unassigned
 
 def unassigned_reasons(instance: Instance, table: EligibilityTable, assignments: list[Assignment]) -> list[Unassigned]:
     served = {a.request for a in assignments}
-    index = {r.id: i for i, r in enumerate(instance.requests)}
-    unserved = [r for r in instance.requests if r.id not in served]
-    if not unserved:
+    unserved = np.array([i for i, r in enumerate(instance.requests) if r.id not in served], dtype=np.int64)
+    if not len(unserved):
         return []
-    rows = np.array([index[r.id] for r in unserved])
-    failures = table.failures(rows)
     stays_on = defaultdict(list)
     held_by = Counter()
     for assignment in assignments:
         stays_on[assignment.space].append(instance.request_by_id[assignment.request])
         held_by[instance.request_by_id[assignment.request].household] += 1
     cap = instance.policy.household_cap
-    reasons = []
-    for position, request in enumerate(unserved):
-        excluded = {rule: failures[rule][position] for rule in RULES}
-        fits = ~np.logical_or.reduce(list(excluded.values()))
-        if not fits.any():
-            reasons.append(Unassigned(request.id, Reason.NO_SPACE_FITS, no_space_fits_message(instance, request, excluded)))
-        elif cap is not None and held_by[request.household] >= cap:
-            message = (
-                f"your household already has {held_by[request.household]} shared space(s) tonight, "
-                f"the most the plan allows per household"
-            )
-            reasons.append(Unassigned(request.id, Reason.HOUSEHOLD_CAP, message))
-        else:
-            fitting = [instance.spaces[s] for s in np.flatnonzero(fits)]
-            message = all_taken_message(instance, request, fitting, stays_on)
-            reasons.append(Unassigned(request.id, Reason.ALL_FITTING_SPACES_TAKEN, message))
-    return reasons
+    reasons = {}
+    for rows, cols in table.blocks(unserved):
+        failures = table.failures(rows, cols=cols)
+        considered = [instance.spaces[s] for s in cols.tolist()]
+        for position, row in enumerate(rows.tolist()):
+            request = instance.requests[row]
+            excluded = {rule: failures[rule][position] for rule in RULES}
+            fits = ~np.logical_or.reduce(list(excluded.values()))
+            if not fits.any():
+                message = no_space_fits_message(instance, request, excluded, considered)
+                reasons[row] = Unassigned(request.id, Reason.NO_SPACE_FITS, message)
+            elif cap is not None and held_by[request.household] >= cap:
+                message = (
+                    f"your household already has {held_by[request.household]} shared space(s) tonight, "
+                    f"the most the plan allows per household"
+                )
+                reasons[row] = Unassigned(request.id, Reason.HOUSEHOLD_CAP, message)
+            else:
+                fitting = [considered[j] for j in np.flatnonzero(fits).tolist()]
+                reasons[row] = Unassigned(request.id, Reason.ALL_FITTING_SPACES_TAKEN, all_taken_message(instance, request, fitting, stays_on))
+    return [reasons[row] for row in sorted(reasons)]
 
 
-def no_space_fits_message(instance: Instance, request: Request, excluded: dict[str, np.ndarray]) -> str:
-    """Name, rule by rule, what excludes every space; each space is counted under its first failing rule."""
+def no_space_fits_message(instance: Instance, request: Request, excluded: dict[str, np.ndarray], considered: list[Space]) -> str:
+    """Name, rule by rule, what excludes every space; each space is counted under its first failing rule.
+
+    `considered` are the spaces open to the request's compound (`excluded` is over them); the
+    others are counted as belonging to other compounds.
+    """
     if not instance.spaces:
         return "there are no spaces in this plan"
-    first_rule = np.full(len(instance.spaces), -1)
+    first_rule = np.full(len(considered), -1)
     for position in reversed(range(len(RULES))):
         first_rule[excluded[RULES[position]]] = position
     by_rule: dict[str, list[Space]] = defaultdict(list)
-    for space, position in zip(instance.spaces, first_rule.tolist()):
+    for space, position in zip(considered, first_rule.tolist()):
         by_rule[RULES[position]].append(space)
     # Unreleased spaces come last: they are the background, the other rules are the news.
     order = [rule for rule in RULES if rule != "pool"] + ["pool"]
     phrases = [phrase for rule in order if by_rule.get(rule) for phrase in _rule_phrases(instance, request, rule, by_rule[rule])]
+    elsewhere = len(instance.spaces) - len(considered)
+    if elsewhere:
+        phrases.insert(0, f"{_count(elsewhere, 'space')} belong{'s' if elsewhere == 1 else ''} to other compounds")
     return _join(phrases)
 
 

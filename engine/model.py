@@ -57,8 +57,9 @@ class Space:
     windows: tuple[Window, ...] | None = None
     renter: str | None = None
     released: bool = False
-    # None: open to every compound of the instance (e.g. a street shared by neighbours).
-    compound: str | None = None
+    # The compounds whose residents may use it (a street segment may serve several neighbours);
+    # empty: open to every compound of the instance.
+    compounds: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -67,6 +68,9 @@ class Space:
             raise ValueError(f"space {self.id}: kind is empty")
         if self.windows is not None and not self.windows:
             raise ValueError(f"space {self.id}: an explicit window list must not be empty")
+
+    def open_to(self, compound: str | None) -> bool:
+        return not self.compounds or compound is None or compound in self.compounds
 
     @property
     def in_pool(self) -> bool:

@@ -98,7 +98,7 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             windows=space_windows[i],
             renter=s.renter,
             released=s.released,
-            compound=s.compound,
+            compounds=frozenset(s.compounds),
         )
         for i, s in enumerate(scenario.spaces)
     )

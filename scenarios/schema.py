@@ -63,7 +63,9 @@ class SpaceModel(_Strict):
     windows: list[str] | None = Field(None, description="overrides the policy's windows for this kind")
     renter: str | None = Field(None, description="household renting this space monthly")
     released: bool = Field(False, description="the renter leaves it free tonight (only then is it shared)")
-    compound: str | None = Field(None, description="absent: shared by every compound in the file")
+    compounds: list[str] = Field(
+        default_factory=list, description="compounds whose residents may use it (a street may serve several); absent: all"
+    )
 
 
 class HouseholdModel(_Strict):

@@ -40,7 +40,7 @@ def failed_rules(instance: Instance, request: Request, space: Space) -> list[str
     failed = []
     if not (space.renter is None or space.released):
         failed.append("pool")
-    if space.compound is not None and household.compound is not None and space.compound != household.compound:
+    if space.compounds and household.compound is not None and household.compound not in space.compounds:
         failed.append("compound")
     if not any(w.start <= request.arrive and request.depart <= w.end for w in instance.windows_of(space)):
         failed.append("window")

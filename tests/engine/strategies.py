@@ -84,6 +84,11 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
     policy_windows = {kind: draw(st.sampled_from(WINDOW_PATTERNS)) for kind in kinds}
     use_compounds = draw(st.integers(0, 4)) == 4
     compounds = st.sampled_from((None, "north", "south")) if use_compounds else st.just(None)
+    space_compounds = (
+        st.sampled_from((frozenset(), frozenset({"north"}), frozenset({"south"}), frozenset({"north", "south"})))
+        if use_compounds
+        else st.just(frozenset())
+    )
 
     # Households, each with 1-3 requests, up to max_requests in all.
     n_target = draw(st.integers(min_requests, max_requests))
@@ -120,7 +125,7 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
                 windows=own_windows,
                 renter=draw(st.sampled_from([h.id for h in households])) if rented else None,
                 released=draw(st.booleans()) if rented else False,
-                compound=draw(compounds),
+                compounds=draw(space_compounds),
             )
         )
 

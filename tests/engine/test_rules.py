@@ -97,11 +97,23 @@ def test_unreleased_rented_space_is_not_shared():
 def test_same_compound():
     # S belongs to compound B; the household lives in A; the street space T is shared by all.
     night = instance(
-        [space("S", compound="B"), space("T", x=80)],
+        [space("S", compounds={"B"}), space("T", x=80)],
         [household("h", compound="A")],
         [request("r", "h")],
     )
     assert placement(solved(night)) == {"r": "T"}
+
+
+def test_a_street_shared_by_two_neighbouring_compounds():
+    # Street space L serves compounds A and B but not C: C's car gets nothing, A's gets L.
+    night = instance(
+        [space("L", compounds={"A", "B"})],
+        [household("a", compound="A"), household("c", compound="C")],
+        [request("ra", "a"), request("rc", "c")],
+    )
+    result = solved(night)
+    assert placement(result) == {"ra": "L"}
+    assert result.unassigned[0].message == "1 space belongs to other compounds"
 
 
 def test_household_cap():
