@@ -115,9 +115,9 @@ def _window_phrases(instance: Instance, request: Request, spaces: list[Space]) -
     late_opening: dict[int, set[str]] = defaultdict(set)
     early_closing: dict[int, set[str]] = defaultdict(set)
     elsewhere: set[str] = set()
-    for space in spaces:
-        windows = instance.windows_of(space)
-        label = space.kind if space.windows is None else f"{space.kind} (own hours)"
+    # Many spaces share their hours: decide once per distinct (label, windows).
+    hours = {(space.kind if space.windows is None else f"{space.kind} (own hours)", instance.windows_of(space)) for space in spaces}
+    for label, windows in hours:
         started = [w for w in windows if w.start <= request.arrive < w.end]
         if started:
             early_closing[max(w.end for w in started)].add(label)
@@ -138,11 +138,13 @@ def _window_phrases(instance: Instance, request: Request, spaces: list[Space]) -
 
 
 def all_taken_message(instance: Instance, request: Request, fitting: list[Space], stays_on: dict[str, list[Request]]) -> str:
-    levels: Counter[int] = Counter()
-    for space in fitting:
-        for other in stays_on[space.id]:
-            if instance.overlaps(request, other):
-                levels[instance.priorities[other.id]] += 1
+    gap = instance.policy.turnover_minutes
+    levels: Counter[int] = Counter(
+        instance.priorities[other.id]
+        for space in fitting
+        for other in stays_on[space.id]
+        if request.arrive < other.depart + gap and other.arrive < request.depart + gap  # Instance.overlaps, inlined: hot loop
+    )
     takers = _join([f"priority {level} ({count})" for level, count in sorted(levels.items(), reverse=True)])
     return (
         f"{_count(len(fitting), 'space')} {'fits' if len(fitting) == 1 else 'fit'} this car from "

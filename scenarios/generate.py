@@ -11,7 +11,7 @@ space can hold; the rest submit their real times and may find that no space fits
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -227,3 +227,68 @@ def _history(rng, night: date, households, spaces, requesters) -> list[dict[str,
         if len(entry) > 1:
             history.append(entry)
     return history
+
+
+def generate_district(
+    seed: int,
+    night: date,
+    compounds: int = 50,
+    cluster_sizes: tuple[int, int] = (2, 4),
+    site: SiteParameters | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Many compounds in one file; neighbours in a cluster share one street of tidal spaces.
+
+    Each compound is a generated site (without a street of its own) with ids prefixed by its
+    name; clusters of 2-4 compounds stand side by side along their street, and clusters are 2 km
+    apart, beyond any walking limit, so they are independent parts of the night.
+    """
+    site = site or SiteParameters()
+    compound_site = replace(site, street_spaces=0)
+    rng = np.random.default_rng(seed)
+    document: dict[str, Any] = {
+        "name": name or f"Generated district of {compounds} compounds (seed {seed})",
+        "night": night.isoformat(),
+        "policy": site.policy,
+        "spaces": [],
+        "households": [],
+        "requests": [],
+        "history": [],
+    }
+    placed = 0
+    cluster = 0
+    while placed < compounds:
+        members = min(int(rng.integers(cluster_sizes[0], cluster_sizes[1] + 1)), compounds - placed)
+        names = [f"C{placed + i + 1:03d}" for i in range(members)]
+        for position, compound in enumerate(names):
+            part = generate_scenario(seed * 100_003 + placed + position, night, compound_site)
+            _move_into_district(document, part, compound, dx=2000.0 * cluster + 320.0 * position)
+        street = _street_spaces(replace(site, street_spaces=site.street_spaces * members), [(2000.0 * cluster, 0.0), (2000.0 * cluster + 320.0 * members - 40.0, 0.0)])
+        for space in street:
+            space["id"] = f"S{cluster + 1:03d}/{space['id']}"
+            space["compounds"] = names
+        document["spaces"].extend(street)
+        placed += members
+        cluster += 1
+    return document
+
+
+def _move_into_district(district: dict[str, Any], part: dict[str, Any], compound: str, dx: float) -> None:
+    """Prefix every id with the compound, shift the site east by dx metres, and add it."""
+
+    def prefixed(value: str) -> str:
+        return f"{compound}/{value}"
+
+    for space in part["spaces"]:
+        district["spaces"].append(space | {"id": prefixed(space["id"]), "renter": prefixed(space["renter"]), "x": round(space["x"] + dx, 1), "compounds": [compound]})
+    for household in part["households"]:
+        district["households"].append(household | {"id": prefixed(household["id"]), "x": round(household["x"] + dx, 1), "compound": compound})
+    for request in part["requests"]:
+        district["requests"].append(request | {"id": prefixed(request["id"]), "household": prefixed(request["household"])})
+    for entry in part["history"]:
+        # Last night's space may have been on the compound's own street, which the district replaces.
+        moved = {"household": prefixed(entry["household"])} | ({"refused": entry["refused"]} if "refused" in entry else {})
+        if str(entry.get("last_space", "")).startswith("A-"):
+            moved["last_space"] = prefixed(entry["last_space"])
+        if len(moved) > 1:
+            district["history"].append(moved)
