@@ -57,9 +57,12 @@ def allocate(
     out_path: Annotated[Path | None, typer.Option("--out", help="Also write the result here (.json, or .csv for one row per request).")] = None,
     time_limit: TimeLimit = 10.0,
     output: Annotated[OutputFormat, typer.Option("--format", help="What to print on standard output.")] = OutputFormat.table,
-    seed: Annotated[int, typer.Option(help="Solver seed; the same seed and input give the same allocation.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Solver seed; the same seed and input give the same allocation.")] = 0,
 ) -> None:
     """Allocate tonight's shared spaces and print the outcome."""
+    if out_path is not None and out_path.suffix.lower() not in (".json", ".csv"):
+        err.print(f"[red]error:[/red] --out {out_path}: the file must end in .json or .csv", highlight=False)
+        raise typer.Exit(2)
     _, instance = _load(scenario)
     result = solve(instance, time_limit=time_limit, seed=seed)
     if out_path is not None:
@@ -86,7 +89,7 @@ def explain(
         err.print(f"[red]error:[/red] {scenario} has no request {request_id!r}", highlight=False)
         raise typer.Exit(2)
     result = solve(instance, time_limit=time_limit)
-    lines = explain_request(instance, EligibilityTable(instance), request_id, list(result.assignments), result.unassigned_of(request_id))
+    lines = explain_request(instance, EligibilityTable(instance), request_id, list(result.assignments), result.unassigned_of(request_id), result.proven_optimal)
     for line in lines:
         out.print(line, highlight=False)
     if not result.proven_optimal:
@@ -113,7 +116,7 @@ def check(scenario: ScenarioPath) -> None:
 
 @scenario_app.command("generate")
 def generate(
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same file.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Random seed: the same seed gives the same file.")] = 0,
     night: Annotated[str, typer.Option(help="The evening's date, YYYY-MM-DD (default: today).")] = "",
     out_path: Annotated[Path | None, typer.Option("--out", help="Write here (.yaml or .json) instead of standard output.")] = None,
     name: Annotated[str, typer.Option(help="Scenario name.")] = "",
@@ -209,3 +212,7 @@ def _print_summary(instance: Instance, result: Result) -> None:
             request = instance.request_by_id[unassigned.request]
             refused.add_row(request.id, request.household, str(instance.priorities[request.id]), unassigned.reason.value, unassigned.message)
         out.print(refused)
+
+
+if __name__ == "__main__":
+    app()

@@ -9,26 +9,35 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 DAY = 24 * 60
 
 
+def minutes_of_day(text: str) -> int:
+    """Minutes after midnight for "HH:MM" alone; ValueError otherwise."""
+    match = _CLOCK.match(text.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValueError(f"{text!r} is not a clock time (HH:MM, 00:00 to 23:59)")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
 def parse_clock(text: str, night: date, day_start: int = 12 * 60) -> int:
     """Minutes from midnight of `night` for "HH:MM" or an ISO date-time.
 
     A clock time before `day_start` is the next morning's: with the default 12:00, "07:30" is
     07:30 the day after the evening date.
     """
-    match = _CLOCK.match(text.strip())
-    if match:
-        hours, minutes = int(match.group(1)), int(match.group(2))
-        if hours > 23 or minutes > 59:
-            raise ValueError(f"{text!r} is not a clock time (HH:MM, 00:00 to 23:59)")
-        value = hours * 60 + minutes
+    if _CLOCK.match(text.strip()):
+        value = minutes_of_day(text)
         return value + DAY if value < day_start else value
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is neither a clock time (HH:MM) nor an ISO date-time") from None
+    if len(text.strip()) <= len("2026-11-27"):
+        raise ValueError(f"{text!r} is a date without a time; give a clock time or a date-time")
     if moment.tzinfo is not None:
         raise ValueError(f"{text!r} carries a time zone; give the compound's local time")
-    return round((moment - datetime.combine(night, time())).total_seconds() / 60)
+    minutes = round((moment - datetime.combine(night, time())).total_seconds() / 60)
+    if not 0 <= minutes <= 2 * DAY:
+        raise ValueError(f"{text!r} is not within the night of {night.isoformat()} (that day or the next)")
+    return minutes
 
 
 def format_clock(minutes: int) -> str:

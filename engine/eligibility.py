@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.model import Instance, PinAction
+from engine.model import MAX_FEATURES, Instance, PinAction
 
 # The order in which an explanation names the rule that excludes a space.
 RULES: tuple[str, ...] = ("pool", "compound", "window", "size", "features", "walk", "forbidden")
@@ -168,8 +168,7 @@ class EligibilityTable:
 
 def _feature_bits(instance: Instance) -> dict[str, int]:
     offered = sorted({f for s in instance.spaces for f in s.features})
-    if len(offered) > 62:
-        raise ValueError(f"at most 62 distinct space features are supported, got {len(offered)}")
+    assert len(offered) <= MAX_FEATURES, "Instance validates the number of features"
     return {feature: 1 << bit for bit, feature in enumerate(offered)}
 
 

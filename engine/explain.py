@@ -13,7 +13,7 @@ import numpy as np
 
 from engine.clock import format_clock
 from engine.eligibility import RULES, EligibilityTable
-from engine.model import Instance, Request, Space
+from engine.model import Instance, PinAction, Request, Space
 from engine.result import Assignment, Reason, Unassigned
 
 
@@ -41,8 +41,8 @@ def unassigned_reasons(instance: Instance, table: EligibilityTable, assignments:
                 reasons[row] = Unassigned(request.id, Reason.NO_SPACE_FITS, message)
             elif cap is not None and held_by[request.household] >= cap:
                 message = (
-                    f"your household already has {held_by[request.household]} shared space(s) tonight, "
-                    f"the most the plan allows per household"
+                    "the plan gives no shared space to a household" if cap == 0
+                    else f"your household already has {_count(held_by[request.household], 'shared space')} tonight, the most the plan allows"
                 )
                 reasons[row] = Unassigned(request.id, Reason.HOUSEHOLD_CAP, message)
             else:
@@ -93,7 +93,7 @@ def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[
     kinds = _kinds(spaces)
     are = "is" if count == 1 else "are"
     if rule == "pool":
-        return [f"the other {_count(count, f'{kinds} space')} {are} not released tonight"]
+        return [f"{_count(count, f'{kinds} space')} {are} not released tonight"]
     if rule == "compound":
         return [f"{_count(count, f'{kinds} space')} belong{'s' if count == 1 else ''} to another compound"]
     if rule == "window":
@@ -103,8 +103,8 @@ def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[
     if rule == "features":
         missing = sorted(request.needs - frozenset.intersection(*(s.features for s in spaces))) or sorted(request.needs)
         if count == 1:
-            return [f"the other {kinds} space {_join([_feature_phrase(f, present=False) for f in missing])}"]
-        return [f"none of the {count} other {kinds} spaces {_join([_feature_phrase(f, present=True) for f in missing])}"]
+            return [f"1 {kinds} space {_join([_feature_phrase(f, present=False) for f in missing])}"]
+        return [f"none of {count} {kinds} spaces {_join([_feature_phrase(f, present=True) for f in missing])}"]
     if rule == "walk":
         return [f"{_count(count, f'{kinds} space')} {are} more than {instance.policy.max_walk_m} m from your building"]
     return [f"staff have excluded {_count(count, 'space')} for this request"]
@@ -154,14 +154,26 @@ def all_taken_message(instance: Instance, request: Request, fitting: list[Space]
     )
 
 
-def explain_request(instance: Instance, table: EligibilityTable, request_id: str, assignments: list[Assignment], unassigned: Unassigned | None) -> list[str]:
+def _why_not_nearest(instance: Instance, request: Request, proven: bool) -> str:
+    if any(pin.request == request.id and pin.action is PinAction.FORCE for pin in instance.pins):
+        return "staff pinned this request to its space"
+    if not instance.policy.walk_weight:
+        return "this plan does not minimise walking"
+    if not proven:
+        return "this allocation is not proven optimal: the solver stopped at its time limit"
+    return "no rule of the plan explains this; please report it"
+
+
+def explain_request(
+    instance: Instance, table: EligibilityTable, request_id: str, assignments: list[Assignment], unassigned: Unassigned | None, proven: bool = True
+) -> list[str]:
     """A few plain lines on one request: its priority, the spaces that fit, and the outcome."""
     index = next(i for i, r in enumerate(instance.requests) if r.id == request_id)
     request = instance.requests[index]
     lines = [
         f"Request {request.id}: {format_clock(request.arrive)}–{format_clock(request.depart)}, {request.size.label} car"
         + (f", needs {', '.join(sorted(request.needs))}" if request.needs else ""),
-        f"Priority {instance.priorities[request.id]} ({_priority_source(instance, request)}).",
+        "Priority {} ({}).".format(*instance.priority_sources[request.id]),
     ]
     points = instance.fairness_points.get(request.household, 0)
     if points:
@@ -188,20 +200,9 @@ def explain_request(instance: Instance, table: EligibilityTable, request_id: str
     else:
         lines.append(
             f"{_count(len(nearer), 'nearer fitting space')}: {taken} taken by other cars, "
-            f"{len(nearer) - taken} left free because the plan does not rank walking first."
+            f"{len(nearer) - taken} left free ({_why_not_nearest(instance, request, proven)})."
         )
     return lines
-
-
-def _priority_source(instance: Instance, request: Request) -> str:
-    if request.priority is not None:
-        return "set on the request"
-    household = instance.household_by_id[request.household]
-    first_car = next(r for r in instance.requests if r.household == request.household).id == request.id
-    rule = next((rule for rule in instance.policy.priority_rules if rule.matches(household, first_car)), None)
-    if rule is None:
-        return "the plan's default"
-    return f"plan rule: {rule.label}" if rule.label else "a plan rule"
 
 
 def _kinds(spaces: list[Space]) -> str:
@@ -215,7 +216,9 @@ def _count(n: int, noun: str) -> str:
 
 def _join(phrases: list[str], last: str = "and") -> str:
     """'a', 'a and b', 'a, b, and c' (and 'a, and b' when a phrase has an 'and' of its own)."""
-    if len(phrases) <= 2 and not any(" and " in phrase for phrase in phrases):
+    if len(phrases) <= 1:
+        return "".join(phrases)
+    if len(phrases) == 2 and not any(" and " in phrase for phrase in phrases):
         return f" {last} ".join(phrases)
     if len(phrases) == 2:
         return f"{phrases[0]}, {last} {phrases[1]}"

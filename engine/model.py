@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum, IntEnum
 from functools import cached_property
-from math import hypot
+from math import hypot, isfinite
+
+
+# Eligibility keeps a space's features as bits of one 64-bit integer.
+MAX_FEATURES = 62
 
 
 class Size(IntEnum):
@@ -41,8 +45,22 @@ class Window:
         if self.end <= self.start:
             raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
 
-    def holds(self, start: int, end: int) -> bool:
-        return self.start <= start and end <= self.end
+
+
+def merged(windows: tuple[Window, ...]) -> tuple[Window, ...]:
+    """Overlapping or touching windows as one: a stay may run across the seam."""
+    result: list[Window] = []
+    for window in sorted(windows, key=lambda w: w.start):
+        if result and window.start <= result[-1].end:
+            result[-1] = Window(result[-1].start, max(result[-1].end, window.end))
+        else:
+            result.append(window)
+    return tuple(result)
+
+
+def _check_location(label: str, x: float, y: float) -> None:
+    if not (isfinite(x) and isfinite(y)):
+        raise ValueError(f"{label}: coordinates must be finite numbers, got x={x}, y={y}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +86,9 @@ class Space:
             raise ValueError(f"space {self.id}: kind is empty")
         if self.windows is not None and not self.windows:
             raise ValueError(f"space {self.id}: an explicit window list must not be empty")
+        if self.windows is not None:
+            object.__setattr__(self, "windows", merged(self.windows))
+        _check_location(f"space {self.id}", self.x, self.y)
 
     def open_to(self, compound: str | None) -> bool:
         return not self.compounds or compound is None or compound in self.compounds
@@ -90,6 +111,7 @@ class Household:
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("household id is empty")
+        _check_location(f"household {self.id}", self.x, self.y)
 
     def walk_to(self, space: Space) -> int:
         """Straight-line distance in whole metres (site plans give no footpaths)."""
@@ -168,6 +190,7 @@ class Policy:
         for kind, windows in self.windows.items():
             if not windows:
                 raise ValueError(f"policy windows for kind {kind!r} must not be empty")
+        object.__setattr__(self, "windows", {kind: merged(windows) for kind, windows in self.windows.items()})
 
 
 @dataclass(frozen=True)
@@ -220,6 +243,9 @@ class Instance:
                 raise ValueError(f"space {space.id}: no windows given and the policy has none for kind {space.kind!r}")
             if space.renter is not None and space.renter not in self.household_by_id:
                 raise ValueError(f"space {space.id}: unknown renter {space.renter!r}")
+        features = {f for space in self.spaces for f in space.features}
+        if len(features) > MAX_FEATURES:
+            raise ValueError(f"spaces name {len(features)} distinct features; at most {MAX_FEATURES} are supported")
         seen_history: set[str] = set()
         for entry in self.history:
             if entry.household not in self.household_by_id:
@@ -259,20 +285,26 @@ class Instance:
     @cached_property
     def priorities(self) -> dict[str, int]:
         """Each request's priority level: its own, else the first matching policy rule."""
-        levels: dict[str, int] = {}
+        return {request_id: level for request_id, (level, _) in self.priority_sources.items()}
+
+    @cached_property
+    def priority_sources(self) -> dict[str, tuple[int, str]]:
+        """Each request's priority level and, in words, where it comes from."""
+        decided: dict[str, tuple[int, str]] = {}
         households_seen: set[str] = set()
         for request in self.requests:
             is_first_car = request.household not in households_seen
             households_seen.add(request.household)
             if request.priority is not None:
-                levels[request.id] = request.priority
+                decided[request.id] = (request.priority, "set on the request")
                 continue
             household = self.household_by_id[request.household]
-            levels[request.id] = next(
-                (rule.priority for rule in self.policy.priority_rules if rule.matches(household, is_first_car)),
-                self.policy.default_priority,
-            )
-        return levels
+            rule = next((rule for rule in self.policy.priority_rules if rule.matches(household, is_first_car)), None)
+            if rule is None:
+                decided[request.id] = (self.policy.default_priority, "the plan's default")
+            else:
+                decided[request.id] = (rule.priority, f"plan rule: {rule.label}" if rule.label else "a plan rule")
+        return decided
 
     @cached_property
     def fairness_points(self) -> dict[str, int]:

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from engine.clock import format_clock, parse_clock
+from engine.clock import format_clock, minutes_of_day
 
 DATA_PATH = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "trondheim-residential-ev-sessions.csv"
@@ -98,11 +98,6 @@ def _read_sessions(csv_path: Path) -> tuple[list[_Session], int, int]:
 
 def _format_clock(minutes: float) -> str:
     return format_clock(round(minutes))
-
-
-def _parse_clock(text: str) -> int:
-    """Minutes after midnight of the clock time alone (the caller adds the day)."""
-    return parse_clock(text, date.min, day_start=0)
 
 
 def _clock_minutes(moment: datetime) -> int:
@@ -242,12 +237,12 @@ class NightCalibration:
     @property
     def arrive_start(self) -> int:
         """Start of the first arrival bin, minutes since the evening's midnight."""
-        return _parse_clock(self.arrive_first_bin)
+        return minutes_of_day(self.arrive_first_bin)
 
     @property
     def depart_start(self) -> int:
         """Start of the first departure bin; departures are on the next morning by definition."""
-        return DAY + _parse_clock(self.depart_first_bin)
+        return DAY + minutes_of_day(self.depart_first_bin)
 
     def _counts(self, weekend: bool) -> np.ndarray:
         counts = np.asarray(self.joint["weekend" if weekend else "weeknight"], dtype=np.float64)

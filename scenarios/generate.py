@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.clock import format_clock, parse_clock
+from engine.clock import format_clock
 from scenarios.calibration import NightCalibration
+from scenarios.mapping import window_from_text
 
 LAIYANG_POLICY: dict[str, Any] = {
     # Released rented spaces 22:00-09:00 as voted. The article gives no hours for the Lijin Road
@@ -201,9 +202,8 @@ def _shape_to_plan(arrive: int, depart: int, windows: dict[str, list[str]], nigh
     best = (0, arrive, depart)
     for texts in windows.values():
         for text in texts:
-            start, end = (parse_clock(part, night) for part in text.split("-"))
-            end += 24 * 60 if end <= start else 0
-            lo, hi = max(arrive, start), min(depart, end)
+            window = window_from_text(text, night)
+            lo, hi = max(arrive, window.start), min(depart, window.end)
             if hi - lo > best[0]:
                 best = (hi - lo, lo, hi)
     return (best[1], best[2]) if best[0] >= 60 else (arrive, depart)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,36 @@ class _UniqueKeyLoader(_SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(None, None, f"a key must be a plain value, not {type(key).__name__}", key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.1 reads an unquoted 22:10 as the base-60 integer 1330. Clock times are what these files
+# hold, so integers are resolved without the base-60 form and 22:10 stays the string "22:10".
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
+def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        document[key] = value
+    return document
 
 
 def read_document(path: Path) -> Any:
@@ -61,9 +86,11 @@ def read_document(path: Path) -> Any:
         raise ScenarioError(source, [("", f"cannot be read: {error}")]) from None
     if path.suffix.lower() == ".json":
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_reject_duplicate_json_keys)
         except json.JSONDecodeError as error:
             raise ScenarioError(source, [("", f"line {error.lineno}, column {error.colno}: {error.msg}")]) from None
+        except ValueError as error:
+            raise ScenarioError(source, [("", str(error))]) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
@@ -130,6 +157,11 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
             yield f"spaces[{i}].released", "only a rented space (one with a renter) can be released"
         if space.windows is None and space.kind not in scenario.policy.windows:
             yield f"spaces[{i}].windows", f"no windows given, and policy.windows has none for kind {space.kind!r}"
+    known_compounds = {h.compound for h in scenario.households if h.compound}
+    for i, space in enumerate(scenario.spaces):
+        for compound in space.compounds:
+            if compound not in known_compounds:
+                yield f"spaces[{i}].compounds", f"no household belongs to compound {compound!r}"
     for i, request in enumerate(scenario.requests):
         if request.household not in households:
             yield f"requests[{i}].household", f"no household {request.household!r}"

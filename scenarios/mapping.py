@@ -19,7 +19,7 @@ from engine import (
     Space,
     Window,
 )
-from engine.clock import DAY, format_clock, parse_clock, to_datetime
+from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_datetime
 from scenarios.loader import ScenarioError
 from scenarios.schema import ScenarioFile
 
@@ -143,11 +143,11 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
 
 
 def _day_start(text: str, problems: _Problems) -> int:
-    match = re.match(r"^(\d{1,2}):(\d{2})$", text.strip())
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        problems.add("day_start", f"{text!r} is not a clock time (HH:MM)")
+    try:
+        return minutes_of_day(text)
+    except ValueError as error:
+        problems.add("day_start", str(error))
         return 12 * 60
-    return int(match.group(1)) * 60 + int(match.group(2))
 
 
 def _time(text: str, night, day_start: int, path: str, problems: _Problems) -> int | None:
@@ -158,19 +158,23 @@ def _time(text: str, night, day_start: int, path: str, problems: _Problems) -> i
         return None
 
 
-def _window(text: str, night, day_start: int, path: str, problems: _Problems) -> Window | None:
+def window_from_text(text: str, night, day_start: int = 12 * 60) -> Window:
+    """A window such as "22:00-09:00"; one that ends at or before its start runs into the next day."""
     match = _WINDOW.match(text)
     if not match:
-        problems.add(path, f"{text!r} is not a window like '22:00-09:00'")
-        return None
-    start = _time(match.group(1), night, day_start, path, problems)
-    end = _time(match.group(2), night, day_start, path, problems)
-    if start is None or end is None:
-        return None
-    # A window that ends at or before its start runs past midnight into the next day.
+        raise ValueError(f"{text!r} is not a window like '22:00-09:00'")
+    start, end = (parse_clock(part, night, day_start) for part in match.groups())
     while end <= start:
         end += DAY
     return Window(start, end)
+
+
+def _window(text: str, night, day_start: int, path: str, problems: _Problems) -> Window | None:
+    try:
+        return window_from_text(text, night, day_start)
+    except ValueError as error:
+        problems.add(path, str(error))
+        return None
 
 
 def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:

@@ -8,7 +8,7 @@ result into the engine's dataclasses.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,7 +16,13 @@ SizeName = Literal["small", "standard", "large"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+# Generous limits that keep every number far inside what the solvers' 64-bit arithmetic can take.
+Priority = Annotated[int, Field(ge=-1000, le=1000)]
+Weight = Annotated[int, Field(ge=0, le=1000)]
+Metres = Annotated[float, Field(ge=-1_000_000, le=1_000_000)]
 
 
 class PriorityCondition(_Strict):
@@ -29,13 +35,13 @@ class PriorityCondition(_Strict):
 
 class PriorityRuleModel(_Strict):
     label: str = Field("", description="shown to residents, e.g. 'households without a space'")
-    priority: int
+    priority: Priority
     when: PriorityCondition = Field(default_factory=PriorityCondition)
 
 
 class FairnessModel(_Strict):
-    window_nights: int = Field(14, ge=0, description="refusals older than this many nights are forgotten")
-    weight: int = Field(1, ge=0, description="points per refused night; 0 turns the fairness term off")
+    window_nights: int = Field(14, ge=0, le=3650, description="refusals older than this many nights are forgotten")
+    weight: Weight = Field(1, description="points per refused night; 0 turns the fairness term off")
 
 
 class PolicyModel(_Strict):
@@ -43,14 +49,14 @@ class PolicyModel(_Strict):
         default_factory=dict,
         description="default availability per space kind, e.g. {rented: ['22:00-09:00'], street: ['19:00-07:00']}",
     )
-    turnover_minutes: int = Field(0, ge=0, description="minimum gap between two cars on one space")
-    max_walk_m: int | None = Field(None, ge=0, description="farthest a household may be sent, straight-line metres")
+    turnover_minutes: int = Field(0, ge=0, le=24 * 60, description="minimum gap between two cars on one space")
+    max_walk_m: int | None = Field(None, ge=0, le=100_000, description="farthest a household may be sent, straight-line metres")
     priority_rules: list[PriorityRuleModel] = Field(default_factory=list, description="first matching rule wins")
-    default_priority: int = 1
-    household_cap: int | None = Field(None, ge=0, description="most shared spaces one household may take per night")
+    default_priority: Priority = 1
+    household_cap: int | None = Field(None, ge=0, le=1000, description="most shared spaces one household may take per night")
     fairness: FairnessModel = Field(default_factory=FairnessModel)
-    walk_weight: int = Field(1, ge=0, description="0 turns the walking term off")
-    stability_weight: int = Field(1, ge=0, description="0 turns the same-space-as-last-night term off")
+    walk_weight: Weight = Field(1, description="0 turns the walking term off")
+    stability_weight: Weight = Field(1, description="0 turns the same-space-as-last-night term off")
 
 
 class SpaceModel(_Strict):
@@ -58,8 +64,8 @@ class SpaceModel(_Strict):
     kind: str = Field(min_length=1, description="a label: rented, street, community, visitor, ...")
     size: SizeName = "standard"
     features: list[str] = Field(default_factory=list, description="e.g. ev_charger, accessible, covered")
-    x: float = Field(description="metres east on the site plan")
-    y: float = Field(description="metres north on the site plan")
+    x: Metres = Field(description="metres east on the site plan")
+    y: Metres = Field(description="metres north on the site plan")
     windows: list[str] | None = Field(None, description="overrides the policy's windows for this kind")
     renter: str | None = Field(None, description="household renting this space monthly")
     released: bool = Field(False, description="the renter leaves it free tonight (only then is it shared)")
@@ -70,8 +76,8 @@ class SpaceModel(_Strict):
 
 class HouseholdModel(_Strict):
     id: str = Field(min_length=1, description="e.g. 12-302 (building-flat)")
-    x: float
-    y: float
+    x: Metres
+    y: Metres
     tags: list[str] = Field(default_factory=list, description="e.g. elderly, disabled, new_resident")
     has_space: bool | None = Field(None, description="absent: true when the household rents a space in this file")
     compound: str | None = None
@@ -85,7 +91,7 @@ class RequestModel(_Strict):
     depart: str
     size: SizeName = "standard"
     needs: list[str] = Field(default_factory=list, description="features the space must have")
-    priority: int | None = Field(None, description="absent: the policy's priority rules decide; higher is served first")
+    priority: Priority | None = Field(None, description="absent: the policy's priority rules decide; higher is served first")
 
 
 class HistoryModel(_Strict):

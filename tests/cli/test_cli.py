@@ -145,3 +145,17 @@ def test_generate_rejects_a_bad_date():
     result = runner.invoke(app, ["scenario", "generate", "--night", "27/11/2026"])
     assert result.exit_code == 2
     assert "Invalid isoformat" in result.output or "night" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--out", "result.txt"], "must end in .json or .csv"),
+        (["--seed", "-1"], "seed"),
+        (["--seed", str(2**31)], "seed"),
+    ],
+)
+def test_more_bad_flags_exit_2(tiny, args, complaint):
+    result = runner.invoke(app, ["allocate", str(tiny), *args])
+    assert result.exit_code == 2
+    assert complaint in result.output

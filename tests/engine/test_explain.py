@@ -25,8 +25,8 @@ def test_no_space_fits_names_each_excluding_rule():
     assert refused.reason is Reason.NO_SPACE_FITS
     assert refused.message == (
         "departs 08:30 but street spaces must be empty by 07:00, "
-        "the other rented space has no EV charger, "
-        "and the other 1 rented space is not released tonight"
+        "1 rented space has no EV charger, "
+        "and 1 rented space is not released tonight"
     )
 
 
@@ -71,3 +71,14 @@ def test_explain_a_refused_request_gives_the_reason():
     result = solve(night)
     lines = explain_request(night, EligibilityTable(night), "r", list(result.assignments), result.unassigned_of("r"))
     assert lines[-1] == "No space: no_space_fits. 1 street space is too small for a large car."
+
+
+def test_a_single_phrase_with_two_features_reads_as_one_sentence():
+    # A needs both an EV charger and an accessible space; A has one, B the other.
+    night = instance(
+        [space("A", features=["ev_charger"]), space("B", features=["accessible"])],
+        [household("h")],
+        [request("r", "h", needs=["ev_charger", "accessible"])],
+    )
+    (refused,) = solve(night).unassigned
+    assert refused.message == "none of 2 street spaces is accessible and has an EV charger"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
+import yaml
 
 from engine import Size
 from scenarios.loader import ScenarioError, load_scenario, parse_scenario
@@ -79,7 +81,7 @@ CASES = [
     (broken("night", "tomorrow"), "night: Input should be a valid date or datetime"),
     (broken("spaces.0.x", delete=True), "spaces[0].x: required but missing"),
     (broken("requests.0.id", ""), "requests[0].id: String should have at least 1 character (got '')"),
-    (broken("day_start", "noon"), "day_start: 'noon' is not a clock time (HH:MM)"),
+    (broken("day_start", "noon"), "day_start: 'noon' is not a clock time (HH:MM, 00:00 to 23:59)"),
 ]
 
 
@@ -123,8 +125,54 @@ def test_missing_file(tmp_path):
 
 
 def test_json_and_yaml_give_the_same_instance(tmp_path):
-    import yaml
-
     (tmp_path / "n.json").write_text(json.dumps(VALID))
     (tmp_path / "n.yaml").write_text(yaml.safe_dump(VALID))
     assert load_scenario(tmp_path / "n.json")[1] == load_scenario(tmp_path / "n.yaml")[1]
+
+
+MORE_CASES = [
+    (broken("requests.0.priority", 10**23), "requests[0].priority: Input should be less than or equal to 1000"),
+    (broken("policy.turnover_minutes", 10**6), "policy.turnover_minutes: Input should be less than or equal to 1440"),
+    (broken("spaces.0.x", float("nan")), "spaces[0].x: Input should be a finite number"),
+    (broken("spaces.0.compounds", ["laiyangg"]), "spaces[0].compounds: no household belongs to compound 'laiyangg'"),
+    (broken("requests.0.depart", "2026-11-28"), "requests[0].depart: '2026-11-28' is a date without a time"),
+    (broken("requests.0.arrive", "2025-11-27T22:00"), "requests[0].arrive: '2025-11-27T22:00' is not within the night of 2026-11-27"),
+    (broken("spaces.0.features", [f"f{i}" for i in range(63)]), "spaces name 63 distinct features; at most 62 are supported"),
+]
+
+
+@pytest.mark.parametrize(("document", "message"), MORE_CASES, ids=[m.split(":")[0] for _, m in MORE_CASES])
+def test_out_of_range_and_unknown_values(document, message):
+    with pytest.raises(ScenarioError) as caught:
+        to_instance(parse_scenario(document))
+    assert any(f"{path}: {text}".startswith(message) or text.startswith(message) for path, text in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "message"),
+    [
+        ("? [a, b]\n: 1\n", ".yaml", "a key must be a plain value, not list"),
+        ('{"name": "a", "name": "b"}', ".json", "key 'name' appears twice in one object"),
+    ],
+)
+def test_keys_that_are_not_plain_or_repeat(tmp_path, text, suffix, message):
+    path = tmp_path / f"night{suffix}"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        load_scenario(path)
+
+
+def test_unquoted_clock_times_stay_clock_times(tmp_path):
+    # YAML 1.1 would read 22:10 as the base-60 integer 1330.
+    path = tmp_path / "night.yaml"
+    path.write_text(yaml.safe_dump(VALID).replace("'22:10'", "22:10").replace("'07:40'", "07:40"))
+    assert "arrive: 22:10" in path.read_text()
+    (r,) = load_scenario(path)[1].requests
+    assert (r.arrive, r.depart) == (22 * 60 + 10, 24 * 60 + 7 * 60 + 40)
+
+
+def test_touching_windows_are_one():
+    # 19:00-23:00 and 23:00-07:00 together share the space all night: a 22:00-06:00 stay fits.
+    document = broken("policy.windows.street", ["19:00-23:00", "23:00-07:00"])
+    night = to_instance(parse_scenario(document))
+    assert len(night.policy.windows["street"]) == 1
