@@ -19,7 +19,7 @@ from rich.table import Table
 from engine import Instance, Result, solve
 from engine.eligibility import EligibilityTable
 from engine.explain import explain_request
-from scenarios.generate import SiteParameters, generate_scenario
+from scenarios.generate import SiteParameters, generate_district, generate_scenario
 from scenarios.loader import ScenarioError, load_scenario, parse_scenario, write_document
 from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_instance
 from scenarios.schema import ScenarioFile
@@ -128,8 +128,9 @@ def generate(
     release_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of renters away tonight.")] = 1 / 8,
     flats_per_building: Annotated[int, typer.Option(min=1)] = 24,
     weekend: Annotated[bool, typer.Option(help="Draw times from weekend nights.")] = False,
+    compounds: Annotated[int, typer.Option(min=1, help="More than 1: a district of this many such compounds, in clusters sharing a street.")] = 1,
 ) -> None:
-    """Generate a realistic scenario of any size."""
+    """Generate a realistic scenario of any size: one compound, or a district of many."""
     try:
         evening = date.fromisoformat(night) if night else date.today()
         site = SiteParameters(
@@ -145,7 +146,10 @@ def generate(
     except ValueError as error:
         err.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(2) from None
-    document = generate_scenario(seed, evening, site, name or None)
+    if compounds > 1:
+        document = generate_district(seed, evening, compounds, site=site, name=name or None)
+    else:
+        document = generate_scenario(seed, evening, site, name or None)
     to_instance(parse_scenario(document, "generated scenario"))  # a generator bug must not produce a bad file
     try:
         text = write_document(document, out_path)

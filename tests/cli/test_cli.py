@@ -159,3 +159,16 @@ def test_more_bad_flags_exit_2(tiny, args, complaint):
     result = runner.invoke(app, ["allocate", str(tiny), *args])
     assert result.exit_code == 2
     assert complaint in result.output
+
+
+def test_generate_a_district(tmp_path):
+    path = tmp_path / "district.yaml"
+    args = ["scenario", "generate", "--seed", "2", "--compounds", "5", "--marked-spaces", "30", "--street-spaces", "6",
+            "--households-without-space", "20", "--second-cars", "5", "--buildings", "4", "--out", str(path)]
+    assert runner.invoke(app, args).exit_code == 0
+    result = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout)
+    assert result["status"] == "optimal"
+    households = {a["household"].split("/")[0] for a in result["assignments"]}
+    assert len(households) == 5  # every compound is served
+    spaces = {a["space"].split("/")[0] for a in result["assignments"]}
+    assert any(s.startswith("S") for s in spaces)  # shared street segments are used

@@ -70,3 +70,20 @@ def test_same_seed_same_scenario_and_other_seed_differs():
 def test_impossible_sites_are_refused(overrides, message):
     with pytest.raises(ValueError, match=message):
         SiteParameters(**overrides)
+
+
+def test_district_clusters_share_a_street_and_solve_apart():
+    from scenarios.generate import generate_district
+
+    site = SiteParameters(buildings=4, marked_spaces=30, street_spaces=6, households_without_space=20, second_cars=5)
+    document = generate_district(4, date(2026, 12, 1), compounds=7, site=site)
+    night = to_instance(parse_scenario(document))
+    streets: dict[str, frozenset[str]] = {}
+    for space in night.spaces:
+        if space.kind == "street":
+            streets.setdefault(space.id.split("/")[0], space.compounds)
+    assert sorted(c for compounds in streets.values() for c in compounds) == [f"C{i:03d}" for i in range(1, 8)]
+    assert all(2 <= len(compounds) <= 4 for compounds in list(streets.values())[:-1])
+    result = solve(night)
+    assert check_allocation(night, result) == []
+    assert result.stats["components"] >= len(streets)
