@@ -1,0 +1,77 @@
+"""Scale table: districts of many compounds, each family in a fresh process for a clean peak memory.
+
+    .venv/bin/python -m benchmarks.scale                 # 10k requests, subdistrict (50), district (500)
+    .venv/bin/python -m benchmarks.scale --only subdistrict
+
+Every compound is a generated site with 400 requests a night (330 households without a space, 110
+second cars, 90% of them asking); clusters of 2-4 compounds share a street of tidal spaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+
+FAMILIES = {"10k": 25, "subdistrict": 50, "district": 500}
+
+
+def measure(compounds: int, check: bool) -> dict:
+    from engine import check_allocation, solve
+    from scenarios.generate import SiteParameters, generate_district
+    from scenarios.loader import parse_scenario
+    from scenarios.mapping import to_instance
+
+    site = SiteParameters(households_without_space=330, second_cars=110)
+    started = time.perf_counter()
+    document = generate_district(1, date(2026, 11, 24), compounds=compounds, site=site)
+    generated = time.perf_counter()
+    night = to_instance(parse_scenario(document))
+    del document
+    loaded = time.perf_counter()
+    result = solve(night, time_limit=300)
+    solved = time.perf_counter()
+    levels = sorted(result.served_by_priority, reverse=True)
+    return {
+        "compounds": compounds,
+        "requests": len(night.requests),
+        "spaces": len(night.spaces),
+        "pairs": result.stats.get("eligible_pairs", 0),
+        "components": result.stats.get("components", 0),
+        "status": result.status.value,
+        "method": result.method,
+        "served": "/".join(str(result.served_by_priority[level]) for level in levels),
+        "gap": sum(result.bound_by_priority[level] - result.served_by_priority[level] for level in levels),
+        "generate_s": round(generated - started, 1),
+        "load_s": round(loaded - generated, 1),
+        "solve_s": round(solved - loaded, 2),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "violations": len(check_allocation(night, result)) if check else None,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", choices=list(FAMILIES), default=list(FAMILIES))
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--check", action="store_true", help="also run check_allocation (slow on the district)")
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(measure(args.child, args.check)))
+        return 0
+    columns = ("family", "compounds", "requests", "spaces", "pairs", "components", "status", "method", "served", "gap", "generate_s", "load_s", "solve_s", "peak_mb", "violations")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    for family in args.only:
+        command = [sys.executable, "-m", "benchmarks.scale", "--child", str(FAMILIES[family])] + (["--check"] if args.check else [])
+        row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        print("| " + " | ".join(str(row.get(c, family)) if c != "family" else family for c in columns) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
