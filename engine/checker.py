@@ -26,9 +26,11 @@ def check_allocation(instance: Instance, result: Result) -> list[Violation]:
     def broken(family: str, message: str) -> None:
         violations.append(Violation(family, message))
 
-    placed = [a for a in result.assignments if a.request in instance.request_by_id and a.space in instance.space_by_id]
+    placed = []
     for assignment in result.assignments:
-        if assignment not in placed:
+        if assignment.request in instance.request_by_id and assignment.space in instance.space_by_id:
+            placed.append(assignment)
+        else:
             broken("known_ids", f"assignment {assignment.request} -> {assignment.space} names an unknown request or space")
 
     _every_request_accounted(instance, result, broken)
