@@ -7,6 +7,9 @@ import io
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date, timedelta
 from enum import Enum
 from pathlib import Path
@@ -58,13 +61,16 @@ def allocate(
     time_limit: TimeLimit = 10.0,
     output: Annotated[OutputFormat, typer.Option("--format", help="What to print on standard output.")] = OutputFormat.table,
     seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Solver seed; the same seed and input give the same allocation.")] = 0,
+    workers: Annotated[int, typer.Option(min=1, help="Solve independent groups of compounds in this many local processes.")] = 1,
+    cluster: Annotated[str, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786) to solve the groups on.")] = "",
 ) -> None:
     """Allocate tonight's shared spaces and print the outcome."""
     if out_path is not None and out_path.suffix.lower() not in (".json", ".csv"):
         err.print(f"[red]error:[/red] --out {out_path}: the file must end in .json or .csv", highlight=False)
         raise typer.Exit(2)
     _, instance = _load(scenario)
-    result = solve(instance, time_limit=time_limit, seed=seed)
+    with _executor(workers, cluster) as executor:
+        result = solve(instance, time_limit=time_limit, seed=seed, executor=executor)
     if out_path is not None:
         _write(out_path, instance, result)
     if output is OutputFormat.json:
@@ -160,6 +166,29 @@ def generate(
         sys.stdout.write(text)
     else:
         err.print(f"Wrote {out_path}: {len(document['spaces'])} spaces, {len(document['households'])} households, {len(document['requests'])} requests.", highlight=False)
+
+
+@contextmanager
+def _executor(workers: int, cluster: str) -> Iterator[Executor | None]:
+    """Where independent groups of compounds are solved: here, a local process pool, or Dask."""
+    if cluster:
+        try:
+            from distributed import Client
+        except ImportError:
+            err.print("[red]error:[/red] --cluster needs Dask: pip install 'parking-allocation[cluster]'", highlight=False)
+            raise typer.Exit(2) from None
+        try:
+            client = Client(cluster, timeout=5)
+        except (OSError, TimeoutError, ValueError) as error:
+            err.print(f"[red]error:[/red] --cluster {cluster}: cannot reach the Dask scheduler ({error})", highlight=False)
+            raise typer.Exit(2) from None
+        with client:
+            yield client.get_executor()
+    elif workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield pool
+    else:
+        yield None
 
 
 def _write(path: Path, instance: Instance, result: Result) -> None:

@@ -9,11 +9,16 @@ the time limit, the result is feasible; it is called optimal only when every par
 from __future__ import annotations
 
 import time
+from concurrent.futures import Executor
+from functools import partial
 
 import numpy as np
 
+from engine.eligibility import EligibilityTable
+
 from engine.explain import unassigned_reasons
 from engine.model import Instance
+from engine.parts import independent_parts
 from engine.result import Assignment, Objective, Reason, Result, Status, Unassigned
 from engine.solver.flow import solve_matching
 from engine.solver.greedy import greedy_fill, priority_order
@@ -23,11 +28,20 @@ from engine.solver.problem import PinConflict, Problem, compile_problem
 __all__ = ["solve", "allocate_first_come"]
 
 
-def solve(instance: Instance, time_limit: float = 10.0, seed: int = 0, use_flow: bool = True) -> Result:
+def solve(
+    instance: Instance, time_limit: float = 10.0, seed: int = 0, use_flow: bool = True, executor: Executor | None = None, explain: bool = True
+) -> Result:
     """The lexicographically best allocation found within `time_limit` seconds.
 
-    `use_flow=False` sends every part to CP-SAT, to cross-check the flow special case.
+    With an `executor` (a process pool, or a Dask cluster's `client.get_executor()`), sub-nights
+    that share nothing are solved on its workers. `use_flow=False` sends every part to CP-SAT, to
+    cross-check the flow special case. `explain=False` leaves out the refused requests and their
+    reasons (for workers whose caller explains the whole night at once).
     """
+    if executor is not None:
+        parts = independent_parts(instance)
+        if len(parts) > 1:
+            return _solve_parts(instance, parts, executor, time_limit, seed, use_flow)
     started = time.monotonic()
     deadline = started + time_limit
     try:
@@ -67,7 +81,41 @@ def solve(instance: Instance, time_limit: float = 10.0, seed: int = 0, use_flow:
     for request in problem.forced:
         bounds[int(problem.priority[request])] += 1
     method = "+".join(name for name, used in (("flow", counts["flow_components"]), ("cp-sat", counts["cp_sat_components"])) if used) or "none"
-    return _result(problem, picked, Status.OPTIMAL if proven else Status.FEASIBLE, bounds, method, started, counts)
+    return _result(problem, picked, Status.OPTIMAL if proven else Status.FEASIBLE, bounds, method, started, counts, explain)
+
+
+def _solve_parts(instance: Instance, parts: list[Instance], executor: Executor, time_limit: float, seed: int, use_flow: bool) -> Result:
+    started = time.monotonic()
+    # Wall-clock, not monotonic: the workers may be other processes or other machines.
+    deadline = time.time() + time_limit
+    results = list(executor.map(partial(_solve_before, deadline=deadline, seed=seed, use_flow=use_flow), parts))
+    infeasible = [r for r in results if r.status is Status.INFEASIBLE]
+    if infeasible:
+        return _infeasible(instance, infeasible[0].message, time.monotonic() - started)
+    index = {r.id: i for i, r in enumerate(instance.requests)}
+    assignments = sorted((a for r in results for a in r.assignments), key=lambda a: index[a.request])
+    objective = objective_of(instance, assignments)
+    proven = all(r.status is Status.OPTIMAL for r in results)
+    bounds = {level: sum(r.bound_by_priority.get(level, 0) for r in results) for level in objective.served_by_priority}
+    stats: dict[str, int | float | str] = {"parts": len(parts)}
+    for key in ("components", "flow_components", "cp_sat_components", "eligible_pairs"):
+        stats[key] = sum(int(r.stats.get(key, 0)) for r in results)
+    methods = sorted({m for r in results for m in r.method.split("+") if m != "none"})
+    return Result(
+        status=Status.OPTIMAL if proven else Status.FEASIBLE,
+        objective=objective,
+        bound_by_priority=bounds,
+        assignments=tuple(assignments),
+        # Recomputed on the whole night: a part cannot count the spaces of the other parts.
+        unassigned=tuple(unassigned_reasons(instance, EligibilityTable(instance), assignments)),
+        solve_seconds=time.monotonic() - started,
+        method="+".join(methods) or "none",
+        stats=stats,
+    )
+
+
+def _solve_before(part: Instance, deadline: float, seed: int, use_flow: bool) -> Result:
+    return solve(part, time_limit=max(0.01, deadline - time.time()), seed=seed, use_flow=use_flow, explain=False)
 
 
 def allocate_first_come(instance: Instance) -> Result:
@@ -86,7 +134,9 @@ def _add_served(bounds: dict[int, int], problem: Problem, picked: np.ndarray) ->
         bounds[int(problem.priority[request])] += 1
 
 
-def _result(problem: Problem, picked: np.ndarray, status: Status, bounds: dict[int, int], method: str, started: float, stats: dict) -> Result:
+def _result(
+    problem: Problem, picked: np.ndarray, status: Status, bounds: dict[int, int], method: str, started: float, stats: dict, explain: bool = True
+) -> Result:
     instance = problem.instance
     placed = [(int(r), int(s), int(w)) for r, s, w in zip(problem.pair_request[picked], problem.pair_space[picked], problem.pair_walk[picked])]
     for request, space in problem.forced.items():
@@ -107,7 +157,7 @@ def _result(problem: Problem, picked: np.ndarray, status: Status, bounds: dict[i
         objective=objective,
         bound_by_priority=bounds,
         assignments=tuple(assignments),
-        unassigned=tuple(unassigned_reasons(instance, problem.table, assignments)),
+        unassigned=tuple(unassigned_reasons(instance, problem.table, assignments)) if explain else (),
         solve_seconds=time.monotonic() - started,
         method=method,
         stats={**stats, "eligible_pairs": len(problem.pair_request) + len(problem.forced)},

@@ -172,3 +172,20 @@ def test_generate_a_district(tmp_path):
     assert len(households) == 5  # every compound is served
     spaces = {a["space"].split("/")[0] for a in result["assignments"]}
     assert any(s.startswith("S") for s in spaces)  # shared street segments are used
+
+
+def test_allocate_on_local_workers_gives_the_same_result(tmp_path):
+    path = tmp_path / "district.yaml"
+    args = ["scenario", "generate", "--seed", "3", "--compounds", "6", "--marked-spaces", "30", "--street-spaces", "6",
+            "--households-without-space", "20", "--second-cars", "5", "--buildings", "4", "--out", str(path)]
+    assert runner.invoke(app, args).exit_code == 0
+    alone = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout)
+    spread = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json", "--workers", "2"]).stdout)
+    assert spread["stats"]["parts"] > 1
+    assert spread["assignments"] == alone["assignments"] and spread["unassigned"] == alone["unassigned"]
+
+
+def test_unreachable_cluster_exits_2(tiny):
+    result = runner.invoke(app, ["allocate", str(tiny), "--cluster", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2
+    assert "cannot reach the Dask scheduler" in result.output
