@@ -1,7 +1,7 @@
 """Scale table: districts of many compounds, each family in a fresh process for a clean peak memory.
 
     .venv/bin/python -m benchmarks.scale                 # 10k requests, subdistrict (50), district (500)
-    .venv/bin/python -m benchmarks.scale --only subdistrict
+    .venv/bin/python -m benchmarks.scale --only subdistrict --workers 2
 
 Every compound is a generated site with 400 requests a night (330 households without a space, 110
 second cars, 90% of them asking); clusters of 2-4 compounds share a street of tidal spaces.
@@ -15,12 +15,13 @@ import resource
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
 FAMILIES = {"10k": 25, "subdistrict": 50, "district": 500}
 
 
-def measure(compounds: int, check: bool) -> dict:
+def measure(compounds: int, check: bool, workers: int) -> dict:
     from engine import check_allocation, solve
     from scenarios.generate import SiteParameters, generate_district
     from scenarios.loader import parse_scenario
@@ -33,11 +34,16 @@ def measure(compounds: int, check: bool) -> dict:
     night = to_instance(parse_scenario(document))
     del document
     loaded = time.perf_counter()
-    result = solve(night, time_limit=300)
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            result = solve(night, time_limit=300, executor=pool)
+    else:
+        result = solve(night, time_limit=300)
     solved = time.perf_counter()
     levels = sorted(result.served_by_priority, reverse=True)
     return {
         "compounds": compounds,
+        "workers": workers,
         "requests": len(night.requests),
         "spaces": len(night.spaces),
         "pairs": result.stats.get("eligible_pairs", 0),
@@ -58,16 +64,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", choices=list(FAMILIES), default=list(FAMILIES))
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--check", action="store_true", help="also run check_allocation (slow on the district)")
+    parser.add_argument("--check", action="store_true", help="also run check_allocation")
+    parser.add_argument("--workers", type=int, default=1, help="solve independent groups of compounds in this many processes")
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(measure(args.child, args.check)))
+        print(json.dumps(measure(args.child, args.check, args.workers)))
         return 0
-    columns = ("family", "compounds", "requests", "spaces", "pairs", "components", "status", "method", "served", "gap", "generate_s", "load_s", "solve_s", "peak_mb", "violations")
+    columns = ("family", "compounds", "workers", "requests", "spaces", "pairs", "components", "status", "method", "served", "gap", "generate_s", "load_s", "solve_s", "peak_mb", "violations")
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     for family in args.only:
-        command = [sys.executable, "-m", "benchmarks.scale", "--child", str(FAMILIES[family])] + (["--check"] if args.check else [])
+        command = [sys.executable, "-m", "benchmarks.scale", "--child", str(FAMILIES[family]), "--workers", str(args.workers)]
+        command += ["--check"] if args.check else []
         row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
         print("| " + " | ".join(str(row.get(c, family)) if c != "family" else family for c in columns) + " |", flush=True)
     return 0
