@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 
-FAMILIES = {"10k": 25, "subdistrict": 50, "district": 500}
+FAMILIES = {"1 compound": 1, "5 compounds": 5, "10k": 25, "subdistrict": 50, "district": 500}
 
 
 def measure(compounds: int, check: bool, workers: int) -> dict:
@@ -66,6 +66,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--check", action="store_true", help="also run check_allocation")
     parser.add_argument("--workers", type=int, default=1, help="solve independent groups of compounds in this many processes")
+    parser.add_argument("--plot", help="write a log-log plot of solve time against requests here (needs matplotlib)")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure(args.child, args.check, args.workers)))
@@ -73,12 +74,39 @@ def main(argv: list[str]) -> int:
     columns = ("family", "compounds", "workers", "requests", "spaces", "pairs", "components", "status", "method", "served", "gap", "generate_s", "load_s", "solve_s", "peak_mb", "violations")
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
+    rows = []
     for family in args.only:
         command = [sys.executable, "-m", "benchmarks.scale", "--child", str(FAMILIES[family]), "--workers", str(args.workers)]
         command += ["--check"] if args.check else []
         row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+        rows.append(row)
         print("| " + " | ".join(str(row.get(c, family)) if c != "family" else family for c in columns) + " |", flush=True)
+    if args.plot:
+        _plot(rows, args.plot)
     return 0
+
+
+def _plot(rows: list[dict], path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    requests = [row["requests"] for row in rows]
+    seconds = [row["solve_s"] for row in rows]
+    figure, axes = pyplot.subplots(figsize=(6, 4.2))
+    axes.loglog(requests, seconds, "o-", label="engine.solve (proven optimal)")
+    # A line of slope 1 through the first point: what linear growth would look like.
+    axes.loglog(requests, [seconds[0] * n / requests[0] for n in requests], "--", color="grey", label="linear growth")
+    for row in rows:
+        axes.annotate(f"{row['compounds']} compounds", (row["requests"], row["solve_s"]), textcoords="offset points", xytext=(5, -12), fontsize=8)
+    axes.set_xlabel("requests in the night")
+    axes.set_ylabel("solve time, seconds")
+    axes.set_title("Solve time against size (2-core machine)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
 
 
 if __name__ == "__main__":

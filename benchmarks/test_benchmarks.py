@@ -90,3 +90,23 @@ def test_big_m_weights_are_lexicographic():
     formulation = naive_formulation(instances.ev_and_sizes(50, seed=5))
     scales = [scale for _, scale in formulation.tier_scales]
     assert scales == sorted(scales, reverse=True) and scales[-1] == 1
+
+
+def test_scale_families_quick():
+    """The scale script's families, shrunk: the district path (per-compound eligibility, many
+    independent parts) gives a valid, proven-optimal night and the same result on workers."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+
+    from scenarios.generate import SiteParameters, generate_district
+    from scenarios.loader import parse_scenario
+    from scenarios.mapping import to_instance
+
+    site = SiteParameters(buildings=6, marked_spaces=60, street_spaces=12, households_without_space=50, second_cars=15)
+    night = to_instance(parse_scenario(generate_district(9, date(2026, 11, 24), compounds=12, site=site)))
+    result = solve(night, time_limit=30)
+    assert result.status is Status.OPTIMAL
+    assert check_allocation(night, result) == []
+    assert result.bound_by_priority == result.served_by_priority
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert solve(night, time_limit=30, executor=pool).objective == result.objective
