@@ -161,11 +161,16 @@ def test_more_bad_flags_exit_2(tiny, args, complaint):
     assert complaint in result.output
 
 
-def test_generate_a_district(tmp_path):
+def _district_file(tmp_path, seed: int, compounds: int):
     path = tmp_path / "district.yaml"
-    args = ["scenario", "generate", "--seed", "2", "--compounds", "5", "--marked-spaces", "30", "--street-spaces", "6",
+    args = ["scenario", "generate", "--seed", str(seed), "--compounds", str(compounds), "--marked-spaces", "30", "--street-spaces", "6",
             "--households-without-space", "20", "--second-cars", "5", "--buildings", "4", "--out", str(path)]
     assert runner.invoke(app, args).exit_code == 0
+    return path
+
+
+def test_generate_a_district(tmp_path):
+    path = _district_file(tmp_path, seed=2, compounds=5)
     result = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout)
     assert result["status"] == "optimal"
     households = {a["household"].split("/")[0] for a in result["assignments"]}
@@ -175,10 +180,7 @@ def test_generate_a_district(tmp_path):
 
 
 def test_allocate_on_local_workers_gives_the_same_result(tmp_path):
-    path = tmp_path / "district.yaml"
-    args = ["scenario", "generate", "--seed", "3", "--compounds", "6", "--marked-spaces", "30", "--street-spaces", "6",
-            "--households-without-space", "20", "--second-cars", "5", "--buildings", "4", "--out", str(path)]
-    assert runner.invoke(app, args).exit_code == 0
+    path = _district_file(tmp_path, seed=3, compounds=6)
     alone = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout)
     spread = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json", "--workers", "2"]).stdout)
     assert spread["stats"]["parts"] > 1
