@@ -227,10 +227,12 @@ CSV_COLUMNS = ("request", "household", "priority", "space", "kind", "start", "en
 def result_rows(instance: Instance, result: Result) -> list[dict[str, Any]]:
     """One row per request, assigned or not, for the gate list and spreadsheets."""
     rows = []
+    assignment_of = {a.request: a for a in result.assignments}
+    unassigned_of = {u.request: u for u in result.unassigned}
     for request in instance.requests:
         row: dict[str, Any] = dict.fromkeys(CSV_COLUMNS, "")
         row.update(request=request.id, household=request.household, priority=instance.priorities[request.id])
-        assignment, unassigned = result.assignment_of(request.id), result.unassigned_of(request.id)
+        assignment, unassigned = assignment_of.get(request.id), unassigned_of.get(request.id)
         if assignment is not None:
             space = instance.space_by_id[assignment.space]
             row.update(space=space.id, kind=space.kind, start=format_clock(assignment.start), end=format_clock(assignment.end), walk_m=assignment.walk_m)
