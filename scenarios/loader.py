@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,25 +12,12 @@ import yaml
 from pydantic import ValidationError
 
 from engine import Instance
+from scenarios.errors import ScenarioError
+from scenarios.mapping import to_instance
 from scenarios.schema import ScenarioFile
 
 BUNDLED = Path(__file__).resolve().parent
 LAIYANG = BUNDLED / "laiyang-xinjiayuan.yaml"
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; `problems` lists (path, message) pairs."""
-
-    def __init__(self, source: str, problems: Sequence[tuple[str, str]]) -> None:
-        self.source = source
-        self.problems = list(problems)
-        super().__init__(self.render())
-
-    def render(self, most: int = 20) -> str:
-        lines = [f"{path}: {message}" if path else message for path, message in self.problems[:most]]
-        if len(self.problems) > most:
-            lines.append(f"... and {len(self.problems) - most} more problems")
-        return f"{self.source} is not a valid scenario:\n  " + "\n  ".join(lines)
 
 
 # libyaml's parser, where installed, reads the bundled night about 7x faster than pure Python.
@@ -138,8 +125,6 @@ def parse_scenario(document: Any, source: str = "scenario") -> ScenarioFile:
 
 def load_scenario(path: str | Path) -> tuple[ScenarioFile, Instance]:
     """The validated file and the engine instance it describes; ScenarioError otherwise."""
-    from scenarios.mapping import to_instance
-
     path = Path(path)
     scenario = parse_scenario(read_document(path), str(path))
     return scenario, to_instance(scenario, str(path))

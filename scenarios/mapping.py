@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from engine import (
     Household,
@@ -20,35 +21,42 @@ from engine import (
     Window,
 )
 from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_datetime
-from scenarios.loader import ScenarioError
+from scenarios.errors import ScenarioError
 from scenarios.schema import ScenarioFile
+
+T = TypeVar("T")
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 
 
-class _Problems:
-    """Collects conversion problems so that one run reports all of them."""
+# (path, message) pairs, collected so that one run reports every problem.
+Problems = list[tuple[str, str]]
 
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
 
-    def add(self, path: str, message: str) -> None:
-        self.items.append((path, message))
+def _parsed(parse: Callable[[], T], path: str, problems: Problems) -> T | None:
+    """parse(), or None with its ValueError recorded against `path`."""
+    try:
+        return parse()
+    except ValueError as error:
+        problems.append((path, str(error)))
+        return None
 
 
 def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
-    problems = _Problems()
-    day_start = _day_start(scenario.day_start, problems)
+    problems: Problems = []
+    day_start = _parsed(lambda: minutes_of_day(scenario.day_start), "day_start", problems)
+    if day_start is None:
+        day_start = 12 * 60
     night = scenario.night
 
     def windows(texts: list[str], path: str) -> tuple[Window, ...]:
         parsed = []
         for i, text in enumerate(texts):
-            window = _window(text, night, day_start, f"{path}[{i}]", problems)
+            window = _parsed(lambda: window_from_text(text, night, day_start), f"{path}[{i}]", problems)
             if window is not None:
                 parsed.append(window)
         if not texts:
-            problems.add(path, "must list at least one window such as '22:00-09:00'")
+            problems.append((path, "must list at least one window such as '22:00-09:00'"))
         return tuple(parsed)
 
     # Parse every time first, so that all problems are reported before any dataclass is built.
@@ -56,13 +64,13 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
     space_windows = [windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None for i, s in enumerate(scenario.spaces)]
     stays: list[tuple[int, int]] = []
     for i, r in enumerate(scenario.requests):
-        arrive = _time(r.arrive, night, day_start, f"requests[{i}].arrive", problems)
-        depart = _time(r.depart, night, day_start, f"requests[{i}].depart", problems)
+        arrive = _parsed(lambda: parse_clock(r.arrive, night, day_start), f"requests[{i}].arrive", problems)
+        depart = _parsed(lambda: parse_clock(r.depart, night, day_start), f"requests[{i}].depart", problems)
         if arrive is not None and depart is not None and depart <= arrive:
-            problems.add(f"requests[{i}].depart", f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)")
+            problems.append((f"requests[{i}].depart", f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)"))
         stays.append((arrive or 0, depart or 0))
-    if problems.items:
-        raise ScenarioError(source, problems.items)
+    if problems:
+        raise ScenarioError(source, problems)
 
     policy_model = scenario.policy
     policy = Policy(
@@ -142,22 +150,6 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
         raise ScenarioError(source, [("", str(error))]) from None
 
 
-def _day_start(text: str, problems: _Problems) -> int:
-    try:
-        return minutes_of_day(text)
-    except ValueError as error:
-        problems.add("day_start", str(error))
-        return 12 * 60
-
-
-def _time(text: str, night, day_start: int, path: str, problems: _Problems) -> int | None:
-    try:
-        return parse_clock(text, night, day_start)
-    except ValueError as error:
-        problems.add(path, str(error))
-        return None
-
-
 def window_from_text(text: str, night, day_start: int = 12 * 60) -> Window:
     """A window such as "22:00-09:00"; one that ends at or before its start runs into the next day."""
     match = _WINDOW.match(text)
@@ -167,14 +159,6 @@ def window_from_text(text: str, night, day_start: int = 12 * 60) -> Window:
     while end <= start:
         end += DAY
     return Window(start, end)
-
-
-def _window(text: str, night, day_start: int, path: str, problems: _Problems) -> Window | None:
-    try:
-        return window_from_text(text, night, day_start)
-    except ValueError as error:
-        problems.add(path, str(error))
-        return None
 
 
 def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:

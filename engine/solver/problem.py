@@ -75,7 +75,7 @@ def compile_problem(instance: Instance) -> Problem:
             if cap_left[household] < 0:
                 raise PinConflict(f"the pins force more than {cap} shared spaces onto household {household}")
 
-    keep = _pairs_clear_of_forced(instance, forced, pairs.request, pairs.space)
+    keep = _pairs_clear_of_forced(table, instance.policy.turnover_minutes, forced, pairs.request, pairs.space)
     problem = Problem(
         instance=instance,
         table=table,
@@ -116,13 +116,11 @@ def _place_forced_pins(instance: Instance, table: EligibilityTable, pair_request
     return forced
 
 
-def _pairs_clear_of_forced(instance: Instance, forced: dict[int, int], pair_request: np.ndarray, pair_space: np.ndarray) -> np.ndarray:
+def _pairs_clear_of_forced(table: EligibilityTable, gap: int, forced: dict[int, int], pair_request: np.ndarray, pair_space: np.ndarray) -> np.ndarray:
     keep = ~np.isin(pair_request, list(forced))
     if not forced:
         return keep
-    gap = instance.policy.turnover_minutes
-    arrive = np.array([r.arrive for r in instance.requests], dtype=np.int64)
-    depart = np.array([r.depart for r in instance.requests], dtype=np.int64)
+    arrive, depart = table.request_arrive, table.request_depart
     for request, space in forced.items():
         on_space = pair_space == space
         clash = (arrive[pair_request] < depart[request] + gap) & (arrive[request] < depart[pair_request] + gap)
@@ -154,7 +152,9 @@ def _components(problem: Problem) -> list[Component]:
     starts = np.flatnonzero(np.r_[True, np.diff(pair_label[order]) != 0]) if len(order) else np.zeros(0, dtype=np.int64)
     groups = np.split(order, starts[1:]) if len(order) else []
     multi = _multi_stay_spaces(problem)
-    household_label = {h: label[node] for h, node in household_node.items()}
+    households_by_label: dict[int, set[str]] = defaultdict(set)
+    for household, node in household_node.items():
+        households_by_label[int(label[node])].add(household)
     components = []
     for pairs in groups:
         component_label = pair_label[pairs[0]]
@@ -164,7 +164,7 @@ def _components(problem: Problem) -> list[Component]:
                 requests=np.unique(pair_request[pairs]),
                 pairs=pairs,
                 multi_stay_spaces=frozenset(spaces & multi),
-                binding_households=frozenset(h for h, lab in household_label.items() if lab == component_label),
+                binding_households=frozenset(households_by_label.get(int(component_label), ())),
             )
         )
     return components
@@ -179,8 +179,8 @@ def _multi_stay_spaces(problem: Problem) -> set[int]:
     if len(problem.pair_space) == 0:
         return set()
     gap = problem.instance.policy.turnover_minutes
-    arrive = np.array([r.arrive for r in problem.instance.requests], dtype=np.int64)[problem.pair_request]
-    depart = np.array([r.depart for r in problem.instance.requests], dtype=np.int64)[problem.pair_request] + gap
+    arrive = problem.table.request_arrive[problem.pair_request]
+    depart = problem.table.request_depart[problem.pair_request] + gap
     n_spaces = len(problem.instance.spaces)
     latest_arrival = np.full(n_spaces, np.iinfo(np.int64).min)
     earliest_leave = np.full(n_spaces, np.iinfo(np.int64).max)
