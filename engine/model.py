@@ -174,6 +174,9 @@ class Policy:
     fairness_weight: int = 1
     walk_weight: int = 1
     stability_weight: int = 1
+    # For this many nights after an overstay, the household's requests drop to at most this level.
+    overstay_penalty_nights: int = 0
+    overstay_penalty_priority: int = 0
 
     def __post_init__(self) -> None:
         if self.turnover_minutes < 0:
@@ -184,6 +187,8 @@ class Policy:
             raise ValueError("household_cap must not be negative")
         if self.fairness_window_nights < 0:
             raise ValueError("fairness_window_nights must not be negative")
+        if self.overstay_penalty_nights < 0:
+            raise ValueError("overstay_penalty_nights must not be negative")
         for name in ("fairness_weight", "walk_weight", "stability_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
@@ -198,6 +203,8 @@ class HouseholdHistory:
     household: str
     refused_nights: tuple[date, ...] = ()
     last_space: str | None = None
+    # Nights whose car stayed on a shared space after its window closed.
+    overstayed_nights: tuple[date, ...] = ()
 
 
 class PinAction(str, Enum):
@@ -304,7 +311,21 @@ class Instance:
                 decided[request.id] = (self.policy.default_priority, "the plan's default")
             else:
                 decided[request.id] = (rule.priority, f"plan rule: {rule.label}" if rule.label else "a plan rule")
+            overstayed = self.recent_overstays.get(request.household)
+            if overstayed is not None and self.policy.overstay_penalty_priority < decided[request.id][0]:
+                decided[request.id] = (self.policy.overstay_penalty_priority, f"overstay penalty: overstayed the night of {overstayed.isoformat()}")
         return decided
+
+    @cached_property
+    def recent_overstays(self) -> dict[str, date]:
+        """Households still under the overstay penalty, with their latest overstay inside it."""
+        nights = self.policy.overstay_penalty_nights
+        latest: dict[str, date] = {}
+        for entry in self.history:
+            recent = [night for night in entry.overstayed_nights if 0 < (self.night - night).days <= nights]
+            if recent:
+                latest[entry.household] = max(recent)
+        return latest
 
     @cached_property
     def fairness_points(self) -> dict[str, int]:

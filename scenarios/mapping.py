@@ -93,6 +93,8 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
         fairness_weight=policy_model.fairness.weight,
         walk_weight=policy_model.walk_weight,
         stability_weight=policy_model.stability_weight,
+        overstay_penalty_nights=policy_model.overstay_penalty.nights,
+        overstay_penalty_priority=policy_model.overstay_penalty.priority,
     )
     renters = {s.renter for s in scenario.spaces if s.renter}
     spaces = tuple(
@@ -142,7 +144,7 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             households=households,
             requests=requests,
             policy=policy,
-            history=tuple(HouseholdHistory(h.household, tuple(h.refused), h.last_space) for h in scenario.history),
+            history=tuple(HouseholdHistory(h.household, tuple(h.refused), h.last_space, tuple(h.overstayed)) for h in scenario.history),
             pins=tuple(Pin(p.request, p.space, PinAction(p.action), p.reason) for p in scenario.pins),
         )
     except ValueError as error:

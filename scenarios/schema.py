@@ -44,6 +44,11 @@ class FairnessModel(_Strict):
     weight: Weight = Field(1, description="points per refused night; 0 turns the fairness term off")
 
 
+class OverstayPenaltyModel(_Strict):
+    nights: int = Field(0, ge=0, le=3650, description="nights the penalty lasts after an overstay; 0 turns it off")
+    priority: Priority = Field(0, description="the household's requests drop to at most this priority meanwhile")
+
+
 class PolicyModel(_Strict):
     windows: dict[str, list[str]] = Field(
         default_factory=dict,
@@ -57,6 +62,7 @@ class PolicyModel(_Strict):
     fairness: FairnessModel = Field(default_factory=FairnessModel)
     walk_weight: Weight = Field(1, description="0 turns the walking term off")
     stability_weight: Weight = Field(1, description="0 turns the same-space-as-last-night term off")
+    overstay_penalty: OverstayPenaltyModel = Field(default_factory=OverstayPenaltyModel)
 
 
 class SpaceModel(_Strict):
@@ -98,6 +104,7 @@ class HistoryModel(_Strict):
     household: str
     refused: list[date] = Field(default_factory=list, description="recent nights this household was refused")
     last_space: str | None = Field(None, description="the space it had last night")
+    overstayed: list[date] = Field(default_factory=list, description="recent nights its car stayed after the window closed")
 
 
 class PinModel(_Strict):

@@ -48,5 +48,8 @@ def forbid(request_id: str, space_id: str) -> Pin:
     return Pin(request_id, space_id, PinAction.FORBID)
 
 
-def history(household_id: str, refused_nights_ago=(), last_space: str | None = None) -> HouseholdHistory:
-    return HouseholdHistory(household_id, tuple(NIGHT - timedelta(days=n) for n in refused_nights_ago), last_space)
+def history(household_id: str, refused_nights_ago=(), last_space: str | None = None, overstayed_nights_ago=()) -> HouseholdHistory:
+    def nights(ago) -> tuple[date, ...]:
+        return tuple(NIGHT - timedelta(days=n) for n in ago)
+
+    return HouseholdHistory(household_id, nights(refused_nights_ago), last_space, nights(overstayed_nights_ago))

@@ -166,6 +166,8 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
         fairness_weight=draw(st.sampled_from((0, 1, 1, 2))),
         walk_weight=draw(st.sampled_from((0, 1, 1, 3))),
         stability_weight=draw(st.sampled_from((0, 1, 1, 2))),
+        overstay_penalty_nights=draw(st.sampled_from((0, 0, 3, 7))),
+        overstay_penalty_priority=draw(st.sampled_from((0, 1))),
     )
 
     history = []
@@ -174,7 +176,8 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
             continue
         refused = tuple(sorted({NIGHT - timedelta(days=d) for d in draw(st.lists(st.integers(1, 20), max_size=4))}))
         last = draw(st.sampled_from([None, *(s.id for s in spaces)]))
-        history.append(HouseholdHistory(household.id, refused_nights=refused, last_space=last))
+        overstayed = tuple(sorted({NIGHT - timedelta(days=d) for d in draw(st.lists(st.integers(1, 9), max_size=2))}))
+        history.append(HouseholdHistory(household.id, refused_nights=refused, last_space=last, overstayed_nights=overstayed))
 
     pins = []
     pinned: set[tuple[str, str]] = set()

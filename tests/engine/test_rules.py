@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from builders import force, forbid, history, household, instance, request, space, window
+from builders import NIGHT, force, forbid, history, household, instance, request, space, window
 from engine import Reason, Status, check_allocation, solve
 
 
@@ -200,6 +202,41 @@ def test_fairness_term_off_when_weight_is_zero():
         fairness_weight=0,
     )
     assert placement(solved(night)) == {"ra": "S"}
+
+
+def test_overstay_penalty_drops_the_household_below_the_others():
+    # One space; a and b both rank 2 by the plan's rule, but a overstayed 3 nights ago and the
+    # penalty lasts 7 nights at priority 0. Optimum: serve b: served {2: 1, 0: 0}.
+    night = instance(
+        [space("S")],
+        [household("a", x=1), household("b", x=100)],
+        [request("ra", "a"), request("rb", "b")],
+        history=[history("a", overstayed_nights_ago=[3])],
+        default_priority=2,
+        overstay_penalty_nights=7,
+        overstay_penalty_priority=0,
+    )
+    result = solved(night)
+    assert placement(result) == {"rb": "S"}
+    assert result.served_by_priority == {2: 1, 0: 0}
+    assert night.priority_sources["ra"] == (0, f"overstay penalty: overstayed the night of {NIGHT - timedelta(days=3)}")
+
+
+@pytest.mark.parametrize(("nights_ago", "penalty_nights", "penalty_priority"), [(8, 7, 0), (3, 0, 0), (3, 7, 5)])
+def test_overstay_penalty_off_when_expired_disabled_or_not_lower(nights_ago, penalty_nights, penalty_priority):
+    # An overstay 8 nights ago is past a 7-night penalty; 0 nights turns the rule off; a penalty
+    # level above the plan's own level never promotes. Either way the walk decides: serve a (x=1).
+    night = instance(
+        [space("S")],
+        [household("a", x=1), household("b", x=100)],
+        [request("ra", "a"), request("rb", "b")],
+        history=[history("a", overstayed_nights_ago=[nights_ago])],
+        default_priority=2,
+        overstay_penalty_nights=penalty_nights,
+        overstay_penalty_priority=penalty_priority,
+    )
+    assert placement(solved(night)) == {"ra": "S"}
+    assert night.priorities["ra"] == 2
 
 
 def test_walking_total_is_minimised():
