@@ -100,6 +100,7 @@ def generate_scenario(seed: int, night: date, site: SiteParameters | None = None
     requests = [_request(rng, site, i, household, stays[i], night) for i, household in enumerate(requesters)]
 
     history = _history(rng, night, households, spaces, requesters)
+    _add_cars(np.random.default_rng([seed, 1]), households, second_car_owners, requests)
     return {
         "name": name or f"Generated compound (seed {seed})",
         "night": night.isoformat(),
@@ -207,6 +208,32 @@ def _shape_to_plan(arrive: int, depart: int, windows: dict[str, list[str]], nigh
             if hi - lo > best[0]:
                 best = (hi - lo, lo, hi)
     return (best[1], best[2]) if best[0] >= 60 else (arrive, depart)
+
+
+def _add_cars(rng, households, second_car_owners: set[str], requests) -> None:
+    """Every household's cars: a renter's first car on its own space, then a second car or the car
+    of a household without a space. A car that asked for a space tonight is the request's car; the
+    others are drawn from their own stream, so adding cars left the rest of the file unchanged."""
+    requested = {request["household"]: request for request in requests}
+
+    def drawn(household) -> dict[str, Any]:
+        size = "large" if rng.random() < 0.08 else ("small" if rng.random() < 0.12 else "standard")
+        needs = ["accessible"] if "disabled" in household.get("tags", ()) else []
+        if rng.random() < 0.03:
+            needs.append("ev_charger")
+        return {"plate": _plate(rng), "size": "standard" if needs[:1] == ["accessible"] else size} | ({"needs": needs} if needs else {})
+
+    def car_of(household) -> dict[str, Any]:
+        request = requested.get(household["id"])
+        if request is None:
+            return drawn(household)
+        return {"plate": request["plate"], "size": request["size"]} | ({"needs": list(request["needs"])} if "needs" in request else {})
+
+    for household in households:
+        if not household["has_space"]:
+            household["cars"] = [car_of(household)]
+        else:
+            household["cars"] = [drawn(household)] + ([car_of(household)] if household["id"] in second_car_owners else [])
 
 
 def _plate(rng) -> str:

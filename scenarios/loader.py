@@ -88,12 +88,25 @@ def read_document(path: Path) -> Any:
 
 
 class _CompactDumper(yaml.SafeDumper):
-    """Writes each space, household and request on one line, so a 500-entry file stays readable."""
+    """Writes each space, household (with its cars) and request on one line, so a 500-entry file stays readable."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        # Anchors would make a hand-edited file's entries depend on each other.
+        return True
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
 
 
 def _represent_mapping(dumper: yaml.SafeDumper, data: dict[Any, Any]) -> yaml.MappingNode:
-    flat = all(not isinstance(v, dict) and not (isinstance(v, list) and any(isinstance(i, (dict, list)) for i in v)) for v in data.values())
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=flat and len(data) > 1 and "name" not in data)
+    # Up to a household: a mapping holding a list of cars, each with a list of needs.
+    one_line = _depth(data) <= 4 and len(data) > 1 and "name" not in data
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=one_line)
 
 
 _CompactDumper.add_representer(dict, _represent_mapping)

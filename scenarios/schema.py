@@ -80,6 +80,12 @@ class SpaceModel(_Strict):
     )
 
 
+class CarModel(_Strict):
+    plate: str = Field(min_length=1)
+    size: SizeName = "standard"
+    needs: list[str] = Field(default_factory=list, description="features its space must have, e.g. ev_charger")
+
+
 class HouseholdModel(_Strict):
     id: str = Field(min_length=1, description="e.g. 12-302 (building-flat)")
     x: Metres
@@ -87,6 +93,10 @@ class HouseholdModel(_Strict):
     tags: list[str] = Field(default_factory=list, description="e.g. elderly, disabled, new_resident")
     has_space: bool | None = Field(None, description="absent: true when the household rents a space in this file")
     compound: str | None = None
+    cars: list[CarModel] = Field(
+        default_factory=list,
+        description="the household's cars, first those parked on its own rented spaces; the simulator draws the others' nightly requests",
+    )
 
 
 class RequestModel(_Strict):

@@ -22,15 +22,14 @@ def test_bundled_laiyang_is_the_generators_output():
 
 
 def test_laiyang_matches_the_compound():
-    _, night = load_scenario(LAIYANG)
+    scenario, night = load_scenario(LAIYANG)
     marked = [s for s in night.spaces if s.kind == "rented"]
     street = [s for s in night.spaces if s.kind == "street"]
     assert len(marked) == 345 and all(s.renter for s in marked)
     assert len(street) == 101
-    cars = len(marked) + sum(1 for h in night.households if not h.has_space) + sum(
-        1 for r in night.requests if night.household_by_id[r.household].has_space
-    )
-    assert cars > 400
+    cars = [car for household in scenario.households for car in household.cars]
+    assert len(cars) == 525  # more than 400 cars: 345 renters' first cars, 45 second cars, 135 without a space
+    assert {r.plate for r in night.requests} <= {car.plate for car in cars}
     released_share = sum(s.released for s in marked) / len(marked)
     assert 0.08 < released_share < 0.17  # about one renter in eight away
     assert {w for s in marked for w in night.windows_of(s)} == {night.policy.windows["rented"][0]}
