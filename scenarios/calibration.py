@@ -18,11 +18,12 @@ import argparse
 import csv
 import json
 import re
-from collections import defaultdict
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from statistics import mean, median_low
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,10 +51,13 @@ MAX_SESSION_HOURS = 24.0
 SAMPLE_STEP = 5  # minutes; sampled times are multiples of this
 
 CLASSES = ("weeknight", "weekend")
-_WEEKEND_EVENINGS = frozenset({4, 5})  # Friday and Saturday: the next day is not a workday
+WEEKEND_EVENINGS = frozenset({4, 5})  # Friday and Saturday: the next day is not a workday
 _TIMESTAMP = "%d.%m.%Y %H:%M"
 _REQUIRED_COLUMNS = ("User_ID", "User_type", "Start_plugin", "End_plugout", "Duration_hours")
 _QUANTILE_PERCENTS = (10, 50, 90)
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HABIT_MIN_SESSIONS = 10  # fewer overnight sessions give no stable median to be habitual around
+HABIT_RADIUS_BINS = 1  # "habitual" = within one 30-minute bin of the user's median
 
 
 class _Session(NamedTuple):
@@ -112,7 +116,7 @@ def _evening_of(moment: datetime) -> date:
 
 
 def _night_class(evening: date) -> str:
-    return "weekend" if evening.weekday() in _WEEKEND_EVENINGS else "weeknight"
+    return "weekend" if evening.weekday() in WEEKEND_EVENINGS else "weeknight"
 
 
 def _overnight_stay(session: _Session) -> tuple[date, int, int] | None:
@@ -126,6 +130,15 @@ def _overnight_stay(session: _Session) -> tuple[date, int, int] | None:
     return None
 
 
+def _private_users(sessions: Iterable[_Session]) -> set[str]:
+    """Users with at least one session at a private charge point.
+
+    A private point belongs to one household, so its user's sessions follow one car; all of
+    such a user's sessions then count, including any at shared points.
+    """
+    return {s.user for s in sessions if s.private}
+
+
 def _stay_out_share(
     sessions: list[_Session], nights: Mapping[str, set[date]]
 ) -> dict[str, float]:
@@ -137,7 +150,7 @@ def _stay_out_share(
     reference only; the scenario generator takes "about one renter in eight away" from the
     Laiyang article instead.
     """
-    private_users = {s.user for s in sessions if s.private}
+    private_users = _private_users(sessions)
     spans: dict[str, tuple[date, date]] = {}
     for s in sessions:
         if s.user in private_users:
@@ -158,16 +171,68 @@ def _stay_out_share(
     return {c: round(absent[c] / total[c], 4) if total[c] else 0.0 for c in CLASSES}
 
 
+def _weekday_factor(sessions: list[_Session], evenings: Iterable[date]) -> list[float]:
+    """Overnight sessions per calendar evening of each weekday (Monday first), mean 1.0.
+
+    ``evenings`` holds one evening per overnight session. Counts are divided by how many
+    evenings of that weekday the data spans (first to last evening of any usable session), so
+    a span that is not a whole number of weeks does not favour the weekdays it has once more.
+    A weekday the span lacks, or data with no overnight session, gives no evidence of a
+    deviation and gets the neutral 1.0.
+    """
+    counts = Counter(evening.weekday() for evening in evenings)
+    calendar = [0] * len(WEEKDAYS)
+    if sessions:
+        first = min(_evening_of(s.plugin) for s in sessions)
+        last = max(_evening_of(s.plugin) for s in sessions)
+        for offset in range((last - first).days + 1):
+            calendar[(first + timedelta(days=offset)).weekday()] += 1
+    rates = {d: counts[d] / calendar[d] for d in range(len(WEEKDAYS)) if calendar[d]}
+    average = mean(rates.values()) if rates else 0.0
+    if average == 0.0:
+        return [1.0] * len(WEEKDAYS)
+    return [round(rates[d] / average, 4) if d in rates else 1.0 for d in range(len(WEEKDAYS))]
+
+
+def _habit_share(cells: Mapping[str, list[tuple[int, int]]]) -> tuple[float, int]:
+    """(share of habitual overnight sessions, users counted): how strongly times repeat.
+
+    ``cells`` maps a user to the (arrival bin, departure bin) of each overnight session. Users
+    with fewer than ``HABIT_MIN_SESSIONS`` are left out. A session is habitual when its arrival
+    and its departure bin each lie within ``HABIT_RADIUS_BINS`` of the user's median arrival
+    and median departure bin; the lower median keeps the centre on an actual bin, so the
+    window is always three bins wide. Pooled over users, each session weighing the same. No
+    qualifying user gives no evidence of habit: 0.0, i.e. every night is a fresh draw.
+    """
+    habitual = counted = users = 0
+    for user_cells in cells.values():
+        if len(user_cells) < HABIT_MIN_SESSIONS:
+            continue
+        arrive_centre = median_low(a for a, _ in user_cells)
+        depart_centre = median_low(d for _, d in user_cells)
+        users += 1
+        counted += len(user_cells)
+        habitual += sum(
+            abs(a - arrive_centre) <= HABIT_RADIUS_BINS
+            and abs(d - depart_centre) <= HABIT_RADIUS_BINS
+            for a, d in user_cells
+        )
+    return (round(habitual / counted, 4) if counted else 0.0), users
+
+
 def build_calibration(csv_path: Path | str) -> dict[str, Any]:
     """Rebuild the night calibration (the bundled JSON's content) from the sessions CSV.
 
     A session is overnight when it is plugged in between 12:00 and 03:59 (after midnight it
     belongs to the previous evening) and unplugged between 04:00 and 12:59 on the day after
     that evening. ``rows_skipped`` counts malformed rows and sessions longer than 24 h.
+    ``weekday_factor`` and ``habit_share`` count the same overnight sessions as ``joint``.
     """
     sessions, read, skipped = _read_sessions(Path(csv_path))
     joint = {c: np.zeros((ARRIVE_BINS, DEPART_BINS), dtype=np.int64) for c in CLASSES}
     nights: dict[str, set[date]] = defaultdict(set)
+    evenings: list[date] = []
+    cells: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for session in sessions:
         stay = _overnight_stay(session)
         if stay is None:
@@ -177,6 +242,13 @@ def build_calibration(csv_path: Path | str) -> dict[str, Any]:
         depart_bin = (depart - DEPART_START) // BIN_MINUTES
         joint[_night_class(evening)][arrive_bin, depart_bin] += 1
         nights[session.user].add(evening)
+        evenings.append(evening)
+        cells[session.user].append((arrive_bin, depart_bin))
+
+    private_users = _private_users(sessions)
+    habit_share, habit_users = _habit_share(
+        {user: user_cells for user, user_cells in cells.items() if user in private_users}
+    )
 
     return {
         "source": SOURCE,
@@ -190,6 +262,9 @@ def build_calibration(csv_path: Path | str) -> dict[str, Any]:
         "rows_skipped": skipped,
         "joint": {c: joint[c].tolist() for c in CLASSES},
         "stay_out_share": _stay_out_share(sessions, nights),
+        "weekday_factor": _weekday_factor(sessions, evenings),
+        "habit_share": habit_share,
+        "habit_users": habit_users,
     }
 
 
@@ -218,6 +293,9 @@ class NightCalibration:
     rows_skipped: int
     joint: dict[str, list[list[int]]]
     stay_out_share: dict[str, float]
+    weekday_factor: list[float]
+    habit_share: float
+    habit_users: int
 
     def __post_init__(self) -> None:
         for night_class in CLASSES:
@@ -228,6 +306,15 @@ class NightCalibration:
         # sample_stays relies on this to guarantee departure > arrival.
         if self.arrive_start + self.arrive_bins * self.bin_minutes > self.depart_start:
             raise ValueError("the arrival window must end before the departure window starts")
+        if len(self.weekday_factor) != len(WEEKDAYS) or min(self.weekday_factor) < 0:
+            raise ValueError("weekday_factor must hold 7 non-negative values, Monday first")
+        # Each value is rounded to 4 decimals, so the mean may miss 1.0 by up to 5e-5.
+        if abs(mean(self.weekday_factor) - 1.0) > 1e-4:
+            raise ValueError("weekday_factor must average 1.0")
+        if not 0.0 <= self.habit_share <= 1.0:
+            raise ValueError("habit_share must be in [0, 1]")
+        if self.habit_users < 0:
+            raise ValueError("habit_users must be non-negative")
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> NightCalibration:
@@ -288,10 +375,11 @@ class NightCalibration:
 
 def _to_json(calibration: Mapping[str, Any]) -> str:
     text = json.dumps(calibration, indent=2, ensure_ascii=False)
-    # One histogram row per line keeps the file short and readable in a diff.
+    # One histogram row (or the weekday factors) per line keeps the file short and readable
+    # in a diff.
     return (
         re.sub(
-            r"\[([\d,\s]+)\]",
+            r"\[([\d.,\s]+)\]",
             lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]",
             text,
         )
@@ -307,6 +395,10 @@ def _summary(calibration: NightCalibration) -> str:
         f"overnight: weeknight {overnight['weeknight']}, weekend {overnight['weekend']}",
         f"stay-out share (over-estimate): weeknight {share['weeknight']:.3f}, "
         f"weekend {share['weekend']:.3f}",
+        "weekday factor (evenings): "
+        + "  ".join(f"{day} {f:.3f}" for day, f in zip(WEEKDAYS, calibration.weekday_factor)),
+        f"habit share {calibration.habit_share:.3f} ({calibration.habit_users} private users "
+        f"with >= {HABIT_MIN_SESSIONS} overnight sessions)",
     ]
     for night_class in CLASSES:
         quantiles = calibration.quantiles(weekend=night_class == "weekend")
