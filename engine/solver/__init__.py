@@ -1,7 +1,7 @@
 """Solve a night: compile, split into independent parts, pick the fastest exact method for each.
 
 A part where every space takes at most one stay is a weighted bipartite matching, solved exactly
-by min-cost flow. Other parts (spaces taking several stays a night, or objective tiers too wide
+as a dense assignment when small, else by min-cost flow. Other parts (spaces taking several stays a night, or objective tiers too wide
 for one flow weight) go to CP-SAT, warm-started by a greedy placement. Whatever happens within
 the time limit, the result is feasible; it is called optimal only when every part is proven.
 """
@@ -20,10 +20,11 @@ from engine.explain import unassigned_reasons
 from engine.model import Instance
 from engine.parts import independent_parts
 from engine.result import Assignment, Objective, Reason, Result, Status, Unassigned
+from engine.solver.assignment import solve_assignment
 from engine.solver.flow import solve_matching
 from engine.solver.greedy import greedy_fill, priority_order
-from engine.solver.objective import objective_tiers
-from engine.solver.problem import PinConflict, Problem, compile_problem
+from engine.solver.objective import Tier, objective_tiers
+from engine.solver.problem import Component, PinConflict, Problem, compile_problem
 
 __all__ = ["solve", "allocate_first_come"]
 
@@ -53,11 +54,11 @@ def solve(
     chosen: list[np.ndarray] = []
     proven = True
     bounds = {level: 0 for level in problem.levels}
-    counts: dict[str, int] = {"components": len(problem.components), "flow_components": 0, "cp_sat_components": 0}
+    counts: dict[str, int] = {"components": len(problem.components), "assignment_components": 0, "flow_components": 0, "cp_sat_components": 0}
     for component in sorted(problem.components, key=lambda c: len(c.pairs)):
-        picked = solve_matching(problem, component, tiers) if use_flow and component.is_matching else None
+        picked, method = _matching(problem, component, tiers) if use_flow and component.is_matching else (None, "")
         if picked is not None:
-            counts["flow_components"] += 1
+            counts[f"{method}_components"] += 1
             chosen.append(picked)
             _add_served(bounds, problem, picked)
             continue
@@ -80,8 +81,17 @@ def solve(
         picked = greedy_fill(problem, priority_order(problem, range(len(instance.requests))), np.arange(len(problem.pair_request)), picked)
     for request in problem.forced:
         bounds[int(problem.priority[request])] += 1
-    method = "+".join(name for name, used in (("flow", counts["flow_components"]), ("cp-sat", counts["cp_sat_components"])) if used) or "none"
+    used = (("assignment", counts["assignment_components"]), ("flow", counts["flow_components"]), ("cp-sat", counts["cp_sat_components"]))
+    method = "+".join(name for name, components in used if components) or "none"
     return _result(problem, picked, Status.OPTIMAL if proven else Status.FEASIBLE, bounds, method, started, counts, explain)
+
+
+def _matching(problem: Problem, component: Component, tiers: list[Tier]) -> tuple[np.ndarray | None, str]:
+    """The fastest exact matching method that applies: dense assignment, else min-cost flow."""
+    picked = solve_assignment(problem, component, tiers)
+    if picked is not None:
+        return picked, "assignment"
+    return solve_matching(problem, component, tiers), "flow"
 
 
 def _solve_parts(instance: Instance, parts: list[Instance], executor: Executor, time_limit: float, seed: int, use_flow: bool) -> Result:
@@ -98,7 +108,7 @@ def _solve_parts(instance: Instance, parts: list[Instance], executor: Executor, 
     proven = all(r.status is Status.OPTIMAL for r in results)
     bounds = {level: sum(r.bound_by_priority.get(level, 0) for r in results) for level in objective.served_by_priority}
     stats: dict[str, int | float | str] = {"parts": len(parts)}
-    for key in ("components", "flow_components", "cp_sat_components", "eligible_pairs"):
+    for key in ("components", "assignment_components", "flow_components", "cp_sat_components", "eligible_pairs"):
         stats[key] = sum(int(r.stats.get(key, 0)) for r in results)
     methods = sorted({m for r in results for m in r.method.split("+") if m != "none"})
     return Result(

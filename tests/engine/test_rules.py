@@ -274,10 +274,10 @@ def test_space_taking_several_stays_serves_all_of_them():
     assert "cp-sat" in result.method
 
 
-def test_matching_night_uses_the_flow_solver():
+def test_small_matching_night_is_solved_as_an_assignment():
     night = instance([space("S1"), space("S2")], [household("a"), household("b")], [request("ra", "a"), request("rb", "b")])
     result = solved(night)
-    assert result.method == "flow"
+    assert result.method == "assignment"
     assert result.bound_by_priority == result.served_by_priority
 
 
@@ -295,8 +295,8 @@ def test_time_limit_still_returns_a_feasible_allocation():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_flow_and_cp_sat_agree_on_generated_nights(seed):
-    # The flow special case and the general CP-SAT model must reach the same lexicographic optimum.
+def test_matching_and_cp_sat_agree_on_generated_nights(seed):
+    # The matching special case and the general CP-SAT model must reach the same lexicographic optimum.
     from datetime import date
 
     from scenarios.generate import SiteParameters, generate_scenario
@@ -305,8 +305,8 @@ def test_flow_and_cp_sat_agree_on_generated_nights(seed):
 
     site = SiteParameters(buildings=8, marked_spaces=80, street_spaces=20, households_without_space=35, second_cars=10, release_share=0.3)
     night = to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
-    by_flow, by_cp_sat = solve(night), solve(night, time_limit=60, use_flow=False)
-    assert by_flow.method == "flow" and by_cp_sat.method == "cp-sat"
+    by_matching, by_cp_sat = solve(night), solve(night, time_limit=60, use_flow=False)
+    assert by_matching.method == "assignment" and by_cp_sat.method == "cp-sat"
     assert by_cp_sat.status is Status.OPTIMAL
-    assert by_flow.objective == by_cp_sat.objective
+    assert by_matching.objective == by_cp_sat.objective
     assert check_allocation(night, by_cp_sat) == []

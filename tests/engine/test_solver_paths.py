@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
+from hypothesis import given, settings
 from ortools.sat.python import cp_model
 
 from builders import household, instance, request, space
-from engine import Status, check_allocation, solve
+from engine import Status, check_allocation, objective_of, solve
+from engine.solver import assignment
+from strategies import small_instances
 
 
 def _multi_stay_night():
@@ -50,3 +55,24 @@ def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
     assert result.method == "flow"
     assert result.served_by_priority == {2: 1, 1: 1}
     assert {a.request for a in result.assignments} == {"a1", "b1"}
+
+
+def test_a_matching_too_large_for_a_dense_matrix_goes_to_the_flow_solver():
+    # 30 requests x (20 spaces + 30 "unserved" columns) = 1,500 cells, above a limit of 1,000.
+    night = instance([space(f"S{i}", x=i) for i in range(20)], [household(f"h{i}") for i in range(30)], [request(f"r{i}", f"h{i}") for i in range(30)])
+    with mock.patch.object(assignment, "MAX_CELLS", 1_000):
+        result = solve(night)
+    assert result.method == "flow"
+    assert len(result.assignments) == 20
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(small_instances())
+def test_assignment_and_flow_reach_the_same_optimum(night):
+    # Two exact methods for the same matching components: the objectives must be equal.
+    by_default = solve(night)
+    with mock.patch.object(assignment, "MAX_CELLS", 0):
+        by_flow = solve(night)
+    assert "assignment" not in by_flow.method
+    assert objective_of(night, list(by_default.assignments)) == objective_of(night, list(by_flow.assignments))
+    assert check_allocation(night, by_default) == []
