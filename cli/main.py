@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -12,20 +14,28 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date, timedelta
 from enum import Enum
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, TimeElapsedColumn
 from rich.table import Table
 
 from engine import Instance, Result, solve
 from engine.eligibility import EligibilityTable
 from engine.explain import explain_request
+from scenarios.calibration import NightCalibration
 from scenarios.generate import SiteParameters, generate_district, generate_scenario
-from scenarios.loader import ScenarioError, load_scenario, parse_scenario, write_document
-from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_instance
+from scenarios.loader import PLANS, ScenarioError, load_plan, load_scenario, parse_scenario, write_document
+from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_demand_model, to_instance, to_site
 from scenarios.schema import ScenarioFile
+from simulation.metrics import PlanSummary, metric_rows
+from simulation.report import render_report
+from simulation.run import plan_problems
+from simulation.sweep import compare_plans
 
 app = typer.Typer(help="Nightly allocation of shared parking spaces for residential compounds.", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 scenario_app = typer.Typer(help="Scenario files: generate and check.", no_args_is_help=True)
@@ -34,6 +44,11 @@ app.add_typer(scenario_app, name="scenario")
 # Messages are not wrapped, so paths and sentences stay whole for grep and for tests.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def _fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    raise typer.Exit(2)
 
 
 class OutputFormat(str, Enum):
@@ -50,8 +65,7 @@ def _load(path: Path) -> tuple[ScenarioFile, Instance]:
     try:
         return load_scenario(path)
     except ScenarioError as error:
-        err.print(f"[red]error:[/red] {error.render()}", highlight=False)
-        raise typer.Exit(2) from None
+        _fail(error.render())
 
 
 @app.command()
@@ -66,8 +80,7 @@ def allocate(
 ) -> None:
     """Allocate tonight's shared spaces and print the outcome."""
     if out_path is not None and out_path.suffix.lower() not in (".json", ".csv"):
-        err.print(f"[red]error:[/red] --out {out_path}: the file must end in .json or .csv", highlight=False)
-        raise typer.Exit(2)
+        _fail(f"--out {out_path}: the file must end in .json or .csv")
     _, instance = _load(scenario)
     with _executor(workers, cluster) as executor:
         result = solve(instance, time_limit=time_limit, seed=seed, executor=executor)
@@ -92,8 +105,7 @@ def explain(
     """Why this request got its space, or none."""
     _, instance = _load(scenario)
     if request_id not in instance.request_by_id:
-        err.print(f"[red]error:[/red] {scenario} has no request {request_id!r}", highlight=False)
-        raise typer.Exit(2)
+        _fail(f"{scenario} has no request {request_id!r}")
     result = solve(instance, time_limit=time_limit)
     lines = explain_request(instance, EligibilityTable(instance), request_id, list(result.assignments), result.unassigned_of(request_id), result.proven_optimal)
     for line in lines:
@@ -150,8 +162,7 @@ def generate(
             weekend=weekend,
         )
     except ValueError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from None
+        _fail(str(error))
     if compounds > 1:
         document = generate_district(seed, evening, compounds, site=site, name=name or None)
     else:
@@ -160,12 +171,111 @@ def generate(
     try:
         text = write_document(document, out_path)
     except OSError as error:
-        err.print(f"[red]error:[/red] cannot write {out_path}: {error.strerror}", highlight=False)
-        raise typer.Exit(2) from None
+        _fail(f"cannot write {out_path}: {error.strerror}")
     if out_path is None:
         sys.stdout.write(text)
     else:
         err.print(f"Wrote {out_path}: {len(document['spaces'])} spaces, {len(document['households'])} households, {len(document['requests'])} requests.", highlight=False)
+
+
+@app.command()
+def simulate(
+    scenario: ScenarioPath,
+    plan_paths: Annotated[list[Path] | None, typer.Option("--plan", help="A plan file; repeat to compare several (default: the bundled plans).", show_default=False)] = None,
+    nights: Annotated[int, typer.Option(min=1, max=3650, help="Nights to simulate, from --start on.")] = 90,
+    seeds: Annotated[int, typer.Option(min=1, max=10_000, help="Independent runs of demand; confidence intervals are over these.")] = 20,
+    first_seed: Annotated[int, typer.Option("--seed", min=0, max=2**31 - 1, help="First seed; runs use seed, seed+1, ...")] = 0,
+    start: Annotated[str, typer.Option(help="First evening, YYYY-MM-DD (default: the scenario's night).")] = "",
+    report: Annotated[Path | None, typer.Option(help="Write the bilingual HTML report here.")] = None,
+    raw: Annotated[Path | None, typer.Option(help="Write one row per plan, seed and night here (.csv or .parquet).")] = None,
+    refused_over: Annotated[int, typer.Option(min=0, help="Count households refused more than this many nights a month.")] = 5,
+    workers: Annotated[int, typer.Option(min=1, help="Local processes (default: one per CPU).")] = os.cpu_count() or 1,
+    cluster: Annotated[str, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786) to run the sweep on.")] = "",
+    time_limit: TimeLimit = 10.0,
+) -> None:
+    """Compare plans over many nights of simulated demand, before a residents' vote."""
+    if raw is not None and raw.suffix.lower() not in (".csv", ".parquet"):
+        _fail(f"--raw {raw}: the file must end in .csv or .parquet")
+    if raw is not None and raw.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        _fail("--raw .parquet needs pyarrow: pip install 'parking-allocation[parquet]' (or write .csv)")
+    for option, path in (("--report", report), ("--raw", raw)):
+        if path is not None and not path.parent.is_dir():
+            _fail(f"{option} {path}: the folder {path.parent} does not exist")
+    scenario_file, instance = _load(scenario)
+    paths = plan_paths or sorted(PLANS.glob("*.yaml"))
+    try:
+        plans = [load_plan(path) for path in paths]
+        if not plan_paths:
+            # Bundled plans are named "Plan A — ...", "Plan B — ...": show them in that order.
+            paths, plans = zip(*sorted(zip(paths, plans), key=lambda pair: pair[1].name))
+        site = to_site(scenario_file, instance)
+        for path, plan in zip(paths, plans):
+            problems = plan_problems(site, plan)
+            if problems:
+                raise ScenarioError(str(path), problems, "plan for this scenario")
+        evening = date.fromisoformat(start) if start else site.start
+    except ScenarioError as error:
+        _fail(error.render())
+    except ValueError as error:
+        _fail(f"--start {start}: {error}")
+    site = replace(site, start=evening)
+    calibration = NightCalibration.load()
+    model = to_demand_model(scenario_file.demand, calibration)
+    seed_list = list(range(first_seed, first_seed + seeds))
+    if not plan_paths:
+        err.print(f"Comparing the bundled plans: {', '.join(str(p) for p in paths)}", highlight=False)
+    with Progress(*Progress.get_default_columns(), TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task(f"{len(plans)} plans x {seeds} runs x {nights} nights", total=len(plans) * seeds)
+        with _executor(workers, cluster) as executor:
+            try:
+                comparison = compare_plans(
+                    site, plans, model, calibration, nights, seed_list, executor, lambda run: progress.advance(task), refused_over, time_limit
+                )
+            except ValueError as error:
+                _fail(str(error))
+    _print_comparison(comparison.summaries)
+    if raw is not None:
+        _write_raw(raw, [row for runs in comparison.runs.values() for run in runs for row in run.rows])
+        out.print(f"Nights written to {raw}", highlight=False)
+    if report is not None:
+        _write_text(report, render_report(site.name, evening, comparison.summaries, model, seed_list))
+        out.print(f"Report written to {report}", highlight=False)
+
+
+def _print_comparison(summaries: list[PlanSummary]) -> None:
+    first = summaries[0]
+    table = Table(title=f"{first.nights} nights x {first.seeds} runs; mean [95% confidence interval]")
+    table.add_column("measure")
+    for summary in summaries:
+        table.add_column(summary.plan.name, justify="right")
+    for row in metric_rows(first.refused_over, first.month_nights):
+        table.add_row(row.label, *(row.text(summary) for summary in summaries))
+    table.add_row("Nights proven optimal", *(f"{100 * s.proven_share:.1f} %" for s in summaries))
+    out.print(table)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror}")
+
+
+def _write_raw(path: Path, rows: list[dict]) -> None:
+    if path.suffix.lower() == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            pq.write_table(pa.Table.from_pylist(rows), path)
+        except OSError as error:
+            _fail(f"cannot write {path}: {error}")
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    _write_text(path, buffer.getvalue())
 
 
 @contextmanager
@@ -175,13 +285,11 @@ def _executor(workers: int, cluster: str) -> Iterator[Executor | None]:
         try:
             from distributed import Client
         except ImportError:
-            err.print("[red]error:[/red] --cluster needs Dask: pip install 'parking-allocation[cluster]'", highlight=False)
-            raise typer.Exit(2) from None
+            _fail("--cluster needs Dask: pip install 'parking-allocation[cluster]'")
         try:
             client = Client(cluster, timeout=5)
         except (OSError, TimeoutError, ValueError) as error:
-            err.print(f"[red]error:[/red] --cluster {cluster}: cannot reach the Dask scheduler ({error})", highlight=False)
-            raise typer.Exit(2) from None
+            _fail(f"--cluster {cluster}: cannot reach the Dask scheduler ({error})")
         with client:
             yield client.get_executor()
     elif workers > 1:
@@ -198,8 +306,7 @@ def _write(path: Path, instance: Instance, result: Result) -> None:
         else:
             path.write_text(json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     except OSError as error:
-        err.print(f"[red]error:[/red] cannot write {path}: {error.strerror}", highlight=False)
-        raise typer.Exit(2) from None
+        _fail(f"cannot write {path}: {error.strerror}")
 
 
 def _csv_text(instance: Instance, result: Result) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 from engine.clock import format_clock
 from scenarios.calibration import NightCalibration
 from scenarios.mapping import window_from_text
+from simulation.demand import longest_part_inside
 
 LAIYANG_POLICY: dict[str, Any] = {
     # Released rented spaces 22:00-09:00 as voted. The article gives no hours for the Lijin Road
@@ -200,14 +201,9 @@ def _request(rng, site: SiteParameters, index: int, household, stay, night: date
 
 def _shape_to_plan(arrive: int, depart: int, windows: dict[str, list[str]], night: date) -> tuple[int, int]:
     """The longest part of the stay that one kind's window holds, if it is at least an hour."""
-    best = (0, arrive, depart)
-    for texts in windows.values():
-        for text in texts:
-            window = window_from_text(text, night)
-            lo, hi = max(arrive, window.start), min(depart, window.end)
-            if hi - lo > best[0]:
-                best = (hi - lo, lo, hi)
-    return (best[1], best[2]) if best[0] >= 60 else (arrive, depart)
+    parsed = [window_from_text(text, night) for texts in windows.values() for text in texts]
+    shaped_arrive, shaped_depart = longest_part_inside(np.array([arrive]), np.array([depart]), parsed)
+    return int(shaped_arrive[0]), int(shaped_depart[0])
 
 
 def _add_cars(rng, households, second_car_owners: set[str], requests) -> None:

@@ -13,11 +13,13 @@ from pydantic import ValidationError
 
 from engine import Instance
 from scenarios.errors import ScenarioError
-from scenarios.mapping import to_instance
-from scenarios.schema import ScenarioFile
+from scenarios.mapping import to_instance, to_plan
+from scenarios.schema import PlanFile, ScenarioFile
+from simulation.model import Plan
 
 BUNDLED = Path(__file__).resolve().parent
 LAIYANG = BUNDLED / "laiyang-xinjiayuan.yaml"
+PLANS = BUNDLED / "plans"
 
 
 # libyaml's parser, where installed, reads the bundled night about 7x faster than pure Python.
@@ -63,28 +65,32 @@ def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
-def read_document(path: Path) -> Any:
+def read_document(path: Path, what: str = "scenario") -> Any:
     source = str(path)
+
+    def failure(message: str) -> ScenarioError:
+        return ScenarioError(source, [("", message)], what)
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(source, [("", "no such file")]) from None
+        raise failure("no such file") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(source, [("", f"cannot be read: {error}")]) from None
+        raise failure(f"cannot be read: {error}") from None
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text, object_pairs_hook=_reject_duplicate_json_keys)
         except json.JSONDecodeError as error:
-            raise ScenarioError(source, [("", f"line {error.lineno}, column {error.colno}: {error.msg}")]) from None
+            raise failure(f"line {error.lineno}, column {error.colno}: {error.msg}") from None
         except ValueError as error:
-            raise ScenarioError(source, [("", str(error))]) from None
+            raise failure(str(error)) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise ScenarioError(source, [("", f"{where}{problem}")]) from None
+        raise failure(f"{where}{problem}") from None
 
 
 class _CompactDumper(yaml.SafeDumper):
@@ -141,6 +147,19 @@ def load_scenario(path: str | Path) -> tuple[ScenarioFile, Instance]:
     path = Path(path)
     scenario = parse_scenario(read_document(path), str(path))
     return scenario, to_instance(scenario, str(path))
+
+
+def load_plan(path: str | Path) -> Plan:
+    """A plan file for `parking simulate`; ScenarioError (saying "plan") otherwise."""
+    path = Path(path)
+    document = read_document(path, "plan")
+    if not isinstance(document, dict):
+        raise ScenarioError(str(path), [("", "the top level must be a mapping with name, policy and pools")], "plan")
+    try:
+        plan = PlanFile.model_validate(document)
+    except ValidationError as error:
+        raise ScenarioError(str(path), [(_path(e["loc"]), _message(e)) for e in error.errors()], "plan") from None
+    return to_plan(plan, str(path))
 
 
 def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:

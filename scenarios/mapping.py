@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from engine import (
@@ -21,8 +22,10 @@ from engine import (
     Window,
 )
 from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_datetime
+from scenarios.calibration import NightCalibration
 from scenarios.errors import ScenarioError
-from scenarios.schema import ScenarioFile
+from scenarios.schema import DemandSection, PlanFile, PolicyModel, ScenarioFile
+from simulation.model import Car, DemandModel, Plan, Pool, Site
 
 T = TypeVar("T")
 
@@ -72,30 +75,7 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
     if problems:
         raise ScenarioError(source, problems)
 
-    policy_model = scenario.policy
-    policy = Policy(
-        windows=policy_windows,
-        turnover_minutes=policy_model.turnover_minutes,
-        max_walk_m=policy_model.max_walk_m,
-        priority_rules=tuple(
-            PriorityRule(
-                priority=rule.priority,
-                label=rule.label,
-                has_space=rule.when.has_space,
-                tags_any=frozenset(rule.when.tags_any),
-                first_car=rule.when.first_car,
-            )
-            for rule in policy_model.priority_rules
-        ),
-        default_priority=policy_model.default_priority,
-        household_cap=policy_model.household_cap,
-        fairness_window_nights=policy_model.fairness.window_nights,
-        fairness_weight=policy_model.fairness.weight,
-        walk_weight=policy_model.walk_weight,
-        stability_weight=policy_model.stability_weight,
-        overstay_penalty_nights=policy_model.overstay_penalty.nights,
-        overstay_penalty_priority=policy_model.overstay_penalty.priority,
-    )
+    policy = _policy(scenario.policy, policy_windows)
     renters = {s.renter for s in scenario.spaces if s.renter}
     spaces = tuple(
         Space(
@@ -150,6 +130,71 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
     except ValueError as error:
         # The edge checks what it can name by path; the engine's own checks are the last line.
         raise ScenarioError(source, [("", str(error))]) from None
+
+
+def _policy(model: PolicyModel, windows: dict[str, tuple[Window, ...]]) -> Policy:
+    return Policy(
+        windows=windows,
+        turnover_minutes=model.turnover_minutes,
+        max_walk_m=model.max_walk_m,
+        priority_rules=tuple(
+            PriorityRule(
+                priority=rule.priority,
+                label=rule.label,
+                has_space=rule.when.has_space,
+                tags_any=frozenset(rule.when.tags_any),
+                first_car=rule.when.first_car,
+            )
+            for rule in model.priority_rules
+        ),
+        default_priority=model.default_priority,
+        household_cap=model.household_cap,
+        fairness_window_nights=model.fairness.window_nights,
+        fairness_weight=model.fairness.weight,
+        walk_weight=model.walk_weight,
+        stability_weight=model.stability_weight,
+        overstay_penalty_nights=model.overstay_penalty.nights,
+        overstay_penalty_priority=model.overstay_penalty.priority,
+    )
+
+
+def to_plan(plan: PlanFile, source: str = "plan") -> Plan:
+    """A plan file as the simulator's Plan; its windows are clock times, the same every night."""
+    problems: Problems = []
+    # Any evening will do: a plan's hours are clock times and mean the same on every night.
+    evening = date(2026, 1, 5)
+    windows: dict[str, tuple[Window, ...]] = {}
+    for kind, texts in plan.policy.windows.items():
+        parsed = [_parsed(lambda: window_from_text(text, evening), f"policy.windows.{kind}[{i}]", problems) for i, text in enumerate(texts)]
+        if not texts:
+            problems.append((f"policy.windows.{kind}", "must list at least one window such as '22:00-09:00'"))
+        windows[kind] = tuple(w for w in parsed if w is not None)
+    if problems:
+        raise ScenarioError(source, problems, what="plan")
+    return Plan(
+        name=plan.name,
+        policy=_policy(plan.policy, windows),
+        pools={kind: Pool(spaces=pool.spaces, shared=pool.shared) for kind, pool in plan.pools.items()},
+        name_zh=plan.name_zh,
+        summary=plan.summary,
+        summary_zh=plan.summary_zh,
+    )
+
+
+def to_site(scenario: ScenarioFile, instance: Instance) -> Site:
+    """What the simulator keeps of a scenario: the spaces, households and cars (not tonight's requests)."""
+    cars = tuple(
+        Car(household.id, car.plate, Size[car.size.upper()], frozenset(car.needs)) for household in scenario.households for car in household.cars
+    )
+    return Site(instance.name, instance.night, instance.spaces, instance.households, cars)
+
+
+def to_demand_model(section: DemandSection, calibration: NightCalibration) -> DemandModel:
+    """The scenario's demand section; what it leaves out is taken from the calibration."""
+    values = section.model_dump()
+    values["weekday_factor"] = tuple(section.weekday_factor if section.weekday_factor is not None else calibration.weekday_factor)
+    values["habit_share"] = section.habit_share if section.habit_share is not None else calibration.habit_share
+    return DemandModel(**values)
 
 
 def window_from_text(text: str, night, day_start: int = 12 * 60) -> Window:

@@ -124,6 +124,26 @@ class PinModel(_Strict):
     reason: str = ""
 
 
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class DemandSection(_Strict):
+    """How residents behave night by night, for `parking simulate`; absent values use the defaults."""
+
+    need_share_without_space: Share = Field(0.9, description="share of nights a car of a household without a space needs one")
+    need_share_second_car: Share = Field(0.8, description="the same for a renter's second car")
+    weekday_factor: list[Annotated[float, Field(ge=0.0, le=10.0)]] | None = Field(
+        None, min_length=7, max_length=7, description="Monday..Sunday evenings, multiplies the need shares; absent: calibrated"
+    )
+    habit_share: Share | None = Field(None, description="chance a car keeps its habitual times; absent: calibrated")
+    renter_away_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(0.125, description="share of nights a renter is away and releases the space")
+    away_spell_nights: Annotated[float, Field(ge=1.0, le=365.0)] = Field(2.0, description="mean length of a renter's spell away")
+    plan_aware_share: Share = Field(0.9, description="residents who ask only for the hours the plan's spaces offer")
+    overstay_share: Share = Field(0.05, description="share of served cars that leave later than they asked")
+    overstay_mean_minutes: Annotated[float, Field(gt=0.0, le=24 * 60)] = Field(30.0, description="how late, on average")
+    renter_return_within_minutes: int = Field(180, ge=0, le=24 * 60, description="a returning renter arrives up to this long after the window ends")
+
+
 class ScenarioFile(_Strict):
     """One night: the plan, the spaces, the households and tonight's requests."""
 
@@ -136,3 +156,20 @@ class ScenarioFile(_Strict):
     requests: list[RequestModel] = Field(default_factory=list)
     history: list[HistoryModel] = Field(default_factory=list)
     pins: list[PinModel] = Field(default_factory=list)
+    demand: DemandSection = Field(default_factory=DemandSection, description="residents' behaviour, read only by `parking simulate`")
+
+
+class PoolModel(_Strict):
+    spaces: int | None = Field(None, ge=0, le=100_000, description="spaces of this kind under the plan (absent: as the site has); extra ones copy the site's")
+    shared: bool = Field(True, description="false: this kind is not shared at all under the plan")
+
+
+class PlanFile(_Strict):
+    """A plan to compare in `parking simulate`: a policy and which pools of spaces it shares."""
+
+    name: str = Field(min_length=1, max_length=80)
+    name_zh: str = Field("", max_length=80)
+    summary: str = Field("", max_length=2000, description="one paragraph for the report, in English")
+    summary_zh: str = Field("", max_length=2000, description="the same in Chinese")
+    policy: PolicyModel
+    pools: dict[str, PoolModel] = Field(default_factory=dict, description="per space kind, e.g. {street: {spaces: 60}}")

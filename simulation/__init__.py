@@ -1,0 +1,1 @@
+"""Plan simulator: many nights of demand under several plans, with the real engine."""

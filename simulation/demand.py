@@ -1,0 +1,141 @@
+"""Nightly demand drawn from a seed: who is away, which cars ask for a space, and when.
+
+Every random number depends only on (seed, night), never on the plan: the same seed gives every
+plan the same residents doing the same things (common random numbers), so differences between
+plans come from the plans. Each night draws the same fixed set of arrays whatever happened
+before, and away spells are drawn for the whole run up front.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from engine import Window
+from scenarios.calibration import SAMPLE_STEP, WEEKEND_EVENINGS, NightCalibration
+from simulation.model import DemandModel, Site
+
+# A stay is shaped to a plan's hours only if at least this much of it fits.
+MIN_SHAPED_MINUTES = 60
+
+
+def longest_part_inside(arrive: np.ndarray, depart: np.ndarray, windows: Sequence[Window]) -> tuple[np.ndarray, np.ndarray]:
+    """Each stay cut to the longest part one window holds, if that is at least an hour; else unchanged.
+
+    This is how a resident who has read the plan fills in the form: "the street is free until
+    07:00, so I ask until 07:00". Ties go to the first window listed.
+    """
+    arrive = np.asarray(arrive, dtype=np.int64)
+    depart = np.asarray(depart, dtype=np.int64)
+    if not windows:
+        return arrive, depart
+    starts = np.array([w.start for w in windows], dtype=np.int64)
+    ends = np.array([w.end for w in windows], dtype=np.int64)
+    lo = np.maximum(arrive[:, None], starts[None, :])
+    hi = np.minimum(depart[:, None], ends[None, :])
+    best = np.argmax(hi - lo, axis=1)
+    rows = np.arange(len(arrive))
+    fits = (hi - lo)[rows, best] >= MIN_SHAPED_MINUTES
+    return np.where(fits, lo[rows, best], arrive), np.where(fits, hi[rows, best], depart)
+
+
+@dataclass(frozen=True)
+class NightDemand:
+    """One night's draws. Renter arrays follow `Site.renters`, car arrays `Site.shared_cars`."""
+
+    evening: date
+    away: np.ndarray  # the renter is away tonight and releases the space
+    returns: np.ndarray  # away tonight, home tomorrow: comes back in the morning
+    return_after: np.ndarray  # minutes after the space's window ends that the renter comes back
+    asks: np.ndarray  # the car needs a shared space tonight
+    arrive: np.ndarray  # real arrival, night minutes
+    depart: np.ndarray  # real departure
+    aware: np.ndarray  # asks only for what the plan's hours hold
+    late: np.ndarray  # minutes the car leaves after the time it asked for (0 for most)
+
+    def digest(self) -> str:
+        """A fingerprint of everything drawn, to show two plans saw the same night."""
+        hasher = hashlib.sha256(self.evening.isoformat().encode())
+        for array in (self.away, self.returns, self.return_after, self.asks, self.arrive, self.depart, self.aware, self.late):
+            hasher.update(np.ascontiguousarray(array).tobytes())
+        return hasher.hexdigest()[:16]
+
+
+class DemandStream:
+    """The nights of one seed, in order."""
+
+    def __init__(self, site: Site, model: DemandModel, calibration: NightCalibration, seed: int, nights: int) -> None:
+        self.site, self.model, self.calibration, self.seed = site, model, calibration, seed
+        cars = site.shared_cars
+        renter_index = {household: i for i, household in enumerate(site.renters)}
+        # -1: the car's household rents nothing, so it is never away in this model.
+        self._car_renter = np.array([renter_index.get(car.household, -1) for car in cars], dtype=np.int64)
+        has_space = {h.id: h.has_space for h in site.households}
+        self._need_share = np.array(
+            [model.need_share_second_car if has_space[car.household] else model.need_share_without_space for car in cars]
+        )
+        self._cell_p = {weekend: self._probabilities(weekend) for weekend in (False, True)}
+        habits = np.random.default_rng([seed, 0])
+        self._habit_cell = {weekend: habits.choice(p.size, size=len(cars), p=p) for weekend, p in self._cell_p.items()}
+        self._repeat_share = {weekend: self._repeat_share_of(weekend) for weekend in (False, True)}
+        self._away = self._away_spells(np.random.default_rng([seed, 2]), len(site.renters), nights + 1)
+
+    def _probabilities(self, weekend: bool) -> np.ndarray:
+        counts = np.asarray(self.calibration.joint["weekend" if weekend else "weeknight"], dtype=np.float64).ravel()
+        return counts / counts.sum()
+
+    def _repeat_share_of(self, weekend: bool) -> np.ndarray:
+        """Per car, the chance of repeating its habit so that, counting fresh draws that land near
+        it by luck, a night falls within a bin of the habit as often as the data's habit_share."""
+        p = self._cell_p[weekend].reshape(self.calibration.arrive_bins, self.calibration.depart_bins)
+        padded = np.pad(p, 1)
+        window = sum(padded[1 + da : 1 + da + p.shape[0], 1 + dd : 1 + dd + p.shape[1]] for da in (-1, 0, 1) for dd in (-1, 0, 1))
+        luck = window.ravel()[self._habit_cell[weekend]]
+        return np.clip((self.model.habit_share - luck) / (1.0 - luck), 0.0, 1.0)
+
+    def _away_spells(self, rng: np.random.Generator, renters: int, nights: int) -> np.ndarray:
+        """A two-state chain per renter whose away share and mean spell length are the model's."""
+        share, spell = self.model.renter_away_share, self.model.away_spell_nights
+        stay_away = 1.0 - 1.0 / spell
+        leave = share / (1.0 - share) / spell
+        draws = rng.random((nights, renters))
+        away = np.empty((nights, renters), dtype=bool)
+        away[0] = draws[0] < share
+        for night in range(1, nights):
+            away[night] = np.where(away[night - 1], draws[night] < stay_away, draws[night] < leave)
+        return away
+
+    def night(self, index: int, evening: date) -> NightDemand:
+        model, calibration = self.model, self.calibration
+        rng = np.random.default_rng([self.seed, 1, index])
+        cars, renters = len(self.site.shared_cars), len(self.site.renters)
+        weekend = evening.weekday() in WEEKEND_EVENINGS
+        away = self._away[index]
+        household_away = np.where(self._car_renter >= 0, away[np.maximum(self._car_renter, 0)], False)
+        share = np.minimum(1.0, self._need_share * model.weekday_factor[evening.weekday()])
+        asks = (rng.random(cars) < share) & ~household_away
+        fresh = rng.choice(self._cell_p[weekend].size, size=cars, p=self._cell_p[weekend])
+        habit_arrive, habit_depart = np.divmod(self._habit_cell[weekend], calibration.depart_bins)
+        # A repeated habit is within a bin either way, as "habitual" is measured in the data.
+        jitter = rng.integers(-1, 2, size=(2, cars))
+        repeat = rng.random(cars) < self._repeat_share[weekend]
+        fresh_arrive, fresh_depart = np.divmod(fresh, calibration.depart_bins)
+        arrive_bin = np.where(repeat, np.clip(habit_arrive + jitter[0], 0, calibration.arrive_bins - 1), fresh_arrive)
+        depart_bin = np.where(repeat, np.clip(habit_depart + jitter[1], 0, calibration.depart_bins - 1), fresh_depart)
+        offsets = rng.integers(0, calibration.bin_minutes // SAMPLE_STEP, size=(2, cars)) * SAMPLE_STEP
+        late = np.ceil(rng.exponential(model.overstay_mean_minutes, size=cars)).astype(np.int64)
+        return NightDemand(
+            evening=evening,
+            away=away,
+            returns=away & ~self._away[index + 1],
+            return_after=rng.integers(0, model.renter_return_within_minutes + 1, size=renters),
+            asks=asks,
+            arrive=calibration.arrive_start + arrive_bin * calibration.bin_minutes + offsets[0],
+            depart=calibration.depart_start + depart_bin * calibration.bin_minutes + offsets[1],
+            aware=rng.random(cars) < model.plan_aware_share,
+            late=np.where(rng.random(cars) < model.overstay_share, late, 0),
+        )

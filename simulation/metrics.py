@@ -1,0 +1,202 @@
+"""From runs to what residents ask: per plan, each figure with a 95 % confidence interval.
+
+Seeds are independent replications, so every figure is first computed per seed and the interval
+is Student's t over seeds. Figures "per month" use consecutive 30-night blocks (the whole run if
+it is shorter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from simulation.model import Plan, Site
+from simulation.run import RunResult
+
+MONTH_NIGHTS = 30
+NEW_RESIDENT_TAG = "new_resident"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    mean: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, per_seed: Sequence[float]) -> Estimate:
+        values = np.asarray(per_seed, dtype=np.float64)
+        values = values[~np.isnan(values)]
+        if values.size == 0:
+            return cls(float("nan"), float("nan"), float("nan"))
+        mean = float(values.mean())
+        if values.size < 2:
+            return cls(mean, mean, mean)
+        half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+        return cls(mean, mean - half, mean + half)
+
+    def text(self, digits: int = 1) -> str:
+        if np.isnan(self.mean):
+            return "–"
+        if self.low == self.high:
+            return f"{self.mean:.{digits}f}"
+        return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}]"
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    plan: Plan
+    nights: int
+    seeds: int
+    month_nights: int
+    refused_over: int
+    requests_per_night: Estimate
+    served_per_night: Estimate
+    served_p5: Estimate  # the 5th percentile of nights: a bad night
+    served_share: Estimate
+    refused_nights_mean: Estimate  # per household that asked, per month
+    refused_nights_max: Estimate
+    refused_gini: Estimate
+    refused_over_share: Estimate  # households refused more than `refused_over` nights in a month
+    served_share_new: Estimate  # of the nights new residents asked, the share they were served
+    served_share_others: Estimate
+    renter_conflicts_month: Estimate  # renters back home to find their space still occupied
+    renters_back_month: Estimate
+    window_overstays_month: Estimate
+    walk_m: Estimate
+    proven_share: float
+    solve_seconds: float
+    served_by_night: np.ndarray  # mean over seeds, per night
+    refused_histogram: np.ndarray  # households (pooled over seeds and months) by refused nights
+    occupancy: dict[str, np.ndarray]  # kind -> mean cars present at each of simulation.run.HOURS
+    capacity: dict[str, float]  # kind -> mean spaces offered per night
+
+
+def gini(values: np.ndarray) -> float:
+    """0 when everyone is refused equally often, towards 1 when one household takes all refusals."""
+    values = np.sort(np.asarray(values, dtype=np.float64))
+    if values.size == 0 or values.sum() == 0:
+        return 0.0
+    ranks = np.arange(1, values.size + 1)
+    return float((2 * ranks - values.size - 1) @ values / (values.size * values.sum()))
+
+
+def _months(nights: int) -> list[slice]:
+    if nights < MONTH_NIGHTS:
+        return [slice(0, nights)]
+    return [slice(start, start + MONTH_NIGHTS) for start in range(0, nights - MONTH_NIGHTS + 1, MONTH_NIGHTS)]
+
+
+def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: int = 5) -> PlanSummary:
+    nights = len(runs[0].rows)
+    months = _months(nights)
+    month_nights = months[0].stop - months[0].start
+    new = np.array([NEW_RESIDENT_TAG in h.tags for h in site.households])
+
+    per_seed: dict[str, list[float]] = {}
+
+    def add(name: str, value: float) -> None:
+        per_seed.setdefault(name, []).append(value)
+
+    refused_counts: list[np.ndarray] = []
+    for run in runs:
+        column = {key: np.array([row[key] for row in run.rows], dtype=np.float64) for key in ("requests", "served", "walk_m_mean", "renter_conflicts", "renters_back", "window_overstays")}
+        add("requests", column["requests"].mean())
+        add("served", column["served"].mean())
+        add("p5", np.percentile(column["served"], 5))
+        add("share", column["served"].sum() / max(column["requests"].sum(), 1))
+        served_nights = column["served"] > 0
+        add("walk", np.average(column["walk_m_mean"][served_nights], weights=column["served"][served_nights]) if served_nights.any() else np.nan)
+        scale = month_nights / nights
+        for key in ("renter_conflicts", "renters_back", "window_overstays"):
+            add(key, column[key].sum() * scale)
+        means, maxima, ginis, over = [], [], [], []
+        for month in months:
+            asked = run.asked[month].sum(axis=0) > 0
+            counts = run.refused[month].sum(axis=0)[asked]
+            refused_counts.append(counts)
+            means.append(counts.mean() if counts.size else 0.0)
+            maxima.append(counts.max() if counts.size else 0.0)
+            ginis.append(gini(counts))
+            over.append((counts > refused_over).mean() if counts.size else 0.0)
+        add("refused_mean", float(np.mean(means)))
+        add("refused_max", float(np.mean(maxima)))
+        add("gini", float(np.mean(ginis)))
+        add("over", float(np.mean(over)))
+        asked_nights = run.asked > 0
+        for label, group in (("new", new), ("others", ~new)):
+            asked_in_group = asked_nights[:, group].sum()
+            add(label, 1 - run.refused[:, group].sum() / asked_in_group if asked_in_group else np.nan)
+
+    rows = [row for run in runs for row in run.rows]
+    kinds = sorted(runs[0].occupancy)
+    pooled = np.concatenate(refused_counts) if refused_counts else np.zeros(0, dtype=np.int64)
+    return PlanSummary(
+        plan=plan,
+        nights=nights,
+        seeds=len(runs),
+        month_nights=month_nights,
+        refused_over=refused_over,
+        requests_per_night=Estimate.of(per_seed["requests"]),
+        served_per_night=Estimate.of(per_seed["served"]),
+        served_p5=Estimate.of(per_seed["p5"]),
+        served_share=Estimate.of(per_seed["share"]),
+        refused_nights_mean=Estimate.of(per_seed["refused_mean"]),
+        refused_nights_max=Estimate.of(per_seed["refused_max"]),
+        refused_gini=Estimate.of(per_seed["gini"]),
+        refused_over_share=Estimate.of(per_seed["over"]),
+        served_share_new=Estimate.of(per_seed["new"]),
+        served_share_others=Estimate.of(per_seed["others"]),
+        renter_conflicts_month=Estimate.of(per_seed["renter_conflicts"]),
+        renters_back_month=Estimate.of(per_seed["renters_back"]),
+        window_overstays_month=Estimate.of(per_seed["window_overstays"]),
+        walk_m=Estimate.of(per_seed["walk"]),
+        proven_share=sum(row["status"] == "optimal" for row in rows) / len(rows),
+        solve_seconds=float(np.mean([row["solve_seconds"] for row in rows])),
+        served_by_night=np.mean([[row["served"] for row in run.rows] for run in runs], axis=0),
+        refused_histogram=np.bincount(pooled.astype(np.int64), minlength=month_nights + 1),
+        occupancy={kind: np.mean([run.occupancy[kind].mean(axis=0) for run in runs], axis=0) for kind in kinds},
+        capacity={kind: float(np.mean([run.capacity[kind].mean() for run in runs])) for kind in kinds},
+    )
+
+
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One line of the comparison table, in both languages."""
+
+    label: str
+    label_zh: str
+    value: Callable[[PlanSummary], Estimate]
+    digits: int = 1
+    percent: bool = False
+
+    def text(self, summary: PlanSummary) -> str:
+        estimate = self.value(summary)
+        if self.percent:
+            estimate = Estimate(100 * estimate.mean, 100 * estimate.low, 100 * estimate.high)
+        return estimate.text(self.digits) + (" %" if self.percent and not np.isnan(estimate.mean) else "")
+
+
+def metric_rows(refused_over: int, month_nights: int) -> list[MetricRow]:
+    month = "month" if month_nights == MONTH_NIGHTS else f"{month_nights} nights"
+    month_zh = "每月" if month_nights == MONTH_NIGHTS else f"每{month_nights}晚"
+    return [
+        MetricRow("Requests per night", "每晚申请数", lambda s: s.requests_per_night),
+        MetricRow("Served per night", "每晚获分配数", lambda s: s.served_per_night),
+        MetricRow("Served on a bad night (5th percentile)", "较差夜晚获分配数（第5百分位）", lambda s: s.served_p5),
+        MetricRow("Share of requests served", "申请获分配比例", lambda s: s.served_share, percent=True),
+        MetricRow(f"Refused nights per household, per {month}", f"{month_zh}每户未获分配晚数", lambda s: s.refused_nights_mean, digits=2),
+        MetricRow(f"Most refused household, nights per {month}", f"{month_zh}未获分配最多的家庭（晚）", lambda s: s.refused_nights_max),
+        MetricRow("Gini of refusals (0 = shared equally)", "未获分配的基尼系数（0 = 平均分担）", lambda s: s.refused_gini, digits=2),
+        MetricRow(f"Households refused more than {refused_over} nights per {month}", f"{month_zh}未获分配超过{refused_over}晚的家庭", lambda s: s.refused_over_share, percent=True),
+        MetricRow("New residents: nights asked and served", "新住户：申请的夜晚中获分配", lambda s: s.served_share_new, percent=True),
+        MetricRow("Other residents: nights asked and served", "其他住户：申请的夜晚中获分配", lambda s: s.served_share_others, percent=True),
+        MetricRow(f"Renters back home to an occupied space, per {month}", f"{month_zh}租户回家发现车位被占次数", lambda s: s.renter_conflicts_month, digits=2),
+        MetricRow(f"Cars staying past their window, per {month}", f"{month_zh}超出共享时段停放的车辆", lambda s: s.window_overstays_month),
+        MetricRow("Walk from home to the space (m)", "从家到车位的步行距离（米）", lambda s: s.walk_m, digits=0),
+    ]

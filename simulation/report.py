@@ -1,0 +1,173 @@
+"""The notice-board report: one self-contained, printable HTML page in Chinese and English.
+
+Charts are drawn by matplotlib as inline SVG with text left as text (the reader's browser picks a
+Chinese font), so the page needs no other file and no network.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from contextlib import contextmanager
+from datetime import date, timedelta
+from importlib.resources import files
+
+import matplotlib
+
+matplotlib.use("svg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import numpy as np  # noqa: E402
+from jinja2 import Environment, select_autoescape  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+
+from engine.clock import format_clock  # noqa: E402
+from simulation.metrics import PlanSummary, metric_rows  # noqa: E402
+from simulation.model import DemandModel  # noqa: E402
+from simulation.run import HOURS  # noqa: E402
+
+_STYLE = {"svg.fonttype": "none", "font.size": 9, "font.family": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif"], "axes.spines.top": False, "axes.spines.right": False}
+# Colour-blind-safe (Okabe-Ito); each plan also gets its own line style and hatch.
+_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+_LINES = ["-", "--", ":", "-."]
+_HATCHES = ["", "//", "..", "xx"]
+
+
+@contextmanager
+def _chart_style():
+    """The house style. Layout is measured with whatever font this machine has; the SVG names the
+    Chinese fonts first, so a reader's browser draws the labels in one of them."""
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), plt.rc_context(_STYLE):
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            yield
+    finally:
+        font_log.setLevel(level)
+
+
+def _svg(figure) -> Markup:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return Markup(text[text.index("<svg") :])
+
+
+def _served_chart(summaries: list[PlanSummary], start: date) -> Markup:
+    with _chart_style():
+        figure, axes = plt.subplots(figsize=(7.5, 2.8))
+        for i, summary in enumerate(summaries):
+            days = [start + timedelta(days=n) for n in range(summary.nights)]
+            axes.plot(days, summary.served_by_night, _LINES[i % 4], color=_COLOURS[i % 8], linewidth=1.2, label=summary.plan.name)
+        axes.set_ylabel("每晚获分配 / served per night")
+        axes.legend(frameon=False, fontsize=8)
+        figure.autofmt_xdate()
+        return _svg(figure)
+
+
+def _refused_chart(summaries: list[PlanSummary]) -> Markup:
+    with _chart_style():
+        figure, axes = plt.subplots(figsize=(7.5, 2.8))
+        longest = max(int(np.flatnonzero(s.refused_histogram).max(initial=0)) for s in summaries) + 1
+        width = 0.8 / len(summaries)
+        for i, summary in enumerate(summaries):
+            counts = summary.refused_histogram[:longest]
+            share = counts / max(counts.sum(), 1)
+            axes.bar(np.arange(longest) + i * width, 100 * share, width, color=_COLOURS[i % 8], hatch=_HATCHES[i % 4], edgecolor="white", label=summary.plan.name)
+        axes.set_xlabel(f"每{summaries[0].month_nights}晚中未获分配的晚数 / refused nights in {summaries[0].month_nights} nights")
+        axes.set_ylabel("家庭占比 % / households %")
+        axes.legend(frameon=False, fontsize=8)
+        return _svg(figure)
+
+
+def _occupancy_chart(summaries: list[PlanSummary]) -> Markup:
+    kinds = sorted({kind for s in summaries for kind in s.occupancy})
+    with _chart_style():
+        figure, panels = plt.subplots(1, len(kinds), figsize=(7.5, 2.6), squeeze=False)
+        hours = [format_clock(minute) for minute in HOURS]
+        for panel, kind in zip(panels[0], kinds):
+            for i, summary in enumerate(summaries):
+                if kind not in summary.occupancy:
+                    continue
+                panel.plot(range(len(HOURS)), summary.occupancy[kind], _LINES[i % 4], color=_COLOURS[i % 8], label=summary.plan.name)
+                panel.axhline(summary.capacity[kind], color=_COLOURS[i % 8], linewidth=0.6, linestyle=_LINES[i % 4], alpha=0.5)
+            panel.set_title(f"{kind}：平均在场车辆 / cars present (line: spaces offered)", fontsize=8)
+            panel.set_xticks(range(0, len(HOURS), 3), hours[::3])
+        panels[0][0].legend(frameon=False, fontsize=7)
+        return _svg(figure)
+
+
+def _conflict_chart(summaries: list[PlanSummary]) -> Markup:
+    with _chart_style():
+        figure, axes = plt.subplots(figsize=(7.5, 2.4))
+        names = [s.plan.name for s in summaries]
+        y = np.arange(len(summaries))
+        conflicts = [s.renter_conflicts_month for s in summaries]
+        overstays = [s.window_overstays_month for s in summaries]
+        for offset, estimates, colour, hatch, label in (
+            (-0.2, overstays, _COLOURS[5], "//", "超时停放 / cars past their window"),
+            (0.2, conflicts, _COLOURS[0], "", "租户车位被占 / renter found space occupied"),
+        ):
+            means = np.array([e.mean for e in estimates])
+            errors = np.array([[e.mean - e.low for e in estimates], [e.high - e.mean for e in estimates]])
+            axes.barh(y + offset, means, 0.38, xerr=errors, color=colour, hatch=hatch, edgecolor="white", label=label)
+        axes.set_yticks(y, names)
+        axes.invert_yaxis()
+        axes.set_xlabel(f"每{summaries[0].month_nights}晚次数 / per {summaries[0].month_nights} nights")
+        axes.legend(frameon=False, fontsize=8)
+        return _svg(figure)
+
+
+def _percent(value: float) -> str:
+    return "–" if np.isnan(value) else f"{100 * value:.0f}%"
+
+
+def plain_summary(summary: PlanSummary) -> tuple[str, str]:
+    """(English, Chinese) sentences a resident can read in half a minute."""
+    s = summary
+    month = s.month_nights
+    english = (
+        f"On a typical night {s.served_per_night.mean:.0f} of {s.requests_per_night.mean:.0f} requests get a space "
+        f"({_percent(s.served_share.mean)}); on a bad night (one in twenty) {s.served_p5.mean:.0f}. "
+        f"A household that asks is refused on average {s.refused_nights_mean.mean:.1f} nights in {month}, and "
+        f"{_percent(s.refused_over_share.mean)} of them more than {s.refused_over} nights. "
+        f"New residents are served on {_percent(s.served_share_new.mean)} of the nights they ask, other residents on "
+        f"{_percent(s.served_share_others.mean)}. About {s.renter_conflicts_month.mean:.1f} times in {month} nights a renter "
+        f"comes home to find the space still taken (of {s.renters_back_month.mean:.0f} renters coming back); "
+        f"{s.window_overstays_month.mean:.0f} cars stay past their window. The average walk is {s.walk_m.mean:.0f} m."
+    )
+    chinese = (
+        f"通常每晚{s.requests_per_night.mean:.0f}个申请中约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
+        f"较差的夜晚（二十晚中的一晚）只有{s.served_p5.mean:.0f}个。"
+        f"申请的家庭平均每{month}晚有{s.refused_nights_mean.mean:.1f}晚未获分配，其中{_percent(s.refused_over_share.mean)}的家庭超过{s.refused_over}晚。"
+        f"新住户在申请的夜晚中有{_percent(s.served_share_new.mean)}获分配，其他住户为{_percent(s.served_share_others.mean)}。"
+        f"每{month}晚约有{s.renter_conflicts_month.mean:.1f}次租户回家时发现车位仍被占用（回家的租户约{s.renters_back_month.mean:.0f}人次）；"
+        f"{s.window_overstays_month.mean:.0f}辆车超出共享时段停放。平均步行{s.walk_m.mean:.0f}米。"
+    )
+    return english, chinese
+
+
+def render_report(site_name: str, start: date, summaries: list[PlanSummary], model: DemandModel, seeds: list[int]) -> str:
+    environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    template = environment.from_string(files("simulation").joinpath("report.html.j2").read_text(encoding="utf-8"))
+    first = summaries[0]
+    return template.render(
+        site=site_name,
+        start=start,
+        end=start + timedelta(days=first.nights - 1),
+        nights=first.nights,
+        seeds=seeds,
+        summaries=summaries,
+        texts=[plain_summary(s) for s in summaries],
+        rows=metric_rows(first.refused_over, first.month_nights),
+        model=model,
+        charts={
+            "served": _served_chart(summaries, start),
+            "refused": _refused_chart(summaries),
+            "occupancy": _occupancy_chart(summaries),
+            "conflicts": _conflict_chart(summaries),
+        },
+    )
