@@ -177,8 +177,10 @@ def explain_request(
     ]
     points = instance.fairness_points.get(request.household, 0)
     if points:
+        window = instance.policy.fairness_window_nights
+        last = window + 1 - instance.rotation_points[request.household]
         lines.append(
-            f"Fairness: {points} point(s) for nights refused in the last {instance.policy.fairness_window_nights}; "
+            f"Fairness: {points} point(s) for nights refused in the last {window}, the latest {_count(last, 'night')} ago; "
             "served before others of the same priority."
         )
     walk = table.walk(np.array([index]))[0]

@@ -160,7 +160,8 @@ class Policy:
     """The plan the residents voted for.
 
     The objective is strictly lexicographic: served requests per priority level (highest level
-    first), then fairness, then walking, then stability. A zero weight drops that term.
+    first), then fairness (refused nights, then how recently), then walking, then stability. A
+    zero weight drops that term.
     """
 
     windows: Mapping[str, tuple[Window, ...]] = field(default_factory=dict)
@@ -335,6 +336,23 @@ class Instance:
         for entry in self.history:
             recent = sum(1 for night in entry.refused_nights if 0 < (self.night - night).days <= policy.fairness_window_nights)
             points[entry.household] = recent * policy.fairness_weight
+        return points
+
+    @cached_property
+    def rotation_points(self) -> dict[str, int]:
+        """Among households with equal fairness points, the one refused most recently goes first.
+
+        A refusal a night ago gives `fairness_window_nights` points, one at the window's far end
+        gives 1; without it, ties in refused nights would be broken the same way night after night
+        and the same households would take the extra refusals.
+        """
+        window = self.policy.fairness_window_nights
+        points: dict[str, int] = {}
+        for entry in self.history:
+            ages = [(self.night - night).days for night in entry.refused_nights]
+            recent = [age for age in ages if 0 < age <= window]
+            if recent:
+                points[entry.household] = window + 1 - min(recent)
         return points
 
     def last_space_of(self, household: str) -> str | None:

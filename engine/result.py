@@ -41,6 +41,8 @@ class Objective:
 
     served_by_priority: dict[int, int]
     fairness_points: int
+    # Fairness's tie-break: the served households' most recent refusals (see Instance.rotation_points).
+    rotation_points: int
     walk_m: int
     same_space_as_last_night: int
 

@@ -231,6 +231,7 @@ def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
         "objective": {
             "served_by_priority": {str(level): result.served_by_priority[level] for level in levels},
             "fairness_points": result.objective.fairness_points,
+            "rotation_points": result.objective.rotation_points,
             "walk_m": result.objective.walk_m,
             "same_space_as_last_night": result.objective.same_space_as_last_night,
         },

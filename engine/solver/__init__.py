@@ -178,21 +178,22 @@ def objective_of(instance: Instance, assignments: list[Assignment]) -> Objective
     """The objective's terms of any allocation, recomputed from the instance alone."""
     levels = sorted(set(instance.priorities.values()), reverse=True)
     served = {level: 0 for level in levels}
-    fairness = walk = stable = 0
+    fairness = rotation = walk = stable = 0
     for assignment in assignments:
         request = instance.request_by_id[assignment.request]
         served[instance.priorities[request.id]] += 1
         fairness += instance.fairness_points.get(request.household, 0)
+        rotation += instance.rotation_points.get(request.household, 0)
         walk += assignment.walk_m
         stable += instance.last_space_of(request.household) == assignment.space
-    return Objective(served_by_priority=served, fairness_points=fairness, walk_m=walk, same_space_as_last_night=stable)
+    return Objective(served_by_priority=served, fairness_points=fairness, rotation_points=rotation, walk_m=walk, same_space_as_last_night=stable)
 
 
 def _infeasible(instance: Instance, message: str, seconds: float) -> Result:
     levels = sorted(set(instance.priorities.values()), reverse=True)
     return Result(
         status=Status.INFEASIBLE,
-        objective=Objective({level: 0 for level in levels}, 0, 0, 0),
+        objective=Objective({level: 0 for level in levels}, 0, 0, 0, 0),
         bound_by_priority={level: 0 for level in levels},
         assignments=(),
         unassigned=tuple(Unassigned(r.id, Reason.NOT_ALLOCATED, f"the night was not allocated: {message}") for r in instance.requests),

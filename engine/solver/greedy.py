@@ -70,5 +70,5 @@ def greedy_fill(problem: Problem, order: Iterable[int], pairs: np.ndarray, alrea
 
 
 def priority_order(problem: Problem, requests: Iterable[int]) -> list[int]:
-    """Highest priority first, then most fairness points, then submission order."""
-    return sorted(requests, key=lambda r: (-problem.priority[r], -problem.fairness[r], r))
+    """Highest priority first, then most fairness points, most recently refused, submission order."""
+    return sorted(requests, key=lambda r: (-problem.priority[r], -problem.fairness[r], -problem.rotation[r], r))

@@ -1,7 +1,7 @@
 """The lexicographic objective as a list of tiers, each a value per eligible pair to maximise.
 
-Tiers come in order of importance: one per priority level (highest first), then fairness,
-walking and stability. A tier whose policy weight is zero is left out.
+Tiers come in order of importance: one per priority level (highest first), then fairness and its
+tie-break rotation, walking and stability. A tier whose policy weight is zero is left out.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def objective_tiers(problem: Problem) -> list[Tier]:
     ]
     if policy.fairness_weight:
         tiers.append(Tier("fairness", problem.fairness[problem.pair_request], per_request=True))
+        tiers.append(Tier("rotation", problem.rotation[problem.pair_request], per_request=True))
     if policy.walk_weight:
         tiers.append(Tier("walking", -policy.walk_weight * problem.pair_walk, per_request=False))
     if policy.stability_weight:

@@ -45,6 +45,7 @@ class Problem:
     pair_walk: np.ndarray
     priority: np.ndarray  # per request index
     fairness: np.ndarray  # per request index
+    rotation: np.ndarray  # per request index
     pair_stable: np.ndarray  # per pair: the household's space last night
     forced: dict[int, int]  # request index -> space index
     cap_left: dict[str, int]  # household -> shared spaces it may still take
@@ -62,6 +63,7 @@ def compile_problem(instance: Instance) -> Problem:
     requests, spaces = instance.requests, instance.spaces
     priority = np.array([instance.priorities[r.id] for r in requests], dtype=np.int64)
     fairness = np.array([instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64)
+    rotation = np.array([instance.rotation_points.get(r.household, 0) for r in requests], dtype=np.int64)
     space_index = {s.id: i for i, s in enumerate(spaces)}
     last_space = np.array([space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests], dtype=np.int64)
     pair_stable = (last_space[pairs.request] == pairs.space).astype(np.int64)
@@ -84,6 +86,7 @@ def compile_problem(instance: Instance) -> Problem:
         pair_walk=pairs.walk_m[keep],
         priority=priority,
         fairness=fairness,
+        rotation=rotation,
         pair_stable=pair_stable[keep],
         forced=forced,
         cap_left=cap_left,

@@ -7,6 +7,7 @@ The objective key, compared with ordinary tuple comparison (bigger is better), i
 
     (served per priority level, highest level first,
      fairness points of the served requests   (0 when policy.fairness_weight == 0),
+     rotation points of the served requests   (the same),
      -total walk in metres                    (0 when policy.walk_weight == 0),
      served requests on last night's space    (0 when policy.stability_weight == 0))
 """
@@ -82,16 +83,18 @@ def key_of(instance: Instance, placed: Iterable[tuple[Request, Space]]) -> Key:
     """The objective key of an allocation given as (request, space) pairs."""
     policy = instance.policy
     served = Counter()
-    fairness = walk = stable = 0
+    fairness = rotation = walk = stable = 0
     for request, space in placed:
         household = instance.household_by_id[request.household]
         served[instance.priorities[request.id]] += 1
         fairness += instance.fairness_points.get(household.id, 0)
+        rotation += instance.rotation_points.get(household.id, 0)
         walk += household.walk_to(space)
         stable += instance.last_space_of(household.id) == space.id
     return (
         tuple(served[level] for level in levels_of(instance)),
         fairness if policy.fairness_weight else 0,
+        rotation if policy.fairness_weight else 0,
         -walk if policy.walk_weight else 0,
         stable if policy.stability_weight else 0,
     )
@@ -133,17 +136,20 @@ def brute_force(instance: Instance) -> Key | None:
     n = len(requests)
     rest_served = [[0] * len(levels) for _ in range(n + 1)]
     rest_fair = [0] * (n + 1)
+    rest_rotation = [0] * (n + 1)
     rest_walk = [0] * (n + 1)
     rest_stable = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         request = requests[i]
         rest_served[i] = list(rest_served[i + 1])
         rest_fair[i] = rest_fair[i + 1]
+        rest_rotation[i] = rest_rotation[i + 1]
         rest_walk[i] = rest_walk[i + 1]
         rest_stable[i] = rest_stable[i + 1]
         if options[i]:
             rest_served[i][level_index[instance.priorities[request.id]]] += 1
             rest_fair[i] += instance.fairness_points.get(request.household, 0)
+            rest_rotation[i] += instance.rotation_points.get(request.household, 0)
             rest_stable[i] += max(stable for _, _, stable in options[i])
         # Walk only ever grows: the optimistic walk of the rest is 0.
 
@@ -151,19 +157,20 @@ def brute_force(instance: Instance) -> Key | None:
     on_space: dict[str, list[Request]] = {space.id: [] for space in instance.spaces}
     held: Counter = Counter()
     served = [0] * len(levels)
-    totals = {"fair": 0, "walk": 0, "stable": 0}
+    totals = {"fair": 0, "rotation": 0, "walk": 0, "stable": 0}
 
-    def current_key(extra_served=None, extra_fair=0, extra_stable=0) -> Key:
+    def current_key(extra_served=None, extra_fair=0, extra_rotation=0, extra_stable=0) -> Key:
         counts = served if extra_served is None else [a + b for a, b in zip(served, extra_served)]
         return (
             tuple(counts),
             totals["fair"] + extra_fair if policy.fairness_weight else 0,
+            totals["rotation"] + extra_rotation if policy.fairness_weight else 0,
             -totals["walk"] if policy.walk_weight else 0,
             totals["stable"] + extra_stable if policy.stability_weight else 0,
         )
 
     def search(i: int) -> None:
-        if best[0] is not None and current_key(rest_served[i], rest_fair[i], rest_stable[i]) <= best[0]:
+        if best[0] is not None and current_key(rest_served[i], rest_fair[i], rest_rotation[i], rest_stable[i]) <= best[0]:
             return
         if i == n:
             key = current_key()
@@ -181,12 +188,14 @@ def brute_force(instance: Instance) -> Key | None:
                 held[household] += 1
                 served[level_index[instance.priorities[request.id]]] += 1
                 totals["fair"] += instance.fairness_points.get(household, 0)
+                totals["rotation"] += instance.rotation_points.get(household, 0)
                 totals["walk"] += walk
                 totals["stable"] += stable
                 search(i + 1)
                 totals["stable"] -= stable
                 totals["walk"] -= walk
                 totals["fair"] -= instance.fairness_points.get(household, 0)
+                totals["rotation"] -= instance.rotation_points.get(household, 0)
                 served[level_index[instance.priorities[request.id]]] -= 1
                 held[household] -= 1
                 on_space[space.id].pop()
@@ -261,9 +270,11 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
         tiers.append(np.array([1.0 if instance.priorities[r.id] == level else 0.0 for r, _ in pairs]))
     walk = np.array([float(instance.household_by_id[r.household].walk_to(s)) for r, s in pairs])
     fair = np.array([float(instance.fairness_points.get(r.household, 0)) for r, _ in pairs])
+    rotation = np.array([float(instance.rotation_points.get(r.household, 0)) for r, _ in pairs])
     stable = np.array([1.0 if instance.last_space_of(r.household) == s.id else 0.0 for r, s in pairs])
     if policy.fairness_weight:
         tiers.append(fair)
+        tiers.append(rotation)
     if policy.walk_weight:
         tiers.append(-walk)
     if policy.stability_weight:

@@ -5,7 +5,7 @@
   (`oracles.milp_optimum`);
 * every night: the checker, the baseline, determinism and the stated reasons.
 
-Keys are compared as tuples: (served per level, highest first; fairness points; -walk;
+Keys are compared as tuples: (served per level, highest first; fairness points; rotation; -walk;
 same space as last night), a term being 0 when its policy weight is 0.
 """
 
@@ -50,6 +50,7 @@ def engine_key(instance: Instance, result) -> tuple:
     return (
         tuple(objective.served_by_priority[level] for level in levels),
         objective.fairness_points if policy.fairness_weight else 0,
+        objective.rotation_points if policy.fairness_weight else 0,
         -objective.walk_m if policy.walk_weight else 0,
         objective.same_space_as_last_night if policy.stability_weight else 0,
     )
@@ -221,7 +222,7 @@ def test_one_high_priority_stay_beats_two_low_ones():
         ),
         policy=Policy(windows=OVERNIGHT),
     )
-    _agree(instance, ((1, 0), 0, 0, 0))
+    _agree(instance, ((1, 0), 0, 0, 0, 0))
     result = solve(instance)
     assert result.served_by_priority == {2: 1, 1: 0}
     assert [a.request for a in result.assignments] == ["high"]
@@ -230,8 +231,9 @@ def test_one_high_priority_stay_beats_two_low_ones():
 def test_turnover_gap_and_fairness_pick_the_refused_household():
     # One space, turnover 15 min: 19:00-21:00 and 21:10-07:00 clash (a 10-minute gap), so only
     # one is served. The later request's household was refused twice in the last 14 nights
-    # (2 points); the third refusal (30 nights ago) is outside the window. Walk: household "b"
-    # lives 30 m from the space (x=30). Expected key ((1,), 2, -30, 0).
+    # (2 points), the latest a night ago (rotation 14 + 1 - 1 = 14); the third refusal (30 nights
+    # ago) is outside the window. Walk: household "b" lives 30 m from the space (x=30).
+    # Expected key ((1,), 2, 14, -30, 0).
     instance = Instance(
         name="turnover",
         night=NIGHT,
@@ -241,7 +243,7 @@ def test_turnover_gap_and_fairness_pick_the_refused_household():
         policy=Policy(windows=OVERNIGHT, turnover_minutes=15),
         history=(HouseholdHistory("b", refused_nights=tuple(NIGHT - timedelta(days=d) for d in (1, 5, 30))),),
     )
-    _agree(instance, ((1,), 2, -30, 0))
+    _agree(instance, ((1,), 2, 14, -30, 0))
     assert [a.request for a in solve(instance).assignments] == ["late"]
 
 
@@ -251,7 +253,7 @@ def test_cap_windows_size_and_forbid():
     # "big". Best: b1 on big (40 m), one of a's cars on a space it fits. a1 (small car,
     # 19:00-20:30) fits "small" (0 m) and "evening" (10 m); a2 (standard, overnight) fits nothing
     # but "big", which is forbidden for it. Expected served (2,), walk 40 + 0 = 40, no fairness,
-    # no stability: key ((2,), 0, -40, 0).
+    # no stability: key ((2,), 0, 0, -40, 0).
     instance = Instance(
         name="cap",
         night=NIGHT,
@@ -269,7 +271,7 @@ def test_cap_windows_size_and_forbid():
         policy=Policy(windows=OVERNIGHT, household_cap=1),
         pins=(Pin("a2", "big", PinAction.FORBID),),
     )
-    _agree(instance, ((2,), 0, -40, 0))
+    _agree(instance, ((2,), 0, 0, -40, 0))
     result = solve(instance)
     assert {a.request: a.space for a in result.assignments} == {"a1": "small", "b1": "big"}
     assert result.unassigned_of("a2").reason is Reason.NO_SPACE_FITS
@@ -277,7 +279,7 @@ def test_cap_windows_size_and_forbid():
 
 def test_walk_comes_before_stability_and_an_ineligible_force_is_infeasible():
     # One car; last night it stood on "far" (200 m), tonight "near" (20 m) is also free. Walking
-    # ranks above stability, so it goes to "near": key ((1,), 0, -20, 0).
+    # ranks above stability, so it goes to "near": key ((1,), 0, 0, -20, 0).
     spaces = (Space("near", "bay", x=20.0), Space("far", "bay", x=200.0))
     instance = Instance(
         name="stability",
@@ -288,9 +290,9 @@ def test_walk_comes_before_stability_and_an_ineligible_force_is_infeasible():
         policy=Policy(windows=OVERNIGHT),
         history=(HouseholdHistory("a", last_space="far"),),
     )
-    _agree(instance, ((1,), 0, -20, 0))
-    # Without the walking term the stable space wins: key ((1,), 0, 0, 1).
-    _agree(replace(instance, name="stability-only", policy=Policy(windows=OVERNIGHT, walk_weight=0)), ((1,), 0, 0, 1))
+    _agree(instance, ((1,), 0, 0, -20, 0))
+    # Without the walking term the stable space wins: key ((1,), 0, 0, 0, 1).
+    _agree(replace(instance, name="stability-only", policy=Policy(windows=OVERNIGHT, walk_weight=0)), ((1,), 0, 0, 0, 1))
     # Staff force the car onto "far" but the plan allows only 100 m: no allocation exists.
     _agree(
         replace(

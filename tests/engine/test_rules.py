@@ -192,6 +192,20 @@ def test_fairness_serves_the_household_refused_more_often():
     assert placement(solved(night)) == {"rb": "S"}
 
 
+def test_rotation_serves_the_household_refused_most_recently_among_equals():
+    # One space; a and b were each refused once in the last 14 nights (1 point each), a a night
+    # ago (rotation 14), b five nights ago (rotation 10); b lives nearer. Optimum: serve a.
+    night = instance(
+        [space("S")],
+        [household("a", x=100), household("b", x=1)],
+        [request("ra", "a"), request("rb", "b")],
+        history=[history("a", refused_nights_ago=[1]), history("b", refused_nights_ago=[5])],
+    )
+    result = solved(night)
+    assert placement(result) == {"ra": "S"}
+    assert (result.objective.fairness_points, result.objective.rotation_points) == (1, 14)
+
+
 def test_fairness_term_off_when_weight_is_zero():
     # Same night with fairness weight 0: both requests tie; the walk decides (a lives next to S).
     night = instance(
