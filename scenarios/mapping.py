@@ -25,6 +25,7 @@ from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_date
 from scenarios.calibration import NightCalibration
 from scenarios.errors import ScenarioError
 from scenarios.schema import DemandSection, PlanFile, PolicyModel, ScenarioFile
+from simulation.demand import fit_repeat_share
 from simulation.model import Car, DemandModel, Plan, Pool, Site
 
 T = TypeVar("T")
@@ -194,6 +195,7 @@ def to_demand_model(section: DemandSection, calibration: NightCalibration) -> De
     values = section.model_dump()
     values["weekday_factor"] = tuple(section.weekday_factor if section.weekday_factor is not None else calibration.weekday_factor)
     values["habit_share"] = section.habit_share if section.habit_share is not None else calibration.habit_share
+    values["repeat_share"] = fit_repeat_share(calibration, values["habit_share"])
     return DemandModel(**values)
 
 

@@ -176,10 +176,19 @@ class MetricRow:
     percent: bool = False
 
     def text(self, summary: PlanSummary) -> str:
+        value, interval = self.parts(summary)
+        return f"{value} {interval}" if interval else value
+
+    def parts(self, summary: PlanSummary) -> tuple[str, str]:
+        """The mean and its interval as two strings, e.g. ("82.7 %", "[82.2, 83.1]")."""
         estimate = self.value(summary)
-        if self.percent:
-            estimate = Estimate(100 * estimate.mean, 100 * estimate.low, 100 * estimate.high)
-        return estimate.text(self.digits) + (" %" if self.percent and not np.isnan(estimate.mean) else "")
+        scale, unit = (100, " %") if self.percent else (1, "")
+        if np.isnan(estimate.mean):
+            return "–", ""
+        value = f"{scale * estimate.mean:.{self.digits}f}{unit}"
+        if estimate.low == estimate.high:
+            return value, ""
+        return value, f"[{scale * estimate.low:.{self.digits}f}, {scale * estimate.high:.{self.digits}f}]"
 
 
 def metric_rows(refused_over: int, month_nights: int) -> list[MetricRow]:

@@ -109,8 +109,10 @@ class DemandModel:
     need_share_second_car: float = 0.8
     # Monday..Sunday evenings, averaging 1: more cars at home on some evenings than others.
     weekday_factor: tuple[float, ...] = (1.0,) * WEEKDAYS
-    # Share of a car's nights within one bin of its habitual arrival and departure (as measured).
-    habit_share: float = 0.5
+    # Share of a car's nights within one bin of its median arrival and departure (as measured in
+    # the data), and the chance of repeating its habit that reproduces it (fitted to it).
+    habit_share: float = 0.0
+    repeat_share: float = 0.0
     renter_away_share: float = 0.125
     away_spell_nights: float = 2.0
     # Residents who ask only for the part of their night that the plan's hours can hold.
@@ -121,7 +123,7 @@ class DemandModel:
     renter_return_within_minutes: int = 180
 
     def __post_init__(self) -> None:
-        for name in ("need_share_without_space", "need_share_second_car", "habit_share", "renter_away_share", "plan_aware_share", "overstay_share"):
+        for name in ("need_share_without_space", "need_share_second_car", "habit_share", "repeat_share", "renter_away_share", "plan_aware_share", "overstay_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if len(self.weekday_factor) != WEEKDAYS or any(f < 0 for f in self.weekday_factor):

@@ -16,7 +16,8 @@ from importlib.resources import files
 import matplotlib
 
 matplotlib.use("svg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import matplotlib.dates as mdates  # noqa: E402 - the backend must be chosen first
+import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from jinja2 import Environment, select_autoescape  # noqa: E402
 from markupsafe import Markup  # noqa: E402
@@ -26,11 +27,17 @@ from simulation.metrics import PlanSummary, metric_rows  # noqa: E402
 from simulation.model import DemandModel  # noqa: E402
 from simulation.run import HOURS  # noqa: E402
 
-_STYLE = {"svg.fonttype": "none", "font.size": 9, "font.family": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif"], "axes.spines.top": False, "axes.spines.right": False}
-# Colour-blind-safe (Okabe-Ito); each plan also gets its own line style and hatch.
+_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "parking-report", "font.size": 9, "font.family": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif"], "axes.spines.top": False, "axes.spines.right": False}
+_WIDTH = 7.2  # inches; the page's text column
+# Colour-blind-safe (Okabe-Ito); each plan also gets its own line style and marker, so the
+# charts read in grey print too.
 _COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 _LINES = ["-", "--", ":", "-."]
-_HATCHES = ["", "//", "..", "xx"]
+_MARKERS = ["o", "s", "^", "D"]
+_KIND_LABELS = {
+    "rented": "租用车位（租户外出时共享） / rented spaces, shared while the renter is away",
+    "street": "路边潮汐车位 / tidal street spaces",
+}
 
 
 @contextmanager
@@ -50,74 +57,106 @@ def _chart_style():
 
 def _svg(figure) -> Markup:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    # No date, creator or random ids: the same simulation gives a byte-identical report.
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     plt.close(figure)
     text = buffer.getvalue()
     return Markup(text[text.index("<svg") :])
 
 
+def _figure(rows: int = 1, columns: int = 1, height: float = 3.0, **options):
+    """Every chart is the same width, so every chart's text prints at the same size."""
+    return plt.subplots(rows, columns, figsize=(_WIDTH, height), layout="constrained", squeeze=False, **options)
+
+
+def _plan_label(summary: PlanSummary) -> str:
+    plan = summary.plan
+    return f"{plan.name_zh} {plan.name}" if plan.name_zh else plan.name
+
+
+def _legend_below(figure, axes) -> None:
+    handles, labels = axes.get_legend_handles_labels()
+    # Bilingual plan names are long: two columns only when they are short enough to fit.
+    columns = 2 if max(map(len, labels)) <= 36 else 1
+    figure.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False, fontsize=8)
+
+
+def _kind_label(kind: str) -> str:
+    return _KIND_LABELS.get(kind, kind)
+
+
 def _served_chart(summaries: list[PlanSummary], start: date) -> Markup:
     with _chart_style():
-        figure, axes = plt.subplots(figsize=(7.5, 2.8))
+        figure, axes = _figure(height=3.2)
+        axes = axes[0][0]
         for i, summary in enumerate(summaries):
             days = [start + timedelta(days=n) for n in range(summary.nights)]
-            axes.plot(days, summary.served_by_night, _LINES[i % 4], color=_COLOURS[i % 8], linewidth=1.2, label=summary.plan.name)
+            axes.plot(days, summary.served_by_night, linestyle=_LINES[i % 4], marker=_MARKERS[i % 4], markevery=max(1, summary.nights // 12),
+                      markersize=4, color=_COLOURS[i % 8], linewidth=1.1, label=_plan_label(summary))
+        locator = mdates.AutoDateLocator(maxticks=8)
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         axes.set_ylabel("每晚获分配 / served per night")
-        axes.legend(frameon=False, fontsize=8)
-        figure.autofmt_xdate()
+        _legend_below(figure, axes)
         return _svg(figure)
 
 
 def _refused_chart(summaries: list[PlanSummary]) -> Markup:
     with _chart_style():
-        figure, axes = plt.subplots(figsize=(7.5, 2.8))
+        figure, axes = _figure(height=3.2)
+        axes = axes[0][0]
         longest = max(int(np.flatnonzero(s.refused_histogram).max(initial=0)) for s in summaries) + 1
-        width = 0.8 / len(summaries)
         for i, summary in enumerate(summaries):
             counts = summary.refused_histogram[:longest]
-            share = counts / max(counts.sum(), 1)
-            axes.bar(np.arange(longest) + i * width, 100 * share, width, color=_COLOURS[i % 8], hatch=_HATCHES[i % 4], edgecolor="white", label=summary.plan.name)
-        axes.set_xlabel(f"每{summaries[0].month_nights}晚中未获分配的晚数 / refused nights in {summaries[0].month_nights} nights")
+            share = 100 * counts / max(counts.sum(), 1)
+            axes.plot(np.arange(longest), share, linestyle=_LINES[i % 4], marker=_MARKERS[i % 4], markersize=4, color=_COLOURS[i % 8], label=_plan_label(summary))
+        month = summaries[0].month_nights
+        axes.set_xlabel(f"每{month}晚中未获分配的晚数 / nights refused out of {month}")
         axes.set_ylabel("家庭占比 % / households %")
-        axes.legend(frameon=False, fontsize=8)
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        _legend_below(figure, axes)
         return _svg(figure)
 
 
 def _occupancy_chart(summaries: list[PlanSummary]) -> Markup:
     kinds = sorted({kind for s in summaries for kind in s.occupancy})
     with _chart_style():
-        figure, panels = plt.subplots(1, len(kinds), figsize=(7.5, 2.6), squeeze=False)
-        hours = [format_clock(minute) for minute in HOURS]
-        for panel, kind in zip(panels[0], kinds):
+        figure, panels = _figure(len(kinds), 1, height=1.3 + 1.9 * len(kinds), sharex=True)
+        for panel, kind in zip(panels[:, 0], kinds):
             for i, summary in enumerate(summaries):
                 if kind not in summary.occupancy:
                     continue
-                panel.plot(range(len(HOURS)), summary.occupancy[kind], _LINES[i % 4], color=_COLOURS[i % 8], label=summary.plan.name)
-                panel.axhline(summary.capacity[kind], color=_COLOURS[i % 8], linewidth=0.6, linestyle=_LINES[i % 4], alpha=0.5)
-            panel.set_title(f"{kind}：平均在场车辆 / cars present (line: spaces offered)", fontsize=8)
-            panel.set_xticks(range(0, len(HOURS), 3), hours[::3])
-        panels[0][0].legend(frameon=False, fontsize=7)
+                colour = _COLOURS[i % 8]
+                panel.plot(range(len(HOURS)), summary.occupancy[kind], linestyle=_LINES[i % 4], marker=_MARKERS[i % 4], markersize=3, color=colour, label=_plan_label(summary))
+                panel.axhline(summary.capacity[kind], color=colour, linewidth=0.6, linestyle=_LINES[i % 4], alpha=0.6)
+            panel.set_title(_kind_label(kind), fontsize=9, loc="left")
+            panel.set_ylabel("车辆 / cars")
+        bottom = panels[-1, 0]
+        bottom.set_xticks(range(0, len(HOURS), 2), [format_clock(minute) for minute in HOURS[::2]])
+        bottom.set_xlabel("时刻 / time of night")
+        _legend_below(figure, panels[0, 0])
         return _svg(figure)
 
 
 def _conflict_chart(summaries: list[PlanSummary]) -> Markup:
+    month = summaries[0].month_nights
     with _chart_style():
-        figure, axes = plt.subplots(figsize=(7.5, 2.4))
-        names = [s.plan.name for s in summaries]
+        figure, panels = _figure(1, 2, height=0.9 + 0.45 * len(summaries), sharey=True)
         y = np.arange(len(summaries))
-        conflicts = [s.renter_conflicts_month for s in summaries]
-        overstays = [s.window_overstays_month for s in summaries]
-        for offset, estimates, colour, hatch, label in (
-            (-0.2, overstays, _COLOURS[5], "//", "超时停放 / cars past their window"),
-            (0.2, conflicts, _COLOURS[0], "", "租户车位被占 / renter found space occupied"),
+        for panel, (title, estimates, colour) in zip(
+            panels[0],
+            (
+                ("超时停放\ncars past their window", [s.window_overstays_month for s in summaries], _COLOURS[5]),
+                ("租户回家车位被占\nrenter came home to a taken space", [s.renter_conflicts_month for s in summaries], _COLOURS[0]),
+            ),
         ):
             means = np.array([e.mean for e in estimates])
             errors = np.array([[e.mean - e.low for e in estimates], [e.high - e.mean for e in estimates]])
-            axes.barh(y + offset, means, 0.38, xerr=errors, color=colour, hatch=hatch, edgecolor="white", label=label)
-        axes.set_yticks(y, names)
-        axes.invert_yaxis()
-        axes.set_xlabel(f"每{summaries[0].month_nights}晚次数 / per {summaries[0].month_nights} nights")
-        axes.legend(frameon=False, fontsize=8)
+            panel.barh(y, means, 0.6, xerr=errors, color=colour, ecolor="#333", capsize=3)
+            panel.set_title(title, fontsize=8, loc="left")
+            panel.set_xlabel(f"每{month}晚次数 / per {month} nights", fontsize=8)
+        panels[0][0].set_yticks(y, [_plan_label(s) for s in summaries])
+        panels[0][0].invert_yaxis()
         return _svg(figure)
 
 
@@ -130,7 +169,7 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
     s = summary
     month = s.month_nights
     english = (
-        f"On a typical night {s.served_per_night.mean:.0f} of {s.requests_per_night.mean:.0f} requests get a space "
+        f"On an average night {s.served_per_night.mean:.0f} of {s.requests_per_night.mean:.0f} requests get a space "
         f"({_percent(s.served_share.mean)}); on a bad night (one in twenty) {s.served_p5.mean:.0f}. "
         f"A household that asks is refused on average {s.refused_nights_mean.mean:.1f} nights in {month}, and "
         f"{_percent(s.refused_over_share.mean)} of them more than {s.refused_over} nights. "
@@ -140,7 +179,7 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
         f"{s.window_overstays_month.mean:.0f} cars stay past their window. The average walk is {s.walk_m.mean:.0f} m."
     )
     chinese = (
-        f"通常每晚{s.requests_per_night.mean:.0f}个申请中约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
+        f"平均每晚{s.requests_per_night.mean:.0f}个申请中约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
         f"较差的夜晚（二十晚中的一晚）只有{s.served_p5.mean:.0f}个。"
         f"申请的家庭平均每{month}晚有{s.refused_nights_mean.mean:.1f}晚未获分配，其中{_percent(s.refused_over_share.mean)}的家庭超过{s.refused_over}晚。"
         f"新住户在申请的夜晚中有{_percent(s.served_share_new.mean)}获分配，其他住户为{_percent(s.served_share_others.mean)}。"
