@@ -32,7 +32,7 @@ from scenarios.generate import SiteParameters, generate_district, generate_scena
 from scenarios.loader import PLANS, ScenarioError, load_plan, load_scenario, parse_scenario, write_document
 from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_demand_model, to_instance, to_site
 from scenarios.schema import ScenarioFile
-from simulation.metrics import PlanSummary, metric_rows
+from simulation.metrics import PlanSummary, metric_rows, needs_of
 from simulation.report import render_report
 from simulation.run import plan_problems
 from simulation.sweep import compare_plans
@@ -248,7 +248,7 @@ def _print_comparison(summaries: list[PlanSummary]) -> None:
     table.add_column("measure")
     for summary in summaries:
         table.add_column(summary.plan.name, justify="right")
-    for row in metric_rows(first.refused_over, first.month_nights):
+    for row in metric_rows(first.refused_over, first.month_nights, needs_of(summaries)):
         table.add_row(row.label, *(row.text(summary) for summary in summaries))
     table.add_row("Nights proven optimal", *(f"{100 * s.proven_share:.1f} %" for s in summaries))
     out.print(table)

@@ -55,7 +55,8 @@ class PlanSummary:
     refused_over: int
     requests_per_night: Estimate
     served_per_night: Estimate
-    served_p5: Estimate  # the 5th percentile of nights: a bad night
+    served_p5: Estimate  # the 5th percentile of nights (low demand on Fridays and Saturdays counts too)
+    refused_p95: Estimate  # the 95th percentile of requests refused a night: a bad night
     served_share: Estimate
     refused_nights_mean: Estimate  # per household that asked, per month
     refused_nights_max: Estimate
@@ -63,6 +64,8 @@ class PlanSummary:
     refused_over_share: Estimate  # households refused more than `refused_over` nights in a month
     served_share_new: Estimate  # of the nights new residents asked, the share they were served
     served_share_others: Estimate
+    # need -> the same share for households whose car needs it (an EV charger, an accessible space)
+    served_share_by_need: dict[str, Estimate]
     renter_conflicts_month: Estimate  # renters back home to find their space still occupied
     renters_back_month: Estimate
     window_overstays_month: Estimate
@@ -95,6 +98,12 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
     months = _months(nights)
     month_nights = months[0].stop - months[0].start
     new = np.array([NEW_RESIDENT_TAG in h.tags for h in site.households])
+    index = {h.id: i for i, h in enumerate(site.households)}
+    needing: dict[str, np.ndarray] = {}
+    for car in site.shared_cars:
+        for need in car.needs:
+            needing.setdefault(need, np.zeros(len(site.households), dtype=bool))[index[car.household]] = True
+    groups = [("new", new), ("others", ~new)] + [(f"need:{need}", mask) for need, mask in sorted(needing.items())]
 
     per_seed: dict[str, list[float]] = {}
 
@@ -107,6 +116,7 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         add("requests", column["requests"].mean())
         add("served", column["served"].mean())
         add("p5", np.percentile(column["served"], 5))
+        add("refused_p95", np.percentile(column["requests"] - column["served"], 95))
         add("share", column["served"].sum() / max(column["requests"].sum(), 1))
         served_nights = column["served"] > 0
         add("walk", np.average(column["walk_m_mean"][served_nights], weights=column["served"][served_nights]) if served_nights.any() else np.nan)
@@ -127,7 +137,7 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         add("gini", float(np.mean(ginis)))
         add("over", float(np.mean(over)))
         asked_nights = run.asked > 0
-        for label, group in (("new", new), ("others", ~new)):
+        for label, group in groups:
             asked_in_group = asked_nights[:, group].sum()
             add(label, 1 - run.refused[:, group].sum() / asked_in_group if asked_in_group else np.nan)
 
@@ -143,6 +153,7 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         requests_per_night=Estimate.of(per_seed["requests"]),
         served_per_night=Estimate.of(per_seed["served"]),
         served_p5=Estimate.of(per_seed["p5"]),
+        refused_p95=Estimate.of(per_seed["refused_p95"]),
         served_share=Estimate.of(per_seed["share"]),
         refused_nights_mean=Estimate.of(per_seed["refused_mean"]),
         refused_nights_max=Estimate.of(per_seed["refused_max"]),
@@ -150,6 +161,7 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         refused_over_share=Estimate.of(per_seed["over"]),
         served_share_new=Estimate.of(per_seed["new"]),
         served_share_others=Estimate.of(per_seed["others"]),
+        served_share_by_need={need: Estimate.of(per_seed[f"need:{need}"]) for need in sorted(needing)},
         renter_conflicts_month=Estimate.of(per_seed["renter_conflicts"]),
         renters_back_month=Estimate.of(per_seed["renters_back"]),
         window_overstays_month=Estimate.of(per_seed["window_overstays"]),
@@ -191,13 +203,28 @@ class MetricRow:
         return value, f"[{scale * estimate.low:.{self.digits}f}, {scale * estimate.high:.{self.digits}f}]"
 
 
-def metric_rows(refused_over: int, month_nights: int) -> list[MetricRow]:
+NEED_LABELS = {"ev_charger": ("an EV charger", "充电桩"), "accessible": ("an accessible space", "无障碍车位")}
+
+
+def _need_row(need: str) -> MetricRow:
+    english, chinese = NEED_LABELS.get(need, (need, need))
+    return MetricRow(
+        f"Cars needing {english}: nights asked and served", f"需要{chinese}的车辆：申请的夜晚中获分配", lambda s: s.served_share_by_need.get(need, Estimate.of([])), percent=True
+    )
+
+
+def needs_of(summaries: Sequence[PlanSummary]) -> list[str]:
+    return sorted({need for summary in summaries for need in summary.served_share_by_need})
+
+
+def metric_rows(refused_over: int, month_nights: int, needs: Sequence[str] = ()) -> list[MetricRow]:
     month = "month" if month_nights == MONTH_NIGHTS else f"{month_nights} nights"
     month_zh = "每月" if month_nights == MONTH_NIGHTS else f"每{month_nights}晚"
     return [
         MetricRow("Requests per night", "每晚申请数", lambda s: s.requests_per_night),
         MetricRow("Served per night", "每晚获分配数", lambda s: s.served_per_night),
-        MetricRow("Served on a bad night (5th percentile)", "较差夜晚获分配数（第5百分位）", lambda s: s.served_p5),
+        MetricRow("Served per night, 5th percentile", "每晚获分配数（第5百分位）", lambda s: s.served_p5),
+        MetricRow("Refused on a bad night (95th percentile)", "较差夜晚未获分配数（第95百分位）", lambda s: s.refused_p95),
         MetricRow("Share of requests served", "申请获分配比例", lambda s: s.served_share, percent=True),
         MetricRow(f"Refused nights per household, per {month}", f"{month_zh}每户未获分配晚数", lambda s: s.refused_nights_mean, digits=2),
         MetricRow(f"Most refused household, nights per {month}", f"{month_zh}未获分配最多的家庭（晚）", lambda s: s.refused_nights_max),
@@ -205,6 +232,7 @@ def metric_rows(refused_over: int, month_nights: int) -> list[MetricRow]:
         MetricRow(f"Households refused more than {refused_over} nights per {month}", f"{month_zh}未获分配超过{refused_over}晚的家庭", lambda s: s.refused_over_share, percent=True),
         MetricRow("New residents: nights asked and served", "新住户：申请的夜晚中获分配", lambda s: s.served_share_new, percent=True),
         MetricRow("Other residents: nights asked and served", "其他住户：申请的夜晚中获分配", lambda s: s.served_share_others, percent=True),
+        *(_need_row(need) for need in needs),
         MetricRow(f"Renters back home to an occupied space, per {month}", f"{month_zh}租户回家发现车位被占次数", lambda s: s.renter_conflicts_month, digits=2),
         MetricRow(f"Cars staying past their window, per {month}", f"{month_zh}超出共享时段停放的车辆", lambda s: s.window_overstays_month),
         MetricRow("Walk from home to the space (m)", "从家到车位的步行距离（米）", lambda s: s.walk_m, digits=0),

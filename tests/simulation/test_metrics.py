@@ -56,8 +56,13 @@ def test_summary_of_a_hand_made_run():
     # refused twice, h1 asks every night and is never refused, h2 asks twice and is refused once.
     # Refused nights among those who asked: [2, 0, 1] -> mean 1, max 2, Gini (|2-0|+|2-1|+|0-1|)*2
     # / (2 * 9 * 1) = 8 / 18. Served 2, 1, 2, 1 of 3, 2, 3, 2 requests.
+    # h2's car needs a charger.
     base = identical_households_site(3, 1)
-    site = replace(base, households=base.households[:2] + (replace(base.households[2], tags=frozenset({"new_resident"})),))
+    site = replace(
+        base,
+        households=base.households[:2] + (replace(base.households[2], tags=frozenset({"new_resident"})),),
+        cars=base.cars[:2] + (replace(base.cars[2], needs=frozenset({"ev_charger"})),),
+    )
     asked = [[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 1, 0]]
     refused = [[True, False, False], [False, False, False], [True, False, True], [False, False, False]]
     summary = summarise(site, street_plan(), [_run(0, refused, asked, [2, 1, 2, 1])], refused_over=1)
@@ -70,6 +75,10 @@ def test_summary_of_a_hand_made_run():
     assert summary.refused_over_share.mean == pytest.approx(1 / 3)  # only h0 is above 1
     assert summary.served_share_new.mean == pytest.approx(1 - 1 / 2)
     assert summary.served_share_others.mean == pytest.approx(1 - 2 / 8)
+    assert summary.served_share_by_need["ev_charger"].mean == pytest.approx(1 - 1 / 2)
+    # Refused a night: 1, 1, 1, 1 -> the 95th percentile is 1; served sorted 1, 1, 2, 2: the 5th
+    # percentile lies between the two 1s.
+    assert (summary.refused_p95.mean, summary.served_p5.mean) == pytest.approx((1.0, 1.0))
     assert summary.renter_conflicts_month.mean == pytest.approx(4.0)  # 1 a night, a "month" of 4 nights
     assert list(summary.refused_histogram[:3]) == [1, 1, 1]
     assert summary.occupancy["street"].tolist() == [1.0] * len(HOURS)
