@@ -3,9 +3,16 @@
 The network: each request (or, where a household cap can bind, each such household) supplies its
 cars; a car either reaches a space it may use and then the sink, or goes straight to the sink
 unserved. Arc costs are the negated lexicographic weights, so a min-cost flow is an optimal night.
+
+When the weights of every tier together do not fit the solver's 64-bit costs, the tiers are
+solved in stages: each stage keeps only what the optimal flows of the stages before may do
+(complementary slackness, from node potentials of an optimal flow), so the last stage's optimum
+is lexicographically optimal over all of them.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -16,8 +23,58 @@ from engine.solver.problem import Component, Problem
 _COST_LIMIT = 2**62
 
 
-def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) -> np.ndarray | None:
-    """The chosen pairs (indices into the problem's pair arrays), or None if weights are too large."""
+@dataclass
+class _Network:
+    tails: np.ndarray
+    heads: np.ndarray
+    capacities: np.ndarray
+    supplies: np.ndarray
+    pairs: int  # the first `pairs` arcs are the (request, space) pairs, in component order
+
+    @property
+    def cost_limit(self) -> int:
+        # OR-Tools scales costs by the number of nodes and refuses (BAD_COST_RANGE) what could overflow.
+        return _COST_LIMIT // (len(self.supplies) + 1)
+
+    def costs(self, pair_weights: np.ndarray) -> np.ndarray:
+        costs = np.zeros(len(self.tails), dtype=np.int64)
+        costs[: self.pairs] = -pair_weights
+        return costs
+
+    def solve(self, costs: np.ndarray, arcs: np.ndarray, supplies: np.ndarray) -> np.ndarray | None:
+        """Flow on each of `arcs` (indices) at minimum cost, or None if the costs are out of range."""
+        network = min_cost_flow.SimpleMinCostFlow()
+        network.add_arcs_with_capacity_and_unit_cost(
+            self.tails[arcs].astype(np.int32), self.heads[arcs].astype(np.int32), self.capacities[arcs], costs[arcs]
+        )
+        network.set_nodes_supplies(np.arange(len(supplies), dtype=np.int32), supplies)
+        status = network.solve()
+        if status == network.BAD_COST_RANGE:
+            return None
+        if status != network.OPTIMAL:
+            raise RuntimeError(f"min-cost flow returned status {status} on a network that always has a feasible flow")
+        return network.flows(np.arange(len(arcs), dtype=np.int32))
+
+    def potentials(self, costs: np.ndarray, arcs: np.ndarray, flows: np.ndarray) -> np.ndarray:
+        """Node potentials proving `flows` optimal: shortest distances in the residual network."""
+        forward = flows < self.capacities[arcs]
+        backward = flows > 0
+        tails = np.concatenate([self.tails[arcs][forward], self.heads[arcs][backward]])
+        heads = np.concatenate([self.heads[arcs][forward], self.tails[arcs][backward]])
+        weights = np.concatenate([costs[arcs][forward], -costs[arcs][backward]])
+        distance = np.zeros(len(self.supplies), dtype=np.int64)
+        # Bellman-Ford from a virtual root joined to every node; an optimal flow leaves no
+        # negative cycle, so this settles within one pass per node (layered networks: a few).
+        for _ in range(len(self.supplies) + 1):
+            relaxed = distance.copy()
+            np.minimum.at(relaxed, heads, distance[tails] + weights)
+            if np.array_equal(relaxed, distance):
+                return distance
+            distance = relaxed
+        raise RuntimeError("the residual network of an optimal flow has a negative cycle")
+
+
+def _network(problem: Problem, component: Component) -> _Network:
     instance = problem.instance
     pairs = component.pairs
     requests = component.requests.tolist()
@@ -29,28 +86,20 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
     first_household = len(requests) + len(spaces)
     household_node = {h: first_household + 2 * i for i, h in enumerate(binding)}  # +1: its "served" node
     sink = first_household + 2 * len(binding)
-    n_nodes = sink + 1
-
-    # OR-Tools scales costs by the number of nodes and refuses (BAD_COST_RANGE) what could overflow.
-    weights = combined_weights(problem, tiers, pairs, matroid=not binding, limit=_COST_LIMIT // (n_nodes + 1))
-    if weights is None:
-        return None
 
     tails: list[np.ndarray] = []
     heads: list[np.ndarray] = []
     capacities: list[np.ndarray] = []
-    costs: list[np.ndarray] = []
 
-    def add(tail, head, capacity, cost) -> None:
-        tails.append(np.asarray(tail, dtype=np.int32))
-        heads.append(np.asarray(head, dtype=np.int32))
+    def add(tail, head, capacity) -> None:
+        tails.append(np.asarray(tail, dtype=np.int64))
+        heads.append(np.asarray(head, dtype=np.int64))
         capacities.append(np.asarray(capacity, dtype=np.int64))
-        costs.append(np.asarray(cost, dtype=np.int64))
 
-    add([request_node[r] for r in problem.pair_request[pairs].tolist()], [space_node[s] for s in problem.pair_space[pairs].tolist()], np.ones(len(pairs)), -weights)
-    add([space_node[s] for s in spaces.tolist()], np.full(len(spaces), sink), np.ones(len(spaces)), np.zeros(len(spaces)))
+    add([request_node[r] for r in problem.pair_request[pairs].tolist()], [space_node[s] for s in problem.pair_space[pairs].tolist()], np.ones(len(pairs)))
+    add([space_node[s] for s in spaces.tolist()], np.full(len(spaces), sink), np.ones(len(spaces)))
 
-    supplies = np.zeros(n_nodes, dtype=np.int64)
+    supplies = np.zeros(sink + 1, dtype=np.int64)
     by_household: dict[str, list[int]] = {h: [] for h in binding}
     free_requests = []
     for r in requests:
@@ -58,22 +107,55 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
         (by_household[household] if household in by_household else free_requests).append(r)
     free_nodes = [request_node[r] for r in free_requests]
     supplies[free_nodes] = 1
-    add(free_nodes, np.full(len(free_nodes), sink), np.ones(len(free_nodes)), np.zeros(len(free_nodes)))
+    add(free_nodes, np.full(len(free_nodes), sink), np.ones(len(free_nodes)))
     for household, members in by_household.items():
         node = household_node[household]
         supplies[node] = len(members)
-        add([node, node], [sink, node + 1], [len(members), problem.cap_left[household]], [0, 0])
-        add(np.full(len(members), node + 1), [request_node[r] for r in members], np.ones(len(members)), np.zeros(len(members)))
+        add([node, node], [sink, node + 1], [len(members), problem.cap_left[household]])
+        add(np.full(len(members), node + 1), [request_node[r] for r in members], np.ones(len(members)))
     supplies[sink] = -supplies.sum()
+    return _Network(np.concatenate(tails), np.concatenate(heads), np.concatenate(capacities), supplies, len(pairs))
 
-    network = min_cost_flow.SimpleMinCostFlow()
-    network.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads), np.concatenate(capacities), np.concatenate(costs))
-    network.set_nodes_supplies(np.arange(n_nodes, dtype=np.int32), supplies)
-    status = network.solve()
-    if status == network.BAD_COST_RANGE:
-        return None
-    if status != network.OPTIMAL:
-        raise RuntimeError(f"min-cost flow returned status {status} on a network that always has a feasible flow")
-    # The pair arcs were added first, so their arc indices are 0..len(pairs)-1.
-    flows = network.flows(np.arange(len(pairs), dtype=np.int32))
-    return pairs[flows > 0]
+
+def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) -> np.ndarray | None:
+    """The chosen pairs (indices into the problem's pair arrays), or None if even one tier's weights
+    do not fit the solver."""
+    network = _network(problem, component)
+    matroid = not component.binding_households
+    arcs = np.arange(len(network.tails))
+    supplies = network.supplies.copy()
+    forced = np.zeros(len(network.tails), dtype=bool)
+    remaining = list(tiers)
+    while True:
+        stage, weights = _widest_stage(problem, component, remaining, matroid, network.cost_limit)
+        # The rank trick needs the whole network's matroid; later stages restrict the network.
+        matroid = False
+        if weights is None:
+            return None
+        costs = network.costs(weights)
+        flows = network.solve(costs, arcs, supplies)
+        if flows is None:
+            return None
+        remaining = remaining[len(stage):]
+        if not remaining:
+            carrying = forced.copy()
+            carrying[arcs[flows > 0]] = True
+            return component.pairs[carrying[: network.pairs]]
+        # Every optimal flow leaves arcs of positive reduced cost empty and fills those of negative
+        # reduced cost: keep only the arcs still free to choose, with the filled ones placed.
+        potential = network.potentials(costs, arcs, flows)
+        reduced = costs[arcs] + potential[network.tails[arcs]] - potential[network.heads[arcs]]
+        full = arcs[reduced < 0]
+        np.subtract.at(supplies, network.tails[full], network.capacities[full])
+        np.add.at(supplies, network.heads[full], network.capacities[full])
+        forced[full] = True
+        arcs = arcs[reduced == 0]
+
+
+def _widest_stage(problem: Problem, component: Component, tiers: list[Tier], matroid: bool, limit: int) -> tuple[list[Tier], np.ndarray | None]:
+    """The longest run of leading tiers whose combined weights fit, and those weights."""
+    for end in range(len(tiers), 0, -1):
+        weights = combined_weights(problem, tiers[:end], component.pairs, matroid=matroid, limit=limit)
+        if weights is not None:
+            return tiers[:end], weights
+    return [], None

@@ -8,8 +8,10 @@ from hypothesis import given, settings
 from ortools.sat.python import cp_model
 
 from builders import household, instance, request, space
-from engine import Status, check_allocation, objective_of, solve
-from engine.solver import assignment
+from engine import Status, check_allocation, solve
+from engine.solver import assignment, flow
+from engine.solver.objective import combined_weights
+from oracles import key_of
 from strategies import small_instances
 
 
@@ -74,5 +76,47 @@ def test_assignment_and_flow_reach_the_same_optimum(night):
     with mock.patch.object(assignment, "MAX_CELLS", 0):
         by_flow = solve(night)
     assert "assignment" not in by_flow.method
-    assert objective_of(night, list(by_default.assignments)) == objective_of(night, list(by_flow.assignments))
+    assert _key(night, by_default) == _key(night, by_flow)
     assert check_allocation(night, by_default) == []
+
+
+def _one_tier_per_stage(problem, component, tiers, matroid, limit):
+    return tiers[:1], combined_weights(problem, tiers[:1], component.pairs, matroid=matroid, limit=limit)
+
+
+def _staged(night):
+    # Every tier in a stage of its own, and no dense assignment.
+    with mock.patch.object(assignment, "MAX_CELLS", 0), mock.patch.object(flow, "_widest_stage", _one_tier_per_stage):
+        return solve(night)
+
+
+def _key(night, result) -> tuple:
+    return key_of(night, [(night.request_by_id[a.request], night.space_by_id[a.space]) for a in result.assignments])
+
+
+def test_tiers_too_wide_for_one_flow_are_solved_in_stages():
+    # Two households, cap 1, three spaces. a's two cars and b's car all fit every space; a1 is
+    # priority 2. Walks: a lives by S1 (0 m) and S2 (10 m), b by S3 (0 m) and S2 (10 m).
+    # Optimum: a1 on S1 and b1 on S3: served {2: 1, 1: 1}, walk 0.
+    night = instance(
+        [space("S1", x=0), space("S2", x=10), space("S3", x=20)],
+        [household("a", x=0), household("b", x=20)],
+        [request("a1", "a", priority=2), request("a2", "a", priority=1), request("b1", "b", priority=1)],
+        household_cap=1,
+    )
+    with mock.patch.object(flow._Network, "potentials", autospec=True, side_effect=flow._Network.potentials) as potentials:
+        with mock.patch.object(flow, "_COST_LIMIT", 1_000):  # too small for two tiers at once
+            result = solve(night)
+    assert potentials.called
+    assert result.method == "flow" and result.status is Status.OPTIMAL
+    assert {(a.request, a.space) for a in result.assignments} == {("a1", "S1"), ("b1", "S3")}
+    assert result.objective.walk_m == 0
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(small_instances())
+def test_flow_in_stages_reaches_the_same_optimum(night):
+    by_default, by_stages = solve(night), _staged(night)
+    assert _key(night, by_stages) == _key(night, by_default)
+    assert by_stages.status == by_default.status
+    assert check_allocation(night, by_stages) == []
