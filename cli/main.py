@@ -201,22 +201,33 @@ def simulate(
     for option, path in (("--report", report), ("--raw", raw)):
         if path is not None and not path.parent.is_dir():
             _fail(f"{option} {path}: the folder {path.parent} does not exist")
+        if path is not None and path.is_dir():
+            _fail(f"{option} {path}: is a folder; give a file name")
     scenario_file, instance = _load(scenario)
+    site = to_site(scenario_file, instance)
+    if not site.shared_cars:
+        _fail(f"{scenario}: no household lists a car that needs a shared space (households[].cars); the simulator draws requests from those cars")
     paths = plan_paths or sorted(PLANS.glob("*.yaml"))
     try:
         plans = [load_plan(path) for path in paths]
         if not plan_paths:
             # Bundled plans are named "Plan A — ...", "Plan B — ...": show them in that order.
             paths, plans = zip(*sorted(zip(paths, plans), key=lambda pair: pair[1].name))
-        site = to_site(scenario_file, instance)
         for path, plan in zip(paths, plans):
             problems = plan_problems(site, plan)
             if problems:
                 raise ScenarioError(str(path), problems, "plan for this scenario")
-        evening = date.fromisoformat(start) if start else site.start
     except ScenarioError as error:
         _fail(error.render())
-    except ValueError as error:
+    named: dict[str, Path] = {}
+    for path, plan in zip(paths, plans):
+        if plan.name in named:
+            _fail(f"{named[plan.name]} and {path} are both named {plan.name!r}; the report could not tell them apart")
+        named[plan.name] = path
+    try:
+        evening = date.fromisoformat(start) if start else site.start
+        evening + timedelta(days=nights)
+    except (ValueError, OverflowError) as error:
         _fail(f"--start {start}: {error}")
     site = replace(site, start=evening)
     calibration = NightCalibration.load()
@@ -227,12 +238,9 @@ def simulate(
     with Progress(*Progress.get_default_columns(), TimeElapsedColumn(), console=err, transient=True) as progress:
         task = progress.add_task(f"{len(plans)} plans x {seeds} runs x {nights} nights", total=len(plans) * seeds)
         with _executor(workers, cluster) as executor:
-            try:
-                comparison = compare_plans(
-                    site, plans, model, calibration, nights, seed_list, executor, lambda run: progress.advance(task), refused_over, time_limit
-                )
-            except ValueError as error:
-                _fail(str(error))
+            comparison = compare_plans(
+                site, plans, model, calibration, nights, seed_list, executor, lambda run: progress.advance(task), refused_over, time_limit
+            )
     _print_comparison(comparison.summaries)
     if raw is not None:
         _write_raw(raw, [row for runs in comparison.runs.values() for run in runs for row in run.rows])

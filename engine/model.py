@@ -175,7 +175,8 @@ class Policy:
     fairness_weight: int = 1
     walk_weight: int = 1
     stability_weight: int = 1
-    # For this many nights after an overstay, the household's requests drop to at most this level.
+    # For this many nights after an overstay, the household's requests drop to at most this level
+    # (a priority staff set on a request stands: theirs is the later decision).
     overstay_penalty_nights: int = 0
     overstay_penalty_priority: int = 0
 

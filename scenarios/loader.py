@@ -229,4 +229,6 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key (check the spelling; see `parking schema`)"
     if kind == "missing":
         return "required but missing"
+    if kind == "value_error":
+        return error["msg"].removeprefix("Value error, ")
     return f"{error['msg']} (got {given!r})" if not isinstance(given, (dict, list)) else error["msg"]

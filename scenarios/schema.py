@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SizeName = Literal["small", "standard", "large"]
 
@@ -142,6 +142,16 @@ class DemandSection(_Strict):
     overstay_share: Share = Field(0.05, description="share of served cars that leave later than they asked")
     overstay_mean_minutes: Annotated[float, Field(gt=0.0, le=24 * 60)] = Field(30.0, description="how late, on average")
     renter_return_within_minutes: int = Field(180, ge=0, le=24 * 60, description="a returning renter arrives up to this long after the window ends")
+
+    @model_validator(mode="after")
+    def _spells_can_be_that_common(self) -> DemandSection:
+        # Away on a share s of nights in spells of mean length L needs s / (1 - s) / L <= 1.
+        if self.renter_away_share / (1 - self.renter_away_share) / self.away_spell_nights > 1:
+            raise ValueError(
+                f"renter_away_share {self.renter_away_share} cannot be reached with spells of {self.away_spell_nights} nights; "
+                "lower it or lengthen away_spell_nights"
+            )
+        return self
 
 
 class ScenarioFile(_Strict):

@@ -56,16 +56,30 @@ def habitual_share(arrive_bins: np.ndarray, depart_bins: np.ndarray) -> float:
 _FIT_CARS, _FIT_NIGHTS, _FIT_STEPS = 1000, 52, 16
 
 
+def fit_nights(calibration: NightCalibration) -> tuple[int, int]:
+    """(weeknights, weekend nights) of a resident in the data: 52 nights in the data's mix."""
+    counts = calibration.sessions_overnight
+    weekend = round(_FIT_NIGHTS * counts["weekend"] / (counts["weeknight"] + counts["weekend"]))
+    return _FIT_NIGHTS - weekend, weekend
+
+
 def fit_repeat_share(calibration: NightCalibration, habit_share: float) -> float:
     """The chance of repeating the habit (within a bin) at which simulated residents show the data's
-    `habit_share`. Fresh draws alone already land near a resident's median on some nights, so
-    the two differ; found by bisection on a fixed synthetic population, hence deterministic."""
-    p = _cell_probabilities(calibration, weekend=False)
+    `habit_share`, measured as in the data: 52 nights in its weeknight/weekend mix around one
+    median. Fresh draws alone already land near a resident's median on some nights, so the two
+    differ; found by bisection on a fixed synthetic population, hence deterministic."""
+    weeknights, weekend_nights = fit_nights(calibration)
+    habit_p = _habit_probabilities(calibration)
 
     def measured(repeat: float) -> float:
         rng = np.random.default_rng(0)
-        habit = rng.choice(p.size, size=_FIT_CARS, p=p)
-        fresh = rng.choice(p.size, size=(_FIT_NIGHTS, _FIT_CARS), p=p)
+        habit = rng.choice(habit_p.size, size=_FIT_CARS, p=habit_p)
+        fresh = np.concatenate(
+            [
+                rng.choice(p.size, size=(nights, _FIT_CARS), p=p)
+                for p, nights in ((_cell_probabilities(calibration, False), weeknights), (_cell_probabilities(calibration, True), weekend_nights))
+            ]
+        )
         jitter = rng.integers(-1, 2, size=(2, _FIT_NIGHTS, _FIT_CARS))
         repeats = rng.random((_FIT_NIGHTS, _FIT_CARS)) < repeat
         arrive, depart = _habit_or_fresh(calibration, habit, fresh, jitter, repeats)
@@ -82,6 +96,13 @@ def fit_repeat_share(calibration: NightCalibration, habit_share: float) -> float
 
 def _cell_probabilities(calibration: NightCalibration, weekend: bool) -> np.ndarray:
     counts = np.asarray(calibration.joint["weekend" if weekend else "weeknight"], dtype=np.float64).ravel()
+    return counts / counts.sum()
+
+
+def _habit_probabilities(calibration: NightCalibration) -> np.ndarray:
+    """A car's habit is drawn from every overnight session, weeknight or weekend, as the data's
+    residents have one median over both."""
+    counts = sum(np.asarray(calibration.joint[kind], dtype=np.float64).ravel() for kind in ("weeknight", "weekend"))
     return counts / counts.sum()
 
 
@@ -131,7 +152,8 @@ class DemandStream:
         )
         self._cell_p = {weekend: _cell_probabilities(calibration, weekend) for weekend in (False, True)}
         habits = np.random.default_rng([seed, 0])
-        self._habit_cell = {weekend: habits.choice(p.size, size=len(cars), p=p) for weekend, p in self._cell_p.items()}
+        habit_p = _habit_probabilities(calibration)
+        self._habit_cell = habits.choice(habit_p.size, size=len(cars), p=habit_p)
         self._away = self._away_spells(np.random.default_rng([seed, 2]), len(site.renters), nights + 1)
 
     def _away_spells(self, rng: np.random.Generator, renters: int, nights: int) -> np.ndarray:
@@ -160,7 +182,7 @@ class DemandStream:
         # A repeated habit is within a bin either way, as "habitual" is measured in the data.
         jitter = rng.integers(-1, 2, size=(2, cars))
         repeat = rng.random(cars) < model.repeat_share
-        arrive_bin, depart_bin = _habit_or_fresh(calibration, self._habit_cell[weekend], fresh, jitter, repeat)
+        arrive_bin, depart_bin = _habit_or_fresh(calibration, self._habit_cell, fresh, jitter, repeat)
         offsets = rng.integers(0, calibration.bin_minutes // SAMPLE_STEP, size=(2, cars)) * SAMPLE_STEP
         late = np.ceil(rng.exponential(model.overstay_mean_minutes, size=cars)).astype(np.int64)
         return NightDemand(

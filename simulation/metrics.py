@@ -2,7 +2,8 @@
 
 Seeds are independent replications, so every figure is first computed per seed and the interval
 is Student's t over seeds. Figures "per month" use consecutive 30-night blocks (the whole run if
-it is shorter).
+it is shorter); per-household refusals count whole blocks only, so the nights after the last
+whole month are left out of them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ class Estimate:
     high: float
 
     @classmethod
-    def of(cls, per_seed: Sequence[float]) -> Estimate:
+    def of(cls, per_seed: Sequence[float], lowest: float = 0.0, highest: float = np.inf) -> Estimate:
+        """Mean and t-interval over seeds, the interval cut to the values the figure can take
+        (every figure here is a count or a share: never negative; shares at most 1)."""
         values = np.asarray(per_seed, dtype=np.float64)
         values = values[~np.isnan(values)]
         if values.size == 0:
@@ -36,7 +39,7 @@ class Estimate:
         if values.size < 2:
             return cls(mean, mean, mean)
         half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
-        return cls(mean, mean - half, mean + half)
+        return cls(mean, max(lowest, mean - half), min(highest, mean + half))
 
     def text(self, digits: int = 1) -> str:
         if np.isnan(self.mean):
@@ -78,6 +81,10 @@ class PlanSummary:
     capacity: dict[str, float]  # kind -> mean spaces offered per night
 
 
+def _share(per_seed: Sequence[float]) -> Estimate:
+    return Estimate.of(per_seed, highest=1.0)
+
+
 def gini(values: np.ndarray) -> float:
     """0 when everyone is refused equally often, towards 1 when one household takes all refusals."""
     values = np.sort(np.asarray(values, dtype=np.float64))
@@ -117,7 +124,7 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         add("served", column["served"].mean())
         add("p5", np.percentile(column["served"], 5))
         add("refused_p95", np.percentile(column["requests"] - column["served"], 95))
-        add("share", column["served"].sum() / max(column["requests"].sum(), 1))
+        add("share", column["served"].sum() / column["requests"].sum() if column["requests"].sum() else np.nan)
         served_nights = column["served"] > 0
         add("walk", np.average(column["walk_m_mean"][served_nights], weights=column["served"][served_nights]) if served_nights.any() else np.nan)
         scale = month_nights / nights
@@ -154,14 +161,14 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         served_per_night=Estimate.of(per_seed["served"]),
         served_p5=Estimate.of(per_seed["p5"]),
         refused_p95=Estimate.of(per_seed["refused_p95"]),
-        served_share=Estimate.of(per_seed["share"]),
+        served_share=_share(per_seed["share"]),
         refused_nights_mean=Estimate.of(per_seed["refused_mean"]),
         refused_nights_max=Estimate.of(per_seed["refused_max"]),
-        refused_gini=Estimate.of(per_seed["gini"]),
-        refused_over_share=Estimate.of(per_seed["over"]),
-        served_share_new=Estimate.of(per_seed["new"]),
-        served_share_others=Estimate.of(per_seed["others"]),
-        served_share_by_need={need: Estimate.of(per_seed[f"need:{need}"]) for need in sorted(needing)},
+        refused_gini=_share(per_seed["gini"]),
+        refused_over_share=_share(per_seed["over"]),
+        served_share_new=_share(per_seed["new"]),
+        served_share_others=_share(per_seed["others"]),
+        served_share_by_need={need: _share(per_seed[f"need:{need}"]) for need in sorted(needing)},
         renter_conflicts_month=Estimate.of(per_seed["renter_conflicts"]),
         renters_back_month=Estimate.of(per_seed["renters_back"]),
         window_overstays_month=Estimate.of(per_seed["window_overstays"]),

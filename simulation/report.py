@@ -50,6 +50,8 @@ def _chart_style():
     try:
         with warnings.catch_warnings(), plt.rc_context(_STYLE):
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            # A run of a night or two has no sensible date ticks; the chart is still drawn.
+            warnings.filterwarnings("ignore", message="AutoDateLocator was unable to pick")
             yield
     finally:
         font_log.setLevel(level)
@@ -120,6 +122,8 @@ def _refused_chart(summaries: list[PlanSummary]) -> Markup:
 
 def _occupancy_chart(summaries: list[PlanSummary]) -> Markup:
     kinds = sorted({kind for s in summaries for kind in s.occupancy})
+    if not kinds:
+        return Markup("")
     with _chart_style():
         figure, panels = _figure(len(kinds), 1, height=1.3 + 1.9 * len(kinds), sharex=True)
         for panel, kind in zip(panels[:, 0], kinds):

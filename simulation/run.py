@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from engine import HouseholdHistory, Instance, Request, Space, Window, solve
+from engine import HouseholdHistory, Instance, Policy, Request, Size, Space, Window, solve
 from scenarios.calibration import NightCalibration
 from simulation.demand import DemandStream, NightDemand, longest_part_inside
 from simulation.model import DemandModel, Plan, Site
@@ -44,11 +44,19 @@ def plan_problems(site: Site, plan: Plan) -> list[tuple[str, str]]:
     kinds = {space.kind for space in site.spaces}
     rented_kinds = {space.kind for space in site.spaces if space.renter is not None}
     problems = []
+    has = f"(it has {', '.join(sorted(kinds))})"
     for kind, pool in plan.pools.items():
         if kind not in kinds:
-            problems.append((f"pools.{kind}", f"the site has no spaces of kind {kind!r} (it has {', '.join(sorted(kinds))})"))
+            problems.append((f"pools.{kind}", f"the site has no spaces of kind {kind!r} {has}"))
         elif pool.spaces is not None and kind in rented_kinds:
             problems.append((f"pools.{kind}.spaces", f"{kind} spaces belong to their renters; a plan can share them or not, not add or remove them"))
+        elif pool.spaces is not None and not pool.shared:
+            problems.append((f"pools.{kind}.spaces", f"a pool that is not shared has no spaces to count; drop spaces or shared: false"))
+    for kind in plan.policy.windows:
+        if kind not in kinds:
+            problems.append((f"policy.windows.{kind}", f"the site has no spaces of kind {kind!r} {has}"))
+    if all(not plan.pool(kind).shared or plan.pool(kind).spaces == 0 for kind in kinds):
+        problems.append(("pools", "the plan shares no spaces at all"))
     for kind in sorted(kinds):
         without_windows = any(s.kind == kind and s.windows is None for s in site.spaces)
         if plan.pool(kind).shared and without_windows and kind not in plan.policy.windows:
@@ -121,7 +129,6 @@ def simulate_run(
     rented = {space.id: space for space in site.spaces if space.renter is not None}
     renter_index = {household: i for i, household in enumerate(site.renters)}
     household_index = {h.id: i for i, h in enumerate(site.households)}
-    shaping = [w for kind, windows in plan.policy.windows.items() if plan.pool(kind).shared for w in windows]
     kinds = sorted({space.kind for space in always} | {space.kind for space in released_copy.values()})
     run = RunResult(
         plan=plan.name,
@@ -137,7 +144,7 @@ def simulate_run(
         demand = stream.night(index, evening)
         away = {site.renters[i] for i in np.flatnonzero(demand.away)}
         spaces = always + tuple(copy for space_id, copy in released_copy.items() if rented[space_id].renter in away)
-        requests = _requests(site, demand, shaping)
+        requests = _requests(site, demand, spaces, plan.policy)
         instance = Instance(site.name, evening, spaces, site.households, requests, plan.policy, history.entries())
         result = solve(instance, time_limit=time_limit, explain=False)
 
@@ -193,13 +200,21 @@ def simulate_run(
     return run
 
 
-def _requests(site: Site, demand: NightDemand, shaping: list[Window]) -> tuple[Request, ...]:
+def _requests(site: Site, demand: NightDemand, spaces: tuple[Space, ...], policy: Policy) -> tuple[Request, ...]:
+    """Tonight's requests. A resident who reads the plan asks for the longest part of the night
+    that one of tonight's spaces fitting the car (size, needs) holds; the others ask for their
+    real times."""
     asking = np.flatnonzero(demand.asks)
-    arrive, depart = demand.arrive[asking], demand.depart[asking]
-    shaped_arrive, shaped_depart = longest_part_inside(arrive, depart, shaping)
-    aware = demand.aware[asking]
-    arrive, depart = np.where(aware, shaped_arrive, arrive), np.where(aware, shaped_depart, depart)
     cars = site.shared_cars
+    arrive, depart = demand.arrive[asking].copy(), demand.depart[asking].copy()
+    aware_by_kind: dict[tuple[Size, frozenset[str]], list[int]] = defaultdict(list)
+    for position in np.flatnonzero(demand.aware[asking]).tolist():
+        car = cars[int(asking[position])]
+        aware_by_kind[car.size, car.needs].append(position)
+    for (size, needs), positions in aware_by_kind.items():
+        fitting = {w for s in spaces if s.size >= size and needs <= s.features for w in (s.windows if s.windows is not None else policy.windows[s.kind])}
+        chosen = np.array(positions)
+        arrive[chosen], depart[chosen] = longest_part_inside(arrive[chosen], depart[chosen], sorted(fitting, key=lambda w: (w.start, w.end)))
     return tuple(
         Request(f"c{k}", cars[k].household, int(a), int(d), size=cars[k].size, needs=cars[k].needs, plate=cars[k].plate)
         for k, a, d in zip(asking.tolist(), arrive.tolist(), depart.tolist())

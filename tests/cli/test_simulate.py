@@ -86,6 +86,9 @@ def test_the_same_seed_gives_the_same_table():
         ("street: {spaces: 50}", "rented: {spaces: 5}", "pools.rented.spaces: rented spaces belong to their renters"),
         ('rented: ["22:00-09:00"], ', "", "policy.windows: no hours for the 'rented' spaces"),
         ("pools:", "pools:\n  street: {spaces: 1}\npools:", "key 'pools' appears twice"),
+        ("{spaces: 50}", "{spaces: 50, shared: false}", "pools.street.spaces: a pool that is not shared has no spaces to count"),
+        ('street: ["19:00-07:00"]', 'street: ["19:00-07:00"], garage: ["17:00-11:00"]', "policy.windows.garage: the site has no spaces of kind 'garage'"),
+        ("street: {spaces: 50}", "street: {shared: false}\n  rented: {shared: false}", "pools: the plan shares no spaces at all"),
     ],
 )
 def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path, old, new, message):
@@ -108,9 +111,40 @@ def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path, old, new, message):
         (["--nights", "0"], "nights"),
         (["--seeds", "0"], "seeds"),
         (["--cluster", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
+        (["--start", "9999-12-31"], "--start 9999-12-31: date value out of range"),
+        (["--report", "/tmp"], "--report /tmp: is a folder"),
+        (["--plan", str(PLANS / "laiyang-voted.yaml"), "--plan", str(PLANS / "laiyang-voted.yaml")], "are both named 'Plan A — as voted'"),
     ],
 )
 def test_bad_flags_exit_2(args, complaint):
     result = simulate(*args)
     assert result.exit_code == 2, result.output
     assert complaint in result.output
+
+
+@pytest.mark.parametrize(
+    ("demand", "message"),
+    [
+        ("{renter_away_share: 0.6, away_spell_nights: 1}", "demand: renter_away_share 0.6 cannot be reached with spells of 1.0 nights"),
+        ("{habit_share: 1.5}", "demand.habit_share: Input should be less than or equal to 1"),
+        ("{weekday_factor: [1, 1, 1]}", "demand.weekday_factor: List should have at least 7 items"),
+    ],
+)
+def test_a_bad_demand_section_exits_2(tmp_path, demand, message):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(LAIYANG.read_text(encoding="utf-8") + f"demand: {demand}\n", encoding="utf-8")
+    result = runner.invoke(app, ["simulate", str(path), "--nights", "1", "--seeds", "1", "--workers", "1"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_scenario_without_cars_exits_2(tmp_path):
+    path = tmp_path / "no-cars.yaml"
+    path.write_text(
+        "name: no cars\nnight: 2026-11-24\npolicy: {windows: {street: ['19:00-07:00']}}\n"
+        "spaces: [{id: L-1, kind: street, x: 0, y: 0}]\nhouseholds: [{id: h1, x: 0, y: 0}]\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["simulate", str(path), "--nights", "1", "--seeds", "1", "--workers", "1"])
+    assert result.exit_code == 2
+    assert "no household lists a car that needs a shared space" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from ortools.sat.python import cp_model
 
@@ -66,6 +67,24 @@ def test_a_matching_too_large_for_a_dense_matrix_goes_to_the_flow_solver():
         result = solve(night)
     assert result.method == "flow"
     assert len(result.assignments) == 20
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_assignment_and_flow_agree_on_generated_compounds(seed):
+    # Generated compounds are matchings without a binding cap, where the assignment applies.
+    from datetime import date
+
+    from scenarios.generate import SiteParameters, generate_scenario
+    from scenarios.loader import parse_scenario
+    from scenarios.mapping import to_instance
+
+    site = SiteParameters(buildings=8, marked_spaces=80, street_spaces=20, households_without_space=35, second_cars=10, release_share=0.3)
+    night = to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
+    by_default = solve(night)
+    with mock.patch.object(assignment, "MAX_CELLS", 0):
+        by_flow = solve(night)
+    assert by_default.method == "assignment" and by_flow.method == "flow"
+    assert _key(night, by_default) == _key(night, by_flow)
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)

@@ -13,10 +13,13 @@ from sites import identical_households_site, street_plan
 
 
 def test_estimate_is_the_mean_with_a_student_t_interval():
-    # Mean 2, sample sd 1, n = 3: half-width t(0.975, 2) * 1 / sqrt(3) = 4.3027 / 1.7321 = 2.4841.
-    estimate = Estimate.of([1.0, 2.0, 3.0])
-    assert estimate.mean == pytest.approx(2.0)
-    assert (estimate.low, estimate.high) == pytest.approx((2.0 - 2.4841, 2.0 + 2.4841), abs=1e-4)
+    # Mean 12, sample sd 1, n = 3: half-width t(0.975, 2) * 1 / sqrt(3) = 4.3027 / 1.7321 = 2.4841.
+    estimate = Estimate.of([11.0, 12.0, 13.0])
+    assert estimate.mean == pytest.approx(12.0)
+    assert (estimate.low, estimate.high) == pytest.approx((12.0 - 2.4841, 12.0 + 2.4841), abs=1e-4)
+    # The same spread around 2 would reach below zero, and around a share of 0.9 above 1: cut.
+    assert Estimate.of([1.0, 2.0, 3.0]).low == 0.0
+    assert Estimate.of([0.8, 0.9, 1.0], highest=1.0).high == 1.0
     assert Estimate.of([5.0]).text() == "5.0"
     assert Estimate.of([]).text() == "–"
 

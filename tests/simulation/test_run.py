@@ -9,6 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import simulation.run as run_module
+from engine import solve
 from scenarios.calibration import NightCalibration
 from simulation.run import plan_problems, plan_spaces, simulate_run
 from sites import EVERY_NIGHT, bundled_plan, identical_households_site, laiyang, street_plan, with_street_spaces
@@ -84,14 +86,19 @@ def test_the_same_seed_gives_the_same_nights_and_another_seed_does_not(compound)
     assert [row["demand"] for row in first.rows] != [row["demand"] for row in other.rows]
 
 
-def test_an_overstay_penalty_demotes_the_household_the_next_nights():
-    # Everyone overstays; with a 3-night penalty at priority 0, the first night's served
-    # households fall to priority 0 on the following nights.
+def test_an_overstay_penalty_demotes_exactly_the_households_that_overstayed(monkeypatch):
+    # Everyone leaves late, so every served car overstays; with a 3-night penalty at priority 0,
+    # the households served on the first night are exactly those at priority 0 on the second.
+    nights = []
+    monkeypatch.setattr(run_module, "solve", lambda instance, **options: nights.append((instance, solve(instance, **options))) or nights[-1][1])
     site = identical_households_site(4, 2)
     late = replace(EVERY_NIGHT, overstay_share=1.0, overstay_mean_minutes=20)
-    run = simulate_run(site, street_plan(overstay_penalty_nights=3, overstay_penalty_priority=0), late, CALIBRATION, nights=3, seed=1)
-    assert run.rows[0]["window_overstays"] == 2
-    assert '"0": ' in run.rows[1]["served_by_priority"]
+    run = simulate_run(site, street_plan(overstay_penalty_nights=3, overstay_penalty_priority=0), late, CALIBRATION, nights=2, seed=1)
+    (first, first_result), (second, _) = nights
+    served_first = {first.request_by_id[a.request].household for a in first_result.assignments}
+    demoted = {second.request_by_id[r].household for r, level in second.priorities.items() if level == 0}
+    assert run.rows[0]["window_overstays"] == 2 and len(served_first) == 2
+    assert demoted == served_first
 
 
 def test_renters_away_release_their_spaces_and_are_back_to_find_late_cars(compound):
