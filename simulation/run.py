@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from engine import HouseholdHistory, Instance, Policy, Request, Size, Space, Window, solve
+from engine import HouseholdHistory, Instance, Policy, Request, Result, Size, Space, Window, solve
 from scenarios.calibration import NightCalibration
 from simulation.demand import DemandStream, NightDemand, longest_part_inside
 from simulation.model import DemandModel, Plan, Site
@@ -148,34 +148,17 @@ def simulate_run(
         instance = Instance(site.name, evening, spaces, site.households, requests, plan.policy, history.entries())
         result = solve(instance, time_limit=time_limit, explain=False)
 
-        served_space: dict[str, str] = {}
-        overstayed: set[str] = set()
-        window_overstays = renter_conflicts = 0
-        stays: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for assignment in result.assignments:
-            car = int(assignment.request[1:])
-            space = instance.space_by_id[assignment.space]
-            household = instance.request_by_id[assignment.request].household
-            served_space.setdefault(household, space.id)
-            leaves = assignment.end + int(demand.late[car])
-            stays[space.kind].append((assignment.start, leaves))
-            closes = _stay_window(instance.windows_of(space), assignment.start).end
-            if leaves > closes:
-                window_overstays += 1
-                overstayed.add(household)
-                renter = renter_index.get(space.renter) if space.renter else None
-                if renter is not None and demand.returns[renter] and leaves > closes + int(demand.return_after[renter]):
-                    renter_conflicts += 1
-        for kind, kind_stays in stays.items():
+        morning = _morning(instance, result, demand, renter_index)
+        for kind, kind_stays in morning.stays.items():
             start, leave = np.array(kind_stays).T
             run.occupancy[kind][index] = ((start[:, None] <= _HOURS) & (_HOURS < leave[:, None])).sum(axis=0)
         for space in spaces:
             run.capacity[space.kind][index] += 1
         asking = [household_index[r.household] for r in requests]
         np.add.at(run.asked[index], asking, 1)
-        refused = {r.household for r in requests} - set(served_space)
+        refused = {r.household for r in requests} - set(morning.served_space)
         run.refused[index, [household_index[h] for h in refused]] = True
-        history.record(evening, refused, served_space, overstayed)
+        history.record(evening, refused, morning.served_space, morning.overstayed)
         run.rows.append(
             {
                 "plan": plan.name,
@@ -187,17 +170,50 @@ def simulate_run(
                 "refused": len(requests) - len(result.assignments),
                 "served_by_priority": json.dumps({str(k): v for k, v in sorted(result.served_by_priority.items(), reverse=True)}),
                 "shared_spaces": len(spaces),
-                "released": len(away),
+                "renters_away": len(away),
                 "walk_m_mean": round(result.objective.walk_m / len(result.assignments), 1) if result.assignments else 0.0,
-                "window_overstays": window_overstays,
+                "window_overstays": morning.window_overstays,
                 "renters_back": int(demand.returns.sum()),
-                "renter_conflicts": renter_conflicts,
+                "renter_conflicts": morning.renter_conflicts,
                 "status": result.status.value,
                 "solve_seconds": round(result.solve_seconds, 4),
                 "demand": demand.digest(),
             }
         )
     return run
+
+
+@dataclass
+class _Morning:
+    """How the night ended: who had which space, who stayed late, and whom that hurt."""
+
+    served_space: dict[str, str] = field(default_factory=dict)  # household -> its (first) space
+    overstayed: set[str] = field(default_factory=set)
+    window_overstays: int = 0
+    renter_conflicts: int = 0
+    stays: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))  # kind -> (arrive, leave)
+
+
+def _morning(instance: Instance, result: Result, demand: NightDemand, renter_index: dict[str, int]) -> _Morning:
+    """Each car leaves when it asked, plus its drawn lateness; past its window's end it has
+    overstayed, and on a rented space whose renter comes back before it leaves, it is in the way."""
+    morning = _Morning()
+    for assignment in result.assignments:
+        car = int(assignment.request.removeprefix("c"))
+        space = instance.space_by_id[assignment.space]
+        household = instance.request_by_id[assignment.request].household
+        morning.served_space.setdefault(household, space.id)
+        leaves = assignment.end + int(demand.late[car])
+        morning.stays[space.kind].append((assignment.start, leaves))
+        closes = _stay_window(instance.windows_of(space), assignment.start).end
+        if leaves <= closes:
+            continue
+        morning.window_overstays += 1
+        morning.overstayed.add(household)
+        renter = renter_index.get(space.renter) if space.renter else None
+        if renter is not None and demand.returns[renter] and leaves > closes + int(demand.return_after[renter]):
+            morning.renter_conflicts += 1
+    return morning
 
 
 def _requests(site: Site, demand: NightDemand, spaces: tuple[Space, ...], policy: Policy) -> tuple[Request, ...]:
