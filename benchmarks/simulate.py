@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.baseline:
         variants.append(("min-cost flow only", 1))
     for name, workers in variants:
-        with mock.patch.object(assignment, "MAX_CELLS", assignment.MAX_CELLS if name.startswith("assignment") else 0):
+        with mock.patch.object(assignment, "MAX_PAIRS", assignment.MAX_PAIRS if name.startswith("assignment") else 0):
             elapsed, engine, proven, summaries = measure(args.plans, args.nights, args.seeds, workers)
         nights = len(args.plans) * args.nights * args.seeds
         print(

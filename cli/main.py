@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from enum import Enum
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -32,10 +32,9 @@ from scenarios.generate import SiteParameters, generate_district, generate_scena
 from scenarios.loader import PLANS, ScenarioError, load_plan, load_scenario, parse_scenario, write_document
 from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_demand_model, to_instance, to_site
 from scenarios.schema import ScenarioFile
-from simulation.metrics import PlanSummary, metric_rows, needs_of
-from simulation.report import render_report
-from simulation.run import plan_problems
-from simulation.sweep import compare_plans
+
+if TYPE_CHECKING:
+    from simulation.metrics import PlanSummary
 
 app = typer.Typer(help="Nightly allocation of shared parking spaces for residential compounds.", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 scenario_app = typer.Typer(help="Scenario files: generate and check.", no_args_is_help=True)
@@ -194,6 +193,12 @@ def simulate(
     time_limit: TimeLimit = 10.0,
 ) -> None:
     """Compare plans over many nights of simulated demand, before a residents' vote."""
+    # Imported here: the report's matplotlib and the statistics cost a second of start-up that
+    # the nightly commands do not need.
+    from simulation.report import render_report
+    from simulation.run import plan_problems
+    from simulation.sweep import compare_plans
+
     if raw is not None and raw.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"--raw {raw}: the file must end in .csv or .parquet")
     if raw is not None and raw.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
@@ -251,6 +256,8 @@ def simulate(
 
 
 def _print_comparison(summaries: list[PlanSummary]) -> None:
+    from simulation.metrics import metric_rows, needs_of
+
     first = summaries[0]
     table = Table(title=f"{first.nights} nights x {first.seeds} runs; mean [95% confidence interval]")
     table.add_column("measure")

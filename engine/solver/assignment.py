@@ -1,22 +1,24 @@
-"""Exact special case of the special case: a small matching night as a rectangular assignment.
+"""Exact special case of the special case: a matching night as a rectangular assignment.
 
 When every space takes at most one stay and no household cap binds, each request either gets one
-space or its own "unserved" column, and a maximum-weight allocation is a minimum-cost assignment.
-SciPy's shortest-augmenting-path solver does this on a dense matrix about ten times faster than
-a min-cost flow on the Laiyang night. It works in floating point, so it is used only while every
-sum it forms is an exact integer in a double; otherwise the flow solver takes the component.
+space or its own "unserved" column, and a maximum-weight allocation is a minimum-cost full
+matching of the requests. SciPy's sparse shortest-augmenting-path solver (LAPJVsp) finds it about
+three times faster than a min-cost flow on the Laiyang night. It computes in doubles, so it is
+used only while every sum it forms is an exact integer in a double; otherwise the flow solver
+takes the component.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from engine.solver.objective import Tier, combined_weights
 from engine.solver.problem import Component, Problem
 
-# Dense matrices beyond this many cells cost more to fill than the flow solver takes.
-MAX_CELLS = 400_000
+# Beyond this many pairs the flow solver is as fast and has no floating-point limit.
+MAX_PAIRS = 100_000
 # Doubles hold every integer up to 2**53; potentials sum at most rows + columns costs.
 _EXACT_LIMIT = 2**52
 
@@ -26,21 +28,28 @@ def solve_assignment(problem: Problem, component: Component, tiers: list[Tier]) 
     if component.binding_households or not component.is_matching:
         return None
     pairs = component.pairs
+    if len(pairs) > MAX_PAIRS:
+        return None
     requests = component.requests
     spaces = np.unique(problem.pair_space[pairs])
     rows, columns = len(requests), len(spaces) + len(requests)
-    if rows * columns > MAX_CELLS:
-        return None
-    weights = combined_weights(problem, tiers, pairs, matroid=True, limit=_EXACT_LIMIT // (rows + columns))
+    weights = combined_weights(problem, tiers, pairs, matroid=True, limit=_EXACT_LIMIT // (rows + columns) - 1)
     if weights is None:
         return None
     row = np.searchsorted(requests, problem.pair_request[pairs])
     column = np.searchsorted(spaces, problem.pair_space[pairs])
-    costs = np.full((rows, columns), np.inf)
-    costs[row, column] = -weights.astype(np.float64)
-    costs[np.arange(rows), len(spaces) + np.arange(rows)] = 0.0
-    chosen_rows, chosen_columns = linear_sum_assignment(costs)
-    on_space = chosen_columns < len(spaces)
+    # Every request is matched exactly once, so adding `top` to all its costs changes nothing;
+    # it makes every cost positive, as the solver reads a stored zero as no edge.
+    top = int(weights.max(initial=0)) + 1
+    costs = csr_matrix(
+        (
+            np.concatenate([top - weights, np.full(rows, top)]).astype(np.float64),
+            (np.concatenate([row, np.arange(rows)]), np.concatenate([column, len(spaces) + np.arange(rows)])),
+        ),
+        shape=(rows, columns),
+    )
+    matched_rows, matched_columns = min_weight_full_bipartite_matching(costs)
+    on_space = matched_columns < len(spaces)
     pair_at = np.zeros((rows, len(spaces)), dtype=np.int64)
     pair_at[row, column] = pairs
-    return np.sort(pair_at[chosen_rows[on_space], chosen_columns[on_space]])
+    return np.sort(pair_at[matched_rows[on_space], matched_columns[on_space]])

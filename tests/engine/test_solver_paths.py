@@ -60,10 +60,10 @@ def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
     assert {a.request for a in result.assignments} == {"a1", "b1"}
 
 
-def test_a_matching_too_large_for_a_dense_matrix_goes_to_the_flow_solver():
-    # 30 requests x (20 spaces + 30 "unserved" columns) = 1,500 cells, above a limit of 1,000.
+def test_a_matching_with_too_many_pairs_goes_to_the_flow_solver():
+    # 30 requests x 20 spaces = 600 pairs, above a limit of 500.
     night = instance([space(f"S{i}", x=i) for i in range(20)], [household(f"h{i}") for i in range(30)], [request(f"r{i}", f"h{i}") for i in range(30)])
-    with mock.patch.object(assignment, "MAX_CELLS", 1_000):
+    with mock.patch.object(assignment, "MAX_PAIRS", 500):
         result = solve(night)
     assert result.method == "flow"
     assert len(result.assignments) == 20
@@ -81,7 +81,7 @@ def test_assignment_and_flow_agree_on_generated_compounds(seed):
     site = SiteParameters(buildings=8, marked_spaces=80, street_spaces=20, households_without_space=35, second_cars=10, release_share=0.3)
     night = to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
     by_default = solve(night)
-    with mock.patch.object(assignment, "MAX_CELLS", 0):
+    with mock.patch.object(assignment, "MAX_PAIRS", 0):
         by_flow = solve(night)
     assert by_default.method == "assignment" and by_flow.method == "flow"
     assert _key(night, by_default) == _key(night, by_flow)
@@ -92,7 +92,7 @@ def test_assignment_and_flow_agree_on_generated_compounds(seed):
 def test_assignment_and_flow_reach_the_same_optimum(night):
     # Two exact methods for the same matching components: the objectives must be equal.
     by_default = solve(night)
-    with mock.patch.object(assignment, "MAX_CELLS", 0):
+    with mock.patch.object(assignment, "MAX_PAIRS", 0):
         by_flow = solve(night)
     assert "assignment" not in by_flow.method
     assert _key(night, by_default) == _key(night, by_flow)
@@ -105,7 +105,7 @@ def _one_tier_per_stage(problem, component, tiers, matroid, limit):
 
 def _staged(night):
     # Every tier in a stage of its own, and no dense assignment.
-    with mock.patch.object(assignment, "MAX_CELLS", 0), mock.patch.object(flow, "_widest_stage", _one_tier_per_stage):
+    with mock.patch.object(assignment, "MAX_PAIRS", 0), mock.patch.object(flow, "_widest_stage", _one_tier_per_stage):
         return solve(night)
 
 
