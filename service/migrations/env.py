@@ -1,0 +1,33 @@
+"""Alembic environment: the URL comes from the caller (`service.db.upgrade`), the metadata from the models."""
+
+from __future__ import annotations
+
+from alembic import context
+from service.db import make_engine
+from service.models import Base
+
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+    try:
+        with engine.connect() as connection:
+            # Batch mode lets later revisions alter SQLite tables (it copies them).
+            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

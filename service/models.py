@@ -1,0 +1,158 @@
+"""The stored world: compounds and what they hold, nights and their runs, accounts and the audit log.
+
+Times of a stay are night minutes, as in the engine (22:10 is 1330, 07:40 next morning 1900);
+dates are the evening's date in the compound's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+class Role(str, Enum):
+    STAFF = "staff"
+    RESIDENT = "resident"
+
+
+class NightState(str, Enum):
+    OPEN = "open"  # residents submit, until the cutoff
+    LOCKED = "locked"  # past the cutoff, nothing run yet
+    ALLOCATED = "allocated"  # a draft run exists; staff review, pin, re-run
+    PUBLISHED = "published"  # residents see it
+    CLOSED = "closed"  # the morning after: overstays recorded
+
+
+class Compound(Base):
+    __tablename__ = "compounds"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Shanghai")
+    cutoff: Mapped[str] = mapped_column(String(5), default="21:30")
+    # The plan in force: a scenario file's `policy` block.
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Household(Base):
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("compound_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))  # building-flat, e.g. 12-302
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    has_space: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Space(Base):
+    __tablename__ = "spaces"
+    __table_args__ = (UniqueConstraint("compound_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    size: Mapped[str] = mapped_column(String(10), default="standard")
+    features: Mapped[list[str]] = mapped_column(JSON, default=list)
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    windows: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    renter_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True, index=True)
+
+
+class Car(Base):
+    __tablename__ = "cars"
+    __table_args__ = (UniqueConstraint("household_id", "plate"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    plate: Mapped[str] = mapped_column(String(20))
+    size: Mapped[str] = mapped_column(String(10), default="standard")
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True, unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    activation_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Token(Base):
+    __tablename__ = "tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the bearer token
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Night(Base):
+    __tablename__ = "nights"
+    __table_args__ = (UniqueConstraint("compound_id", "evening"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    evening: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(12), default=NightState.OPEN.value)
+    draft_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", use_alter=True, name="fk_nights_draft_run"), nullable=True)
+    published_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", use_alter=True, name="fk_nights_published_run"), nullable=True)
+    # Set while a run is in progress, so that a second run of the same night is refused.
+    running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ParkingRequest(Base):
+    __tablename__ = "requests"
+    __table_args__ = (UniqueConstraint("night_id", "car_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    car_id: Mapped[int] = mapped_column(ForeignKey("cars.id"))
+    arrive: Mapped[int] = mapped_column(Integer)
+    depart: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Release(Base):
+    """A renter leaves the space free on every evening from `first_evening` to `last_evening`."""
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("spaces.id"), index=True)
+    first_evening: Mapped[date] = mapped_column(Date)
+    last_evening: Mapped[date] = mapped_column(Date)
+
+
+class Run(Base):
+    """One allocation of a night: its exact input, the engine's result, and who ran it."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The scenario document the engine read: running it again gives the same allocation.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    engine_version: Mapped[str] = mapped_column(String(40))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    compound_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,186 @@
+"""A night's allocation: from the stored compound to the engine and back, as runs staff publish.
+
+A run stores the exact scenario document the engine read (its snapshot), so running the snapshot
+again reproduces the allocation. Two runs of one night at once are refused; publishing is one
+transaction, so a crash during a run leaves the published allocation as it was.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from importlib.metadata import version
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import solve
+from engine.clock import to_datetime
+from scenarios.loader import parse_scenario
+from scenarios.mapping import result_to_dict, to_instance
+from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space
+
+# A run that has held its night longer than this is taken to have died.
+STALE_RUN = timedelta(minutes=10)
+
+
+class Conflict(Exception):
+    """The night is not in a state that allows this; the message says why, for a 409."""
+
+
+class NightBusy(Conflict):
+    """Another run of this night is in progress."""
+
+
+class NothingToPublish(Conflict):
+    pass
+
+
+class NightPublished(Conflict):
+    pass
+
+
+class CutoffPassed(Conflict):
+    pass
+
+
+def cutoff_of(compound: Compound, evening: date) -> datetime:
+    """When requests for the evening close, as an aware datetime in the compound's time zone."""
+    return datetime.combine(evening, time.fromisoformat(compound.cutoff), ZoneInfo(compound.timezone))
+
+
+def require_open(session: Session, compound: Compound, evening: date, now: datetime) -> Night:
+    """The night, if residents may still change its requests; CutoffPassed otherwise."""
+    cutoff = cutoff_of(compound, evening)
+    night = night_of(session, compound.id, evening)
+    if now >= cutoff or night.state != NightState.OPEN.value:
+        raise CutoffPassed(f"requests for the night of {evening} closed at {compound.cutoff} ({compound.timezone})")
+    return night
+
+
+def night_of(session: Session, compound_id: str, evening: date) -> Night:
+    night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
+    if night is None:
+        night = Night(compound_id=compound_id, evening=evening)
+        session.add(night)
+        session.flush()
+    return night
+
+
+def night_document(session: Session, compound: Compound, night: Night) -> dict[str, Any]:
+    """The night as a scenario file: the compound, tonight's releases and requests, and history."""
+    households = session.scalars(select(Household).where(Household.compound_id == compound.id).order_by(Household.id)).all()
+    code_of = {h.id: h.code for h in households}
+    spaces = session.scalars(select(Space).where(Space.compound_id == compound.id).order_by(Space.id)).all()
+    released = set(
+        session.scalars(
+            select(Release.space_id).join(Space).where(Space.compound_id == compound.id, Release.first_evening <= night.evening, Release.last_evening >= night.evening)
+        )
+    )
+    requests = session.execute(
+        select(ParkingRequest, Car).join(Car, ParkingRequest.car_id == Car.id).where(ParkingRequest.night_id == night.id).order_by(ParkingRequest.created_at, ParkingRequest.id)
+    ).all()
+
+    def moment(minutes: int) -> str:
+        return to_datetime(night.evening, minutes).isoformat(timespec="minutes")
+
+    return {
+        "name": f"{compound.name} — {night.evening.isoformat()}",
+        "night": night.evening.isoformat(),
+        "policy": compound.policy,
+        "spaces": [
+            {"id": s.code, "kind": s.kind, "size": s.size, "features": s.features, "x": s.x, "y": s.y}
+            | ({"windows": s.windows} if s.windows is not None else {})
+            | ({"renter": code_of[s.renter_id], "released": s.id in released} if s.renter_id is not None else {})
+            for s in spaces
+        ],
+        "households": [{"id": h.code, "x": h.x, "y": h.y, "tags": h.tags, "has_space": h.has_space} for h in households],
+        "requests": [
+            {"id": f"q{r.id}", "household": code_of[r.household_id], "plate": car.plate, "arrive": moment(r.arrive), "depart": moment(r.depart), "size": car.size, "needs": car.needs}
+            for r, car in requests
+        ],
+        "history": _history(session, compound, night),
+    }
+
+
+def _history(session: Session, compound: Compound, night: Night) -> list[dict[str, Any]]:
+    """Refusals in the published nights of the fairness window, and last night's spaces."""
+    window = int(compound.policy.get("fairness", {}).get("window_nights", 14))
+    earlier = session.execute(
+        select(Night, Run)
+        .join(Run, Night.published_run_id == Run.id)
+        .where(Night.compound_id == compound.id, Night.evening < night.evening, Night.evening >= night.evening - timedelta(days=max(window, 1)))
+    ).all()
+    refused: dict[str, list[str]] = {}
+    last_space: dict[str, str] = {}
+    for past, run in earlier:
+        households = {r["id"]: r["household"] for r in run.snapshot["requests"]}
+        served = {households[a["request"]] for a in run.result["assignments"]}
+        for household in sorted({households[u["request"]] for u in run.result["unassigned"]} - served):
+            refused.setdefault(household, []).append(past.evening.isoformat())
+        if past.evening == night.evening - timedelta(days=1):
+            for assignment in run.result["assignments"]:
+                last_space.setdefault(households[assignment["request"]], assignment["space"])
+    return [
+        {"household": h} | ({"refused": sorted(refused[h])} if h in refused else {}) | ({"last_space": last_space[h]} if h in last_space else {})
+        for h in sorted(set(refused) | set(last_space))
+    ]
+
+
+def allocate(document: dict[str, Any], time_limit: float) -> dict[str, Any]:
+    """The engine's result (as the JSON result of `parking allocate`) for a scenario document."""
+    instance = to_instance(parse_scenario(document, "night snapshot"), "night snapshot")
+    return result_to_dict(instance, solve(instance, time_limit=time_limit))
+
+
+def run_night(sessions: sessionmaker[Session], compound_id: str, evening: date, account_id: int | None, time_limit: float) -> Run:
+    """Allocate the night as a draft run. NightBusy if another run of it is in progress."""
+    now = datetime.now(timezone.utc)
+    with sessions.begin() as session:
+        night = night_of(session, compound_id, evening)
+        if night.state in (NightState.PUBLISHED.value, NightState.CLOSED.value):
+            raise NightPublished(f"the night of {evening} is already {night.state}; its allocation stands")
+        night_id = night.id
+    with sessions.begin() as session:
+        # One atomic UPDATE takes the night, on SQLite and PostgreSQL alike.
+        taken = session.execute(
+            update(Night)
+            .where(Night.id == night_id, or_(Night.running_since.is_(None), Night.running_since < now - STALE_RUN))
+            .values(running_since=now)
+        ).rowcount
+    if not taken:
+        raise NightBusy(f"the night of {evening} is being allocated right now; try again in a minute")
+    try:
+        with sessions.begin() as session:
+            compound = session.get(Compound, compound_id)
+            night = session.get(Night, night_id)
+            document = night_document(session, compound, night)
+        result = allocate(document, time_limit)
+        with sessions.begin() as session:
+            run = Run(
+                night_id=night_id, account_id=account_id, started_at=now, finished_at=datetime.now(timezone.utc),
+                snapshot=document, result=result, engine_version=version("parking-allocation"),
+            )
+            session.add(run)
+            session.flush()
+            night = session.get(Night, night_id)
+            night.draft_run_id = run.id
+            night.state = NightState.ALLOCATED.value
+            night.running_since = None
+            session.add(AuditEntry(at=run.finished_at, account_id=account_id, compound_id=compound_id, action="run", detail=f"night {evening}: run {run.id}, {result['status']}"))
+        return run
+    except BaseException:
+        with sessions.begin() as session:
+            session.execute(update(Night).where(Night.id == night_id).values(running_since=None))
+        raise
+
+
+def publish(session: Session, night: Night, account_id: int | None) -> Run:
+    """The draft becomes what residents see, in the caller's transaction."""
+    if night.draft_run_id is None:
+        raise NothingToPublish(f"the night of {night.evening} has no allocation to publish; run it first")
+    night.published_run_id = night.draft_run_id
+    night.state = NightState.PUBLISHED.value
+    session.add(AuditEntry(at=datetime.now(timezone.utc), account_id=account_id, compound_id=night.compound_id, action="publish", detail=f"night {night.evening}: run {night.draft_run_id}"))
+    return session.get(Run, night.draft_run_id)

@@ -1,0 +1,154 @@
+"""A resident's own household: cars, tonight's requests, releases of a rented space, and outcomes.
+
+Every object is looked up within the caller's household, so another household's gives 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import select
+
+from engine.clock import format_clock, parse_clock
+from service.deps import HouseholdDep, NowDep, SessionDep
+from service.models import AuditEntry, Car, Compound, Night, ParkingRequest, Release, Run, Space
+from service.nightly import require_open
+from service.schemas import AllocationOut, CarIn, CarOut, HouseholdOut, MyOutcome, ReleaseIn, ReleaseOut, RequestIn, RequestOut
+
+router = APIRouter(prefix="/api/v1/me", tags=["resident"])
+
+
+def _car_out(car: Car) -> CarOut:
+    return CarOut(id=car.id, plate=car.plate, size=car.size, needs=car.needs)
+
+
+def _own_car(session, household, car_id: int) -> Car:
+    car = session.get(Car, car_id)
+    if car is None or car.household_id != household.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no car {car_id} in your household")
+    return car
+
+
+@router.get("", response_model=HouseholdOut)
+def my_household(session: SessionDep, household: HouseholdDep) -> HouseholdOut:
+    cars = session.scalars(select(Car).where(Car.household_id == household.id).order_by(Car.id)).all()
+    spaces = session.scalars(select(Space.code).where(Space.renter_id == household.id).order_by(Space.code)).all()
+    return HouseholdOut(compound=household.compound_id, household=household.code, tags=household.tags, has_space=household.has_space, cars=[_car_out(c) for c in cars], spaces=list(spaces))
+
+
+@router.post("/cars", response_model=CarOut, status_code=status.HTTP_201_CREATED)
+def add_car(body: CarIn, session: SessionDep, household: HouseholdDep) -> CarOut:
+    if session.scalar(select(Car).where(Car.household_id == household.id, Car.plate == body.plate)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"your household already has a car {body.plate}")
+    car = Car(household_id=household.id, plate=body.plate, size=body.size, needs=body.needs)
+    session.add(car)
+    session.commit()
+    return _car_out(car)
+
+
+def _minutes(text: str, evening: date, field: str) -> int:
+    try:
+        return parse_clock(text, evening)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", field], "msg": str(error), "type": "value_error"}]) from None
+
+
+def _request_out(request: ParkingRequest, night: Night, car: Car) -> RequestOut:
+    return RequestOut(id=request.id, evening=night.evening, car_id=car.id, plate=car.plate, arrive=format_clock(request.arrive), depart=format_clock(request.depart))
+
+
+def _stay(body: RequestIn, evening: date) -> tuple[int, int]:
+    arrive, depart = _minutes(body.arrive, evening, "arrive"), _minutes(body.depart, evening, "depart")
+    if depart <= arrive:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "depart"], "msg": f"{body.depart} is not after {body.arrive} (times before 12:00 are the next morning)", "type": "value_error"}])
+    return arrive, depart
+
+
+@router.get("/nights/{evening}/requests", response_model=list[RequestOut])
+def my_requests(evening: date, session: SessionDep, household: HouseholdDep) -> list[RequestOut]:
+    rows = session.execute(
+        select(ParkingRequest, Night, Car).join(Night, ParkingRequest.night_id == Night.id).join(Car, ParkingRequest.car_id == Car.id)
+        .where(ParkingRequest.household_id == household.id, Night.evening == evening).order_by(ParkingRequest.id)
+    ).all()
+    return [_request_out(r, n, c) for r, n, c in rows]
+
+
+@router.post("/nights/{evening}/requests", response_model=RequestOut, status_code=status.HTTP_201_CREATED)
+def submit_request(evening: date, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
+    car = _own_car(session, household, body.car_id)
+    arrive, depart = _stay(body, evening)
+    night = require_open(session, session.get(Compound, household.compound_id), evening, now)
+    if session.scalar(select(ParkingRequest).where(ParkingRequest.night_id == night.id, ParkingRequest.car_id == car.id)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}; change or cancel it")
+    request = ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now)
+    session.add(request)
+    session.commit()
+    return _request_out(request, night, car)
+
+
+def _own_request(session, household, request_id: int) -> tuple[ParkingRequest, Night, Car]:
+    request = session.get(ParkingRequest, request_id)
+    if request is None or request.household_id != household.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no request {request_id} in your household")
+    return request, session.get(Night, request.night_id), session.get(Car, request.car_id)
+
+
+@router.put("/requests/{request_id}", response_model=RequestOut)
+def change_request(request_id: int, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
+    request, night, _ = _own_request(session, household, request_id)
+    car = _own_car(session, household, body.car_id)
+    arrive, depart = _stay(body, night.evening)
+    require_open(session, session.get(Compound, household.compound_id), night.evening, now)
+    request.car_id, request.arrive, request.depart = car.id, arrive, depart
+    session.commit()
+    return _request_out(request, night, car)
+
+
+@router.delete("/requests/{request_id}", status_code=status.HTTP_204_NO_CONTENT)
+def cancel_request(request_id: int, session: SessionDep, household: HouseholdDep, now: NowDep) -> None:
+    request, night, car = _own_request(session, household, request_id)
+    require_open(session, session.get(Compound, household.compound_id), night.evening, now)
+    session.delete(request)
+    session.add(AuditEntry(at=now, compound_id=household.compound_id, action="cancel request", detail=f"{household.code} {car.plate} night {night.evening}"))
+    session.commit()
+
+
+@router.post("/releases", response_model=ReleaseOut, status_code=status.HTTP_201_CREATED)
+def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> ReleaseOut:
+    """Leave the space free on every evening from first_evening to last_evening (e.g. away Mon-Fri)."""
+    space = session.scalar(select(Space).where(Space.compound_id == household.compound_id, Space.code == body.space, Space.renter_id == household.id))
+    if space is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"your household rents no space {body.space!r}")
+    if body.last_evening < body.first_evening:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "last_evening"], "msg": "is before first_evening", "type": "value_error"}])
+    # Tonight can only be released before the cutoff: the allocation may already be running.
+    require_open(session, session.get(Compound, household.compound_id), body.first_evening, now)
+    release = Release(space_id=space.id, first_evening=body.first_evening, last_evening=body.last_evening)
+    session.add(release)
+    session.commit()
+    return ReleaseOut(id=release.id, space=space.code, first_evening=release.first_evening, last_evening=release.last_evening)
+
+
+@router.get("/nights/{evening}/allocation", response_model=AllocationOut)
+def my_allocation(evening: date, session: SessionDep, household: HouseholdDep) -> AllocationOut:
+    """My space tonight, or why there is none; empty until staff publish the night."""
+    night = session.scalar(select(Night).where(Night.compound_id == household.compound_id, Night.evening == evening))
+    if night is None or night.published_run_id is None:
+        return AllocationOut(evening=evening, published=False, outcomes=[])
+    run = session.get(Run, night.published_run_id)
+    mine = {r["id"]: r for r in run.snapshot["requests"] if r["household"] == household.code}
+    assigned = {a["request"]: a for a in run.result["assignments"] if a["request"] in mine}
+    refused = {u["request"]: u for u in run.result["unassigned"] if u["request"] in mine}
+    outcomes = []
+    for request_id, request in mine.items():
+        a, u = assigned.get(request_id), refused.get(request_id)
+        outcomes.append(
+            MyOutcome(
+                request_id=int(request_id.removeprefix("q")), plate=request["plate"],
+                space=a["space"] if a else None, kind=a["kind"] if a else None,
+                start=a["start"][11:16] if a else None, end=a["end"][11:16] if a else None, walk_m=a["walk_m"] if a else None,
+                reason=u["reason"] if u else None, message=u["message"] if u else None,
+            )
+        )
+    return AllocationOut(evening=evening, published=True, outcomes=outcomes)

@@ -1,0 +1,139 @@
+"""API bodies: separate input (…In) and output (…Out) models; clock times as "HH:MM"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Clock = Field(pattern=r"^\d{2}:\d{2}$", examples=["22:10"], description="HH:MM; before 12:00 means the next morning")
+SizeName = Literal["small", "standard", "large"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    role: str
+
+
+class ActivateIn(_In):
+    username: str = Field(min_length=1, max_length=80)
+    code: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=8, max_length=200)
+
+
+class CarIn(_In):
+    plate: str = Field(min_length=2, max_length=20)
+    size: SizeName = "standard"
+    needs: list[str] = Field(default_factory=list, max_length=10)
+
+
+class CarOut(BaseModel):
+    id: int
+    plate: str
+    size: str
+    needs: list[str]
+
+
+class HouseholdOut(BaseModel):
+    compound: str
+    household: str
+    tags: list[str]
+    has_space: bool
+    cars: list[CarOut]
+    spaces: list[str]
+
+
+class RequestIn(_In):
+    car_id: int
+    arrive: str = Clock
+    depart: str = Clock
+
+
+class RequestOut(BaseModel):
+    id: int
+    evening: date
+    car_id: int
+    plate: str
+    arrive: str
+    depart: str
+
+
+class ReleaseIn(_In):
+    space: str = Field(min_length=1, max_length=40, description="the code of a space the household rents")
+    first_evening: date
+    last_evening: date
+
+
+class ReleaseOut(BaseModel):
+    id: int
+    space: str
+    first_evening: date
+    last_evening: date
+
+
+class MyOutcome(BaseModel):
+    request_id: int
+    plate: str
+    space: str | None
+    kind: str | None
+    start: str | None
+    end: str | None
+    walk_m: int | None
+    reason: str | None
+    message: str | None
+
+
+class AllocationOut(BaseModel):
+    evening: date
+    published: bool
+    outcomes: list[MyOutcome]
+
+
+class HouseholdIn(_In):
+    code: str = Field(min_length=1, max_length=40)
+    x: float = Field(ge=-1_000_000, le=1_000_000)
+    y: float = Field(ge=-1_000_000, le=1_000_000)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    has_space: bool = False
+
+
+class HouseholdCreatedOut(BaseModel):
+    household: str
+    username: str
+    activation_code: str
+
+
+class ImportOut(BaseModel):
+    created: int
+
+
+class RunOut(BaseModel):
+    id: int
+    started_at: datetime
+    status: str
+    proven_optimal: bool
+    served_by_priority: dict[str, int]
+    refused_by_priority: dict[str, int]
+    solve_seconds: float
+
+
+class NightOut(BaseModel):
+    compound: str
+    evening: date
+    state: str
+    cutoff: str
+    requests: int
+    draft: RunOut | None
+    published: RunOut | None

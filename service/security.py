@@ -1,0 +1,49 @@
+"""Passwords (argon2), bearer tokens and one-time activation codes; only digests are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Unambiguous letters and digits for codes read out at the office desk.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def verify_secret(digest: str | None, secret: str) -> bool:
+    if not digest:
+        return False
+    try:
+        return _hasher.verify(digest, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_token() -> tuple[str, str]:
+    """(the bearer token to hand out, the digest to store)."""
+    token = secrets.token_urlsafe(32)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_activation_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+
+
+def masked_plate(plate: str) -> str:
+    """沪A·12345 -> 沪A·1**45: enough for the gate to match a car, not enough to look one up."""
+    keep = [i for i, c in enumerate(plate) if c.isalnum() and c.isascii()]
+    if len(keep) <= 4:
+        return plate
+    hidden = set(keep[2:-2])
+    return "".join("*" if i in hidden else c for i, c in enumerate(plate))

@@ -1,0 +1,17 @@
+"""Settings from the environment, with defaults that run everything on one machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    # An SQLite file by default (WAL, foreign keys on); PostgreSQL with postgresql+psycopg://...
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///parking.db"))
+    token_hours: float = field(default_factory=lambda: float(os.environ.get("PARKING_TOKEN_HOURS", "12")))
+    # Failed logins allowed per account within `login_window_minutes` before it is refused for that long.
+    login_attempts: int = field(default_factory=lambda: int(os.environ.get("PARKING_LOGIN_ATTEMPTS", "5")))
+    login_window_minutes: int = field(default_factory=lambda: int(os.environ.get("PARKING_LOGIN_WINDOW_MINUTES", "15")))
+    solver_seconds: float = field(default_factory=lambda: float(os.environ.get("PARKING_SOLVER_SECONDS", "20")))

@@ -1,0 +1,144 @@
+"""The service under test on SQLite and on a real PostgreSQL 15 that the tests start themselves.
+
+PostgreSQL comes from this machine's Debian packages (initdb and pg_ctl); it runs in a temporary
+directory on a free port and is stopped at the end. As root, the server runs as the `postgres`
+user, since PostgreSQL refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from scenarios.loader import parse_scenario
+from service.compounds import create_staff, import_scenario, issue_activation
+from service.db import make_engine, make_sessions, upgrade
+from service.deps import get_now
+from service.main import create_app
+from service.models import Household
+from service.settings import Settings
+from sqlalchemy import select
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+EVENING = date(2026, 11, 24)
+BEFORE_CUTOFF = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)  # 20:00 in Shanghai
+AFTER_CUTOFF = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)  # 22:00 in Shanghai
+
+TINY = {
+    "name": "Tiny compound",
+    "night": EVENING.isoformat(),
+    "policy": {"windows": {"rented": ["22:00-09:00"], "street": ["19:00-07:00"]}, "household_cap": 1,
+               "priority_rules": [{"label": "households without a space", "priority": 2, "when": {"has_space": False}}]},
+    "spaces": [
+        {"id": "A-1", "kind": "rented", "renter": "1-101", "x": 0, "y": 0},
+        {"id": "L-1", "kind": "street", "size": "large", "x": 10, "y": 0},
+    ],
+    "households": [
+        {"id": "1-101", "x": 0, "y": 5, "cars": [{"plate": "沪A·11111"}]},
+        {"id": "2-201", "x": 5, "y": 5, "tags": ["new_resident"], "cars": [{"plate": "沪A·22222"}]},
+        {"id": "3-301", "x": 9, "y": 5, "cars": [{"plate": "沪B·33333"}]},
+    ],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail("PostgreSQL 15 is not installed: apt-get install postgresql-15 (.ci/run does this)")
+    root = Path(tempfile.mkdtemp(prefix="parking-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+    data, port = root / "data", _free_port()
+    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "parking", "--no-sync"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
+        check=True, capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://parking@127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_databases = iter(range(1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'parking.db'}"
+    server = request.getfixturevalue("postgres_url")
+    name = f"test_{next(_databases)}"
+    engine = make_engine(f"{server}/postgres")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    engine.dispose()
+    return f"{server}/{name}"
+
+
+class World:
+    """A seeded service: the tiny compound, its staff, residents (activated) and a second compound."""
+
+    def __init__(self, url: str) -> None:
+        upgrade(url)
+        self.url = url
+        self.app = create_app(Settings(database_url=url, login_attempts=3))
+        self.now = BEFORE_CUTOFF
+        self.app.dependency_overrides[get_now] = lambda: self.now
+        self.client = TestClient(self.app)
+        sessions = make_sessions(self.app.state.engine)
+        self.codes: dict[str, str] = {}
+        with sessions.begin() as session:
+            import_scenario(session, parse_scenario(TINY), "tiny")
+            import_scenario(session, parse_scenario(TINY | {"name": "Other compound"}), "other")
+            create_staff(session, "tiny", "staff", "staff-password")
+            create_staff(session, "other", "other-staff", "staff-password")
+            session.flush()
+            for household in session.scalars(select(Household).where(Household.compound_id == "tiny")):
+                self.codes[household.code] = issue_activation(session, household)
+        self.tokens = {"staff": self.login("staff", "staff-password"), "other-staff": self.login("other-staff", "staff-password")}
+        for code, activation in self.codes.items():
+            reply = self.client.post("/api/v1/auth/activate", json={"username": f"tiny/{code}", "code": activation, "password": f"pw-{code}-123"})
+            assert reply.status_code == 200, reply.text
+            self.tokens[code] = reply.json()["access_token"]
+
+    def login(self, username: str, password: str) -> str:
+        reply = self.client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert reply.status_code == 200, reply.text
+        return reply.json()["access_token"]
+
+    def as_(self, who: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+
+    def call(self, who: str | None, method: str, path: str, **kwargs):
+        return self.client.request(method, path, headers=self.as_(who), **kwargs)
+
+    def car(self, who: str) -> int:
+        return self.call(who, "GET", "/api/v1/me").json()["cars"][0]["id"]
+
+
+@pytest.fixture
+def world(database_url):
+    world = World(database_url)
+    yield world
+    world.client.close()
+    world.app.state.engine.dispose()

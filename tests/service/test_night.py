@@ -1,0 +1,94 @@
+"""A whole night through the API: submit, cutoff, run, publish, see the space or the reason."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from conftest import AFTER_CUTOFF, EVENING
+
+
+def test_a_night_from_request_to_published_space(world):
+    # 2-201 (no space, priority 2) and 1-101's... only 2-201 and 3-301 ask; one street space and
+    # no release: the street space goes to one of them, by walk: 3-301 lives at x=9, next to L-1.
+    night = f"/api/v1/me/nights/{EVENING}/requests"
+    for household in ("2-201", "3-301"):
+        reply = world.call(household, "POST", night, json={"car_id": world.car(household), "arrive": "21:00", "depart": "06:30"})
+        assert reply.status_code == 201, reply.text
+    assert world.call("2-201", "GET", night).json()[0]["depart"] == "06:30"
+
+    world.now = AFTER_CUTOFF
+    late = world.call("3-301", "POST", night, json={"car_id": world.car("3-301"), "arrive": "23:00", "depart": "06:00"})
+    assert late.status_code == 409
+    assert late.json()["detail"] == f"requests for the night of {EVENING} closed at 21:30 (Asia/Shanghai)"
+
+    assert world.call("2-201", "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["published"] is False
+    ran = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    assert ran.status_code == 201, ran.text
+    assert ran.json()["state"] == "allocated" and ran.json()["draft"]["proven_optimal"] is True
+    assert world.call("3-301", "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["published"] is False  # a draft is not shown
+
+    published = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/publish")
+    assert published.json()["state"] == "published"
+    mine = world.call("3-301", "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()
+    assert mine["published"] and mine["outcomes"][0]["space"] == "L-1" and mine["outcomes"][0]["end"] == "06:30"
+    refused = world.call("2-201", "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]
+    assert refused["space"] is None and refused["reason"] == "all_fitting_spaces_taken"
+    assert refused["message"].startswith("1 space fits this car from 21:00 to 06:30; all were taken")
+
+    gate = world.call("staff", "GET", f"/api/v1/compounds/tiny/nights/{EVENING}/gate-list.csv", params={"masked": True})
+    rows = list(csv.DictReader(io.StringIO(gate.text)))
+    assert rows == [{"space": "L-1", "kind": "street", "plate": "沪B·3**33", "household": "3-301", "from": "21:00", "until": "06:30"}]
+    assert world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run").status_code == 409
+
+
+def test_a_renter_releases_the_space_and_another_household_gets_it(world):
+    release = world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(EVENING), "last_evening": str(EVENING)})
+    assert release.status_code == 201, release.text
+    for household in ("2-201", "3-301"):
+        world.call(household, "POST", f"/api/v1/me/nights/{EVENING}/requests", json={"car_id": world.car(household), "arrive": "22:30", "depart": "07:00"})
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/publish")
+    spaces = {h: world.call(h, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] for h in ("2-201", "3-301")}
+    assert sorted(spaces.values()) == ["A-1", "L-1"]
+
+
+def test_the_snapshot_of_a_run_reproduces_its_allocation(world):
+    from service.models import Run
+    from service.nightly import allocate
+    from sqlalchemy import select
+
+    for household in ("2-201", "3-301"):
+        world.call(household, "POST", f"/api/v1/me/nights/{EVENING}/requests", json={"car_id": world.car(household), "arrive": "21:00", "depart": "06:30"})
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    with world.app.state.sessions() as session:
+        run = session.scalars(select(Run)).one()
+        again = allocate(run.snapshot, time_limit=10)
+    assert again["assignments"] == run.result["assignments"] and again["unassigned"] == run.result["unassigned"]
+
+
+def test_bad_input_names_the_field(world):
+    night = f"/api/v1/me/nights/{EVENING}/requests"
+    car = world.car("2-201")
+    reply = world.call("2-201", "POST", night, json={"car_id": car, "arrive": "22:00", "depart": "21:00"})
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "depart"]
+    reply = world.call("2-201", "POST", night, json={"car_id": car, "arrive": "25:00", "depart": "06:00"})
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "arrive"]
+    reply = world.call("2-201", "POST", night, json={"car_id": car, "arrive": "22:00"})
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "depart"]
+    reply = world.call("2-201", "POST", night, json={"car_id": car, "arrive": "22:00", "depart": "06:00", "colour": "red"})
+    assert reply.status_code == 422 and reply.json()["detail"][0]["loc"] == ["body", "colour"]
+
+
+def test_login_is_rate_limited(world):
+    for _ in range(3):
+        assert world.client.post("/api/v1/auth/login", json={"username": "staff", "password": "wrong"}).status_code == 401
+    blocked = world.client.post("/api/v1/auth/login", json={"username": "staff", "password": "staff-password"})
+    assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.json()["detail"]
+
+
+def test_an_activation_code_works_once(world):
+    reply = world.client.post("/api/v1/auth/activate", json={"username": "tiny/1-101", "code": world.codes["1-101"], "password": "another-password"})
+    assert reply.status_code == 401
