@@ -1,0 +1,87 @@
+"""Every route x every kind of caller, generated from the app's own OpenAPI document, so a new route
+cannot be added without an entry here.
+
+Callers: anonymous; the resident of the household that owns the object (1-101, a renter); a
+resident of another household of the compound (2-201); staff of another compound; staff.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import count
+
+from conftest import EVENING
+
+PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/activate")}
+CALLERS = (None, "2-201", "other-staff", "staff", "1-101")  # the owner last: its calls may delete the object
+DENIED = {401, 403, 404}
+
+
+def _body(method: str, path: str, world, serial: int):
+    """A valid body for the route, as its owner would send it."""
+    if path.endswith("/me/cars") and method == "POST":
+        return {"plate": f"沪C·{serial:05d}"}
+    if path.endswith("/requests") and method == "POST" or path.endswith("/requests/{request_id}") and method == "PUT":
+        return {"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"}
+    if path.endswith("/me/releases"):
+        return {"space": "A-1", "first_evening": str(EVENING + timedelta(days=serial)), "last_evening": str(EVENING + timedelta(days=serial))}
+    if path.endswith("/households") and method == "POST":
+        return {"code": f"9-{serial}", "x": 0, "y": 0}
+    return None
+
+
+def _expected(tags: list[str], caller: str | None, path: str, body: dict | None) -> str:
+    if caller is None:
+        return "denied"
+    if "staff" in tags:
+        return "allowed" if caller == "staff" else "denied"
+    if "resident" in tags:
+        if caller not in ("1-101", "2-201"):
+            return "denied"  # staff have no household
+        # Another household's object (in the path, or a car or space in the body) is not found;
+        # the caller's own data is fine.
+        theirs = "{request_id}" in path or bool(body and {"car_id", "space"} & body.keys())
+        return "denied" if caller == "2-201" and theirs else "allowed"
+    return "allowed"  # auth: any signed-in caller may sign out
+
+
+def test_every_route_checks_its_caller(world):
+    operations = [
+        (method.upper(), path, spec.get("tags", []))
+        for path, methods in world.app.openapi()["paths"].items()
+        for method, spec in methods.items()
+        if (method.upper(), path) not in PUBLIC
+    ]
+    # Signing out ends the callers' sessions: last.
+    operations.sort(key=lambda op: op[1] == "/api/v1/auth/logout")
+    assert len(operations) >= 13
+    serial = count(1)
+    failures = []
+    for method, path, tags in operations:
+        evening = EVENING + timedelta(days=next(serial))
+        own_request = world.call("1-101", "POST", f"/api/v1/me/nights/{evening}/requests", json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"})
+        assert own_request.status_code == 201, own_request.text
+        url = path.format(compound_id="tiny", evening=evening, request_id=own_request.json()["id"], household_code="1-101")
+        for caller in CALLERS:
+            body = _body(method, path, world, next(serial))
+            reply = world.call(caller, method, url, json=body)
+            outcome = "denied" if reply.status_code in DENIED else "allowed"
+            if reply.status_code >= 500 or outcome != _expected(tags, caller, path, body):
+                failures.append(f"{method} {path} as {caller or 'anonymous'}: {reply.status_code} {reply.text[:120]}")
+    assert failures == []
+
+
+def test_another_households_request_looks_like_none_at_all(world):
+    own = world.call("1-101", "POST", f"/api/v1/me/nights/{EVENING}/requests", json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"}).json()["id"]
+    theirs = world.call("2-201", "DELETE", f"/api/v1/me/requests/{own}")
+    missing = world.call("2-201", "DELETE", f"/api/v1/me/requests/{own + 1000}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["detail"] == f"no request {own} in your household"
+    assert world.call("1-101", "GET", f"/api/v1/me/nights/{EVENING}/requests").json()[0]["id"] == own  # still there
+
+
+def test_another_compound_looks_like_none_at_all(world):
+    theirs = world.call("staff", "GET", f"/api/v1/compounds/other/nights/{EVENING}")
+    missing = world.call("staff", "GET", f"/api/v1/compounds/nowhere/nights/{EVENING}")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["detail"] == "no compound 'other'" and missing.json()["detail"] == "no compound 'nowhere'"
