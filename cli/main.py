@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Nightly allocation of shared parking spaces for residential compounds.", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 scenario_app = typer.Typer(help="Scenario files: generate and check.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 # Messages are not wrapped, so paths and sentences stay whole for grep and for tests.
 out = Console(soft_wrap=True)
@@ -367,6 +369,159 @@ def _print_summary(instance: Instance, result: Result) -> None:
             request = instance.request_by_id[unassigned.request]
             refused.add_row(request.id, request.household, str(instance.priorities[request.id]), unassigned.reason.value, unassigned.message)
         out.print(refused)
+
+
+DatabaseUrl = Annotated[str, typer.Option("--database-url", envvar="DATABASE_URL", help="SQLAlchemy URL; default an SQLite file parking.db here.")]
+_DEFAULT_DB = "sqlite:///parking.db"
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = _DEFAULT_DB) -> None:
+    """Create or migrate the database to the current schema."""
+    from service.db import upgrade
+
+    _upgrade(upgrade, database_url)
+    out.print(f"Database {_safe(database_url)} is up to date.", highlight=False)
+
+
+def _upgrade(upgrade, database_url: str) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        upgrade(database_url)
+    except (SQLAlchemyError, OSError) as error:
+        _fail(f"--database-url {_safe(database_url)}: {str(error).splitlines()[0]}")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("import")
+def import_command(
+    scenario: ScenarioPath,
+    compound: Annotated[str, typer.Option(help="Id of the new compound, e.g. laiyang.", show_default=False)],
+    name: Annotated[str, typer.Option(help="Display name (default: the scenario's).")] = "",
+    database_url: DatabaseUrl = _DEFAULT_DB,
+) -> None:
+    """Seed a new compound from a scenario file: plan, spaces, households, cars, and its night."""
+    from service.compounds import CompoundExists, import_scenario
+    from service.db import make_engine, make_sessions, upgrade
+
+    scenario_file, _ = _load(scenario)
+    _upgrade(upgrade, database_url)
+    engine = make_engine(database_url)
+    try:
+        with make_sessions(engine).begin() as session:
+            summary = import_scenario(session, scenario_file, compound, name or None)
+    except CompoundExists as error:
+        _fail(str(error))
+    finally:
+        engine.dispose()
+    out.print(f"Compound {summary.compound}: {summary.households} households, {summary.spaces} spaces, {summary.cars} cars; night {scenario_file.night}: {summary.requests} requests, {summary.releases} released spaces.", highlight=False)
+
+
+@app.command()
+def nightly(
+    compound: Annotated[str, typer.Option(help="Compound id.", show_default=False)],
+    night: Annotated[str, typer.Option("--date", help="The evening, YYYY-MM-DD (default: today).")] = "",
+    publish_it: Annotated[bool, typer.Option("--publish", help="Publish the allocation at once (default: leave a draft for staff).")] = False,
+    time_limit: TimeLimit = 20.0,
+    database_url: DatabaseUrl = _DEFAULT_DB,
+) -> None:
+    """Allocate a night, for cron: the draft staff review (or, with --publish, what residents see)."""
+    from service.db import make_engine, make_sessions
+    from service.models import Compound
+    from service.nightly import Conflict, night_of, publish, run_night
+
+    try:
+        evening = date.fromisoformat(night) if night else date.today()
+    except ValueError as error:
+        _fail(f"--date {night}: {error}")
+    engine = make_engine(database_url)
+    sessions = make_sessions(engine)
+    try:
+        with sessions() as session:
+            if session.get(Compound, compound) is None:
+                _fail(f"--compound {compound}: no such compound in {_safe(database_url)}")
+        run = run_night(sessions, compound, evening, None, time_limit)
+        if publish_it:
+            with sessions.begin() as session:
+                publish(session, night_of(session, compound, evening), None)
+    except Conflict as error:
+        _fail(str(error))
+    finally:
+        engine.dispose()
+    result = run.result
+    served = "/".join(str(v) for v in result["served_by_priority"].values())
+    out.print(f"Night of {evening}, compound {compound}: run {run.id}, {result['status']}, served {served} by priority, {'published' if publish_it else 'draft'}.", highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    database_url: DatabaseUrl = _DEFAULT_DB,
+) -> None:
+    """Serve the API (and its documentation at /docs)."""
+    import uvicorn
+
+    from service.main import create_app
+    from service.settings import Settings
+
+    uvicorn.run(create_app(Settings(database_url=database_url)), host=host, port=port)
+
+
+@app.command()
+def demo(
+    database: Annotated[Path, typer.Option(help="SQLite file to create.")] = Path("parking-demo.db"),
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    reset: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1 afterwards.")] = True,
+) -> None:
+    """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and published; then serve it."""
+    from sqlalchemy import select
+
+    from scenarios.loader import LAIYANG
+    from service.compounds import create_staff, import_scenario, resident_account
+    from service.db import make_engine, make_sessions, upgrade
+    from service.models import Household
+    from service.nightly import night_of, publish, run_night
+    from service.security import hash_secret
+
+    if database.exists() and not reset:
+        _fail(f"{database} exists; use --reset to replace it, or --database another file")
+    database.unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    scenario_file, _ = _load(LAIYANG)
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    with sessions.begin() as session:
+        import_scenario(session, scenario_file, "laiyang")
+        create_staff(session, "laiyang", "staff", "staff-demo")
+    run = run_night(sessions, "laiyang", scenario_file.night, None, 20.0)
+    served = {a["household"] for a in run.result["assignments"]}
+    households = {r["id"]: r["household"] for r in run.snapshot["requests"]}
+    refused = next(households[u["request"]] for u in run.result["unassigned"] if households[u["request"]] not in served)
+    residents = {"served": run.result["assignments"][0]["household"], "refused": refused}
+    with sessions.begin() as session:
+        for household_code in residents.values():
+            household = session.scalar(select(Household).where(Household.compound_id == "laiyang", Household.code == household_code))
+            resident_account(session, household).password_hash = hash_secret("resident-demo")
+        publish(session, night_of(session, "laiyang", scenario_file.night), None)
+    engine.dispose()
+    out.print(f"Demo database {database}: the Laiyang compound, the night of {scenario_file.night} allocated and published.", highlight=False)
+    out.print("Accounts (username / password):", highlight=False)
+    out.print("  staff                          staff / staff-demo", highlight=False)
+    for role, household_code in residents.items():
+        out.print(f"  resident, {role + ' tonight':16s} laiyang/{household_code} / resident-demo", highlight=False)
+    out.print(f"API documentation: http://127.0.0.1:{port}/docs", highlight=False)
+    if serve_it:
+        serve(host="127.0.0.1", port=port, database_url=url)
 
 
 if __name__ == "__main__":

@@ -81,12 +81,16 @@ def create_staff(session: Session, compound_id: str, username: str, password: st
     return account
 
 
-def issue_activation(session: Session, household: Household) -> str:
-    """A one-time code with which the household's resident sets a password; replaces any earlier one."""
-    code = new_activation_code()
+def resident_account(session: Session, household: Household) -> Account:
     account = session.scalar(select(Account).where(Account.household_id == household.id))
     if account is None:
         account = Account(username=f"{household.compound_id}/{household.code}", role=Role.RESIDENT.value, compound_id=household.compound_id, household_id=household.id)
         session.add(account)
-    account.activation_hash = hash_secret(code)
+    return account
+
+
+def issue_activation(session: Session, household: Household) -> str:
+    """A one-time code with which the household's resident sets a password; replaces any earlier one."""
+    code = new_activation_code()
+    resident_account(session, household).activation_hash = hash_secret(code)
     return code
