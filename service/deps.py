@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Annotated
 
@@ -21,7 +21,10 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # An async dependency, so that closing the session (and returning its connection) runs on the
+    # event loop: a sync one would wait for a free worker thread, and under a rush every worker
+    # can be waiting for a connection that only that closing would free.
     with request.app.state.sessions() as session:
         yield session
 

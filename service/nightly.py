@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import solve
@@ -62,9 +63,13 @@ def require_open(session: Session, compound: Compound, evening: date, now: datet
 def night_of(session: Session, compound_id: str, evening: date) -> Night:
     night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
     if night is None:
-        night = Night(compound_id=compound_id, evening=evening)
-        session.add(night)
-        session.flush()
+        # Many residents may open the same night at once: whoever comes second uses the first's row.
+        try:
+            with session.begin_nested():
+                night = Night(compound_id=compound_id, evening=evening)
+                session.add(night)
+        except IntegrityError:
+            night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
     return night
 
 

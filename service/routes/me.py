@@ -9,6 +9,7 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine.clock import format_clock, parse_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
@@ -83,7 +84,12 @@ def submit_request(evening: date, body: RequestIn, session: SessionDep, househol
         raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}; change or cancel it")
     request = ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now)
     session.add(request)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same car's request arrived twice at once: the database keeps the first.
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}; change or cancel it") from None
     return _request_out(request, night, car)
 
 
