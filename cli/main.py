@@ -436,6 +436,7 @@ def nightly(
     from service.db import make_engine, make_sessions
     from service.models import Compound
     from service.nightly import Conflict, night_of, publish, run_night
+    from service.settings import Settings
 
     try:
         evening = date.fromisoformat(night) if night else date.today()
@@ -447,7 +448,7 @@ def nightly(
         with sessions() as session:
             if session.get(Compound, compound) is None:
                 _fail(f"--compound {compound}: no such compound in {_safe(database_url)}")
-        run = run_night(sessions, compound, evening, None, time_limit)
+        run = run_night(sessions, compound, evening, None, time_limit, timedelta(minutes=Settings().run_lock_minutes))
         if publish_it:
             with sessions.begin() as session:
                 publish(session, night_of(session, compound, evening), None)

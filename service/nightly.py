@@ -22,9 +22,6 @@ from scenarios.loader import parse_scenario
 from scenarios.mapping import result_to_dict, to_instance
 from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space
 
-# A run that has held its night longer than this is taken to have died.
-STALE_RUN = timedelta(minutes=10)
-
 
 class Conflict(Exception):
     """The night is not in a state that allows this; the message says why, for a 409."""
@@ -139,8 +136,11 @@ def allocate(document: dict[str, Any], time_limit: float) -> dict[str, Any]:
     return result_to_dict(instance, solve(instance, time_limit=time_limit))
 
 
-def run_night(sessions: sessionmaker[Session], compound_id: str, evening: date, account_id: int | None, time_limit: float) -> Run:
-    """Allocate the night as a draft run. NightBusy if another run of it is in progress."""
+def run_night(
+    sessions: sessionmaker[Session], compound_id: str, evening: date, account_id: int | None, time_limit: float, stale_after: timedelta = timedelta(minutes=10)
+) -> Run:
+    """Allocate the night as a draft run. NightBusy if another run of it is in progress (a run
+    holding the night longer than `stale_after` is taken to have died)."""
     now = datetime.now(timezone.utc)
     with sessions.begin() as session:
         night = night_of(session, compound_id, evening)
@@ -151,7 +151,7 @@ def run_night(sessions: sessionmaker[Session], compound_id: str, evening: date, 
         # One atomic UPDATE takes the night, on SQLite and PostgreSQL alike.
         taken = session.execute(
             update(Night)
-            .where(Night.id == night_id, or_(Night.running_since.is_(None), Night.running_since < now - STALE_RUN))
+            .where(Night.id == night_id, or_(Night.running_since.is_(None), Night.running_since < now - stale_after))
             .values(running_since=now)
         ).rowcount
     if not taken:

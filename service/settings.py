@@ -15,3 +15,5 @@ class Settings:
     login_attempts: int = field(default_factory=lambda: int(os.environ.get("PARKING_LOGIN_ATTEMPTS", "5")))
     login_window_minutes: int = field(default_factory=lambda: int(os.environ.get("PARKING_LOGIN_WINDOW_MINUTES", "15")))
     solver_seconds: float = field(default_factory=lambda: float(os.environ.get("PARKING_SOLVER_SECONDS", "20")))
+    # A run that has held its night this long is taken to have died (a crash, kill -9).
+    run_lock_minutes: float = field(default_factory=lambda: float(os.environ.get("PARKING_RUN_LOCK_MINUTES", "10")))

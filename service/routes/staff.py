@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import Response
@@ -74,7 +74,7 @@ def read_night(evening: date, compound: StaffCompoundDep, session: SessionDep) -
 @router.post("/nights/{evening}/run", response_model=NightOut, status_code=status.HTTP_201_CREATED)
 def run(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request) -> NightOut:
     """Allocate the night as a draft (again, if need be); 409 while another run of it is going on."""
-    run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds)
+    run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes))
     session.expire_all()
     return _night_out(session, compound, night_of(session, compound.id, evening))
 
