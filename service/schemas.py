@@ -137,3 +137,19 @@ class NightOut(BaseModel):
     requests: int
     draft: RunOut | None
     published: RunOut | None
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+def problems(*codes: int) -> dict[int | str, dict]:
+    """OpenAPI entries for the error statuses a router's routes can answer."""
+    meaning = {
+        401: "not signed in, or the token expired",
+        403: "signed in, but this route is for another role",
+        404: "no such object here (another household's or compound's looks the same)",
+        409: "the night's state does not allow it; the sentence says why",
+        429: "too many failed sign-ins",
+    }
+    return {code: {"model": Problem, "description": meaning[code]} for code in codes}

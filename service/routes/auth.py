@@ -9,10 +9,10 @@ from sqlalchemy import delete, select
 
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, as_utc
 from service.models import Account, AuditEntry, Token
-from service.schemas import ActivateIn, LoginIn, TokenOut
+from service.schemas import problems, ActivateIn, LoginIn, TokenOut
 from service.security import hash_secret, new_token, verify_secret
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=problems(401, 429))
 
 
 def _issue(session, account: Account, now, settings) -> TokenOut:

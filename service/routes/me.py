@@ -15,9 +15,9 @@ from engine.clock import format_clock, parse_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Night, ParkingRequest, Release, Run, Space
 from service.nightly import require_open
-from service.schemas import AllocationOut, CarIn, CarOut, HouseholdOut, MyOutcome, ReleaseIn, ReleaseOut, RequestIn, RequestOut
+from service.schemas import problems, AllocationOut, CarIn, CarOut, HouseholdOut, MyOutcome, ReleaseIn, ReleaseOut, RequestIn, RequestOut
 
-router = APIRouter(prefix="/api/v1/me", tags=["resident"])
+router = APIRouter(prefix="/api/v1/me", tags=["resident"], responses=problems(401, 403, 404, 409))
 
 
 def _car_out(car: Car) -> CarOut:

@@ -14,10 +14,10 @@ from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
 from service.models import AuditEntry, Household, Night, ParkingRequest, Run
 from service.nightly import cutoff_of, night_of, publish, run_night
-from service.schemas import HouseholdCreatedOut, HouseholdIn, NightOut, RunOut
+from service.schemas import problems, HouseholdCreatedOut, HouseholdIn, NightOut, RunOut
 from service.security import masked_plate
 
-router = APIRouter(prefix="/api/v1/compounds/{compound_id}", tags=["staff"])
+router = APIRouter(prefix="/api/v1/compounds/{compound_id}", tags=["staff"], responses=problems(401, 403, 404, 409))
 
 
 @router.post("/households", response_model=HouseholdCreatedOut, status_code=status.HTTP_201_CREATED)
