@@ -109,6 +109,8 @@ class Night(Base):
     published_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", use_alter=True, name="fk_nights_published_run"), nullable=True)
     # Set while a run is in progress, so that a second run of the same night is refused.
     running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Households whose car was still on a shared space after its window, recorded in the morning.
+    overstays: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class ParkingRequest(Base):

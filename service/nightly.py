@@ -107,16 +107,21 @@ def night_document(session: Session, compound: Compound, night: Night) -> dict[s
 
 
 def _history(session: Session, compound: Compound, night: Night) -> list[dict[str, Any]]:
-    """Refusals in the published nights of the fairness window, and last night's spaces."""
+    """Refusals in the published nights of the fairness window, last night's spaces, and the
+    overstays recorded in the mornings of the penalty's window."""
     window = int(compound.policy.get("fairness", {}).get("window_nights", 14))
+    penalty = int(compound.policy.get("overstay_penalty", {}).get("nights", 0))
     earlier = session.execute(
         select(Night, Run)
         .join(Run, Night.published_run_id == Run.id)
-        .where(Night.compound_id == compound.id, Night.evening < night.evening, Night.evening >= night.evening - timedelta(days=max(window, 1)))
+        .where(Night.compound_id == compound.id, Night.evening < night.evening, Night.evening >= night.evening - timedelta(days=max(window, penalty, 1)))
     ).all()
     refused: dict[str, list[str]] = {}
     last_space: dict[str, str] = {}
+    overstayed: dict[str, list[str]] = {}
     for past, run in earlier:
+        for household in past.overstays or ():
+            overstayed.setdefault(household, []).append(past.evening.isoformat())
         households = {r["id"]: r["household"] for r in run.snapshot["requests"]}
         served = {households[a["request"]] for a in run.result["assignments"]}
         for household in sorted({households[u["request"]] for u in run.result["unassigned"]} - served):
@@ -125,8 +130,11 @@ def _history(session: Session, compound: Compound, night: Night) -> list[dict[st
             for assignment in run.result["assignments"]:
                 last_space.setdefault(households[assignment["request"]], assignment["space"])
     return [
-        {"household": h} | ({"refused": sorted(refused[h])} if h in refused else {}) | ({"last_space": last_space[h]} if h in last_space else {})
-        for h in sorted(set(refused) | set(last_space))
+        {"household": h}
+        | ({"refused": sorted(refused[h])} if h in refused else {})
+        | ({"last_space": last_space[h]} if h in last_space else {})
+        | ({"overstayed": sorted(overstayed[h])} if h in overstayed else {})
+        for h in sorted(set(refused) | set(last_space) | set(overstayed))
     ]
 
 

@@ -129,6 +129,10 @@ class RunOut(BaseModel):
     solve_seconds: float
 
 
+class OverstaysIn(_In):
+    spaces: list[str] = Field(max_length=10_000, description="shared spaces with a car still on them after their window closed")
+
+
 class NightOut(BaseModel):
     compound: str
     evening: date
@@ -137,6 +141,7 @@ class NightOut(BaseModel):
     requests: int
     draft: RunOut | None
     published: RunOut | None
+    overstays: list[str] = Field(default_factory=list, description="households recorded as overstaying, once the night is closed")
 
 
 class Problem(BaseModel):

@@ -101,7 +101,7 @@ class World:
     def __init__(self, url: str) -> None:
         upgrade(url)
         self.url = url
-        self.app = create_app(Settings(database_url=url, login_attempts=3))
+        self.app = create_app(Settings(database_url=url, login_attempts=3, token_hours=24 * 30))
         self.now = BEFORE_CUTOFF
         self.app.dependency_overrides[get_now] = lambda: self.now
         self.client = TestClient(self.app)

@@ -30,3 +30,21 @@ def test_downgrade_to_empty_and_upgrade_again(database_url):
     engine = make_engine(database_url)
     assert {"nights", "runs", "requests", "accounts"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_a_database_of_the_previous_revision_upgrades_with_its_data(database_url):
+    # 0001 had no overstays column: a night stored then is still there after the upgrade.
+    from sqlalchemy import text
+
+    upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO compounds (id, name, timezone, cutoff, policy) VALUES ('c', 'C', 'Asia/Shanghai', '21:30', '{}')"))
+        connection.execute(text("INSERT INTO nights (compound_id, evening, state) VALUES ('c', '2026-11-24', 'open')"))
+    engine.dispose()
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT compound_id, state, overstays FROM nights")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("c", "open", None)]

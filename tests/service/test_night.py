@@ -92,3 +92,61 @@ def test_login_is_rate_limited(world):
 def test_an_activation_code_works_once(world):
     reply = world.client.post("/api/v1/auth/activate", json={"username": "tiny/1-101", "code": world.codes["1-101"], "password": "another-password"})
     assert reply.status_code == 401
+
+
+def test_households_from_a_csv_file_each_with_an_activation_code(world):
+    csv_text = "code,x,y,tags,has_space\n5-501,10,20,elderly;new_resident,\n5-502,11,20,,true\n"
+    reply = world.call("staff", "POST", "/api/v1/compounds/tiny/households/import", files={"file": ("households.csv", csv_text, "text/csv")})
+    assert reply.status_code == 201, reply.text
+    created = reply.json()
+    assert [h["household"] for h in created] == ["5-501", "5-502"] and all(len(h["activation_code"]) == 10 for h in created)
+    activated = world.client.post("/api/v1/auth/activate", json={"username": "tiny/5-501", "code": created[0]["activation_code"], "password": "a-good-password"})
+    assert activated.status_code == 200
+
+
+def test_a_csv_file_with_bad_rows_names_each_row_and_stores_nothing(world):
+    csv_text = "code,x,y,tags\n6-601,10,20,\n6-602,east,20,\n1-101,0,0,\n6-601,1,1,\n"
+    reply = world.call("staff", "POST", "/api/v1/compounds/tiny/households/import", files={"file": ("households.csv", csv_text, "text/csv")})
+    assert reply.status_code == 422
+    problems = [(tuple(p["loc"]), p["msg"]) for p in reply.json()["detail"]]
+    assert problems == [
+        (("file", "line", 3, "x"), "Input should be a valid number, unable to parse string as a number"),
+        (("file", "line", 4, "code"), "household 1-101 already exists"),
+        (("file", "line", 5, "code"), "household 6-601 already exists"),
+    ]
+    good = world.call("staff", "POST", "/api/v1/compounds/tiny/households/import", files={"file": ("ok.csv", "code,x,y\n6-601,1,1\n", "text/csv")})
+    assert good.status_code == 201  # the first upload stored nothing, so 6-601 is new
+    header = world.call("staff", "POST", "/api/v1/compounds/tiny/households/import", files={"file": ("bad.csv", "flat,x\n1,2\n", "text/csv")})
+    assert header.status_code == 422 and "missing columns code, y" in header.json()["detail"][0]["msg"]
+
+
+def test_an_overstay_recorded_in_the_morning_demotes_the_household_the_next_nights(world):
+    # The tiny plan gets a 7-night penalty at priority 0. 3-301 is served on L-1 and overstays;
+    # the next evening 3-301 and 2-201 ask again for the one street space: 2-201 gets it although
+    # 3-301 lives nearer, because 3-301 is now at priority 0.
+    from datetime import timedelta
+
+    from service.models import Compound
+
+    with world.app.state.sessions.begin() as session:
+        compound = session.get(Compound, "tiny")
+        compound.policy = compound.policy | {"overstay_penalty": {"nights": 7, "priority": 0}}
+    world.call("3-301", "POST", f"/api/v1/me/nights/{EVENING}/requests", json={"car_id": world.car("3-301"), "arrive": "21:00", "depart": "06:30"})
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/publish")
+    bad = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/overstays", json={"spaces": ["A-1"]})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["msg"] == "no car was allocated to A-1 that night"
+    closed = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/overstays", json={"spaces": ["L-1"]})
+    assert closed.json()["state"] == "closed" and closed.json()["overstays"] == ["3-301"]
+
+    tomorrow = EVENING + timedelta(days=1)
+    world.now = AFTER_CUTOFF - timedelta(hours=3)  # before the cutoff... of the next evening, too
+    for household in ("3-301", "2-201"):
+        reply = world.call(household, "POST", f"/api/v1/me/nights/{tomorrow}/requests", json={"car_id": world.car(household), "arrive": "21:00", "depart": "06:30"})
+        assert reply.status_code == 201, reply.text
+    world.now = AFTER_CUTOFF + timedelta(days=1)
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/publish")
+    outcome = {h: world.call(h, "GET", f"/api/v1/me/nights/{tomorrow}/allocation").json()["outcomes"][0] for h in ("2-201", "3-301")}
+    assert outcome["2-201"]["space"] == "L-1" and outcome["3-301"]["space"] is None
