@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from service.db import make_engine, make_sessions
-from service.nightly import Conflict
+from service.nightly import Conflict, InvalidField
 from service.routes import auth, me, staff
 from service.settings import Settings
 
@@ -23,5 +23,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Conflict)
     def _conflict(_request: Request, error: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(InvalidField)
+    def _invalid(_request: Request, error: InvalidField) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     return app

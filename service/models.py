@@ -125,6 +125,21 @@ class ParkingRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StaffPin(Base):
+    """A staff decision for a night: this request must (force) or must not (forbid) use this space."""
+
+    __tablename__ = "pins"
+    __table_args__ = (UniqueConstraint("night_id", "request_id", "space_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    space_code: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(6))
+    reason: Mapped[str] = mapped_column(String(500))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Release(Base):
     """A renter leaves the space free on every evening from `first_evening` to `last_evening`."""
 

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import solve
-from engine.clock import to_datetime
+from engine.clock import parse_clock, to_datetime
 from scenarios.loader import parse_scenario
 from scenarios.mapping import result_to_dict, to_instance
-from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space
+from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
 
 
 class Conflict(Exception):
@@ -57,6 +57,29 @@ def require_open(session: Session, compound: Compound, evening: date, now: datet
     return night
 
 
+class InvalidField(ValueError):
+    """A value that has the right type but cannot be used; the API answers 422 naming `field`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def stay_minutes(arrive: str, depart: str, evening: date) -> tuple[int, int]:
+    """A stay given as clock times (before 12:00 is the next morning) in night minutes."""
+
+    def minutes(text: str, field: str) -> int:
+        try:
+            return parse_clock(text, evening)
+        except ValueError as error:
+            raise InvalidField(field, str(error)) from None
+
+    first, last = minutes(arrive, "arrive"), minutes(depart, "depart")
+    if last <= first:
+        raise InvalidField("depart", f"{depart} is not after {arrive} (times before 12:00 are the next morning)")
+    return first, last
+
+
 def night_of(session: Session, compound_id: str, evening: date) -> Night:
     night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
     if night is None:
@@ -70,8 +93,9 @@ def night_of(session: Session, compound_id: str, evening: date) -> Night:
     return night
 
 
-def night_document(session: Session, compound: Compound, night: Night) -> dict[str, Any]:
-    """The night as a scenario file: the compound, tonight's releases and requests, and history."""
+def night_document(session: Session, compound: Compound, night: Night, keep: dict[str, str] | None = None) -> dict[str, Any]:
+    """The night as a scenario file: the compound, tonight's releases, requests and staff pins, and
+    history. `keep` (request id -> space) adds a FORCE pin for each pair still possible tonight."""
     households = session.scalars(select(Household).where(Household.compound_id == compound.id).order_by(Household.id)).all()
     code_of = {h.id: h.code for h in households}
     spaces = session.scalars(select(Space).where(Space.compound_id == compound.id).order_by(Space.id)).all()
@@ -87,6 +111,18 @@ def night_document(session: Session, compound: Compound, night: Night) -> dict[s
     def moment(minutes: int) -> str:
         return to_datetime(night.evening, minutes).isoformat(timespec="minutes")
 
+    pins = [
+        {"request": f"q{p.request_id}", "space": p.space_code, "action": p.action, "reason": p.reason}
+        for p in session.scalars(select(StaffPin).where(StaffPin.night_id == night.id).order_by(StaffPin.id))
+    ]
+    shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
+    present = {f"q{r.id}" for r, _ in requests}
+    pinned = {p["request"] for p in pins if p["action"] == "force"}
+    pins += [
+        {"request": request, "space": space, "action": "force", "reason": "published before this change"}
+        for request, space in sorted((keep or {}).items())
+        if request in present and space in shared and request not in pinned
+    ]
     return {
         "name": f"{compound.name} — {night.evening.isoformat()}",
         "night": night.evening.isoformat(),
@@ -103,6 +139,7 @@ def night_document(session: Session, compound: Compound, night: Night) -> dict[s
             for r, car in requests
         ],
         "history": _history(session, compound, night),
+        "pins": pins,
     }
 
 
@@ -145,15 +182,29 @@ def allocate(document: dict[str, Any], time_limit: float) -> dict[str, Any]:
 
 
 def run_night(
-    sessions: sessionmaker[Session], compound_id: str, evening: date, account_id: int | None, time_limit: float, stale_after: timedelta = timedelta(minutes=10)
+    sessions: sessionmaker[Session],
+    compound_id: str,
+    evening: date,
+    account_id: int | None,
+    time_limit: float,
+    stale_after: timedelta = timedelta(minutes=10),
+    after_publishing: bool = False,
 ) -> Run:
     """Allocate the night as a draft run. NightBusy if another run of it is in progress (a run
-    holding the night longer than `stale_after` is taken to have died)."""
+    holding the night longer than `stale_after` is taken to have died). Once the night is
+    published, only `after_publishing` runs are allowed: they keep every published assignment
+    that is still possible (FORCE pins), so a late change moves as few cars as it can."""
     now = datetime.now(timezone.utc)
+    keep: dict[str, str] | None = None
     with sessions.begin() as session:
         night = night_of(session, compound_id, evening)
-        if night.state in (NightState.PUBLISHED.value, NightState.CLOSED.value):
-            raise NightPublished(f"the night of {evening} is already {night.state}; its allocation stands")
+        if night.state == NightState.CLOSED.value or (night.state == NightState.PUBLISHED.value) != after_publishing:
+            raise NightPublished(
+                f"the night of {evening} is {night.state}; "
+                + ("re-optimise it to change the published allocation" if night.state == NightState.PUBLISHED.value else "nothing is published to keep")
+            )
+        if after_publishing:
+            keep = {a["request"]: a["space"] for a in session.get(Run, night.published_run_id).result["assignments"]}
         night_id = night.id
     with sessions.begin() as session:
         # One atomic UPDATE takes the night, on SQLite and PostgreSQL alike.
@@ -168,7 +219,7 @@ def run_night(
         with sessions.begin() as session:
             compound = session.get(Compound, compound_id)
             night = session.get(Night, night_id)
-            document = night_document(session, compound, night)
+            document = night_document(session, compound, night, keep)
         result = allocate(document, time_limit)
         with sessions.begin() as session:
             run = Run(
@@ -179,7 +230,8 @@ def run_night(
             session.flush()
             night = session.get(Night, night_id)
             night.draft_run_id = run.id
-            night.state = NightState.ALLOCATED.value
+            if not after_publishing:
+                night.state = NightState.ALLOCATED.value
             night.running_since = None
             session.add(AuditEntry(at=run.finished_at, account_id=account_id, compound_id=compound_id, action="run", detail=f"night {evening}: run {run.id}, {result['status']}"))
         return run
@@ -191,9 +243,24 @@ def run_night(
 
 def publish(session: Session, night: Night, account_id: int | None) -> Run:
     """The draft becomes what residents see, in the caller's transaction."""
-    if night.draft_run_id is None:
-        raise NothingToPublish(f"the night of {night.evening} has no allocation to publish; run it first")
+    if night.draft_run_id is None or night.draft_run_id == night.published_run_id:
+        raise NothingToPublish(f"the night of {night.evening} has no new allocation to publish; run it first")
+    draft = session.get(Run, night.draft_run_id)
+    if draft.result["status"] == "infeasible":
+        raise NothingToPublish(f"the draft cannot be published: {draft.result['message']}; remove a pin and run again")
     night.published_run_id = night.draft_run_id
     night.state = NightState.PUBLISHED.value
     session.add(AuditEntry(at=datetime.now(timezone.utc), account_id=account_id, compound_id=night.compound_id, action="publish", detail=f"night {night.evening}: run {night.draft_run_id}"))
-    return session.get(Run, night.draft_run_id)
+    return draft
+
+
+def changes(before: Run, after: Run) -> dict[str, list[dict[str, str]]]:
+    """Who a new allocation moves, newly serves, and no longer serves, compared with `before`."""
+    old = {a["request"]: a for a in before.result["assignments"]}
+    new = {a["request"]: a for a in after.result["assignments"]}
+    household = {r["id"]: r["household"] for r in before.snapshot["requests"] + after.snapshot["requests"]}
+    return {
+        "moved": [{"request": r, "household": household[r], "from": old[r]["space"], "to": new[r]["space"]} for r in sorted(old.keys() & new.keys()) if old[r]["space"] != new[r]["space"]],
+        "newly_served": [{"request": r, "household": household[r], "to": new[r]["space"]} for r in sorted(new.keys() - old.keys())],
+        "no_longer_served": [{"request": r, "household": household[r], "from": old[r]["space"]} for r in sorted(old.keys() - new.keys())],
+    }

@@ -129,6 +129,49 @@ class RunOut(BaseModel):
     solve_seconds: float
 
 
+class PinIn(_In):
+    request_id: int
+    space: str = Field(min_length=1, max_length=40)
+    action: Literal["force", "forbid"]
+    reason: str = Field(min_length=3, max_length=500, description="why, for the log (e.g. 'elderly, agreed at the desk')")
+
+
+class PinOut(BaseModel):
+    id: int
+    request_id: int
+    space: str
+    action: str
+    reason: str
+
+
+class Change(BaseModel):
+    request: str
+    household: str
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ChangesOut(BaseModel):
+    moved: list[Change]
+    newly_served: list[Change]
+    no_longer_served: list[Change]
+
+
+class UrgentRequestIn(_In):
+    household: str = Field(min_length=1, max_length=40)
+    car_id: int
+    arrive: str = Clock
+    depart: str = Clock
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class WithdrawReleaseIn(_In):
+    space: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=3, max_length=500, description="e.g. 'renter came home early'")
+
+
 class OverstaysIn(_In):
     spaces: list[str] = Field(max_length=10_000, description="shared spaces with a car still on them after their window closed")
 
@@ -142,6 +185,8 @@ class NightOut(BaseModel):
     draft: RunOut | None
     published: RunOut | None
     overstays: list[str] = Field(default_factory=list, description="households recorded as overstaying, once the night is closed")
+    pins: list[PinOut] = Field(default_factory=list)
+    changes: ChangesOut | None = Field(None, description="after a re-optimisation: what the draft changes against the published night")
 
 
 class Problem(BaseModel):

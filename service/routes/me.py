@@ -11,10 +11,10 @@ from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine.clock import format_clock, parse_clock
+from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Night, ParkingRequest, Release, Run, Space
-from service.nightly import require_open
+from service.nightly import require_open, stay_minutes
 from service.schemas import problems, AllocationOut, CarIn, CarOut, HouseholdOut, MyOutcome, ReleaseIn, ReleaseOut, RequestIn, RequestOut
 
 router = APIRouter(prefix="/api/v1/me", tags=["resident"], responses=problems(401, 403, 404, 409))
@@ -48,22 +48,8 @@ def add_car(body: CarIn, session: SessionDep, household: HouseholdDep) -> CarOut
     return _car_out(car)
 
 
-def _minutes(text: str, evening: date, field: str) -> int:
-    try:
-        return parse_clock(text, evening)
-    except ValueError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", field], "msg": str(error), "type": "value_error"}]) from None
-
-
 def _request_out(request: ParkingRequest, night: Night, car: Car) -> RequestOut:
     return RequestOut(id=request.id, evening=night.evening, car_id=car.id, plate=car.plate, arrive=format_clock(request.arrive), depart=format_clock(request.depart))
-
-
-def _stay(body: RequestIn, evening: date) -> tuple[int, int]:
-    arrive, depart = _minutes(body.arrive, evening, "arrive"), _minutes(body.depart, evening, "depart")
-    if depart <= arrive:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "depart"], "msg": f"{body.depart} is not after {body.arrive} (times before 12:00 are the next morning)", "type": "value_error"}])
-    return arrive, depart
 
 
 @router.get("/nights/{evening}/requests", response_model=list[RequestOut])
@@ -78,7 +64,7 @@ def my_requests(evening: date, session: SessionDep, household: HouseholdDep) -> 
 @router.post("/nights/{evening}/requests", response_model=RequestOut, status_code=status.HTTP_201_CREATED)
 def submit_request(evening: date, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
     car = _own_car(session, household, body.car_id)
-    arrive, depart = _stay(body, evening)
+    arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     night = require_open(session, session.get(Compound, household.compound_id), evening, now)
     if session.scalar(select(ParkingRequest).where(ParkingRequest.night_id == night.id, ParkingRequest.car_id == car.id)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}; change or cancel it")
@@ -104,7 +90,7 @@ def _own_request(session, household, request_id: int) -> tuple[ParkingRequest, N
 def change_request(request_id: int, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
     request, night, _ = _own_request(session, household, request_id)
     car = _own_car(session, household, body.car_id)
-    arrive, depart = _stay(body, night.evening)
+    arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
     session.commit()

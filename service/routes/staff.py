@@ -10,12 +10,25 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from pydantic import ValidationError
 from fastapi.responses import Response
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
-from service.models import AuditEntry, Household, Night, NightState, ParkingRequest, Run
-from service.nightly import cutoff_of, night_of, publish, run_night
-from service.schemas import HouseholdCreatedOut, HouseholdIn, NightOut, OverstaysIn, RunOut, problems
+from service.models import AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
+from service.nightly import changes, cutoff_of, night_of, publish, run_night, stay_minutes
+from service.schemas import (
+    ChangesOut,
+    HouseholdCreatedOut,
+    HouseholdIn,
+    NightOut,
+    OverstaysIn,
+    PinIn,
+    PinOut,
+    RunOut,
+    UrgentRequestIn,
+    WithdrawReleaseIn,
+    problems,
+)
 from service.security import masked_plate
 
 router = APIRouter(prefix="/api/v1/compounds/{compound_id}", tags=["staff"], responses=problems(401, 403, 404, 409))
@@ -113,6 +126,15 @@ def _night_out(session, compound, night: Night) -> NightOut:
         draft=_run_out(session.get(Run, night.draft_run_id) if night.draft_run_id else None),
         published=_run_out(session.get(Run, night.published_run_id) if night.published_run_id else None),
         overstays=night.overstays or [],
+        pins=[
+            PinOut(id=p.id, request_id=p.request_id, space=p.space_code, action=p.action, reason=p.reason)
+            for p in session.scalars(select(StaffPin).where(StaffPin.night_id == night.id).order_by(StaffPin.id))
+        ],
+        changes=(
+            ChangesOut.model_validate(changes(session.get(Run, night.published_run_id), session.get(Run, night.draft_run_id)))
+            if night.published_run_id and night.draft_run_id and night.draft_run_id != night.published_run_id
+            else None
+        ),
     )
 
 
@@ -128,6 +150,90 @@ def run(evening: date, compound: StaffCompoundDep, session: SessionDep, account:
     """Allocate the night as a draft (again, if need be); 409 while another run of it is going on."""
     run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes))
     session.expire_all()
+    return _night_out(session, compound, night_of(session, compound.id, evening))
+
+
+@router.post("/nights/{evening}/reoptimise", response_model=NightOut, status_code=status.HTTP_201_CREATED)
+def reoptimise(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request) -> NightOut:
+    """After a late change to a published night: a new draft keeping every published assignment that
+    is still possible, with the list of who it moves; publish it to apply."""
+    run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes), after_publishing=True)
+    session.expire_all()
+    return _night_out(session, compound, night_of(session, compound.id, evening))
+
+
+def _night_request(session, night: Night, request_id: int) -> ParkingRequest:
+    parking_request = session.get(ParkingRequest, request_id)
+    if parking_request is None or parking_request.night_id != night.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no request {request_id} for the night of {night.evening}")
+    return parking_request
+
+
+@router.post("/nights/{evening}/pins", response_model=NightOut, status_code=status.HTTP_201_CREATED)
+def add_pin(evening: date, body: PinIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+    """Force or forbid a space for a request; takes effect at the next run."""
+    night = night_of(session, compound.id, evening)
+    _night_request(session, night, body.request_id)
+    if session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.space)) is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "space"], "msg": f"no space {body.space!r} in this compound", "type": "value_error"}])
+    if session.scalar(select(StaffPin).where(StaffPin.night_id == night.id, StaffPin.request_id == body.request_id, StaffPin.space_code == body.space)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"request {body.request_id} is already pinned to {body.space}; remove that pin first")
+    session.add(StaffPin(night_id=night.id, request_id=body.request_id, space_code=body.space, action=body.action, reason=body.reason, account_id=account.id, created_at=now))
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action=f"pin {body.action}", detail=f"night {evening}: request {body.request_id} {body.space}: {body.reason}"))
+    session.commit()
+    return _night_out(session, compound, night)
+
+
+@router.delete("/nights/{evening}/pins/{pin_id}", response_model=NightOut)
+def remove_pin(evening: date, pin_id: int, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+    night = night_of(session, compound.id, evening)
+    pin = session.get(StaffPin, pin_id)
+    if pin is None or pin.night_id != night.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no pin {pin_id} for the night of {evening}")
+    session.delete(pin)
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="unpin", detail=f"night {evening}: pin {pin_id}"))
+    session.commit()
+    return _night_out(session, compound, night)
+
+
+@router.post("/nights/{evening}/requests", response_model=NightOut, status_code=status.HTTP_201_CREATED)
+def add_urgent_request(evening: date, body: UrgentRequestIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+    """A request taken at the desk, at any time (an urgent case after the cutoff); re-run or
+    re-optimise for it to count."""
+    household = session.scalar(select(Household).where(Household.compound_id == compound.id, Household.code == body.household))
+    car = session.get(Car, body.car_id)
+    if household is None or car is None or car.household_id != household.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no car {body.car_id} of household {body.household!r}")
+    night = night_of(session, compound.id, evening)
+    arrive, depart = stay_minutes(body.arrive, body.depart, evening)
+    session.add(ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now))
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="urgent request", detail=f"night {evening}: {body.household} {car.plate}: {body.reason}"))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}") from None
+    return _night_out(session, compound, night)
+
+
+@router.post("/nights/{evening}/withdraw-release", response_model=NightOut)
+def withdraw_release(evening: date, body: WithdrawReleaseIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+    """The renter needs the space back this evening after all (came home early): the space leaves
+    the pool for this evening only; re-optimise to move whoever had it."""
+    space = session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.space))
+    release = space and session.scalar(select(Release).where(Release.space_id == space.id, Release.first_evening <= evening, Release.last_evening >= evening))
+    if not release:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.space} is not released on the evening of {evening}")
+    if release.first_evening < evening < release.last_evening:
+        session.add(Release(space_id=space.id, first_evening=evening + timedelta(days=1), last_evening=release.last_evening))
+    if release.first_evening == evening == release.last_evening:
+        session.delete(release)
+    elif release.first_evening == evening:
+        release.first_evening = evening + timedelta(days=1)
+    else:
+        release.last_evening = evening - timedelta(days=1)
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="withdraw release", detail=f"night {evening}: {body.space}: {body.reason}"))
+    session.commit()
     return _night_out(session, compound, night_of(session, compound.id, evening))
 
 

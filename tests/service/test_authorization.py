@@ -27,6 +27,14 @@ def _body(method: str, path: str, world, serial: int):
         return {"space": "A-1", "first_evening": str(EVENING + timedelta(days=serial)), "last_evening": str(EVENING + timedelta(days=serial))}
     if path.endswith("/households") and method == "POST":
         return {"code": f"9-{serial}", "x": 0, "y": 0}
+    if path.endswith("/pins") and method == "POST":
+        return {"request_id": world.last_request, "space": "L-1", "action": "forbid", "reason": "for the test"}
+    if path.endswith("/nights/{evening}/requests") and "compounds" in path:
+        return {"household": "1-101", "car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00", "reason": "urgent"}
+    if path.endswith("/withdraw-release"):
+        return {"space": "A-1", "reason": "came home"}
+    if path.endswith("/overstays"):
+        return {"spaces": []}
     return None
 
 
@@ -61,7 +69,15 @@ def test_every_route_checks_its_caller(world):
         evening = EVENING + timedelta(days=next(serial))
         own_request = world.call("1-101", "POST", f"/api/v1/me/nights/{evening}/requests", json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"})
         assert own_request.status_code == 201, own_request.text
-        url = path.format(compound_id="tiny", evening=evening, request_id=own_request.json()["id"], household_code="1-101")
+        request_id = world.last_request = own_request.json()["id"]
+        pin_id = None
+        if path.endswith("/withdraw-release"):
+            released = world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)})
+            assert released.status_code == 201, released.text
+        if "{pin_id}" in path:
+            pinned = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{evening}/pins", json={"request_id": request_id, "space": "L-1", "action": "force", "reason": "for the test"})
+            pin_id = pinned.json()["pins"][-1]["id"]
+        url = path.format(compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id)
         for caller in CALLERS:
             body = _body(method, path, world, next(serial))
             reply = world.call(caller, method, url, json=body)

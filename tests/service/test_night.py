@@ -150,3 +150,70 @@ def test_an_overstay_recorded_in_the_morning_demotes_the_household_the_next_nigh
     world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/publish")
     outcome = {h: world.call(h, "GET", f"/api/v1/me/nights/{tomorrow}/allocation").json()["outcomes"][0] for h in ("2-201", "3-301")}
     assert outcome["2-201"]["space"] == "L-1" and outcome["3-301"]["space"] is None
+
+
+def _requests_for(world, *households, arrive="22:30", depart="06:30"):
+    ids = {}
+    for household in households:
+        reply = world.call(household, "POST", f"/api/v1/me/nights/{EVENING}/requests", json={"car_id": world.car(household), "arrive": arrive, "depart": depart})
+        ids[household] = reply.json()["id"]
+    return ids
+
+
+def test_staff_pins_force_and_forbid_and_an_impossible_pin_cannot_be_published(world):
+    # One street space; 3-301 lives next to it and would get it by walk. Staff force 2-201 onto it.
+    ids = _requests_for(world, "2-201", "3-301")
+    night = f"/api/v1/compounds/tiny/nights/{EVENING}"
+    world.now = AFTER_CUTOFF
+    pinned = world.call("staff", "POST", f"{night}/pins", json={"request_id": ids["2-201"], "space": "L-1", "action": "force", "reason": "elderly, agreed at the desk"})
+    assert pinned.status_code == 201 and pinned.json()["pins"][0]["reason"] == "elderly, agreed at the desk"
+    world.call("staff", "POST", f"{night}/run")
+    world.call("staff", "POST", f"{night}/publish")
+    assert world.call("2-201", "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] == "L-1"
+
+    tomorrow_ids = {}
+    from datetime import timedelta
+
+    tomorrow = EVENING + timedelta(days=1)
+    world.now = AFTER_CUTOFF - timedelta(hours=3)
+    for household in ("2-201", "3-301"):
+        tomorrow_ids[household] = world.call(household, "POST", f"/api/v1/me/nights/{tomorrow}/requests", json={"car_id": world.car(household), "arrive": "22:30", "depart": "06:30"}).json()["id"]
+    world.now = AFTER_CUTOFF + timedelta(days=1)
+    later = f"/api/v1/compounds/tiny/nights/{tomorrow}"
+    for household in ("2-201", "3-301"):  # both forced onto the one space: impossible
+        world.call("staff", "POST", f"{later}/pins", json={"request_id": tomorrow_ids[household], "space": "L-1", "action": "force", "reason": "both promised"})
+    draft = world.call("staff", "POST", f"{later}/run").json()["draft"]
+    assert draft["status"] == "infeasible"
+    refused = world.call("staff", "POST", f"{later}/publish")
+    assert refused.status_code == 409 and "the draft cannot be published" in refused.json()["detail"]
+    pins = world.call("staff", "GET", later).json()["pins"]
+    world.call("staff", "DELETE", f"{later}/pins/{pins[0]['id']}")
+    assert world.call("staff", "POST", f"{later}/run").json()["draft"]["status"] == "optimal"
+
+
+def test_a_late_change_after_publishing_keeps_the_others_and_lists_who_moves(world):
+    # A-1 released tonight: 2-201 and 3-301 are served (A-1 and L-1). After publishing, the renter
+    # comes home early, and a third household's urgent request comes in at the desk.
+    world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(EVENING), "last_evening": str(EVENING)})
+    _requests_for(world, "2-201", "3-301")
+    night = f"/api/v1/compounds/tiny/nights/{EVENING}"
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"{night}/run")
+    published = world.call("staff", "POST", f"{night}/publish").json()
+    assert published["published"]["served_by_priority"] == {"2": 2}
+    before = {h: world.call(h, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] for h in ("2-201", "3-301")}
+    assert sorted(before.values()) == ["A-1", "L-1"]
+
+    back = world.call("staff", "POST", f"{night}/withdraw-release", json={"space": "A-1", "reason": "renter came home early"})
+    assert back.status_code == 200, back.text
+    assert world.call("staff", "POST", f"{night}/run").status_code == 409  # a plain run would start afresh
+    redo = world.call("staff", "POST", f"{night}/reoptimise")
+    assert redo.status_code == 201, redo.text
+    on_a1 = next(h for h, space in before.items() if space == "A-1")
+    changes = redo.json()["changes"]
+    assert changes["moved"] == [] and changes["newly_served"] == []
+    assert [(c["household"], c["from"]) for c in changes["no_longer_served"]] == [(on_a1, "A-1")]
+    # Residents still see the published night until staff publish the change.
+    assert world.call(on_a1, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] == "A-1"
+    world.call("staff", "POST", f"{night}/publish")
+    assert world.call(on_a1, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] is None

@@ -22,7 +22,7 @@ def test_upgrade_import_and_a_nightly_run(tmp_path):
     assert nightly.exit_code == 0, nightly.output
     assert "optimal, served 2/101/34 by priority, published" in nightly.stdout
     published = runner.invoke(app, ["nightly", "--compound", "laiyang", "--date", "2026-11-24", "--database-url", url])
-    assert published.exit_code == 2 and "already published" in published.output
+    assert published.exit_code == 2 and "is published" in published.output
 
 
 def test_nightly_names_a_missing_compound_and_a_bad_date(tmp_path):
