@@ -125,6 +125,19 @@ class ParkingRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StandingRequest(Base):
+    """A request that repeats ("weekdays, 22:00-07:30"): it becomes the night's request for its car
+    when the night is allocated, unless the household asked for that car that night already."""
+
+    __tablename__ = "standing_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    car_id: Mapped[int] = mapped_column(ForeignKey("cars.id", ondelete="CASCADE"))
+    weekdays: Mapped[list[Any]] = mapped_column(JSON)  # 0 = Monday evening ... 6 = Sunday evening
+    arrive: Mapped[int] = mapped_column(Integer)
+    depart: Mapped[int] = mapped_column(Integer)
+
+
 class StaffPin(Base):
     """A staff decision for a night: this request must (force) or must not (forbid) use this space."""
 

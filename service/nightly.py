@@ -20,7 +20,7 @@ from engine import solve
 from engine.clock import parse_clock, to_datetime
 from scenarios.loader import parse_scenario
 from scenarios.mapping import result_to_dict, to_instance
-from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
+from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin, StandingRequest
 
 
 class Conflict(Exception):
@@ -175,6 +175,20 @@ def _history(session: Session, compound: Compound, night: Night) -> list[dict[st
     ]
 
 
+def _add_standing_requests(session: Session, compound: Compound, night: Night, now: datetime) -> None:
+    """Standing requests for this evening's weekday become the night's requests, for every car the
+    household has not asked for itself."""
+    asked = set(session.scalars(select(ParkingRequest.car_id).where(ParkingRequest.night_id == night.id)))
+    standing = session.scalars(
+        select(StandingRequest).join(Household, StandingRequest.household_id == Household.id).where(Household.compound_id == compound.id).order_by(StandingRequest.id)
+    )
+    for repeat in standing:
+        if night.evening.weekday() in repeat.weekdays and repeat.car_id not in asked:
+            asked.add(repeat.car_id)
+            session.add(ParkingRequest(night_id=night.id, household_id=repeat.household_id, car_id=repeat.car_id, arrive=repeat.arrive, depart=repeat.depart, created_at=now))
+    session.flush()
+
+
 def allocate(document: dict[str, Any], time_limit: float) -> dict[str, Any]:
     """The engine's result (as the JSON result of `parking allocate`) for a scenario document."""
     instance = to_instance(parse_scenario(document, "night snapshot"), "night snapshot")
@@ -219,6 +233,7 @@ def run_night(
         with sessions.begin() as session:
             compound = session.get(Compound, compound_id)
             night = session.get(Night, night_id)
+            _add_standing_requests(session, compound, night, now)
             document = night_document(session, compound, night, keep)
         result = allocate(document, time_limit)
         with sessions.begin() as session:

@@ -70,6 +70,21 @@ class RequestOut(BaseModel):
     depart: str
 
 
+class StandingRequestIn(_In):
+    car_id: int
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="evenings it repeats: 0 = Monday ... 6 = Sunday")
+    arrive: str = Clock
+    depart: str = Clock
+
+
+class StandingRequestOut(BaseModel):
+    id: int
+    car_id: int
+    weekdays: list[int]
+    arrive: str
+    depart: str
+
+
 class ReleaseIn(_In):
     space: str = Field(min_length=1, max_length=40, description="the code of a space the household rents")
     first_evening: date

@@ -13,9 +13,22 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
-from service.models import AuditEntry, Car, Compound, Night, ParkingRequest, Release, Run, Space
+from service.models import AuditEntry, Car, Compound, Night, ParkingRequest, Release, Run, Space, StandingRequest
 from service.nightly import require_open, stay_minutes
-from service.schemas import problems, AllocationOut, CarIn, CarOut, HouseholdOut, MyOutcome, ReleaseIn, ReleaseOut, RequestIn, RequestOut
+from service.schemas import (
+    AllocationOut,
+    CarIn,
+    CarOut,
+    HouseholdOut,
+    MyOutcome,
+    ReleaseIn,
+    ReleaseOut,
+    RequestIn,
+    RequestOut,
+    StandingRequestIn,
+    StandingRequestOut,
+    problems,
+)
 
 router = APIRouter(prefix="/api/v1/me", tags=["resident"], responses=problems(401, 403, 404, 409))
 
@@ -103,6 +116,39 @@ def cancel_request(request_id: int, session: SessionDep, household: HouseholdDep
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
     session.delete(request)
     session.add(AuditEntry(at=now, compound_id=household.compound_id, action="cancel request", detail=f"{household.code} {car.plate} night {night.evening}"))
+    session.commit()
+
+
+def _standing_out(standing: StandingRequest) -> StandingRequestOut:
+    return StandingRequestOut(id=standing.id, car_id=standing.car_id, weekdays=standing.weekdays, arrive=format_clock(standing.arrive), depart=format_clock(standing.depart))
+
+
+@router.get("/standing-requests", response_model=list[StandingRequestOut])
+def my_standing_requests(session: SessionDep, household: HouseholdDep) -> list[StandingRequestOut]:
+    return [_standing_out(s) for s in session.scalars(select(StandingRequest).where(StandingRequest.household_id == household.id).order_by(StandingRequest.id))]
+
+
+@router.post("/standing-requests", response_model=StandingRequestOut, status_code=status.HTTP_201_CREATED)
+def add_standing_request(body: StandingRequestIn, session: SessionDep, household: HouseholdDep) -> StandingRequestOut:
+    """A request that repeats on the given evenings; it becomes that night's request for the car
+    when the night is allocated, unless the household asked for the car that night itself."""
+    car = _own_car(session, household, body.car_id)
+    if any(not 0 <= day <= 6 for day in body.weekdays) or len(set(body.weekdays)) != len(body.weekdays):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "weekdays"], "msg": "list each evening once, 0 (Monday) to 6 (Sunday)", "type": "value_error"}])
+    # Any evening reads the clock times the same way; the first Monday of 2026 will do.
+    arrive, depart = stay_minutes(body.arrive, body.depart, date(2026, 1, 5))
+    standing = StandingRequest(household_id=household.id, car_id=car.id, weekdays=sorted(body.weekdays), arrive=arrive, depart=depart)
+    session.add(standing)
+    session.commit()
+    return _standing_out(standing)
+
+
+@router.delete("/standing-requests/{standing_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_standing_request(standing_id: int, session: SessionDep, household: HouseholdDep) -> None:
+    standing = session.get(StandingRequest, standing_id)
+    if standing is None or standing.household_id != household.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no standing request {standing_id} in your household")
+    session.delete(standing)
     session.commit()
 
 

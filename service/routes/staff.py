@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, UploadFile, status
 from pydantic import ValidationError
@@ -119,10 +119,13 @@ def _run_out(run: Run | None) -> RunOut | None:
     )
 
 
-def _night_out(session, compound, night: Night) -> NightOut:
+def _night_out(session, compound, night: Night, now: datetime) -> NightOut:
     requests = session.scalar(select(func.count()).select_from(ParkingRequest).where(ParkingRequest.night_id == night.id))
+    cutoff = cutoff_of(compound, night.evening)
+    # Past the cutoff an open night is locked: no resident can change it any more.
+    state = NightState.LOCKED.value if night.state == NightState.OPEN.value and now >= cutoff else night.state
     return NightOut(
-        compound=compound.id, evening=night.evening, state=night.state, cutoff=cutoff_of(compound, night.evening).isoformat(timespec="minutes"), requests=requests,
+        compound=compound.id, evening=night.evening, state=state, cutoff=cutoff.isoformat(timespec="minutes"), requests=requests,
         draft=_run_out(session.get(Run, night.draft_run_id) if night.draft_run_id else None),
         published=_run_out(session.get(Run, night.published_run_id) if night.published_run_id else None),
         overstays=night.overstays or [],
@@ -139,27 +142,27 @@ def _night_out(session, compound, night: Night) -> NightOut:
 
 
 @router.get("/nights/{evening}", response_model=NightOut)
-def read_night(evening: date, compound: StaffCompoundDep, session: SessionDep) -> NightOut:
+def read_night(evening: date, compound: StaffCompoundDep, session: SessionDep, now: NowDep) -> NightOut:
     night = night_of(session, compound.id, evening)
     session.commit()
-    return _night_out(session, compound, night)
+    return _night_out(session, compound, night, now)
 
 
 @router.post("/nights/{evening}/run", response_model=NightOut, status_code=status.HTTP_201_CREATED)
-def run(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request) -> NightOut:
+def run(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request, now: NowDep) -> NightOut:
     """Allocate the night as a draft (again, if need be); 409 while another run of it is going on."""
     run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes))
     session.expire_all()
-    return _night_out(session, compound, night_of(session, compound.id, evening))
+    return _night_out(session, compound, night_of(session, compound.id, evening), now)
 
 
 @router.post("/nights/{evening}/reoptimise", response_model=NightOut, status_code=status.HTTP_201_CREATED)
-def reoptimise(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request) -> NightOut:
+def reoptimise(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request, now: NowDep) -> NightOut:
     """After a late change to a published night: a new draft keeping every published assignment that
     is still possible, with the list of who it moves; publish it to apply."""
     run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes), after_publishing=True)
     session.expire_all()
-    return _night_out(session, compound, night_of(session, compound.id, evening))
+    return _night_out(session, compound, night_of(session, compound.id, evening), now)
 
 
 def _night_request(session, night: Night, request_id: int) -> ParkingRequest:
@@ -181,7 +184,7 @@ def add_pin(evening: date, body: PinIn, compound: StaffCompoundDep, session: Ses
     session.add(StaffPin(night_id=night.id, request_id=body.request_id, space_code=body.space, action=body.action, reason=body.reason, account_id=account.id, created_at=now))
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action=f"pin {body.action}", detail=f"night {evening}: request {body.request_id} {body.space}: {body.reason}"))
     session.commit()
-    return _night_out(session, compound, night)
+    return _night_out(session, compound, night, now)
 
 
 @router.delete("/nights/{evening}/pins/{pin_id}", response_model=NightOut)
@@ -193,7 +196,7 @@ def remove_pin(evening: date, pin_id: int, compound: StaffCompoundDep, session: 
     session.delete(pin)
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="unpin", detail=f"night {evening}: pin {pin_id}"))
     session.commit()
-    return _night_out(session, compound, night)
+    return _night_out(session, compound, night, now)
 
 
 @router.post("/nights/{evening}/requests", response_model=NightOut, status_code=status.HTTP_201_CREATED)
@@ -213,7 +216,7 @@ def add_urgent_request(evening: date, body: UrgentRequestIn, compound: StaffComp
     except IntegrityError:
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}") from None
-    return _night_out(session, compound, night)
+    return _night_out(session, compound, night, now)
 
 
 @router.post("/nights/{evening}/withdraw-release", response_model=NightOut)
@@ -234,15 +237,15 @@ def withdraw_release(evening: date, body: WithdrawReleaseIn, compound: StaffComp
         release.last_evening = evening - timedelta(days=1)
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="withdraw release", detail=f"night {evening}: {body.space}: {body.reason}"))
     session.commit()
-    return _night_out(session, compound, night_of(session, compound.id, evening))
+    return _night_out(session, compound, night_of(session, compound.id, evening), now)
 
 
 @router.post("/nights/{evening}/publish", response_model=NightOut)
-def publish_night(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep) -> NightOut:
+def publish_night(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     night = night_of(session, compound.id, evening)
     publish(session, night, account.id)
     session.commit()
-    return _night_out(session, compound, night)
+    return _night_out(session, compound, night, now)
 
 
 @router.post("/nights/{evening}/overstays", response_model=NightOut)
@@ -261,7 +264,7 @@ def record_overstays(evening: date, body: OverstaysIn, compound: StaffCompoundDe
     night.state = NightState.CLOSED.value
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="overstays", detail=f"night {evening}: {', '.join(body.spaces) or 'none'}"))
     session.commit()
-    return _night_out(session, compound, night)
+    return _night_out(session, compound, night, now)
 
 
 @router.get("/nights/{evening}/gate-list.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

@@ -23,6 +23,8 @@ def _body(method: str, path: str, world, serial: int):
         return {"plate": f"沪C·{serial:05d}"}
     if path.endswith("/requests") and method == "POST" or path.endswith("/requests/{request_id}") and method == "PUT":
         return {"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"}
+    if path.endswith("/me/standing-requests") and method == "POST":
+        return {"car_id": world.car("1-101"), "weekdays": [serial % 7], "arrive": "22:00", "depart": "06:00"}
     if path.endswith("/me/releases"):
         return {"space": "A-1", "first_evening": str(EVENING + timedelta(days=serial)), "last_evening": str(EVENING + timedelta(days=serial))}
     if path.endswith("/households") and method == "POST":
@@ -48,7 +50,7 @@ def _expected(tags: list[str], caller: str | None, path: str, body: dict | None)
             return "denied"  # staff have no household
         # Another household's object (in the path, or a car or space in the body) is not found;
         # the caller's own data is fine.
-        theirs = "{request_id}" in path or bool(body and {"car_id", "space"} & body.keys())
+        theirs = "{request_id}" in path or "{standing_id}" in path or bool(body and {"car_id", "space"} & body.keys())
         return "denied" if caller == "2-201" and theirs else "allowed"
     return "allowed"  # auth: any signed-in caller may sign out
 
@@ -77,7 +79,11 @@ def test_every_route_checks_its_caller(world):
         if "{pin_id}" in path:
             pinned = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{evening}/pins", json={"request_id": request_id, "space": "L-1", "action": "force", "reason": "for the test"})
             pin_id = pinned.json()["pins"][-1]["id"]
-        url = path.format(compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id)
+        standing_id = None
+        if "{standing_id}" in path:
+            standing = world.call("1-101", "POST", "/api/v1/me/standing-requests", json={"car_id": world.car("1-101"), "weekdays": [0], "arrive": "22:00", "depart": "06:00"})
+            standing_id = standing.json()["id"]
+        url = path.format(compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id, standing_id=standing_id)
         for caller in CALLERS:
             body = _body(method, path, world, next(serial))
             reply = world.call(caller, method, url, json=body)

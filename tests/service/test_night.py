@@ -217,3 +217,30 @@ def test_a_late_change_after_publishing_keeps_the_others_and_lists_who_moves(wor
     assert world.call(on_a1, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] == "A-1"
     world.call("staff", "POST", f"{night}/publish")
     assert world.call(on_a1, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] is None
+
+
+def test_a_standing_request_becomes_the_request_of_its_weekday_evenings(world):
+    # 3-301 stands for weekdays (Mon-Fri) 21:00-06:30. 2026-11-24 is a Tuesday: it is allocated
+    # like a request; Saturday 2026-11-28 it is not. A request of its own for the car wins.
+    from datetime import timedelta
+
+    standing = world.call("3-301", "POST", "/api/v1/me/standing-requests", json={"car_id": world.car("3-301"), "weekdays": [0, 1, 2, 3, 4], "arrive": "21:00", "depart": "06:30"})
+    assert standing.status_code == 201, standing.text
+    assert world.call("2-201", "POST", "/api/v1/me/standing-requests", json={"car_id": world.car("2-201"), "weekdays": [1, 1], "arrive": "21:00", "depart": "06:30"}).status_code == 422
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/publish")
+    outcome = world.call("3-301", "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"]
+    assert [(o["space"], o["start"], o["end"]) for o in outcome] == [("L-1", "21:00", "06:30")]
+    saturday = EVENING + timedelta(days=4)
+    world.now = AFTER_CUTOFF + timedelta(days=4)
+    assert world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{saturday}/run").json()["requests"] == 0
+    removed = world.call("3-301", "DELETE", f"/api/v1/me/standing-requests/{standing.json()['id']}")
+    assert removed.status_code == 204 and world.call("3-301", "GET", "/api/v1/me/standing-requests").json() == []
+
+
+def test_a_night_is_locked_from_its_cutoff(world):
+    night = f"/api/v1/compounds/tiny/nights/{EVENING}"
+    assert world.call("staff", "GET", night).json()["state"] == "open"
+    world.now = AFTER_CUTOFF
+    assert world.call("staff", "GET", night).json()["state"] == "locked"
