@@ -116,6 +116,20 @@ class AllocationOut(BaseModel):
     outcomes: list[MyOutcome]
 
 
+class SpaceUseOut(BaseModel):
+    space: str
+    plate: str = Field(description="masked, e.g. 沪A·1**45")
+    start: str
+    end: str
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    account: str | None
+    action: str
+    detail: str
+
+
 class HouseholdIn(_In):
     code: str = Field(min_length=1, max_length=40)
     x: float = Field(ge=-1_000_000, le=1_000_000)

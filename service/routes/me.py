@@ -25,10 +25,12 @@ from service.schemas import (
     ReleaseOut,
     RequestIn,
     RequestOut,
+    SpaceUseOut,
     StandingRequestIn,
     StandingRequestOut,
     problems,
 )
+from service.security import masked_plate
 
 router = APIRouter(prefix="/api/v1/me", tags=["resident"], responses=problems(401, 403, 404, 409))
 
@@ -190,3 +192,19 @@ def my_allocation(evening: date, session: SessionDep, household: HouseholdDep) -
             )
         )
     return AllocationOut(evening=evening, published=True, outcomes=outcomes)
+
+
+@router.get("/nights/{evening}/my-space-users", response_model=list[SpaceUseOut])
+def who_uses_my_space(evening: date, session: SessionDep, household: HouseholdDep) -> list[SpaceUseOut]:
+    """For a renter who released a space: who may use it that night and when (plates masked)."""
+    mine = set(session.scalars(select(Space.code).where(Space.renter_id == household.id)))
+    night = session.scalar(select(Night).where(Night.compound_id == household.compound_id, Night.evening == evening))
+    if not mine or night is None or night.published_run_id is None:
+        return []
+    run = session.get(Run, night.published_run_id)
+    plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]}
+    return [
+        SpaceUseOut(space=a["space"], plate=masked_plate(plates[a["request"]]), start=a["start"][11:16], end=a["end"][11:16])
+        for a in sorted(run.result["assignments"], key=lambda a: (a["space"], a["start"]))
+        if a["space"] in mine
+    ]

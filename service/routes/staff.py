@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, HTTPException, Query, Request, UploadFile, status
 from pydantic import ValidationError
 from fastapi.responses import Response
 from sqlalchemy import func, select
@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
-from service.models import AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
+from service.models import Account, AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
 from service.nightly import changes, cutoff_of, night_of, publish, run_night, stay_minutes
 from service.schemas import (
+    AuditOut,
     ChangesOut,
     HouseholdCreatedOut,
     HouseholdIn,
@@ -265,6 +266,17 @@ def record_overstays(evening: date, body: OverstaysIn, compound: StaffCompoundDe
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="overstays", detail=f"night {evening}: {', '.join(body.spaces) or 'none'}"))
     session.commit()
     return _night_out(session, compound, night, now)
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(compound: StaffCompoundDep, session: SessionDep, limit: int = Query(100, ge=1, le=1000)) -> list[AuditOut]:
+    """The compound's log, newest first: runs, publishing, pins, imports, cancellations, urgent
+    requests, withdrawn releases, overstays, with who and why."""
+    rows = session.execute(
+        select(AuditEntry, Account.username).outerjoin(Account, AuditEntry.account_id == Account.id)
+        .where(AuditEntry.compound_id == compound.id).order_by(AuditEntry.id.desc()).limit(limit)
+    ).all()
+    return [AuditOut(at=entry.at, account=username, action=entry.action, detail=entry.detail) for entry, username in rows]
 
 
 @router.get("/nights/{evening}/gate-list.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

@@ -244,3 +244,37 @@ def test_a_night_is_locked_from_its_cutoff(world):
     assert world.call("staff", "GET", night).json()["state"] == "open"
     world.now = AFTER_CUTOFF
     assert world.call("staff", "GET", night).json()["state"] == "locked"
+
+
+def test_a_renter_sees_who_may_use_the_space_with_plates_masked_and_staff_read_the_log(world):
+    world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(EVENING), "last_evening": str(EVENING)})
+    _requests_for(world, "2-201", "3-301")
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/publish")
+    users = world.call("1-101", "GET", f"/api/v1/me/nights/{EVENING}/my-space-users").json()
+    assert len(users) == 1 and users[0]["space"] == "A-1" and "**" in users[0]["plate"]
+    assert world.call("2-201", "GET", f"/api/v1/me/nights/{EVENING}/my-space-users").json() == []  # rents nothing
+    log = world.call("staff", "GET", "/api/v1/compounds/tiny/audit").json()
+    assert [entry["action"] for entry in log[:2]] == ["publish", "run"] and log[0]["account"] == "staff"
+
+
+def test_a_household_refused_last_night_is_served_first_tonight(world):
+    # One street space, two equal households: whoever is refused on the first night is served on
+    # the second (fairness from the published nights), whatever the walk.
+    from datetime import timedelta
+
+    _requests_for(world, "2-201", "3-301")
+    world.now = AFTER_CUTOFF
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING}/publish")
+    first = {h: world.call(h, "GET", f"/api/v1/me/nights/{EVENING}/allocation").json()["outcomes"][0]["space"] for h in ("2-201", "3-301")}
+    refused = next(h for h, space in first.items() if space is None)
+    tomorrow = EVENING + timedelta(days=1)
+    world.now = AFTER_CUTOFF - timedelta(hours=3)
+    for household in ("2-201", "3-301"):
+        world.call(household, "POST", f"/api/v1/me/nights/{tomorrow}/requests", json={"car_id": world.car(household), "arrive": "22:30", "depart": "06:30"})
+    world.now = AFTER_CUTOFF + timedelta(days=1)
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/run")
+    world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/publish")
+    assert world.call(refused, "GET", f"/api/v1/me/nights/{tomorrow}/allocation").json()["outcomes"][0]["space"] == "L-1"
