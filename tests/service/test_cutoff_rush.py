@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-import httpx
+import httpx2 as httpx
 import numpy as np
 import uvicorn
 from sqlalchemy import func, select
