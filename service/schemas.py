@@ -130,6 +130,47 @@ class AuditOut(BaseModel):
     detail: str
 
 
+class CompoundOut(BaseModel):
+    id: str
+    name: str
+    timezone: str
+    cutoff: str
+    policy: dict
+    spaces: int
+    households: int
+
+
+class SpaceIn(_In):
+    code: str = Field(min_length=1, max_length=40)
+    kind: str = Field(min_length=1, max_length=40, description="rented, street, ...")
+    size: SizeName = "standard"
+    features: list[str] = Field(default_factory=list, max_length=20)
+    x: float = Field(ge=-1_000_000, le=1_000_000)
+    y: float = Field(ge=-1_000_000, le=1_000_000)
+    windows: list[str] | None = Field(None, max_length=10, description="e.g. ['18:00-08:00']; absent: the plan's hours for the kind")
+    renter: str | None = Field(None, description="code of the household renting it monthly")
+
+
+class SpaceOut(BaseModel):
+    code: str
+    kind: str
+    size: str
+    features: list[str]
+    x: float
+    y: float
+    windows: list[str] | None
+    renter: str | None
+
+
+class HouseholdListOut(BaseModel):
+    code: str
+    x: float
+    y: float
+    tags: list[str]
+    has_space: bool
+    activated: bool
+
+
 class HouseholdIn(_In):
     code: str = Field(min_length=1, max_length=40)
     x: float = Field(ge=-1_000_000, le=1_000_000)

@@ -15,10 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
 from service.models import Account, AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
-from service.nightly import changes, cutoff_of, night_of, publish, run_night, stay_minutes
+from scenarios.mapping import window_from_text
+from service.nightly import InvalidField, changes, cutoff_of, night_of, publish, run_night, stay_minutes
 from service.schemas import (
     AuditOut,
     ChangesOut,
+    CompoundOut,
+    HouseholdListOut,
+    SpaceIn,
+    SpaceOut,
     HouseholdCreatedOut,
     HouseholdIn,
     NightOut,
@@ -33,6 +38,53 @@ from service.schemas import (
 from service.security import masked_plate
 
 router = APIRouter(prefix="/api/v1/compounds/{compound_id}", tags=["staff"], responses=problems(401, 403, 404, 409))
+
+
+@router.get("", response_model=CompoundOut)
+def read_compound(compound: StaffCompoundDep, session: SessionDep) -> CompoundOut:
+    count = lambda model: session.scalar(select(func.count()).select_from(model).where(model.compound_id == compound.id))  # noqa: E731
+    return CompoundOut(id=compound.id, name=compound.name, timezone=compound.timezone, cutoff=compound.cutoff, policy=compound.policy, spaces=count(Space), households=count(Household))
+
+
+def _space_out(space: Space, renters: dict[int, str]) -> SpaceOut:
+    return SpaceOut(code=space.code, kind=space.kind, size=space.size, features=space.features, x=space.x, y=space.y, windows=space.windows, renter=renters.get(space.renter_id))
+
+
+@router.get("/spaces", response_model=list[SpaceOut])
+def list_spaces(compound: StaffCompoundDep, session: SessionDep) -> list[SpaceOut]:
+    renters = {row.id: row.code for row in session.execute(select(Household.id, Household.code).where(Household.compound_id == compound.id))}
+    return [_space_out(space, renters) for space in session.scalars(select(Space).where(Space.compound_id == compound.id).order_by(Space.code))]
+
+
+@router.post("/spaces", response_model=SpaceOut, status_code=status.HTTP_201_CREATED)
+def create_space(body: SpaceIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> SpaceOut:
+    if session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.code)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"space {body.code} already exists")
+    renter = None
+    if body.renter is not None:
+        renter = session.scalar(select(Household).where(Household.compound_id == compound.id, Household.code == body.renter))
+        if renter is None:
+            raise InvalidField("renter", f"no household {body.renter!r} in this compound")
+    for i, text in enumerate(body.windows or ()):
+        try:
+            window_from_text(text, date(2026, 1, 5))
+        except ValueError as error:
+            raise InvalidField(f"windows[{i}]", str(error)) from None
+    if body.windows is None and body.kind not in compound.policy.get("windows", {}):
+        raise InvalidField("windows", f"the plan gives no hours for {body.kind!r} spaces; give this space its windows")
+    space = Space(compound_id=compound.id, code=body.code, kind=body.kind, size=body.size, features=body.features, x=body.x, y=body.y, windows=body.windows, renter_id=renter.id if renter else None)
+    session.add(space)
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="create space", detail=body.code))
+    session.commit()
+    return _space_out(space, {renter.id: renter.code} if renter else {})
+
+
+@router.get("/households", response_model=list[HouseholdListOut])
+def list_households(compound: StaffCompoundDep, session: SessionDep) -> list[HouseholdListOut]:
+    rows = session.execute(
+        select(Household, Account.password_hash).outerjoin(Account, Account.household_id == Household.id).where(Household.compound_id == compound.id).order_by(Household.code)
+    ).all()
+    return [HouseholdListOut(code=h.code, x=h.x, y=h.y, tags=h.tags, has_space=h.has_space, activated=password is not None) for h, password in rows]
 
 
 @router.post("/households", response_model=HouseholdCreatedOut, status_code=status.HTTP_201_CREATED)

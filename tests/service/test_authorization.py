@@ -29,6 +29,8 @@ def _body(method: str, path: str, world, serial: int):
         return {"space": "A-1", "first_evening": str(EVENING + timedelta(days=serial)), "last_evening": str(EVENING + timedelta(days=serial))}
     if path.endswith("/households") and method == "POST":
         return {"code": f"9-{serial}", "x": 0, "y": 0}
+    if path.endswith("/spaces") and method == "POST":
+        return {"code": f"N-{serial}", "kind": "street", "x": 0, "y": 0}
     if path.endswith("/pins") and method == "POST":
         return {"request_id": world.last_request, "space": "L-1", "action": "forbid", "reason": "for the test"}
     if path.endswith("/nights/{evening}/requests") and "compounds" in path:

@@ -278,3 +278,20 @@ def test_a_household_refused_last_night_is_served_first_tonight(world):
     world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/run")
     world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{tomorrow}/publish")
     assert world.call(refused, "GET", f"/api/v1/me/nights/{tomorrow}/allocation").json()["outcomes"][0]["space"] == "L-1"
+
+
+def test_staff_manage_spaces_and_list_households(world):
+    spaces = "/api/v1/compounds/tiny/spaces"
+    created = world.call("staff", "POST", spaces, json={"code": "V-1", "kind": "visitor", "x": 3, "y": 3, "windows": ["18:00-08:00"], "features": ["ev_charger"]})
+    assert created.status_code == 201, created.text
+    assert [s["code"] for s in world.call("staff", "GET", spaces).json()] == ["A-1", "L-1", "V-1"]
+    no_hours = world.call("staff", "POST", spaces, json={"code": "V-2", "kind": "visitor", "x": 3, "y": 3})
+    assert no_hours.status_code == 422 and no_hours.json()["detail"][0]["loc"] == ["body", "windows"]
+    bad_window = world.call("staff", "POST", spaces, json={"code": "V-3", "kind": "street", "x": 0, "y": 0, "windows": ["8pm-7am"]})
+    assert bad_window.status_code == 422 and bad_window.json()["detail"][0]["loc"] == ["body", "windows[0]"]
+    no_renter = world.call("staff", "POST", spaces, json={"code": "A-9", "kind": "rented", "x": 0, "y": 0, "renter": "9-999"})
+    assert no_renter.status_code == 422 and "no household '9-999'" in no_renter.json()["detail"][0]["msg"]
+    compound = world.call("staff", "GET", "/api/v1/compounds/tiny").json()
+    assert (compound["spaces"], compound["households"], compound["cutoff"]) == (3, 3, "21:30")
+    households = world.call("staff", "GET", "/api/v1/compounds/tiny/households").json()
+    assert [(h["code"], h["activated"]) for h in households] == [("1-101", True), ("2-201", True), ("3-301", True)]
