@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from service.db import make_engine, make_sessions
+from service.db import POOL_SIZE, make_engine, make_sessions
 from service.nightly import Conflict, InvalidField
 from service.routes import auth, me, staff
 from service.settings import Settings
+
+# Below FastAPI's 40 worker threads and the pool's connections (see _AtMost).
+MAX_REQUESTS_INSIDE = min(30, POOL_SIZE + 10)
+
+
+class _AtMost:
+    """Lets at most `limit` requests into the app at once; the others wait their turn.
+
+    Each request holds one database connection from its first query to its session's close, and
+    needs a worker thread for each synchronous step in between. With more requests inside than
+    threads and connections, every thread can end up waiting for a connection that is held by a
+    request waiting for a thread. Fewer requests inside than either makes that impossible.
+    """
+
+    def __init__(self, app, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.gate: anyio.Semaphore | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.gate is None:
+            self.gate = anyio.Semaphore(self.limit)
+        async with self.gate:
+            await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_sessions(app.state.engine)
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
+    app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
 
     @app.exception_handler(Conflict)
     def _conflict(_request: Request, error: Conflict) -> JSONResponse:
