@@ -151,6 +151,25 @@ class SpaceIn(_In):
     renter: str | None = Field(None, description="code of the household renting it monthly")
 
 
+class SpaceChangeIn(_In):
+    """Only the fields given change; `renter: null` ends a rental."""
+
+    kind: str | None = Field(None, min_length=1, max_length=40)
+    size: SizeName | None = None
+    features: list[str] | None = Field(None, max_length=20)
+    x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
+    y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
+    windows: list[str] | None = Field(None, max_length=10)
+    renter: str | None = None
+
+
+class HouseholdChangeIn(_In):
+    x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
+    y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
+    tags: list[str] | None = Field(None, max_length=20)
+    has_space: bool | None = None
+
+
 class SpaceOut(BaseModel):
     code: str
     kind: str

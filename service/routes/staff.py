@@ -21,7 +21,9 @@ from service.schemas import (
     AuditOut,
     ChangesOut,
     CompoundOut,
+    HouseholdChangeIn,
     HouseholdListOut,
+    SpaceChangeIn,
     SpaceIn,
     SpaceOut,
     HouseholdCreatedOut,
@@ -60,23 +62,73 @@ def list_spaces(compound: StaffCompoundDep, session: SessionDep) -> list[SpaceOu
 def create_space(body: SpaceIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> SpaceOut:
     if session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.code)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"space {body.code} already exists")
-    renter = None
-    if body.renter is not None:
-        renter = session.scalar(select(Household).where(Household.compound_id == compound.id, Household.code == body.renter))
-        if renter is None:
-            raise InvalidField("renter", f"no household {body.renter!r} in this compound")
-    for i, text in enumerate(body.windows or ()):
-        try:
-            window_from_text(text, date(2026, 1, 5))
-        except ValueError as error:
-            raise InvalidField(f"windows[{i}]", str(error)) from None
-    if body.windows is None and body.kind not in compound.policy.get("windows", {}):
-        raise InvalidField("windows", f"the plan gives no hours for {body.kind!r} spaces; give this space its windows")
+    renter = _checked_space(session, compound, body.kind, body.windows, body.renter)
     space = Space(compound_id=compound.id, code=body.code, kind=body.kind, size=body.size, features=body.features, x=body.x, y=body.y, windows=body.windows, renter_id=renter.id if renter else None)
     session.add(space)
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="create space", detail=body.code))
     session.commit()
     return _space_out(space, {renter.id: renter.code} if renter else {})
+
+
+def _checked_space(session, compound, kind: str, windows: list[str] | None, renter_code: str | None) -> Household | None:
+    """The renter (if any), once the space's hours and renter are known to be usable."""
+    renter = None
+    if renter_code is not None:
+        renter = session.scalar(select(Household).where(Household.compound_id == compound.id, Household.code == renter_code))
+        if renter is None:
+            raise InvalidField("renter", f"no household {renter_code!r} in this compound")
+    for i, text in enumerate(windows or ()):
+        try:
+            window_from_text(text, date(2026, 1, 5))
+        except ValueError as error:
+            raise InvalidField(f"windows[{i}]", str(error)) from None
+    if windows is None and kind not in compound.policy.get("windows", {}):
+        raise InvalidField("windows", f"the plan gives no hours for {kind!r} spaces; give this space its windows")
+    return renter
+
+
+def _by_code(session, model, compound, code: str, noun: str):
+    found = session.scalar(select(model).where(model.compound_id == compound.id, model.code == code))
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {noun} {code!r}")
+    return found
+
+
+def _not_null(given: dict, names) -> None:
+    for name in names:
+        if name in given and given[name] is None:
+            raise InvalidField(name, "must not be null")
+
+
+@router.patch("/spaces/{space_code}", response_model=SpaceOut)
+def change_space(space_code: str, body: SpaceChangeIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> SpaceOut:
+    """Change a space; only the fields sent change. Nights already run keep their snapshot."""
+    space = _by_code(session, Space, compound, space_code, "space")
+    given = body.model_dump(exclude_unset=True)
+    _not_null(given, ("kind", "size", "features", "x", "y"))
+    renters = {row.id: row.code for row in session.execute(select(Household.id, Household.code).where(Household.compound_id == compound.id))}
+    renter_code = given["renter"] if "renter" in given else renters.get(space.renter_id)
+    renter = _checked_space(session, compound, given.get("kind", space.kind), given.get("windows", space.windows), renter_code)
+    for name in ("kind", "size", "features", "x", "y", "windows"):
+        if name in given:
+            setattr(space, name, given[name])
+    space.renter_id = renter.id if renter else None
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="change space", detail=f"{space_code}: {sorted(given)}"))
+    session.commit()
+    return _space_out(space, renters)
+
+
+@router.patch("/households/{household_code}", response_model=HouseholdListOut)
+def change_household(household_code: str, body: HouseholdChangeIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> HouseholdListOut:
+    household = _by_code(session, Household, compound, household_code, "household")
+    given = body.model_dump(exclude_unset=True)
+    _not_null(given, given)
+    for name, value in given.items():
+        setattr(household, name, value)
+    session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="change household", detail=f"{household_code}: {sorted(given)}"))
+    session.commit()
+    activated = session.scalar(select(Account.password_hash).where(Account.household_id == household.id)) is not None
+    return HouseholdListOut(code=household.code, x=household.x, y=household.y, tags=household.tags, has_space=household.has_space, activated=activated)
 
 
 @router.get("/households", response_model=list[HouseholdListOut])
@@ -103,9 +155,7 @@ def create_household(body: HouseholdIn, compound: StaffCompoundDep, session: Ses
 
 @router.post("/households/{household_code}/activation", response_model=HouseholdCreatedOut)
 def new_activation_code(household_code: str, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> HouseholdCreatedOut:
-    household = session.scalar(select(Household).where(Household.compound_id == compound.id, Household.code == household_code))
-    if household is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no household {household_code!r}")
+    household = _by_code(session, Household, compound, household_code, "household")
     code = issue_activation(session, household)
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="activation code", detail=household_code))
     session.commit()

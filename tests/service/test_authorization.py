@@ -29,6 +29,10 @@ def _body(method: str, path: str, world, serial: int):
         return {"space": "A-1", "first_evening": str(EVENING + timedelta(days=serial)), "last_evening": str(EVENING + timedelta(days=serial))}
     if path.endswith("/households") and method == "POST":
         return {"code": f"9-{serial}", "x": 0, "y": 0}
+    if path.endswith("/spaces/{space_code}"):
+        return {"features": ["covered"]}
+    if path.endswith("/households/{household_code}") and method == "PATCH":
+        return {"tags": ["elderly"]}
     if path.endswith("/spaces") and method == "POST":
         return {"code": f"N-{serial}", "kind": "street", "x": 0, "y": 0}
     if path.endswith("/pins") and method == "POST":
@@ -85,7 +89,7 @@ def test_every_route_checks_its_caller(world):
         if "{standing_id}" in path:
             standing = world.call("1-101", "POST", "/api/v1/me/standing-requests", json={"car_id": world.car("1-101"), "weekdays": [0], "arrive": "22:00", "depart": "06:00"})
             standing_id = standing.json()["id"]
-        url = path.format(compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id, standing_id=standing_id)
+        url = path.format(compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id, standing_id=standing_id, space_code="L-1")
         for caller in CALLERS:
             body = _body(method, path, world, next(serial))
             reply = world.call(caller, method, url, json=body)

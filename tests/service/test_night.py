@@ -291,6 +291,14 @@ def test_staff_manage_spaces_and_list_households(world):
     assert bad_window.status_code == 422 and bad_window.json()["detail"][0]["loc"] == ["body", "windows[0]"]
     no_renter = world.call("staff", "POST", spaces, json={"code": "A-9", "kind": "rented", "x": 0, "y": 0, "renter": "9-999"})
     assert no_renter.status_code == 422 and "no household '9-999'" in no_renter.json()["detail"][0]["msg"]
+    changed = world.call("staff", "PATCH", f"{spaces}/A-1", json={"renter": None, "features": ["covered"]})
+    assert changed.status_code == 200 and (changed.json()["renter"], changed.json()["features"]) == (None, ["covered"])
+    assert world.call("staff", "PATCH", f"{spaces}/A-1", json={"renter": "9-999"}).json()["detail"][0]["loc"] == ["body", "renter"]
+    assert world.call("staff", "PATCH", f"{spaces}/Z-9", json={"size": "large"}).status_code == 404
+    assert world.call("staff", "PATCH", f"{spaces}/A-1", json={"x": None}).json()["detail"][0]["loc"] == ["body", "x"]
+    retagged = world.call("staff", "PATCH", "/api/v1/compounds/tiny/households/2-201", json={"tags": ["elderly"]})
+    assert retagged.status_code == 200 and retagged.json()["tags"] == ["elderly"]
+    assert world.call("staff", "PATCH", "/api/v1/compounds/tiny/households/2-201", json={"x": None}).status_code == 422
     compound = world.call("staff", "GET", "/api/v1/compounds/tiny").json()
     assert (compound["spaces"], compound["households"], compound["cutoff"]) == (3, 3, "21:30")
     households = world.call("staff", "GET", "/api/v1/compounds/tiny/households").json()
