@@ -378,14 +378,14 @@ _DEFAULT_DB = "sqlite:///parking.db"
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = _DEFAULT_DB) -> None:
     """Create or migrate the database to the current schema."""
-    from service.db import upgrade
-
-    _upgrade(upgrade, database_url)
+    _upgrade(database_url)
     out.print(f"Database {_safe(database_url)} is up to date.", highlight=False)
 
 
-def _upgrade(upgrade, database_url: str) -> None:
+def _upgrade(database_url: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
+
+    from service.db import upgrade
 
     try:
         upgrade(database_url)
@@ -409,10 +409,10 @@ def import_command(
 ) -> None:
     """Seed a new compound from a scenario file: plan, spaces, households, cars, and its night."""
     from service.compounds import CompoundExists, import_scenario
-    from service.db import make_engine, make_sessions, upgrade
+    from service.db import make_engine, make_sessions
 
     scenario_file, _ = _load(scenario)
-    _upgrade(upgrade, database_url)
+    _upgrade(database_url)
     engine = make_engine(database_url)
     try:
         with make_sessions(engine).begin() as session:
