@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import anyio
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from service.db import POOL_SIZE, make_engine, make_sessions
@@ -52,6 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Conflict)
     def _conflict(_request: Request, error: Conflict) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(RequestValidationError)
+    def _unprocessable(_request: Request, error: RequestValidationError) -> JSONResponse:
+        # The default reply echoes the input, which cannot be written as JSON when it holds NaN.
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(InvalidField)
     def _invalid(_request: Request, error: InvalidField) -> JSONResponse:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine import solve
 from engine.clock import parse_clock, to_datetime
+from scenarios.errors import ScenarioError
 from scenarios.loader import parse_scenario
 from scenarios.mapping import result_to_dict, to_instance
 from service.models import AuditEntry, Car, Compound, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin, StandingRequest
@@ -80,6 +81,22 @@ def stay_minutes(arrive: str, depart: str, evening: date) -> tuple[int, int]:
     return first, last
 
 
+class NightClosed(Conflict):
+    pass
+
+
+class NightUnusable(Conflict):
+    """The stored compound or night does not make a valid scenario (e.g. a space with no hours)."""
+
+
+def open_night(session: Session, compound_id: str, evening: date) -> Night:
+    """The night, unless its morning has been recorded (closed): then nothing about it changes."""
+    night = night_of(session, compound_id, evening)
+    if night.state == NightState.CLOSED.value:
+        raise NightClosed(f"the night of {evening} is closed (its overstays are recorded); nothing about it can change")
+    return night
+
+
 def night_of(session: Session, compound_id: str, evening: date) -> Night:
     night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
     if night is None:
@@ -117,11 +134,13 @@ def night_document(session: Session, compound: Compound, night: Night, keep: dic
     ]
     shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
     present = {f"q{r.id}" for r, _ in requests}
-    pinned = {p["request"] for p in pins if p["action"] == "force"}
+    # Staff pins win: a request staff pinned either way, or a space staff forced, is not kept.
+    staff_requests = {p["request"] for p in pins}
+    staff_forced_spaces = {p["space"] for p in pins if p["action"] == "force"}
     pins += [
         {"request": request, "space": space, "action": "force", "reason": "published before this change"}
         for request, space in sorted((keep or {}).items())
-        if request in present and space in shared and request not in pinned
+        if request in present and space in shared and request not in staff_requests and space not in staff_forced_spaces
     ]
     return {
         "name": f"{compound.name} — {night.evening.isoformat()}",
@@ -235,7 +254,10 @@ def run_night(
             night = session.get(Night, night_id)
             _add_standing_requests(session, compound, night, now)
             document = night_document(session, compound, night, keep)
-        result = allocate(document, time_limit)
+        try:
+            result = allocate(document, time_limit)
+        except ScenarioError as error:
+            raise NightUnusable(f"the night cannot be allocated as stored: {'; '.join(f'{path}: {message}' if path else message for path, message in error.problems)}") from None
         with sessions.begin() as session:
             run = Run(
                 night_id=night_id, account_id=account_id, started_at=now, finished_at=datetime.now(timezone.utc),
@@ -258,6 +280,8 @@ def run_night(
 
 def publish(session: Session, night: Night, account_id: int | None) -> Run:
     """The draft becomes what residents see, in the caller's transaction."""
+    if night.state == NightState.CLOSED.value:
+        raise NightClosed(f"the night of {night.evening} is closed (its overstays are recorded); its allocation stands")
     if night.draft_run_id is None or night.draft_run_id == night.published_run_id:
         raise NothingToPublish(f"the night of {night.evening} has no new allocation to publish; run it first")
     draft = session.get(Run, night.draft_run_id)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Clock = Field(pattern=r"^\d{2}:\d{2}$", examples=["22:10"], description="HH:MM; before 12:00 means the next morning")
+# Row ids fit the databases' 32-bit integers; evenings stay where dates and the morning after exist.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Evening = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w][\w./-]*$", description="letters, digits, - . / _")]
+Windows = Annotated[list[str], Field(min_length=1, max_length=10)]
 SizeName = Literal["small", "standard", "large"]
 
 
@@ -56,7 +61,7 @@ class HouseholdOut(BaseModel):
 
 
 class RequestIn(_In):
-    car_id: int
+    car_id: Id
     arrive: str = Clock
     depart: str = Clock
 
@@ -64,14 +69,14 @@ class RequestIn(_In):
 class RequestOut(BaseModel):
     id: int
     evening: date
-    car_id: int
+    car_id: Id
     plate: str
     arrive: str
     depart: str
 
 
 class StandingRequestIn(_In):
-    car_id: int
+    car_id: Id
     weekdays: list[int] = Field(min_length=1, max_length=7, description="evenings it repeats: 0 = Monday ... 6 = Sunday")
     arrive: str = Clock
     depart: str = Clock
@@ -79,7 +84,7 @@ class StandingRequestIn(_In):
 
 class StandingRequestOut(BaseModel):
     id: int
-    car_id: int
+    car_id: Id
     weekdays: list[int]
     arrive: str
     depart: str
@@ -87,8 +92,8 @@ class StandingRequestOut(BaseModel):
 
 class ReleaseIn(_In):
     space: str = Field(min_length=1, max_length=40, description="the code of a space the household rents")
-    first_evening: date
-    last_evening: date
+    first_evening: Evening
+    last_evening: Evening
 
 
 class ReleaseOut(BaseModel):
@@ -99,7 +104,7 @@ class ReleaseOut(BaseModel):
 
 
 class MyOutcome(BaseModel):
-    request_id: int
+    request_id: Id
     plate: str
     space: str | None
     kind: str | None
@@ -141,13 +146,13 @@ class CompoundOut(BaseModel):
 
 
 class SpaceIn(_In):
-    code: str = Field(min_length=1, max_length=40)
+    code: Code
     kind: str = Field(min_length=1, max_length=40, description="rented, street, ...")
     size: SizeName = "standard"
     features: list[str] = Field(default_factory=list, max_length=20)
     x: float = Field(ge=-1_000_000, le=1_000_000)
     y: float = Field(ge=-1_000_000, le=1_000_000)
-    windows: list[str] | None = Field(None, max_length=10, description="e.g. ['18:00-08:00']; absent: the plan's hours for the kind")
+    windows: Windows | None = Field(None, description="e.g. ['18:00-08:00']; absent: the plan's hours for the kind")
     renter: str | None = Field(None, description="code of the household renting it monthly")
 
 
@@ -159,7 +164,7 @@ class SpaceChangeIn(_In):
     features: list[str] | None = Field(None, max_length=20)
     x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
     y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
-    windows: list[str] | None = Field(None, max_length=10)
+    windows: Windows | None = None
     renter: str | None = None
 
 
@@ -191,7 +196,7 @@ class HouseholdListOut(BaseModel):
 
 
 class HouseholdIn(_In):
-    code: str = Field(min_length=1, max_length=40)
+    code: Code
     x: float = Field(ge=-1_000_000, le=1_000_000)
     y: float = Field(ge=-1_000_000, le=1_000_000)
     tags: list[str] = Field(default_factory=list, max_length=20)
@@ -219,7 +224,7 @@ class RunOut(BaseModel):
 
 
 class PinIn(_In):
-    request_id: int
+    request_id: Id
     space: str = Field(min_length=1, max_length=40)
     action: Literal["force", "forbid"]
     reason: str = Field(min_length=3, max_length=500, description="why, for the log (e.g. 'elderly, agreed at the desk')")
@@ -227,7 +232,7 @@ class PinIn(_In):
 
 class PinOut(BaseModel):
     id: int
-    request_id: int
+    request_id: Id
     space: str
     action: str
     reason: str
@@ -250,7 +255,7 @@ class ChangesOut(BaseModel):
 
 class UrgentRequestIn(_In):
     household: str = Field(min_length=1, max_length=40)
-    car_id: int
+    car_id: Id
     arrive: str = Clock
     depart: str = Clock
     reason: str = Field(min_length=3, max_length=500)

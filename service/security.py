@@ -43,7 +43,7 @@ def new_activation_code() -> str:
 def masked_plate(plate: str) -> str:
     """沪A·12345 -> 沪A·1**45: enough for the gate to match a car, not enough to look one up."""
     keep = [i for i, c in enumerate(plate) if c.isalnum() and c.isascii()]
-    if len(keep) <= 4:
-        return plate
-    hidden = set(keep[2:-2])
+    # Long plates keep two characters at each end; short ones one, or none if that would be all.
+    shown = 2 if len(keep) > 4 else (1 if len(keep) > 2 else 0)
+    hidden = set(keep[shown : len(keep) - shown]) if shown else set(keep)
     return "".join("*" if i in hidden else c for i, c in enumerate(plate))

@@ -6,16 +6,18 @@ Every object is looked up within the caller's household, so another household's 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Path, status
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
-from service.models import AuditEntry, Car, Compound, Night, ParkingRequest, Release, Run, Space, StandingRequest
+from service.models import AuditEntry, Car, Compound, Household, Night, ParkingRequest, Release, Run, Space, StandingRequest
 from service.nightly import require_open, stay_minutes
 from service.schemas import (
+    Evening,
     AllocationOut,
     CarIn,
     CarOut,
@@ -55,8 +57,10 @@ def my_household(session: SessionDep, household: HouseholdDep) -> HouseholdOut:
 
 @router.post("/cars", response_model=CarOut, status_code=status.HTTP_201_CREATED)
 def add_car(body: CarIn, session: SessionDep, household: HouseholdDep) -> CarOut:
-    if session.scalar(select(Car).where(Car.household_id == household.id, Car.plate == body.plate)) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"your household already has a car {body.plate}")
+    same_plate = session.scalar(select(Car).join(Household, Car.household_id == Household.id).where(Household.compound_id == household.compound_id, Car.plate == body.plate))
+    if same_plate is not None:
+        whose = "your household" if same_plate.household_id == household.id else "another household; ask the office"
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{body.plate} is already registered by {whose}")
     car = Car(household_id=household.id, plate=body.plate, size=body.size, needs=body.needs)
     session.add(car)
     session.commit()
@@ -68,7 +72,7 @@ def _request_out(request: ParkingRequest, night: Night, car: Car) -> RequestOut:
 
 
 @router.get("/nights/{evening}/requests", response_model=list[RequestOut])
-def my_requests(evening: date, session: SessionDep, household: HouseholdDep) -> list[RequestOut]:
+def my_requests(evening: Evening, session: SessionDep, household: HouseholdDep) -> list[RequestOut]:
     rows = session.execute(
         select(ParkingRequest, Night, Car).join(Night, ParkingRequest.night_id == Night.id).join(Car, ParkingRequest.car_id == Car.id)
         .where(ParkingRequest.household_id == household.id, Night.evening == evening).order_by(ParkingRequest.id)
@@ -77,7 +81,7 @@ def my_requests(evening: date, session: SessionDep, household: HouseholdDep) -> 
 
 
 @router.post("/nights/{evening}/requests", response_model=RequestOut, status_code=status.HTTP_201_CREATED)
-def submit_request(evening: date, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
+def submit_request(evening: Evening, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     night = require_open(session, session.get(Compound, household.compound_id), evening, now)
@@ -102,18 +106,22 @@ def _own_request(session, household, request_id: int) -> tuple[ParkingRequest, N
 
 
 @router.put("/requests/{request_id}", response_model=RequestOut)
-def change_request(request_id: int, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
+def change_request(request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
     request, night, _ = _own_request(session, household, request_id)
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {night.evening}; change or cancel that one") from None
     return _request_out(request, night, car)
 
 
 @router.delete("/requests/{request_id}", status_code=status.HTTP_204_NO_CONTENT)
-def cancel_request(request_id: int, session: SessionDep, household: HouseholdDep, now: NowDep) -> None:
+def cancel_request(request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, household: HouseholdDep, now: NowDep) -> None:
     request, night, car = _own_request(session, household, request_id)
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
     session.delete(request)
@@ -146,7 +154,7 @@ def add_standing_request(body: StandingRequestIn, session: SessionDep, household
 
 
 @router.delete("/standing-requests/{standing_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_standing_request(standing_id: int, session: SessionDep, household: HouseholdDep) -> None:
+def remove_standing_request(standing_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, household: HouseholdDep) -> None:
     standing = session.get(StandingRequest, standing_id)
     if standing is None or standing.household_id != household.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no standing request {standing_id} in your household")
@@ -162,8 +170,20 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"your household rents no space {body.space!r}")
     if body.last_evening < body.first_evening:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "last_evening"], "msg": "is before first_evening", "type": "value_error"}])
-    # Tonight can only be released before the cutoff: the allocation may already be running.
-    require_open(session, session.get(Compound, household.compound_id), body.first_evening, now)
+    # Tonight can only be released before the cutoff: the allocation may already be running; and
+    # no evening of the range may have been allocated already.
+    compound = session.get(Compound, household.compound_id)
+    require_open(session, compound, body.first_evening, now)
+    allocated = session.scalar(
+        select(Night.evening).where(Night.compound_id == compound.id, Night.evening.between(body.first_evening, body.last_evening), Night.draft_run_id.is_not(None))
+    )
+    if allocated is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"the night of {allocated} is already allocated; release from the evening after it")
+    overlapping = session.scalar(
+        select(Release).where(Release.space_id == space.id, Release.first_evening <= body.last_evening, Release.last_evening >= body.first_evening)
+    )
+    if overlapping is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{space.code} is already released from {overlapping.first_evening} to {overlapping.last_evening}")
     release = Release(space_id=space.id, first_evening=body.first_evening, last_evening=body.last_evening)
     session.add(release)
     session.commit()
@@ -171,7 +191,7 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
 
 
 @router.get("/nights/{evening}/allocation", response_model=AllocationOut)
-def my_allocation(evening: date, session: SessionDep, household: HouseholdDep) -> AllocationOut:
+def my_allocation(evening: Evening, session: SessionDep, household: HouseholdDep) -> AllocationOut:
     """My space tonight, or why there is none; empty until staff publish the night."""
     night = session.scalar(select(Night).where(Night.compound_id == household.compound_id, Night.evening == evening))
     if night is None or night.published_run_id is None:
@@ -195,13 +215,14 @@ def my_allocation(evening: date, session: SessionDep, household: HouseholdDep) -
 
 
 @router.get("/nights/{evening}/my-space-users", response_model=list[SpaceUseOut])
-def who_uses_my_space(evening: date, session: SessionDep, household: HouseholdDep) -> list[SpaceUseOut]:
+def who_uses_my_space(evening: Evening, session: SessionDep, household: HouseholdDep) -> list[SpaceUseOut]:
     """For a renter who released a space: who may use it that night and when (plates masked)."""
-    mine = set(session.scalars(select(Space.code).where(Space.renter_id == household.id)))
     night = session.scalar(select(Night).where(Night.compound_id == household.compound_id, Night.evening == evening))
-    if not mine or night is None or night.published_run_id is None:
+    if night is None or night.published_run_id is None:
         return []
     run = session.get(Run, night.published_run_id)
+    # The renters of that night, as the run saw them, not as they are today.
+    mine = {space["id"] for space in run.snapshot["spaces"] if space.get("renter") == household.code}
     plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]}
     return [
         SpaceUseOut(space=a["space"], plate=masked_plate(plates[a["request"]]), start=a["start"][11:16], end=a["end"][11:16])

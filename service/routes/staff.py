@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Annotated
 from datetime import date, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, UploadFile, status
 from pydantic import ValidationError
 from fastapi.responses import Response
 from sqlalchemy import func, select
@@ -16,8 +17,9 @@ from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
 from service.models import Account, AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
 from scenarios.mapping import window_from_text
-from service.nightly import InvalidField, changes, cutoff_of, night_of, publish, run_night, stay_minutes
+from service.nightly import InvalidField, changes, cutoff_of, night_of, open_night, publish, run_night, stay_minutes
 from service.schemas import (
+    Evening,
     AuditOut,
     ChangesOut,
     CompoundOut,
@@ -112,6 +114,10 @@ def change_space(space_code: str, body: SpaceChangeIn, compound: StaffCompoundDe
     for name in ("kind", "size", "features", "x", "y", "windows"):
         if name in given:
             setattr(space, name, given[name])
+    if (renter.id if renter else None) != space.renter_id:
+        # Releases were the old renter's to give; they end with the rental.
+        for release in session.scalars(select(Release).where(Release.space_id == space.id)):
+            session.delete(release)
     space.renter_id = renter.id if renter else None
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="change space", detail=f"{space_code}: {sorted(given)}"))
     session.commit()
@@ -186,7 +192,7 @@ async def import_households(file: UploadFile, compound: StaffCompoundDep, sessio
         if unknown or None in row:
             errors.append({"loc": ["file", "line", line], "msg": f"unknown or extra columns {unknown or 'beyond the header'}", "type": "value_error"})
             continue
-        values = {"code": row["code"].strip(), "x": row["x"], "y": row["y"], "tags": [t for t in (row.get("tags") or "").split(";") if t.strip()]}
+        values = {"code": (row["code"] or "").strip(), "x": row["x"], "y": row["y"], "tags": [t for t in (row.get("tags") or "").split(";") if t.strip()]}
         if (row.get("has_space") or "").strip():
             values["has_space"] = row["has_space"].strip().lower()
         try:
@@ -245,14 +251,14 @@ def _night_out(session, compound, night: Night, now: datetime) -> NightOut:
 
 
 @router.get("/nights/{evening}", response_model=NightOut)
-def read_night(evening: date, compound: StaffCompoundDep, session: SessionDep, now: NowDep) -> NightOut:
+def read_night(evening: Evening, compound: StaffCompoundDep, session: SessionDep, now: NowDep) -> NightOut:
     night = night_of(session, compound.id, evening)
     session.commit()
     return _night_out(session, compound, night, now)
 
 
 @router.post("/nights/{evening}/run", response_model=NightOut, status_code=status.HTTP_201_CREATED)
-def run(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request, now: NowDep) -> NightOut:
+def run(evening: Evening, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request, now: NowDep) -> NightOut:
     """Allocate the night as a draft (again, if need be); 409 while another run of it is going on."""
     run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes))
     session.expire_all()
@@ -260,7 +266,7 @@ def run(evening: date, compound: StaffCompoundDep, session: SessionDep, account:
 
 
 @router.post("/nights/{evening}/reoptimise", response_model=NightOut, status_code=status.HTTP_201_CREATED)
-def reoptimise(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request, now: NowDep) -> NightOut:
+def reoptimise(evening: Evening, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, settings: SettingsDep, request: Request, now: NowDep) -> NightOut:
     """After a late change to a published night: a new draft keeping every published assignment that
     is still possible, with the list of who it moves; publish it to apply."""
     run_night(request.app.state.sessions, compound.id, evening, account.id, settings.solver_seconds, timedelta(minutes=settings.run_lock_minutes), after_publishing=True)
@@ -276,9 +282,9 @@ def _night_request(session, night: Night, request_id: int) -> ParkingRequest:
 
 
 @router.post("/nights/{evening}/pins", response_model=NightOut, status_code=status.HTTP_201_CREATED)
-def add_pin(evening: date, body: PinIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def add_pin(evening: Evening, body: PinIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     """Force or forbid a space for a request; takes effect at the next run."""
-    night = night_of(session, compound.id, evening)
+    night = open_night(session, compound.id, evening)
     _night_request(session, night, body.request_id)
     if session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.space)) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "space"], "msg": f"no space {body.space!r} in this compound", "type": "value_error"}])
@@ -291,7 +297,7 @@ def add_pin(evening: date, body: PinIn, compound: StaffCompoundDep, session: Ses
 
 
 @router.delete("/nights/{evening}/pins/{pin_id}", response_model=NightOut)
-def remove_pin(evening: date, pin_id: int, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def remove_pin(evening: Evening, pin_id: Annotated[int, Path(ge=1, le=2**31 - 1)], compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     night = night_of(session, compound.id, evening)
     pin = session.get(StaffPin, pin_id)
     if pin is None or pin.night_id != night.id:
@@ -303,14 +309,14 @@ def remove_pin(evening: date, pin_id: int, compound: StaffCompoundDep, session: 
 
 
 @router.post("/nights/{evening}/requests", response_model=NightOut, status_code=status.HTTP_201_CREATED)
-def add_urgent_request(evening: date, body: UrgentRequestIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def add_urgent_request(evening: Evening, body: UrgentRequestIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     """A request taken at the desk, at any time (an urgent case after the cutoff); re-run or
     re-optimise for it to count."""
     household = session.scalar(select(Household).where(Household.compound_id == compound.id, Household.code == body.household))
     car = session.get(Car, body.car_id)
     if household is None or car is None or car.household_id != household.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no car {body.car_id} of household {body.household!r}")
-    night = night_of(session, compound.id, evening)
+    night = open_night(session, compound.id, evening)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     session.add(ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now))
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="urgent request", detail=f"night {evening}: {body.household} {car.plate}: {body.reason}"))
@@ -323,28 +329,30 @@ def add_urgent_request(evening: date, body: UrgentRequestIn, compound: StaffComp
 
 
 @router.post("/nights/{evening}/withdraw-release", response_model=NightOut)
-def withdraw_release(evening: date, body: WithdrawReleaseIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def withdraw_release(evening: Evening, body: WithdrawReleaseIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     """The renter needs the space back this evening after all (came home early): the space leaves
     the pool for this evening only; re-optimise to move whoever had it."""
+    open_night(session, compound.id, evening)
     space = session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.space))
-    release = space and session.scalar(select(Release).where(Release.space_id == space.id, Release.first_evening <= evening, Release.last_evening >= evening))
-    if not release:
+    releases = space and session.scalars(select(Release).where(Release.space_id == space.id, Release.first_evening <= evening, Release.last_evening >= evening)).all()
+    if not releases:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.space} is not released on the evening of {evening}")
-    if release.first_evening < evening < release.last_evening:
-        session.add(Release(space_id=space.id, first_evening=evening + timedelta(days=1), last_evening=release.last_evening))
-    if release.first_evening == evening == release.last_evening:
-        session.delete(release)
-    elif release.first_evening == evening:
-        release.first_evening = evening + timedelta(days=1)
-    else:
-        release.last_evening = evening - timedelta(days=1)
+    for release in releases:
+        if release.first_evening < evening < release.last_evening:
+            session.add(Release(space_id=space.id, first_evening=evening + timedelta(days=1), last_evening=release.last_evening))
+        if release.first_evening == evening == release.last_evening:
+            session.delete(release)
+        elif release.first_evening == evening:
+            release.first_evening = evening + timedelta(days=1)
+        else:
+            release.last_evening = evening - timedelta(days=1)
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="withdraw release", detail=f"night {evening}: {body.space}: {body.reason}"))
     session.commit()
     return _night_out(session, compound, night_of(session, compound.id, evening), now)
 
 
 @router.post("/nights/{evening}/publish", response_model=NightOut)
-def publish_night(evening: date, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def publish_night(evening: Evening, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     night = night_of(session, compound.id, evening)
     publish(session, night, account.id)
     session.commit()
@@ -352,7 +360,7 @@ def publish_night(evening: date, compound: StaffCompoundDep, session: SessionDep
 
 
 @router.post("/nights/{evening}/overstays", response_model=NightOut)
-def record_overstays(evening: date, body: OverstaysIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def record_overstays(evening: Evening, body: OverstaysIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     """The morning round: the spaces where a car stayed after its window. Their households get the
     plan's overstay penalty on the next nights; the night is closed."""
     night = night_of(session, compound.id, evening)
@@ -365,6 +373,7 @@ def record_overstays(evening: date, body: OverstaysIn, compound: StaffCompoundDe
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "spaces", body.spaces.index(space)], "msg": f"no car was allocated to {space} that night", "type": "value_error"} for space in unknown])
     night.overstays = sorted({household_on[space] for space in body.spaces})
     night.state = NightState.CLOSED.value
+    night.draft_run_id = night.published_run_id  # a pending re-optimisation is dropped with the night
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="overstays", detail=f"night {evening}: {', '.join(body.spaces) or 'none'}"))
     session.commit()
     return _night_out(session, compound, night, now)
@@ -382,7 +391,7 @@ def audit_log(compound: StaffCompoundDep, session: SessionDep, limit: int = Quer
 
 
 @router.get("/nights/{evening}/gate-list.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-def gate_list(evening: date, compound: StaffCompoundDep, session: SessionDep, masked: bool = False) -> Response:
+def gate_list(evening: Evening, compound: StaffCompoundDep, session: SessionDep, masked: bool = False) -> Response:
     """The published night for the gate: one row per car with a space. `masked=true` for a list posted in public."""
     night = night_of(session, compound.id, evening)
     if night.published_run_id is None:
