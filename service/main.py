@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = make_sessions(app.state.engine)
+    # Failed sign-ins under names no account has: name -> (failures, first failure).
+    app.state.unknown_login_failures = {}
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)

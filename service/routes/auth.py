@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import delete, select
 
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, as_utc
@@ -22,18 +22,39 @@ def _issue(session, account: Account, now, settings) -> TokenOut:
     return TokenOut(access_token=token, expires_at=expires, role=account.role)
 
 
+_MAX_UNKNOWN_NAMES = 10_000
+
+
+def _too_many(first_failure, window: timedelta) -> HTTPException:
+    retry = as_utc(first_failure) + window
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again after {retry.astimezone(timezone.utc):%H:%M} UTC")
+
+
 @router.post("/login", response_model=TokenOut)
-def login(body: LoginIn, session: SessionDep, now: NowDep, settings: SettingsDep) -> TokenOut:
+def login(body: LoginIn, session: SessionDep, now: NowDep, settings: SettingsDep, request: Request) -> TokenOut:
     account = session.scalar(select(Account).where(Account.username == body.username))
     refused = HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
-    if account is None:
-        raise refused
     window = timedelta(minutes=settings.login_window_minutes)
+    if account is None:
+        # Unknown names are counted too (in memory), so that a lock-out does not tell which exist.
+        failures = request.app.state.unknown_login_failures
+        count, first = failures.get(body.username, (0, now))
+        if first + window <= now:
+            count, first = 0, now
+        if count >= settings.login_attempts:
+            raise _too_many(first, window)
+        if len(failures) >= _MAX_UNKNOWN_NAMES:
+            # Bounded memory under a flood of invented names: forget the expired ones, then all.
+            for name in [n for n, (_, since) in failures.items() if since + window <= now]:
+                del failures[name]
+            if len(failures) >= _MAX_UNKNOWN_NAMES:
+                failures.clear()
+        failures[body.username] = (count + 1, first)
+        raise refused
     if account.first_failure_at is not None and as_utc(account.first_failure_at) + window <= now:
         account.failed_logins, account.first_failure_at = 0, None
     if account.failed_logins >= settings.login_attempts:
-        retry = as_utc(account.first_failure_at) + window
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again after {retry.astimezone(timezone.utc):%H:%M} UTC")
+        raise _too_many(account.first_failure_at, window)
     if not verify_secret(account.password_hash, body.password):
         account.failed_logins += 1
         account.first_failure_at = account.first_failure_at or now

@@ -87,6 +87,9 @@ def test_login_is_rate_limited(world):
         assert world.client.post("/api/v1/auth/login", json={"username": "staff", "password": "wrong"}).status_code == 401
     blocked = world.client.post("/api/v1/auth/login", json={"username": "staff", "password": "staff-password"})
     assert blocked.status_code == 429 and "too many failed sign-ins" in blocked.json()["detail"]
+    # A name no account has answers the same way, so a lock-out does not tell which names exist.
+    answers = [world.client.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"}).status_code for _ in range(4)]
+    assert answers == [401, 401, 401, 429]
 
 
 def test_an_activation_code_works_once(world):
