@@ -182,9 +182,6 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
         f"comes home to find the space still taken (of {s.renters_back_month.mean:.0f} renters coming back); "
         f"{s.window_overstays_month.mean:.0f} cars stay past their window. The average walk is {s.walk_m.mean:.0f} m."
     )
-    for need, estimate in s.served_share_by_need.items():
-        english_need, _ = NEED_LABELS.get(need, (need, need))
-        english += f" Cars needing {english_need} are served on {_percent(estimate.mean)} of the nights they ask."
     chinese = (
         f"平均每晚{s.requests_per_night.mean:.0f}个申请中约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
         f"较差的夜晚（二十晚中的一晚）有{s.refused_p95.mean:.0f}个申请未获分配。"
@@ -194,7 +191,8 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
         f"{s.window_overstays_month.mean:.0f}辆车超出共享时段停放。平均步行{s.walk_m.mean:.0f}米。"
     )
     for need, estimate in s.served_share_by_need.items():
-        _, chinese_need = NEED_LABELS.get(need, (need, need))
+        english_need, chinese_need = NEED_LABELS.get(need, (need, need))
+        english += f" Cars needing {english_need} are served on {_percent(estimate.mean)} of the nights they ask."
         chinese += f"需要{chinese_need}的车辆在申请的夜晚中有{_percent(estimate.mean)}获分配。"
     return english, chinese
 
