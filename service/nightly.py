@@ -85,6 +85,20 @@ class NightClosed(Conflict):
     pass
 
 
+class CarAlreadyAsked(Conflict):
+    pass
+
+
+def commit_request(session: Session, plate: str, evening: date) -> None:
+    """Commit a new or changed request; the database's one-request-per-car-and-night rule decides
+    a race between two at once, and the loser gets a conflict, not an error."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise CarAlreadyAsked(f"car {plate} already has a request for the night of {evening}; change or cancel that one") from None
+
+
 class NightUnusable(Conflict):
     """The stored compound or night does not make a valid scenario (e.g. a space with no hours)."""
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 Clock = Field(pattern=r"^\d{2}:\d{2}$", examples=["22:10"], description="HH:MM; before 12:00 means the next morning")
 # Row ids fit the databases' 32-bit integers; evenings stay where dates and the morning after exist.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Evening = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w][\w./-]*$", description="letters, digits, - . / _")]
 Windows = Annotated[list[str], Field(min_length=1, max_length=10)]

@@ -6,18 +6,17 @@ Every object is looked up within the caller's household, so another household's 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Household, Night, ParkingRequest, Release, Run, Space, StandingRequest
-from service.nightly import require_open, stay_minutes
+from service.nightly import commit_request, require_open, stay_minutes
 from service.schemas import (
     Evening,
+    PathId,
     AllocationOut,
     CarIn,
     CarOut,
@@ -85,16 +84,9 @@ def submit_request(evening: Evening, body: RequestIn, session: SessionDep, house
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     night = require_open(session, session.get(Compound, household.compound_id), evening, now)
-    if session.scalar(select(ParkingRequest).where(ParkingRequest.night_id == night.id, ParkingRequest.car_id == car.id)) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}; change or cancel it")
     request = ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now)
     session.add(request)
-    try:
-        session.commit()
-    except IntegrityError:
-        # The same car's request arrived twice at once: the database keeps the first.
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}; change or cancel it") from None
+    commit_request(session, car.plate, evening)
     return _request_out(request, night, car)
 
 
@@ -106,22 +98,18 @@ def _own_request(session, household, request_id: int) -> tuple[ParkingRequest, N
 
 
 @router.put("/requests/{request_id}", response_model=RequestOut)
-def change_request(request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
+def change_request(request_id: PathId, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep) -> RequestOut:
     request, night, _ = _own_request(session, household, request_id)
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {night.evening}; change or cancel that one") from None
+    commit_request(session, car.plate, night.evening)
     return _request_out(request, night, car)
 
 
 @router.delete("/requests/{request_id}", status_code=status.HTTP_204_NO_CONTENT)
-def cancel_request(request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, household: HouseholdDep, now: NowDep) -> None:
+def cancel_request(request_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep) -> None:
     request, night, car = _own_request(session, household, request_id)
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
     session.delete(request)
@@ -154,7 +142,7 @@ def add_standing_request(body: StandingRequestIn, session: SessionDep, household
 
 
 @router.delete("/standing-requests/{standing_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_standing_request(standing_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, household: HouseholdDep) -> None:
+def remove_standing_request(standing_id: PathId, session: SessionDep, household: HouseholdDep) -> None:
     standing = session.get(StandingRequest, standing_id)
     if standing is None or standing.household_id != household.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no standing request {standing_id} in your household")

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
 from datetime import date, datetime, timedelta
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, HTTPException, Query, Request, UploadFile, status
 from pydantic import ValidationError
 from fastapi.responses import Response
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
 from service.models import Account, AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
 from scenarios.mapping import window_from_text
-from service.nightly import InvalidField, changes, cutoff_of, night_of, open_night, publish, run_night, stay_minutes
+from service.nightly import InvalidField, changes, commit_request, cutoff_of, night_of, open_night, publish, run_night, stay_minutes
 from service.schemas import (
     Evening,
+    PathId,
     AuditOut,
     ChangesOut,
     CompoundOut,
@@ -297,7 +296,7 @@ def add_pin(evening: Evening, body: PinIn, compound: StaffCompoundDep, session: 
 
 
 @router.delete("/nights/{evening}/pins/{pin_id}", response_model=NightOut)
-def remove_pin(evening: Evening, pin_id: Annotated[int, Path(ge=1, le=2**31 - 1)], compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
+def remove_pin(evening: Evening, pin_id: PathId, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     night = night_of(session, compound.id, evening)
     pin = session.get(StaffPin, pin_id)
     if pin is None or pin.night_id != night.id:
@@ -320,11 +319,7 @@ def add_urgent_request(evening: Evening, body: UrgentRequestIn, compound: StaffC
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     session.add(ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now))
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="urgent request", detail=f"night {evening}: {body.household} {car.plate}: {body.reason}"))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, f"car {car.plate} already has a request for the night of {evening}") from None
+    commit_request(session, car.plate, evening)
     return _night_out(session, compound, night, now)
 
 
