@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from dataclasses import replace
 from pathlib import Path
@@ -484,43 +484,22 @@ def demo(
     serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1 afterwards.")] = True,
 ) -> None:
     """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and published; then serve it."""
-    from sqlalchemy import select
-
-    from scenarios.loader import LAIYANG
-    from service.compounds import create_staff, import_scenario, resident_account
-    from service.db import make_engine, make_sessions, upgrade
-    from service.models import Household
-    from service.nightly import night_of, publish, run_night
-    from service.security import hash_secret
+    from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
+    from service.models import DEFAULT_TIMEZONE
+    from service.web.common import current_evening
 
     if database.exists() and not reset:
         _fail(f"{database} exists; use --reset to replace it, or --database another file")
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
-    scenario_file, _ = _load(LAIYANG)
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = make_sessions(engine)
-    with sessions.begin() as session:
-        import_scenario(session, scenario_file, "laiyang")
-        create_staff(session, "laiyang", "staff", "staff-demo")
-    run = run_night(sessions, "laiyang", scenario_file.night, None, 20.0)
-    served = {a["household"] for a in run.result["assignments"]}
-    households = {r["id"]: r["household"] for r in run.snapshot["requests"]}
-    refused = next(households[u["request"]] for u in run.result["unassigned"] if households[u["request"]] not in served)
-    residents = {"served": run.result["assignments"][0]["household"], "refused": refused}
-    with sessions.begin() as session:
-        for household_code in residents.values():
-            household = session.scalar(select(Household).where(Household.compound_id == "laiyang", Household.code == household_code))
-            resident_account(session, household).password_hash = hash_secret("resident-demo")
-        publish(session, night_of(session, "laiyang", scenario_file.night), None)
-    engine.dispose()
-    out.print(f"Demo database {database}: the Laiyang compound, the night of {scenario_file.night} allocated and published.", highlight=False)
-    out.print("Accounts (username / password):", highlight=False)
-    out.print("  staff                          staff / staff-demo", highlight=False)
-    for role, household_code in residents.items():
-        out.print(f"  resident, {role + ' tonight':16s} laiyang/{household_code} / resident-demo", highlight=False)
-    out.print(f"API documentation: http://127.0.0.1:{port}/docs", highlight=False)
+    # The scenario's night becomes the night under way, so that the pages show it as tonight's.
+    demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, datetime.now(timezone.utc)))
+    out.print(f"Demo database {database}: the Laiyang compound, the night of {demo.evening} allocated and published.", highlight=False)
+    out.print(f"Open http://127.0.0.1:{port}/ and sign in (username / password):", highlight=False)
+    out.print(f"  {'staff':38s} {STAFF[0]} / {STAFF[1]}", highlight=False)
+    for role in demo.residents:
+        out.print(f"  {'resident, ' + role:38s} {demo.username(role)} / {RESIDENT_PASSWORD}", highlight=False)
+    out.print(f"The API and its documentation: http://127.0.0.1:{port}/docs", highlight=False)
     if serve_it:
         serve(host="127.0.0.1", port=port, database_url=url)
 

@@ -11,6 +11,7 @@ from service.db import POOL_SIZE, make_engine, make_sessions
 from service.nightly import Conflict, InvalidField
 from service.routes import auth, me, staff
 from service.settings import Settings
+from service.web import pages
 
 # Below FastAPI's 40 worker threads and the pool's connections (see _AtMost).
 MAX_REQUESTS_INSIDE = min(30, POOL_SIZE + 10)
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.unknown_login_failures = {}
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
+    pages.install(app)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
 
     @app.exception_handler(Conflict)

@@ -31,11 +31,14 @@ class NightState(str, Enum):
     CLOSED = "closed"  # the morning after: overstays recorded
 
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
 class Compound(Base):
     __tablename__ = "compounds"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(60), default=DEFAULT_TIMEZONE)
     cutoff: Mapped[str] = mapped_column(String(5), default="21:30")
     # The plan in force: a scenario file's `policy` block.
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -123,6 +126,8 @@ class ParkingRequest(Base):
     arrive: Mapped[int] = mapped_column(Integer)
     depart: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What this stay needs (an EV charger tonight); None means the car's own needs.
+    needs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class StandingRequest(Base):

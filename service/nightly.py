@@ -99,6 +99,14 @@ def commit_request(session: Session, plate: str, evening: date) -> None:
         raise CarAlreadyAsked(f"car {plate} already has a request for the night of {evening}; change or cancel that one") from None
 
 
+class ReleaseOverlaps(Conflict):
+    pass
+
+
+class NightAllocated(Conflict):
+    """A release would cover a night that is already allocated."""
+
+
 class NightUnusable(Conflict):
     """The stored compound or night does not make a valid scenario (e.g. a space with no hours)."""
 
@@ -168,7 +176,7 @@ def night_document(session: Session, compound: Compound, night: Night, keep: dic
         ],
         "households": [{"id": h.code, "x": h.x, "y": h.y, "tags": h.tags, "has_space": h.has_space} for h in households],
         "requests": [
-            {"id": f"q{r.id}", "household": code_of[r.household_id], "plate": car.plate, "arrive": moment(r.arrive), "depart": moment(r.depart), "size": car.size, "needs": car.needs}
+            {"id": f"q{r.id}", "household": code_of[r.household_id], "plate": car.plate, "arrive": moment(r.arrive), "depart": moment(r.depart), "size": car.size, "needs": car.needs if r.needs is None else r.needs}
             for r, car in requests
         ],
         "history": _history(session, compound, night),

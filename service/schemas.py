@@ -62,10 +62,14 @@ class HouseholdOut(BaseModel):
     spaces: list[str]
 
 
+Need = Literal["ev_charger", "accessible"]
+
+
 class RequestIn(_In):
     car_id: Id
     arrive: str = Clock
     depart: str = Clock
+    needs: list[Need] | None = Field(None, max_length=2, description="what this stay needs; omitted: the car's own needs")
 
 
 class RequestOut(BaseModel):
@@ -75,6 +79,7 @@ class RequestOut(BaseModel):
     plate: str
     arrive: str
     depart: str
+    needs: list[str]
 
 
 class StandingRequestIn(_In):

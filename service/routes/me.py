@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Household, Night, ParkingRequest, Release, Run, Space, StandingRequest
-from service.nightly import commit_request, require_open, stay_minutes
+from service.nightly import NightAllocated, ReleaseOverlaps, commit_request, require_open, stay_minutes
 from service.schemas import (
     Evening,
     PathId,
@@ -67,7 +67,10 @@ def add_car(body: CarIn, session: SessionDep, household: HouseholdDep) -> CarOut
 
 
 def _request_out(request: ParkingRequest, night: Night, car: Car) -> RequestOut:
-    return RequestOut(id=request.id, evening=night.evening, car_id=car.id, plate=car.plate, arrive=format_clock(request.arrive), depart=format_clock(request.depart))
+    return RequestOut(
+        id=request.id, evening=night.evening, car_id=car.id, plate=car.plate, arrive=format_clock(request.arrive), depart=format_clock(request.depart),
+        needs=car.needs if request.needs is None else request.needs,
+    )
 
 
 @router.get("/nights/{evening}/requests", response_model=list[RequestOut])
@@ -84,10 +87,14 @@ def submit_request(evening: Evening, body: RequestIn, session: SessionDep, house
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     night = require_open(session, session.get(Compound, household.compound_id), evening, now)
-    request = ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now)
+    request = ParkingRequest(night_id=night.id, household_id=household.id, car_id=car.id, arrive=arrive, depart=depart, created_at=now, needs=_needs(body))
     session.add(request)
     commit_request(session, car.plate, evening)
     return _request_out(request, night, car)
+
+
+def _needs(body: RequestIn) -> list[str] | None:
+    return None if body.needs is None else sorted(set(body.needs))
 
 
 def _own_request(session, household, request_id: int) -> tuple[ParkingRequest, Night, Car]:
@@ -103,7 +110,7 @@ def change_request(request_id: PathId, body: RequestIn, session: SessionDep, hou
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, session.get(Compound, household.compound_id), night.evening, now)
-    request.car_id, request.arrive, request.depart = car.id, arrive, depart
+    request.car_id, request.arrive, request.depart, request.needs = car.id, arrive, depart, _needs(body)
     commit_request(session, car.plate, night.evening)
     return _request_out(request, night, car)
 
@@ -166,12 +173,12 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
         select(Night.evening).where(Night.compound_id == compound.id, Night.evening.between(body.first_evening, body.last_evening), Night.draft_run_id.is_not(None))
     )
     if allocated is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"the night of {allocated} is already allocated; release from the evening after it")
+        raise NightAllocated(f"the night of {allocated} is already allocated; release from the evening after it")
     overlapping = session.scalar(
         select(Release).where(Release.space_id == space.id, Release.first_evening <= body.last_evening, Release.last_evening >= body.first_evening)
     )
     if overlapping is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{space.code} is already released from {overlapping.first_evening} to {overlapping.last_evening}")
+        raise ReleaseOverlaps(f"{space.code} is already released from {overlapping.first_evening} to {overlapping.last_evening}")
     release = Release(space_id=space.id, first_evening=body.first_evening, last_evening=body.last_evening)
     session.add(release)
     session.commit()

@@ -1,0 +1,71 @@
+"""The demo: the bundled Laiyang compound with a night allocated and published, and accounts to try
+it with. `parking demo` serves it; the page tests start from the same state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from scenarios.loader import LAIYANG, load_scenario
+from service.compounds import create_staff, import_scenario, resident_account
+from service.db import make_engine, make_sessions, upgrade
+from service.models import Household, Space
+from service.nightly import night_of, publish, run_night
+from service.security import hash_secret
+
+COMPOUND = "laiyang"
+STAFF = ("staff", "staff-demo")
+RESIDENT_PASSWORD = "resident-demo"
+
+
+@dataclass(frozen=True)
+class Demo:
+    evening: date
+    # What each demo resident shows -> their household code (username: laiyang/<code>).
+    residents: dict[str, str]
+
+    def username(self, role: str) -> str:
+        return f"{COMPOUND}/{self.residents[role]}"
+
+
+def seed_demo(url: str, evening: date, solver_seconds: float = 20.0) -> Demo:
+    """A new database at `url` holding Laiyang with its night moved to `evening`, allocated and published."""
+    scenario, _ = load_scenario(LAIYANG)
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessions(engine)
+    try:
+        with sessions.begin() as session:
+            import_scenario(session, scenario.model_copy(update={"night": evening}), COMPOUND)
+            create_staff(session, COMPOUND, *STAFF)
+        run = run_night(sessions, COMPOUND, evening, None, solver_seconds)
+        household_of = {r["id"]: r["household"] for r in run.snapshot["requests"]}
+        served = {household_of[a["request"]] for a in run.result["assignments"]}
+        renters = {s["renter"] for s in run.snapshot["spaces"] if s.get("renter")}
+        residents = {
+            # A renter whose car was served: shows a space on the map, and can release their own.
+            "served tonight, rents a space": next(h for h in sorted(served) if h in renters),
+            "refused tonight": next(household_of[u["request"]] for u in run.result["unassigned"] if household_of[u["request"]] not in served),
+        }
+        with sessions.begin() as session:
+            for code in residents.values():
+                household = session.scalar(select(Household).where(Household.compound_id == COMPOUND, Household.code == code))
+                resident_account(session, household).password_hash = hash_secret(RESIDENT_PASSWORD)
+            publish(session, night_of(session, COMPOUND, evening), None)
+    finally:
+        engine.dispose()
+    return Demo(evening, residents)
+
+
+def rented_space(url: str, household: str) -> str:
+    """The code of a space the household rents (for the tests' renter)."""
+    engine = make_engine(url)
+    try:
+        with make_sessions(engine)() as session:
+            return session.scalar(
+                select(Space.code).join(Household, Space.renter_id == Household.id).where(Household.compound_id == COMPOUND, Household.code == household).order_by(Space.code)
+            )
+    finally:
+        engine.dispose()

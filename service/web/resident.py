@@ -1,0 +1,173 @@
+"""Residents' pages, phone first: tonight (request, my space or why not), releasing a rented space,
+and the last weeks. Every change goes through the API's own route functions, so the pages and the
+API keep one set of rules."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from service.deps import NowDep, SessionDep
+from service.models import Compound, Night, Release, Space
+from service.nightly import cutoff_of
+from service.routes import me
+from service.schemas import ReleaseIn, RequestIn, StandingRequestIn
+from service.web.common import (
+    REFUSALS, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening, published_run, render,
+)
+from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
+from service.web.sitemap import way_map
+
+router = APIRouter(include_in_schema=False)
+HISTORY_DAYS = 28
+
+
+def _my_space(run, outcome) -> dict:
+    """What the 'my space' card shows for one served request: the outcome and the way to it."""
+    spaces = [(s["id"], s["x"], s["y"]) for s in run.snapshot["spaces"]]
+    kind = next(s["kind"] for s in run.snapshot["spaces"] if s["id"] == outcome.space)
+    request = next(r for r in run.snapshot["requests"] if r["id"] == f"q{outcome.request_id}")
+    home = next(h for h in run.snapshot["households"] if h["id"] == request["household"])
+    building = home["id"].split("-")[0]
+    return {"outcome": outcome, "kind": kind, "building": building, "map": way_map(spaces, (building, home["x"], home["y"]), outcome.space)}
+
+
+def _refusal(run, outcome) -> dict:
+    request = next(r for r in run.snapshot["requests"] if r["id"] == f"q{outcome.request_id}")
+    return {"outcome": outcome, "start": request["arrive"][11:16], "end": request["depart"][11:16]}
+
+
+def _tonight(request: Request, t, session, household, now: datetime, errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Response:
+    compound = session.get(Compound, household.compound_id)
+    evening = evening_param(request.query_params.get("evening") or (form or {}).get("evening"), current_evening(compound.timezone, now))
+    open_evening = next_open_evening(session, compound, now)
+    allocation = me.my_allocation(evening, session, household)
+    run = published_run(session, compound.id, evening)
+    served = [_my_space(run, o) for o in allocation.outcomes if o.space]
+    refused = [_refusal(run, o) for o in allocation.outcomes if not o.space]
+    mine = me.my_household(session, household)
+    return render(
+        request, t, "tonight.html", status_code,
+        household=mine, evening=evening, cutoff=local_now(compound, cutoff_of(compound, evening)), evening_open=is_open(session, compound, evening, now),
+        published=allocation.published, served=served, refused=refused, requests=me.my_requests(evening, session, household),
+        open_evening=open_evening, open_requests=me.my_requests(open_evening, session, household) if open_evening and open_evening != evening else [],
+        open_cutoff=local_now(compound, cutoff_of(compound, open_evening)) if open_evening else None,
+        standing=me.my_standing_requests(session, household), cars={c.id: c for c in mine.cars},
+        penalty_nights=int(compound.policy.get("overstay_penalty", {}).get("nights", 0)),
+        errors=errors or [], form=form or {}, done=done_message(t, request),
+    )
+
+
+@router.get("/tonight")
+def tonight(request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep) -> Response:
+    return _tonight(request, t, session, household, now)
+
+
+@router.post("/requests")
+def send_request(
+    request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
+    evening: Annotated[date, Form()], car_id: Annotated[int, Form()], arrive: Annotated[str, Form()], depart: Annotated[str, Form()],
+    needs: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
+) -> Response:
+    form = {"evening": evening.isoformat(), "car_id": car_id, "arrive": arrive, "depart": depart, "needs": needs}
+    try:
+        me.submit_request(evening, RequestIn(car_id=car_id, arrive=arrive, depart=depart, needs=needs), session, household, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _tonight(request, t, session, household, now, error_lines(t, error), form, 422)
+    return done(f"/tonight?evening={evening.isoformat()}", "request.saved")
+
+
+@router.post("/requests/{request_id}/cancel")
+def cancel_request(request: Request, request_id: int, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep, evening: Annotated[date, Form()]) -> Response:
+    try:
+        me.cancel_request(request_id, session, household, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _tonight(request, t, session, household, now, error_lines(t, error), {"evening": evening.isoformat()}, 409)
+    return done(f"/tonight?evening={evening.isoformat()}", "request.cancelled")
+
+
+@router.post("/standing-requests")
+def add_standing(
+    request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
+    car_id: Annotated[int, Form()], arrive: Annotated[str, Form()], depart: Annotated[str, Form()],
+    weekdays: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
+    try:
+        if not weekdays:
+            raise ValidationError.from_exception_data("StandingRequestIn", [{"type": "missing", "loc": ("weekdays",), "input": weekdays}])
+        me.add_standing_request(StandingRequestIn(car_id=car_id, weekdays=weekdays, arrive=arrive, depart=depart), session, household)
+    except REFUSALS as error:
+        session.rollback()
+        return _tonight(request, t, session, household, now, error_lines(t, error), {"standing_car": car_id, "weekdays": weekdays}, 422)
+    return done("/tonight", "standing.saved")
+
+
+@router.post("/standing-requests/{standing_id}/remove")
+def remove_standing(request: Request, standing_id: int, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep) -> Response:
+    try:
+        me.remove_standing_request(standing_id, session, household)
+    except REFUSALS as error:
+        return _tonight(request, t, session, household, now, error_lines(t, error), None, 404)
+    return done("/tonight", "standing.removed")
+
+
+def _release_page(request: Request, t, session, household, now: datetime, errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Response:
+    compound = session.get(Compound, household.compound_id)
+    current = current_evening(compound.timezone, now)
+    spaces = session.scalars(select(Space).where(Space.renter_id == household.id).order_by(Space.code)).all()
+    releases = session.execute(
+        select(Release, Space.code).join(Space).where(Space.renter_id == household.id, Release.last_evening >= current).order_by(Release.first_evening)
+    ).all()
+    published = session.scalars(
+        select(Night.evening).where(Night.compound_id == compound.id, Night.published_run_id.is_not(None), Night.evening.between(current - timedelta(days=1), current + timedelta(days=14)))
+        .order_by(Night.evening)
+    ).all()
+    users = [(evening, use) for evening in published for use in me.who_uses_my_space(evening, session, household)]
+    hours = {s.code: ", ".join(s.windows or compound.policy.get("windows", {}).get(s.kind, [])) for s in spaces}
+    first = next_open_evening(session, compound, now) or current + timedelta(days=1)
+    return render(
+        request, t, "release.html", status_code, spaces=spaces, hours=hours, releases=releases, users=users,
+        form={"first": first.isoformat(), "last": first.isoformat()} | (form or {}), errors=errors or [], done=done_message(t, request),
+    )
+
+
+@router.get("/release")
+def release_page(request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep) -> Response:
+    return _release_page(request, t, session, household, now)
+
+
+@router.post("/release")
+def release(
+    request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
+    space: Annotated[str, Form()], first: Annotated[date, Form()], last: Annotated[date, Form()],
+) -> Response:
+    form = {"space": space, "first": first.isoformat(), "last": last.isoformat()}
+    try:
+        if last < first:
+            raise ValidationError.from_exception_data("ReleaseIn", [{"type": "value_error", "loc": ("last_evening",), "input": last, "ctx": {"error": ValueError("before first")}}])
+        me.release_space(ReleaseIn(space=space, first_evening=first, last_evening=last), session, household, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _release_page(request, t, session, household, now, error_lines(t, error), form, 422)
+    return done("/release", "release.saved", space=space, first=t.date(first, "medium"), last=t.date(last, "medium"))
+
+
+@router.get("/history")
+def history(request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep) -> Response:
+    compound = session.get(Compound, household.compound_id)
+    current = current_evening(compound.timezone, now)
+    evenings = session.scalars(
+        select(Night.evening).where(Night.compound_id == compound.id, Night.published_run_id.is_not(None), Night.evening.between(current - timedelta(days=HISTORY_DAYS), current))
+        .order_by(Night.evening.desc())
+    ).all()
+    rows = [(evening, outcome) for evening in evenings for outcome in me.my_allocation(evening, session, household).outcomes]
+    served = len({evening for evening, outcome in rows if outcome.space})
+    refused = len({evening for evening, _ in rows}) - served
+    return render(request, t, "history.html", rows=rows, served=served, refused=refused)

@@ -1,0 +1,279 @@
+"""Staff pages, desk first: the night (figures, site map, stays, pins, run and publish), the gate
+list for printing, the morning round, households and spaces. Changes go through the API's route
+functions, as on the residents' pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from service.deps import NowDep, SessionDep, SettingsDep
+from service.models import Car, Household, Night, ParkingRequest, Release, Run, Space
+from service.nightly import cutoff_of, night_of
+from service.routes import staff as api
+from service.schemas import HouseholdIn, OverstaysIn, PinIn, SpaceChangeIn, SpaceIn
+from service.web.common import REFUSALS, current_evening, done, done_message, error_lines, evening_param, local_now, render
+from service.web.session import PostedDep, StaffDep, StaffPostDep, TranslatorDep
+from service.web.sitemap import SpaceState, compound_map
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+
+
+def _night_url(evening: date, space: str | None = None) -> str:
+    return f"/staff/night?evening={evening.isoformat()}" + (f"&space={space}" if space else "")
+
+
+def _shown_run(session, night: Night) -> Run | None:
+    """The run staff are looking at: the draft under review, else what is published."""
+    run_id = night.draft_run_id or night.published_run_id
+    return session.get(Run, run_id) if run_id else None
+
+
+def _night_page(request: Request, t, session, compound, now, evening: date, errors: list[str] | None = None, status_code: int = 200) -> Response:
+    summary = api.read_night(evening, compound, session, now)
+    night = night_of(session, compound.id, evening)
+    spaces = session.scalars(select(Space).where(Space.compound_id == compound.id).order_by(Space.code)).all()
+    released = set(session.scalars(select(Release.space_id).join(Space).where(Space.compound_id == compound.id, Release.first_evening <= evening, Release.last_evening >= evening)))
+    shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
+    run = _shown_run(session, night)
+    plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]} if run else {}
+    stays: dict[str, list[dict]] = {}
+    for a in run.result["assignments"] if run else ():
+        stays.setdefault(a["space"], []).append(a | {"plate": plates[a["request"]]})
+    states = {s.code: SpaceState.USED if s.code in stays else SpaceState.FREE if s.code in shared else SpaceState.PRIVATE for s in spaces}
+    households = session.execute(select(Household.code, Household.x, Household.y).where(Household.compound_id == compound.id)).all()
+    selected = request.query_params.get("space")
+    chosen = next((s for s in spaces if s.code == selected), None)
+    renters = {h.id: h.code for h in session.scalars(select(Household).where(Household.compound_id == compound.id))}
+    night_requests = session.execute(
+        select(ParkingRequest, Car, Household.code).join(Car, ParkingRequest.car_id == Car.id).join(Household, ParkingRequest.household_id == Household.id)
+        .where(ParkingRequest.night_id == night.id).order_by(Household.code)
+    ).all() if chosen else []
+    session.commit()
+    return render(
+        request, t, "night.html", status_code,
+        evening=evening, night=summary, cutoff=local_now(compound, cutoff_of(compound, evening)),
+        released=sum(1 for s in spaces if s.renter_id is not None and s.code in shared), street=sum(1 for s in spaces if s.renter_id is None),
+        site=compound_map([(s.code, s.x, s.y) for s in spaces], [tuple(h) for h in households], states, f"{_night_url(evening)}&space=", selected),
+        state_of=states, chosen=chosen, renter=renters.get(chosen.renter_id) if chosen else None, stays=stays.get(selected, []),
+        night_requests=night_requests, errors=errors or [], done=done_message(t, request),
+    )
+
+
+@router.get("")
+def staff_home() -> Response:
+    return RedirectResponse("/staff/night", status_code=303)
+
+
+@router.get("/night")
+def night_page(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep) -> Response:
+    evening = evening_param(request.query_params.get("evening"), current_evening(compound.timezone, now))
+    return _night_page(request, t, session, compound, now, evening)
+
+
+def _night_action(request: Request, t, session, compound, now, evening: date, action, success: str, space: str | None = None) -> Response:
+    try:
+        action()
+    except REFUSALS as error:
+        session.rollback()
+        return _night_page(request, t, session, compound, now, evening, error_lines(t, error), 409)
+    return done(_night_url(evening, space), success)
+
+
+@router.post("/night/{evening}/run")
+def run(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, settings: SettingsDep, now: NowDep) -> Response:
+    return _night_action(request, t, session, compound, now, evening, lambda: api.run(evening, compound, session, account, settings, request, now), "night.ran")
+
+
+@router.post("/night/{evening}/reoptimise")
+def reoptimise(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, settings: SettingsDep, now: NowDep) -> Response:
+    return _night_action(request, t, session, compound, now, evening, lambda: api.reoptimise(evening, compound, session, account, settings, request, now), "night.ran")
+
+
+@router.post("/night/{evening}/publish")
+def publish(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
+    return _night_action(request, t, session, compound, now, evening, lambda: api.publish_night(evening, compound, session, account, now), "night.published_done")
+
+
+@router.post("/night/{evening}/pins")
+def add_pin(
+    request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    request_id: Annotated[int, Form()], space: Annotated[str, Form()], action: Annotated[str, Form()], reason: Annotated[str, Form()],
+) -> Response:
+    return _night_action(
+        request, t, session, compound, now, evening,
+        lambda: api.add_pin(evening, PinIn(request_id=request_id, space=space, action=action, reason=reason), compound, session, account, now), "pin.saved", space,
+    )
+
+
+@router.post("/night/{evening}/pins/{pin_id}/remove")
+def remove_pin(request: Request, evening: date, pin_id: int, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
+    return _night_action(request, t, session, compound, now, evening, lambda: api.remove_pin(evening, pin_id, compound, session, account, now), "pin.removed")
+
+
+def _published_rows(session, compound, evening: date) -> list[dict] | None:
+    """The published night, one row per car with a space, in the order of the spaces; None before publishing."""
+    night = night_of(session, compound.id, evening)
+    if night.published_run_id is None:
+        return None
+    run = session.get(Run, night.published_run_id)
+    plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]}
+    kinds = {s["id"]: s["kind"] for s in run.snapshot["spaces"]}
+    return [
+        a | {"plate": plates[a["request"]], "kind": kinds[a["space"]], "from": a["start"][11:16], "until": a["end"][11:16]}
+        for a in sorted(run.result["assignments"], key=lambda a: (a["space"], a["start"]))
+    ]
+
+
+@router.get("/night/{evening}/gate")
+def gate(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep) -> Response:
+    rows = _published_rows(session, compound, evening)
+    session.commit()
+    return render(request, t, "gate.html", evening=evening, rows=rows, printed=local_now(compound, now))
+
+
+@router.get("/night/{evening}/gate.csv")
+def gate_csv(evening: date, session: SessionDep, compound: StaffDep, masked: bool = False) -> Response:
+    return api.gate_list(evening, compound, session, masked)
+
+
+def _morning_page(request: Request, t, session, compound, evening: date, errors: list[str] | None = None, status_code: int = 200) -> Response:
+    rows = _published_rows(session, compound, evening)
+    night = night_of(session, compound.id, evening)
+    session.commit()
+    return render(request, t, "morning.html", status_code, evening=evening, rows=rows, night=night, errors=errors or [], done=done_message(t, request))
+
+
+@router.get("/night/{evening}/morning")
+def morning(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
+    return _morning_page(request, t, session, compound, evening)
+
+
+@router.post("/night/{evening}/morning")
+def record_morning(
+    request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    spaces: Annotated[list[str], Form()] = [],  # noqa: B006
+) -> Response:
+    try:
+        api.record_overstays(evening, OverstaysIn(spaces=spaces), compound, session, account, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _morning_page(request, t, session, compound, evening, error_lines(t, error), 409)
+    return done(f"/staff/night/{evening.isoformat()}/morning", "morning.saved")
+
+
+def _households_page(request: Request, t, session, compound, errors: list[str] | None = None, codes: list | None = None, status_code: int = 200) -> Response:
+    return render(
+        request, t, "households.html", status_code, households=api.list_households(compound, session),
+        errors=errors or [], codes=codes or [], done=done_message(t, request),
+    )
+
+
+@router.get("/households")
+def households(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
+    return _households_page(request, t, session, compound)
+
+
+@router.post("/households")
+def add_household(
+    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    code: Annotated[str, Form()], x: Annotated[str, Form()], y: Annotated[str, Form()], tags: Annotated[str, Form()] = "", has_space: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        body = HouseholdIn(code=code.strip(), x=x, y=y, tags=[tag.strip() for tag in tags.split(";") if tag.strip()], has_space=has_space)
+        created = api.create_household(body, compound, session, account, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _households_page(request, t, session, compound, error_lines(t, error), status_code=422)
+    return _households_page(request, t, session, compound, codes=[created], status_code=201)
+
+
+@router.post("/households/import")
+async def import_households(request: Request, file: UploadFile, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
+    try:
+        created = await api.import_households(file, compound, session, account, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _households_page(request, t, session, compound, _import_errors(t, error), status_code=422)
+    return _households_page(request, t, session, compound, codes=created, status_code=201)
+
+
+def _import_errors(t, error: Exception) -> list[str]:
+    """Row by row: 'Line 4, x: ...' for the CSV import's list of problems."""
+    detail = getattr(error, "detail", None)
+    if not isinstance(detail, list):
+        return error_lines(t, error)
+    lines = []
+    for problem in detail:
+        where = problem["loc"][1:]
+        if len(where) >= 2 and where[0] == "line":
+            lines.append(t("households.error_line", line=where[1], field=".".join(str(p) for p in where[2:]) or "-", message=problem["msg"]))
+        else:
+            lines.append(t("households.error_file", field=".".join(str(p) for p in where) or "file", message=problem["msg"]))
+    return lines
+
+
+@router.post("/households/{code}/activation")
+def new_code(request: Request, code: str, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
+    try:
+        created = api.new_activation_code(code, compound, session, account, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _households_page(request, t, session, compound, error_lines(t, error), status_code=404)
+    return _households_page(request, t, session, compound, codes=[created])
+
+
+def _spaces_page(request: Request, t, session, compound, errors: list[str] | None = None, status_code: int = 200) -> Response:
+    spaces = api.list_spaces(compound, session)
+    selected = request.query_params.get("space")
+    return render(
+        request, t, "spaces.html", status_code, spaces=spaces, chosen=next((s for s in spaces if s.code == selected), None),
+        errors=errors or [], done=done_message(t, request),
+    )
+
+
+@router.get("/spaces")
+def spaces(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
+    return _spaces_page(request, t, session, compound)
+
+
+def _windows(text: str) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] or None
+
+
+def _features(ev_charger: bool, accessible: bool) -> list[str]:
+    return [name for name, present in (("accessible", accessible), ("ev_charger", ev_charger)) if present]
+
+
+@router.post("/spaces")
+def add_space(
+    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    code: Annotated[str, Form()], kind: Annotated[str, Form()], size: Annotated[str, Form()], x: Annotated[str, Form()], y: Annotated[str, Form()],
+    windows: Annotated[str, Form()] = "", renter: Annotated[str, Form()] = "", ev_charger: Annotated[bool, Form()] = False, accessible: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        body = SpaceIn(code=code.strip(), kind=kind, size=size, x=x, y=y, windows=_windows(windows), renter=renter.strip() or None, features=_features(ev_charger, accessible))
+        api.create_space(body, compound, session, account, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _spaces_page(request, t, session, compound, error_lines(t, error), 422)
+    return done(f"/staff/spaces?space={body.code}", "spaces.added", space=body.code)
+
+
+@router.post("/spaces/{code}")
+def change_space(
+    request: Request, code: str, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    size: Annotated[str, Form()], windows: Annotated[str, Form()] = "", renter: Annotated[str, Form()] = "",
+    ev_charger: Annotated[bool, Form()] = False, accessible: Annotated[bool, Form()] = False,
+) -> Response:
+    try:
+        body = SpaceChangeIn(size=size, windows=_windows(windows), renter=renter.strip() or None, features=_features(ev_charger, accessible))
+        api.change_space(code, body, compound, session, account, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _spaces_page(request, t, session, compound, error_lines(t, error), 422)
+    return done(f"/staff/spaces?space={code}", "spaces.saved", space=code)

@@ -1,0 +1,213 @@
+"""The pages in Debian's Chromium, driven by Playwright, against the app served on 127.0.0.1 by
+the test: a whole night as resident and staff. Screenshots of every page, at phone and desk
+widths, go to test-artifacts/screenshots/ (PARKING_ARTEFACTS overrides the folder)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, expect, sync_playwright
+
+from web_site import NEXT, PUBLISHED
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WIDTHS = {"phone": {"width": 360, "height": 780}, "desk": {"width": 1280, "height": 900}}
+ARTEFACTS = Path(os.environ.get("PARKING_ARTEFACTS", Path(__file__).parents[2] / "test-artifacts")) / "screenshots"
+RESIDENT = "served tonight, rents a space"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def base_url(site):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(site.make_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _page(chromium, base_url: str, width: str = "phone", language: str | None = None) -> Page:
+    context = chromium.new_context(viewport=WIDTHS[width], base_url=base_url, locale="zh-CN" if language != "en" else "en-GB")
+    if language:
+        context.add_cookies([{"name": "parking_lang", "value": language, "url": base_url}])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def _sign_in(page: Page, username: str, password: str, labels=("用户名", "密码", "登录")) -> None:
+    page.goto("/")
+    page.get_by_label(labels[0]).fill(username)
+    page.get_by_label(labels[1]).fill(password)
+    page.get_by_role("button", name=labels[2]).click()
+
+
+def _shoot(page: Page, name: str) -> None:
+    """The page at both widths, whole length, as artefacts to look at."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    for width, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        page.screenshot(path=ARTEFACTS / f"{name}-{width}.png", full_page=True)
+
+
+def _send_request(page: Page, arrive: str, depart: str) -> None:
+    form = page.locator("form[action='/requests']")
+    form.get_by_label("到达时间").fill(arrive)
+    form.get_by_label("离开时间（次日早晨）").fill(depart)
+    form.get_by_role("button", name="提交申请").click()
+
+
+def test_a_resident_signs_in_and_sends_a_request(chromium, base_url, site):
+    page = _page(chromium, base_url)
+    _sign_in(page, site.demo.username(RESIDENT), "resident-demo")
+    expect(page).to_have_url(re.compile("/tonight$"))
+    expect(page.get_by_text("今晚的申请开放至 2026年11月25日 21:30。").first).to_be_visible()
+    _shoot(page, "resident-tonight-form")
+    page.get_by_label("充电桩").check()
+    _send_request(page, "22:10", "07:40")
+    expect(page.get_by_role("status")).to_have_text("申请已提交。")
+    expect(page.get_by_text("22:10–07:40 · 充电桩")).to_be_visible()
+
+
+def test_staff_run_and_publish_and_the_resident_finds_the_space_on_the_map(chromium, base_url, site):
+    resident = _page(chromium, base_url)
+    _sign_in(resident, site.demo.username(RESIDENT), "resident-demo")
+    _send_request(resident, "22:00", "06:30")
+    expect(resident.get_by_role("status")).to_have_text("申请已提交。")
+
+    desk = _page(chromium, base_url, "desk")
+    _sign_in(desk, "staff", "staff-demo")
+    expect(desk.get_by_role("heading", level=1)).to_have_text("2026年11月25日星期三 夜间调度")
+    expect(desk.get_by_text("还没有运行安排。")).to_be_visible()
+    # A confirmation guards each button: dismissing it leaves the night as it was.
+    desk.once("dialog", lambda dialog: dialog.dismiss())
+    desk.get_by_role("button", name="运行安排").click()
+    expect(desk.get_by_text("还没有运行安排。")).to_be_visible()
+    desk.once("dialog", lambda dialog: dialog.accept())
+    desk.get_by_role("button", name="运行安排").click()
+    expect(desk.get_by_role("status")).to_have_text("安排已完成（草案）。")
+    expect(desk.get_by_text("已证明最优").first).to_be_visible()
+    desk.once("dialog", lambda dialog: dialog.accept())
+    desk.get_by_role("button", name="发布").click()
+    expect(desk.get_by_role("status")).to_have_text("已发布。")
+    _shoot(desk, "staff-night-published")
+
+    resident.goto(f"/tonight?evening={NEXT}")
+    space = resident.locator(".card.mine .big").inner_text().removeprefix("车位 ").strip()
+    expect(resident.get_by_text("请在 06:30 前驶离")).to_be_visible()
+    way = resident.get_by_role("img", name="小区地图：您的楼与车位")
+    expect(way).to_be_visible()
+    expect(way.locator("text.mine-label")).to_have_text(space)
+    expect(way.locator("path.route")).to_have_count(1)
+    _shoot(resident, "resident-my-space")
+
+    # On the staff map, the space is in use; reached with the keyboard, it shows the stay.
+    mark = desk.locator(f"svg.compound a[data-space='{space}']")
+    expect(mark).to_have_attribute("aria-label", f"{space}：有车（已安排）")
+    mark.focus()
+    desk.keyboard.press("Enter")
+    expect(desk.get_by_role("heading", name=f"车位 {space} 的停放")).to_be_visible()
+    expect(desk.locator("#stays")).to_contain_text("22:00–06:30")
+    _shoot(desk, "staff-space-stays")
+
+
+def test_a_refused_resident_reads_why(chromium, base_url, site):
+    page = _page(chromium, base_url)
+    _sign_in(page, site.demo.username("refused tonight"), "resident-demo")
+    page.goto(f"/tonight?evening={PUBLISHED}")
+    card = page.locator(".card.refused")
+    expect(card.get_by_role("heading")).to_have_text("这一晚没有车位")
+    expect(card.locator(".big-reason")).not_to_be_empty()
+    card.get_by_text("系统说明（英文）").click()
+    expect(card.locator("details p")).to_be_visible()
+    _shoot(page, "resident-refused")
+    page.goto("/history")
+    expect(page.get_by_text("被拒 1 晚", exact=False)).to_be_visible()
+    _shoot(page, "resident-history")
+
+
+def test_a_renter_releases_the_space(chromium, base_url, site):
+    page = _page(chromium, base_url)
+    _sign_in(page, site.demo.username(RESIDENT), "resident-demo")
+    page.get_by_role("link", name="出让车位").click()
+    page.get_by_label("第一晚").fill("2026-11-26")
+    page.get_by_label("最后一晚").fill("2026-11-28")
+    page.get_by_role("button", name="出让").click()
+    expect(page.get_by_role("status")).to_contain_text(f"已出让：{site.renter_space}")
+    expect(page.get_by_text(f"{site.renter_space}：2026年11月26日 至 2026年11月28日")).to_be_visible()
+    _shoot(page, "resident-release")
+
+
+def test_the_language_switch_changes_every_page_and_is_remembered(chromium, base_url, site):
+    page = _page(chromium, base_url)
+    page.goto("/signin")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    _sign_in(page, site.demo.username(RESIDENT), "resident-demo", ("Username", "Password", "Sign in"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("The night of Wednesday, 25 November 2026")
+    page.get_by_role("link", name="History").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The last four weeks")
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("最近四周")
+    expect(page).to_have_url(re.compile("/history$"))
+
+
+def test_the_gate_list_prints_on_a4_and_downloads_as_csv(chromium, base_url, site):
+    page = _page(chromium, base_url, "desk")
+    page.add_init_script("window.printed = 0; window.print = () => { window.printed += 1; };")
+    _sign_in(page, "staff", "staff-demo")
+    page.goto(f"/staff/night/{PUBLISHED}/gate")
+    rows = page.locator("table.gate tbody tr")
+    expect(rows.first).to_be_visible()
+    page.get_by_role("button", name="打印").click()
+    assert page.evaluate("window.printed") == 1
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载 CSV").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "space,kind,plate,household,from,until" and len(lines) - 1 == rows.count()
+    _shoot(page, "staff-gate-list")
+    page.emulate_media(media="print")
+    expect(page.locator("header.top")).to_be_hidden()
+    expect(page.get_by_role("button", name="打印")).to_be_hidden()
+    pdf = page.pdf(prefer_css_page_size=True)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTEFACTS / "staff-gate-list.pdf").write_bytes(pdf)
+    # A4 (210 x 297 mm) is about 595 x 842 points; Chromium rounds it down by a point.
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes)
+
+
+def test_screenshots_of_the_other_pages(chromium, base_url, site):
+    page = _page(chromium, base_url, language="en")
+    page.goto("/signin")
+    _shoot(page, "signin-en")
+    page.goto("/activate")
+    _shoot(page, "activate-en")
+    desk = _page(chromium, base_url, "desk")
+    _sign_in(desk, "staff", "staff-demo")
+    for path, name in [(f"/staff/night/{PUBLISHED}/morning", "staff-morning"), ("/staff/households", "staff-households"), ("/staff/spaces?space=A-001", "staff-spaces")]:
+        desk.goto(path)
+        expect(desk.locator("h1")).to_be_visible()
+        _shoot(desk, name)
