@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from service.db import POOL_SIZE, make_engine, make_sessions
 from service.nightly import Conflict, InvalidField
@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
 
     @app.exception_handler(RequestValidationError)
-    def _unprocessable(_request: Request, error: RequestValidationError) -> JSONResponse:
+    def _unprocessable(request: Request, error: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return pages.invalid_form(request, error)
         # The default reply echoes the input, which cannot be written as JSON when it holds NaN.
         detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import delete, select
@@ -25,9 +25,16 @@ def _issue(session, account: Account, now, settings) -> TokenOut:
 _MAX_UNKNOWN_NAMES = 10_000
 
 
-def _too_many(first_failure, window: timedelta) -> HTTPException:
-    retry = as_utc(first_failure) + window
-    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again after {retry.astimezone(timezone.utc):%H:%M} UTC")
+class TooManySignIns(HTTPException):
+    """429, with the moment sign-ins are taken again (for a page to say in local time)."""
+
+    def __init__(self, retry: datetime) -> None:
+        super().__init__(status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again after {retry.astimezone(timezone.utc):%H:%M} UTC")
+        self.retry = retry
+
+
+def _too_many(first_failure, window: timedelta) -> TooManySignIns:
+    return TooManySignIns(as_utc(first_failure) + window)
 
 
 @router.post("/login", response_model=TokenOut)

@@ -173,12 +173,17 @@ CSV_FIELDS = ("code", "x", "y", "tags", "has_space")
 @router.post("/households/import", response_model=list[HouseholdCreatedOut], status_code=status.HTTP_201_CREATED)
 async def import_households(file: UploadFile, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> list[HouseholdCreatedOut]:
     """Households from a CSV file (columns code, x, y, tags separated by ';', has_space), each with
-    an activation code. All or nothing: any bad row gives 422 listing every bad row, and nothing is
-    stored."""
+    an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows. All or nothing: any bad
+    row gives 422 listing every bad row, and nothing is stored."""
+    content = await file.read()
     try:
-        text = (await file.read()).decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["file"], "msg": "is not UTF-8 text", "type": "value_error"}]) from None
+        # Excel on Chinese Windows saves CSV in GBK, which GB18030 contains.
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["file"], "msg": "is neither UTF-8 nor GBK (GB18030) text", "type": "value_error"}]) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = [name for name in ("code", "x", "y") if name not in (reader.fieldnames or ())]
     if missing:
@@ -200,7 +205,7 @@ async def import_households(file: UploadFile, compound: StaffCompoundDep, sessio
             errors.extend({"loc": ["file", "line", line, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in error.errors())
             continue
         if household.code in existing:
-            errors.append({"loc": ["file", "line", line, "code"], "msg": f"household {household.code} already exists", "type": "value_error"})
+            errors.append({"loc": ["file", "line", line, "code"], "msg": f"household {household.code} already exists", "type": "duplicate"})
             continue
         existing.add(household.code)
         rows.append(household)

@@ -3,22 +3,27 @@ and how the pages answer a missing session, the wrong role or a stale form."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import delete
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from zoneinfo import ZoneInfo
 
 from service.deps import NowDep, SessionDep, SettingsDep
-from service.models import Account, Role, Token
+from service.models import DEFAULT_TIMEZONE, Account, Compound, Role, Token
 from service.routes import auth
-from service.schemas import ActivateIn, LoginIn
+from service.routes.auth import TooManySignIns
+from service.schemas import ActivateIn, LoginIn, TokenOut
 from service.security import token_digest
 from service.web import resident, staff
-from service.web.common import done_message, render
+from service.web.common import done_message, error_lines, field_error, field_of, render
 from service.web.i18n import LANGUAGES
 from service.web.session import LANGUAGE_COOKIE, SESSION_COOKIE, PostedDep, SignInFirst, StaleForm, TranslatorDep, WrongRole, translator
 
@@ -46,10 +51,23 @@ def signin_page(request: Request, t: TranslatorDep) -> Response:
     return render(request, t, "signin.html", next=_safe_next(request.query_params.get("next")), errors=[], username="", done=done_message(t, request))
 
 
-def _signed_in(token: str, expires_seconds: int, target: str) -> Response:
+def _signed_in(request: Request, session, issued: TokenOut, settings, now: datetime, target: str) -> Response:
+    """The token in the session cookie; a resident's lasts longer, so that the phone that asked in
+    the evening still shows the space in the morning."""
+    hours = settings.resident_session_hours if issued.role == Role.RESIDENT.value else settings.token_hours
+    expires = now + timedelta(hours=hours)
+    session.get(Token, token_digest(issued.access_token)).expires_at = expires
+    session.commit()
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, max_age=expires_seconds, httponly=True, samesite="lax", path="/")
+    response.set_cookie(SESSION_COOKIE, issued.access_token, max_age=int(hours * 3600), httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
     return response
+
+
+def _locked_until(session, username: str, error: TooManySignIns, t) -> str:
+    """When sign-ins are taken again, in the compound's time (the default zone for unknown names)."""
+    account = session.scalar(select(Account).where(Account.username == username))
+    zone = session.get(Compound, account.compound_id).timezone if account else DEFAULT_TIMEZONE
+    return t.moment(error.retry.astimezone(ZoneInfo(zone)))
 
 
 @router.post("/signin")
@@ -57,20 +75,23 @@ def signin(
     request: Request, t: TranslatorDep, session: SessionDep, now: NowDep, settings: SettingsDep,
     username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",  # noqa: A002
 ) -> Response:
+    username = username.strip()
     try:
-        issued = auth.login(LoginIn(username=username.strip() or "-", password=password or "-"), session, now, settings, request)
-    except HTTPException as error:
-        message = t("signin.locked", until=error.detail.rsplit("after ", 1)[-1]) if error.status_code == 429 else t("signin.wrong")
-        return render(request, t, "signin.html", error.status_code, next=_safe_next(next), errors=[message], username=username, done=None)
+        issued = auth.login(LoginIn(username=username or "-", password=password or "-"), session, now, settings, request)
+    except (HTTPException, ValidationError) as error:
+        # A name or password longer than any account's is simply wrong.
+        locked = isinstance(error, TooManySignIns)
+        message = t("signin.locked", until=_locked_until(session, username, error, t)) if locked else t("signin.wrong")
+        return render(request, t, "signin.html", 429 if locked else 401, next=_safe_next(next), errors=[message], username=username[:80], done=None)
     target = _safe_next(next)
     if target == "/":
         target = "/staff/night" if issued.role == Role.STAFF.value else "/tonight"
-    return _signed_in(issued.access_token, int(settings.token_hours * 3600), target)
+    return _signed_in(request, session, issued, settings, now, target)
 
 
 @router.get("/activate")
 def activate_page(request: Request, t: TranslatorDep) -> Response:
-    return render(request, t, "activate.html", errors=[], username=request.query_params.get("username", ""))
+    return render(request, t, "activate.html", errors=[], username=request.query_params.get("username", "")[:80])
 
 
 @router.post("/activate")
@@ -78,13 +99,16 @@ def activate(
     request: Request, t: TranslatorDep, session: SessionDep, now: NowDep, settings: SettingsDep,
     username: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
 ) -> Response:
-    if len(password) < 8:
-        return render(request, t, "activate.html", 422, errors=[t("activate.short")], username=username)
+    username = username.strip()
     try:
-        issued = auth.activate(ActivateIn(username=username.strip() or "-", code=code.strip()[:40] or "-", password=password[:200]), session, now, settings)
+        body = ActivateIn(username=username or "-", code=code.strip() or "-", password=password)
+    except ValidationError as error:
+        return render(request, t, "activate.html", 422, errors=error_lines(t, error), username=username[:80])
+    try:
+        issued = auth.activate(body, session, now, settings)
     except HTTPException:
         return render(request, t, "activate.html", 401, errors=[t("activate.wrong")], username=username)
-    return _signed_in(issued.access_token, int(settings.token_hours * 3600), "/tonight")
+    return _signed_in(request, session, issued, settings, now, "/tonight")
 
 
 @router.post("/signout")
@@ -103,6 +127,14 @@ def switch_language(language: str, request: Request) -> Response:
     if language in LANGUAGES:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=YEAR_SECONDS, samesite="lax", path="/")
     return response
+
+
+def invalid_form(request: Request, error: RequestValidationError) -> Response:
+    """A page's form or address that does not parse (a letter where a number goes): the page's own
+    refusal, in the reader's language, instead of the API's JSON."""
+    t = translator(request)
+    lines = [field_error(t, field_of(e["loc"]), e["msg"]) for e in error.errors()]
+    return render(request, t, "refused.html", 422, message_key="error.form", errors=lines)
 
 
 def install(app: FastAPI) -> None:

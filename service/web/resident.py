@@ -9,16 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from service.deps import NowDep, SessionDep
 from service.models import Compound, Night, Release, Space
 from service.nightly import cutoff_of
 from service.routes import me
-from service.schemas import ReleaseIn, RequestIn, StandingRequestIn
+from service.schemas import PathId, ReleaseIn, RequestIn, StandingRequestIn
 from service.web.common import (
-    REFUSALS, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening, published_run, render,
+    REFUSALS, FormEvening, FormId, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
+    published_run, render,
 )
 from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
 from service.web.sitemap import way_map
@@ -48,12 +48,14 @@ def _tonight(request: Request, t, session, household, now: datetime, errors: lis
     open_evening = next_open_evening(session, compound, now)
     allocation = me.my_allocation(evening, session, household)
     run = published_run(session, compound.id, evening)
+    cutoff = cutoff_of(compound, evening)
+    evening_open = is_open(session, compound, evening, now)
     served = [_my_space(run, o) for o in allocation.outcomes if o.space]
     refused = [_refusal(run, o) for o in allocation.outcomes if not o.space]
     mine = me.my_household(session, household)
     return render(
         request, t, "tonight.html", status_code,
-        household=mine, evening=evening, cutoff=local_now(compound, cutoff_of(compound, evening)), evening_open=is_open(session, compound, evening, now),
+        household=mine, evening=evening, cutoff=local_now(compound, cutoff), evening_open=evening_open, closed_early=not evening_open and now < cutoff,
         published=allocation.published, served=served, refused=refused, requests=me.my_requests(evening, session, household),
         open_evening=open_evening, open_requests=me.my_requests(open_evening, session, household) if open_evening and open_evening != evening else [],
         open_cutoff=local_now(compound, cutoff_of(compound, open_evening)) if open_evening else None,
@@ -71,7 +73,7 @@ def tonight(request: Request, t: TranslatorDep, session: SessionDep, household: 
 @router.post("/requests")
 def send_request(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
-    evening: Annotated[date, Form()], car_id: Annotated[int, Form()], arrive: Annotated[str, Form()], depart: Annotated[str, Form()],
+    evening: FormEvening, car_id: FormId, arrive: Annotated[str, Form(max_length=10)], depart: Annotated[str, Form(max_length=10)],
     needs: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
 ) -> Response:
     form = {"evening": evening.isoformat(), "car_id": car_id, "arrive": arrive, "depart": depart, "needs": needs}
@@ -84,7 +86,7 @@ def send_request(
 
 
 @router.post("/requests/{request_id}/cancel")
-def cancel_request(request: Request, request_id: int, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep, evening: Annotated[date, Form()]) -> Response:
+def cancel_request(request: Request, request_id: PathId, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep, evening: FormEvening) -> Response:
     try:
         me.cancel_request(request_id, session, household, now)
     except REFUSALS as error:
@@ -96,12 +98,12 @@ def cancel_request(request: Request, request_id: int, t: TranslatorDep, session:
 @router.post("/standing-requests")
 def add_standing(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
-    car_id: Annotated[int, Form()], arrive: Annotated[str, Form()], depart: Annotated[str, Form()],
+    car_id: FormId, arrive: Annotated[str, Form(max_length=10)], depart: Annotated[str, Form(max_length=10)],
     weekdays: Annotated[list[int], Form()] = [],  # noqa: B006
 ) -> Response:
+    if not weekdays:
+        return _tonight(request, t, session, household, now, [t("error.field.weekdays")], {"standing_car": car_id}, 422)
     try:
-        if not weekdays:
-            raise ValidationError.from_exception_data("StandingRequestIn", [{"type": "missing", "loc": ("weekdays",), "input": weekdays}])
         me.add_standing_request(StandingRequestIn(car_id=car_id, weekdays=weekdays, arrive=arrive, depart=depart), session, household)
     except REFUSALS as error:
         session.rollback()
@@ -110,7 +112,7 @@ def add_standing(
 
 
 @router.post("/standing-requests/{standing_id}/remove")
-def remove_standing(request: Request, standing_id: int, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep) -> Response:
+def remove_standing(request: Request, standing_id: PathId, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep) -> Response:
     try:
         me.remove_standing_request(standing_id, session, household)
     except REFUSALS as error:
@@ -146,17 +148,17 @@ def release_page(request: Request, t: TranslatorDep, session: SessionDep, househ
 @router.post("/release")
 def release(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
-    space: Annotated[str, Form()], first: Annotated[date, Form()], last: Annotated[date, Form()],
+    space: Annotated[str, Form(max_length=40)], first: FormEvening, last: FormEvening,
 ) -> Response:
     form = {"space": space, "first": first.isoformat(), "last": last.isoformat()}
+    if last < first:
+        return _release_page(request, t, session, household, now, [t("error.release_order")], form, 422)
     try:
-        if last < first:
-            raise ValidationError.from_exception_data("ReleaseIn", [{"type": "value_error", "loc": ("last_evening",), "input": last, "ctx": {"error": ValueError("before first")}}])
         me.release_space(ReleaseIn(space=space, first_evening=first, last_evening=last), session, household, now)
     except REFUSALS as error:
         session.rollback()
         return _release_page(request, t, session, household, now, error_lines(t, error), form, 422)
-    return done("/release", "release.saved", space=space, first=t.date(first, "medium"), last=t.date(last, "medium"))
+    return done("/release", "release.saved")
 
 
 @router.get("/history")

@@ -4,7 +4,9 @@ functions, as on the residents' pages."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -15,8 +17,8 @@ from service.deps import NowDep, SessionDep, SettingsDep
 from service.models import Car, Household, Night, ParkingRequest, Release, Run, Space
 from service.nightly import cutoff_of, night_of
 from service.routes import staff as api
-from service.schemas import HouseholdIn, OverstaysIn, PinIn, SpaceChangeIn, SpaceIn
-from service.web.common import REFUSALS, current_evening, done, done_message, error_lines, evening_param, local_now, render
+from service.schemas import Evening, HouseholdIn, OverstaysIn, PathId, PinIn, SpaceChangeIn, SpaceIn
+from service.web.common import REFUSALS, FormId, current_evening, done, done_message, error_lines, evening_param, field_error, listing, local_now, render
 from service.web.session import PostedDep, StaffDep, StaffPostDep, TranslatorDep
 from service.web.sitemap import SpaceState, compound_map
 
@@ -75,43 +77,44 @@ def night_page(request: Request, t: TranslatorDep, session: SessionDep, compound
     return _night_page(request, t, session, compound, now, evening)
 
 
-def _night_action(request: Request, t, session, compound, now, evening: date, action, success: str, space: str | None = None) -> Response:
+def _night_action(request: Request, t, session, compound, now, evening: date, action, success: str, space: str | None = None, known: dict | None = None) -> Response:
     try:
         action()
     except REFUSALS as error:
         session.rollback()
-        return _night_page(request, t, session, compound, now, evening, error_lines(t, error), 409)
+        return _night_page(request, t, session, compound, now, evening, error_lines(t, error, known), 409)
     return done(_night_url(evening, space), success)
 
 
 @router.post("/night/{evening}/run")
-def run(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, settings: SettingsDep, now: NowDep) -> Response:
+def run(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, settings: SettingsDep, now: NowDep) -> Response:
     return _night_action(request, t, session, compound, now, evening, lambda: api.run(evening, compound, session, account, settings, request, now), "night.ran")
 
 
 @router.post("/night/{evening}/reoptimise")
-def reoptimise(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, settings: SettingsDep, now: NowDep) -> Response:
+def reoptimise(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, settings: SettingsDep, now: NowDep) -> Response:
     return _night_action(request, t, session, compound, now, evening, lambda: api.reoptimise(evening, compound, session, account, settings, request, now), "night.ran")
 
 
 @router.post("/night/{evening}/publish")
-def publish(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
+def publish(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
     return _night_action(request, t, session, compound, now, evening, lambda: api.publish_night(evening, compound, session, account, now), "night.published_done")
 
 
 @router.post("/night/{evening}/pins")
 def add_pin(
-    request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
-    request_id: Annotated[int, Form()], space: Annotated[str, Form()], action: Annotated[str, Form()], reason: Annotated[str, Form()],
+    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    request_id: FormId, space: Annotated[str, Form(max_length=40)], action: Annotated[str, Form(max_length=10)], reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
     return _night_action(
         request, t, session, compound, now, evening,
         lambda: api.add_pin(evening, PinIn(request_id=request_id, space=space, action=action, reason=reason), compound, session, account, now), "pin.saved", space,
+        {409: "error.pin_exists"},
     )
 
 
 @router.post("/night/{evening}/pins/{pin_id}/remove")
-def remove_pin(request: Request, evening: date, pin_id: int, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
+def remove_pin(request: Request, evening: Evening, pin_id: PathId, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
     return _night_action(request, t, session, compound, now, evening, lambda: api.remove_pin(evening, pin_id, compound, session, account, now), "pin.removed")
 
 
@@ -130,45 +133,60 @@ def _published_rows(session, compound, evening: date) -> list[dict] | None:
 
 
 @router.get("/night/{evening}/gate")
-def gate(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep) -> Response:
+def gate(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep) -> Response:
     rows = _published_rows(session, compound, evening)
     session.commit()
     return render(request, t, "gate.html", evening=evening, rows=rows, printed=local_now(compound, now))
 
 
 @router.get("/night/{evening}/gate.csv")
-def gate_csv(evening: date, session: SessionDep, compound: StaffDep, masked: bool = False) -> Response:
+def gate_csv(evening: Evening, session: SessionDep, compound: StaffDep, masked: bool = False) -> Response:
     return api.gate_list(evening, compound, session, masked)
 
 
-def _morning_page(request: Request, t, session, compound, evening: date, errors: list[str] | None = None, status_code: int = 200) -> Response:
+def _round_opens(compound, rows: list[dict] | None, now: datetime) -> datetime | None:
+    """When the morning round may be recorded, if not yet: once the first stay has ended, since
+    before that no car can have overstayed (and recording closes the night)."""
+    if not rows:
+        return None
+    first_end = min(datetime.fromisoformat(r["end"]) for r in rows).replace(tzinfo=ZoneInfo(compound.timezone))
+    return first_end if now < first_end else None
+
+
+def _morning_page(request: Request, t, session, compound, evening: date, now: datetime, errors: list[str] | None = None, status_code: int = 200) -> Response:
     rows = _published_rows(session, compound, evening)
     night = night_of(session, compound.id, evening)
     session.commit()
-    return render(request, t, "morning.html", status_code, evening=evening, rows=rows, night=night, errors=errors or [], done=done_message(t, request))
+    return render(
+        request, t, "morning.html", status_code, evening=evening, rows=rows, night=night, opens_at=_round_opens(compound, rows, now),
+        errors=errors or [], done=done_message(t, request),
+    )
 
 
 @router.get("/night/{evening}/morning")
-def morning(request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
-    return _morning_page(request, t, session, compound, evening)
+def morning(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep) -> Response:
+    return _morning_page(request, t, session, compound, evening, now)
 
 
 @router.post("/night/{evening}/morning")
 def record_morning(
-    request: Request, evening: date, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
     spaces: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
+    opens = _round_opens(compound, _published_rows(session, compound, evening), now)
+    if opens is not None:
+        return _morning_page(request, t, session, compound, evening, now, [t("morning.opens", moment=t.moment(opens))], 409)
     try:
         api.record_overstays(evening, OverstaysIn(spaces=spaces), compound, session, account, now)
     except REFUSALS as error:
         session.rollback()
-        return _morning_page(request, t, session, compound, evening, error_lines(t, error), 409)
+        return _morning_page(request, t, session, compound, evening, now, error_lines(t, error, {409: "error.not_published"}), 409)
     return done(f"/staff/night/{evening.isoformat()}/morning", "morning.saved")
 
 
 def _households_page(request: Request, t, session, compound, errors: list[str] | None = None, codes: list | None = None, status_code: int = 200) -> Response:
     return render(
-        request, t, "households.html", status_code, households=api.list_households(compound, session),
+        request, t, "households.html", status_code, listing=listing(request, api.list_households(compound, session)),
         errors=errors or [], codes=codes or [], done=done_message(t, request),
     )
 
@@ -188,7 +206,7 @@ def add_household(
         created = api.create_household(body, compound, session, account, now)
     except REFUSALS as error:
         session.rollback()
-        return _households_page(request, t, session, compound, error_lines(t, error), status_code=422)
+        return _households_page(request, t, session, compound, error_lines(t, error, {409: "error.household_exists"}), status_code=422)
     return _households_page(request, t, session, compound, codes=[created], status_code=201)
 
 
@@ -209,15 +227,17 @@ def _import_errors(t, error: Exception) -> list[str]:
         return error_lines(t, error)
     lines = []
     for problem in detail:
-        where = problem["loc"][1:]
+        where = [str(part) for part in problem["loc"][1:]]
+        field = where[-1] if len(where) != 2 else "line"
+        message = t("error.household_exists") if problem["type"] == "duplicate" else field_error(t, field, problem["msg"])
         if len(where) >= 2 and where[0] == "line":
-            lines.append(t("households.error_line", line=where[1], field=".".join(str(p) for p in where[2:]) or "-", message=problem["msg"]))
+            lines.append(t("households.error_line", line=where[1], field=".".join(where[2:]) or "-", message=message))
         else:
-            lines.append(t("households.error_file", field=".".join(str(p) for p in where) or "file", message=problem["msg"]))
+            lines.append(t("households.error_file", field=".".join(where) or "file", message=message))
     return lines
 
 
-@router.post("/households/{code}/activation")
+@router.post("/households/{code:path}/activation")
 def new_code(request: Request, code: str, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
     try:
         created = api.new_activation_code(code, compound, session, account, now)
@@ -231,7 +251,7 @@ def _spaces_page(request: Request, t, session, compound, errors: list[str] | Non
     spaces = api.list_spaces(compound, session)
     selected = request.query_params.get("space")
     return render(
-        request, t, "spaces.html", status_code, spaces=spaces, chosen=next((s for s in spaces if s.code == selected), None),
+        request, t, "spaces.html", status_code, listing=listing(request, spaces), chosen=next((s for s in spaces if s.code == selected), None),
         errors=errors or [], done=done_message(t, request),
     )
 
@@ -260,11 +280,11 @@ def add_space(
         api.create_space(body, compound, session, account, now)
     except REFUSALS as error:
         session.rollback()
-        return _spaces_page(request, t, session, compound, error_lines(t, error), 422)
-    return done(f"/staff/spaces?space={body.code}", "spaces.added", space=body.code)
+        return _spaces_page(request, t, session, compound, error_lines(t, error, {409: "error.space_exists"}), 422)
+    return done(f"/staff/spaces?{urlencode({'space': body.code})}", "spaces.added")
 
 
-@router.post("/spaces/{code}")
+@router.post("/spaces/{code:path}")
 def change_space(
     request: Request, code: str, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
     size: Annotated[str, Form()], windows: Annotated[str, Form()] = "", renter: Annotated[str, Form()] = "",
@@ -276,4 +296,4 @@ def change_space(
     except REFUSALS as error:
         session.rollback()
         return _spaces_page(request, t, session, compound, error_lines(t, error), 422)
-    return done(f"/staff/spaces?space={code}", "spaces.saved", space=code)
+    return done(f"/staff/spaces?{urlencode({'space': code})}", "spaces.saved")

@@ -1,0 +1,122 @@
+"""Regression tests for what a review of the pages found: early runs and mornings, inputs that gave
+500s, English on Chinese pages, the language switch after a refused form, words put on the page by
+a link, codes with '/', sessions that ended overnight."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from web_site import NEXT, PUBLISHED, Browser, form_token, resident, staff
+
+
+def test_running_before_the_cutoff_warns_staff_and_residents_are_told_requests_closed_early(site):
+    desk = staff(site)
+    assert "截止时间（2026年11月25日 21:30）还没到" in desk.get(f"/staff/night?evening={NEXT}").text
+    desk.post(f"/staff/night/{NEXT}/run", token_from="/staff/night")
+    page = resident(site).get(f"/tonight?evening={NEXT}").text
+    assert "物业已提前截止这一晚的申请" in page and "申请已于" not in page
+
+
+def test_the_morning_round_waits_for_the_first_stay_to_end(site):
+    desk = staff(site, language="en")
+    site.now = site.now.replace(day=24, hour=14)  # 22:00 in Shanghai on the published evening
+    page = desk.get(f"/staff/night/{PUBLISHED}/morning").text
+    assert "The morning round opens at" in page and 'name="spaces"' not in page
+    early = desk.post(f"/staff/night/{PUBLISHED}/morning", {"spaces": []}, token_from="/staff/households")
+    assert early.status_code == 409
+    assert "closed (overstays recorded)" not in desk.get(f"/staff/night?evening={PUBLISHED}").text
+
+
+@pytest.mark.parametrize("path", ["/requests/18446744073709551616/cancel", "/standing-requests/99999999999/remove"])
+def test_huge_ids_are_refused_not_500(site, path):
+    reply = resident(site).post(path, {"evening": NEXT.isoformat()}, token_from="/tonight")
+    assert reply.status_code == 422 and "表单内容无效" in reply.text
+
+
+@pytest.mark.parametrize("evening", ["0001-01-01", "9999-12-31", "1999-01-01"])
+def test_evenings_out_of_range_are_refused_and_store_nothing(site, evening):
+    desk = staff(site)
+    assert desk.post(f"/staff/night/{evening}/run", token_from="/staff/night").status_code == 422
+    assert desk.get(f"/staff/night/{evening}/gate").status_code == 422
+    reply = resident(site).post("/requests", {"evening": evening, "car_id": "1", "arrive": "22:00", "depart": "07:00"}, token_from="/tonight")
+    assert reply.status_code == 422 and "日期无效" in reply.text
+
+
+def test_a_letter_where_a_number_goes_gets_a_page_in_the_readers_language(site):
+    reply = resident(site, language="en").post("/requests", {"evening": NEXT.isoformat(), "car_id": "abc", "arrive": "22:00", "depart": "07:00"}, token_from="/tonight")
+    assert reply.status_code == 422 and "text/html" in reply.headers["content-type"] and "Choose a car." in reply.text
+
+
+def test_overlong_names_and_passwords_are_refused_not_500(site):
+    browser = Browser(site)
+    assert browser.client.post("/signin", data={"username": "x" * 500, "password": "y"}).status_code == 401
+    assert browser.client.post("/signin", data={"username": "staff", "password": "y" * 5000}).status_code == 401
+    reply = browser.client.post("/activate", data={"username": "laiyang/1-101", "code": "ABC", "password": "p" * 300})
+    assert reply.status_code == 422 and "密码需 8 到 200 位" in reply.text
+
+
+def test_a_lock_out_says_until_when_in_the_compounds_time(site):
+    browser = Browser(site)
+    for _ in range(5):
+        browser.client.post("/signin", data={"username": "staff", "password": "wrong"})
+    reply = browser.client.post("/signin", data={"username": "staff", "password": "staff-demo"})
+    assert reply.status_code == 429 and "2026年11月25日 20:15" in reply.text  # 12:15 UTC
+
+
+def test_cancelling_twice_says_it_is_gone_in_chinese(site):
+    browser = resident(site)
+    car = re.search(r'<option value="(\d+)"', browser.get("/tonight").text).group(1)
+    browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:00", "depart": "07:00"}, token_from="/tonight")
+    request_id = re.search(r'action="/requests/(\d+)/cancel"', browser.get("/tonight").text).group(1)
+    token = form_token(browser.get("/tonight").text)
+    first = browser.client.post(f"/requests/{request_id}/cancel", data={"csrf": token, "evening": NEXT.isoformat()})
+    again = browser.client.post(f"/requests/{request_id}/cancel", data={"csrf": token, "evening": NEXT.isoformat()})
+    assert first.status_code == 303 and "找不到这一项" in again.text and "household" not in again.text.split("<main", 1)[1]
+
+
+def test_existing_household_and_gbk_csv_are_handled_in_chinese(site):
+    desk = staff(site)
+    reply = desk.post("/staff/households", {"code": "11-203", "x": "1", "y": "2"}, token_from="/staff/households")
+    assert reply.status_code == 422 and "这个住户号已经存在" in reply.text
+    gbk = "code,x,y,tags\n90-201,1,2,老人\n".encode("gbk")
+    imported = desk.post("/staff/households/import", files={"file": ("excel.csv", gbk, "text/csv")}, token_from="/staff/households")
+    assert imported.status_code == 201 and "90-201" in imported.text and "老人" in desk.get("/staff/households").text
+
+
+def test_the_language_switch_after_a_refused_form_leads_back_to_the_form_page(site):
+    browser = resident(site)
+    reply = browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": "1", "arrive": "23:00", "depart": "22:00"}, token_from="/tonight",
+                         headers={"referer": "http://testserver/tonight"})
+    assert reply.status_code == 422 and 'href="/language/en?back=/tonight"' in reply.text
+
+
+@pytest.mark.parametrize("query", ["done=error.generic&status=403&detail=call+400", "done=households.code_for&household=12-302&code=ZZZZ"])
+def test_a_link_cannot_put_words_on_the_page(site, query):
+    main = staff(site).get(f"/staff/households?{query}").text.split("<main", 1)[1]
+    assert 'role="status"' not in main and "ZZZZ" not in main and "call 400" not in main
+
+
+def test_codes_with_a_slash_work_in_the_row_forms(site):
+    desk = staff(site, language="en")
+    desk.post("/staff/households", {"code": "B/7-101", "x": "1", "y": "2"}, token_from="/staff/households")
+    reply = desk.post("/staff/households/B%2F7-101/activation", token_from="/staff/households")
+    assert reply.status_code == 200 and "Activation code for B/7-101" in reply.text
+    desk.post("/staff/spaces", {"code": "Z/4", "kind": "street", "size": "standard", "x": "1", "y": "2"}, token_from="/staff/spaces")
+    changed = desk.post("/staff/spaces/Z%2F4", {"size": "large"}, token_from="/staff/spaces")
+    assert changed.status_code == 303 and "Space saved." in desk.get(changed.headers["location"]).text
+
+
+def test_a_resident_stays_signed_in_overnight_and_staff_do_not(site):
+    home, desk = resident(site), staff(site)
+    site.now += timedelta(hours=13)
+    assert home.get("/tonight").status_code == 200
+    assert desk.get("/staff/night").status_code == 303
+
+
+def test_pages_refuse_framing_and_foreign_scripts(site):
+    headers = Browser(site).get("/signin").headers
+    assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src" not in headers["content-security-policy"] or "'self'" in headers["content-security-policy"]
