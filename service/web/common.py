@@ -67,7 +67,7 @@ def render(request: Request, t: Translator, template: str, status_code: int = 20
 # the address, so that a link cannot put words of its own on the site.
 DONE = {
     "request.saved", "request.cancelled", "standing.saved", "standing.removed", "release.saved", "night.ran", "night.published_done",
-    "pin.saved", "pin.removed", "morning.saved", "spaces.added", "spaces.saved", "signout.done",
+    "pin.saved", "pin.removed", "morning.saved", "spaces.added", "spaces.saved", "signout.done", "urgent.saved", "withdraw.saved", "cars.saved",
 }
 
 

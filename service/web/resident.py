@@ -15,7 +15,7 @@ from service.deps import NowDep, SessionDep
 from service.models import Compound, Night, Release, Space
 from service.nightly import cutoff_of
 from service.routes import me
-from service.schemas import PathId, ReleaseIn, RequestIn, StandingRequestIn
+from service.schemas import CarIn, PathId, ReleaseIn, RequestIn, StandingRequestIn
 from service.web.common import (
     REFUSALS, FormEvening, FormId, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
     published_run, render,
@@ -118,6 +118,29 @@ def remove_standing(request: Request, standing_id: PathId, t: TranslatorDep, ses
     except REFUSALS as error:
         return _tonight(request, t, session, household, now, error_lines(t, error), None, 404)
     return done("/tonight", "standing.removed")
+
+
+def _cars_page(request: Request, t, session, household, errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Response:
+    return render(request, t, "cars.html", status_code, cars=me.my_household(session, household).cars, errors=errors or [], form=form or {}, done=done_message(t, request))
+
+
+@router.get("/cars")
+def cars(request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep) -> Response:
+    return _cars_page(request, t, session, household)
+
+
+@router.post("/cars")
+def add_car(
+    request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep,
+    plate: Annotated[str, Form(max_length=20)], size: Annotated[str, Form(max_length=10)],
+    needs: Annotated[list[str], Form()] = [],  # noqa: B006
+) -> Response:
+    try:
+        me.add_car(CarIn(plate=plate.strip().upper(), size=size, needs=needs), session, household)
+    except REFUSALS as error:
+        session.rollback()
+        return _cars_page(request, t, session, household, error_lines(t, error, {409: "error.car_exists"}), {"plate": plate, "size": size, "needs": needs}, 422)
+    return done("/cars", "cars.saved")
 
 
 def _release_page(request: Request, t, session, household, now: datetime, errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Response:

@@ -4,20 +4,21 @@ functions, as on the residents' pages."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from service.deps import NowDep, SessionDep, SettingsDep
 from service.models import Car, Household, Night, ParkingRequest, Release, Run, Space
-from service.nightly import cutoff_of, night_of
+from service.nightly import InvalidField, cutoff_of, night_of
 from service.routes import staff as api
-from service.schemas import Evening, HouseholdIn, OverstaysIn, PathId, PinIn, SpaceChangeIn, SpaceIn
+from service.schemas import Evening, HouseholdIn, OverstaysIn, PathId, PinIn, SpaceChangeIn, SpaceIn, UrgentRequestIn, WithdrawReleaseIn
 from service.web.common import REFUSALS, FormId, current_evening, done, done_message, error_lines, evening_param, field_error, listing, local_now, render
 from service.web.session import PostedDep, StaffDep, StaffPostDep, TranslatorDep
 from service.web.sitemap import SpaceState, compound_map
@@ -62,6 +63,7 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
         released=sum(1 for s in spaces if s.renter_id is not None and s.code in shared), street=sum(1 for s in spaces if s.renter_id is None),
         site=compound_map([(s.code, s.x, s.y) for s in spaces], [tuple(h) for h in households], states, f"{_night_url(evening)}&space=", selected),
         state_of=states, chosen=chosen, renter=renters.get(chosen.renter_id) if chosen else None, stays=stays.get(selected, []),
+        released_tonight=chosen is not None and chosen.renter_id is not None and chosen.code in shared,
         night_requests=night_requests, errors=errors or [], done=done_message(t, request),
     )
 
@@ -82,7 +84,8 @@ def _night_action(request: Request, t, session, compound, now, evening: date, ac
         action()
     except REFUSALS as error:
         session.rollback()
-        return _night_page(request, t, session, compound, now, evening, error_lines(t, error, known), 409)
+        status_code = 422 if isinstance(error, (InvalidField, ValidationError)) else 409
+        return _night_page(request, t, session, compound, now, evening, error_lines(t, error, known), status_code)
     return done(_night_url(evening, space), success)
 
 
@@ -116,6 +119,40 @@ def add_pin(
 @router.post("/night/{evening}/pins/{pin_id}/remove")
 def remove_pin(request: Request, evening: Evening, pin_id: PathId, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep) -> Response:
     return _night_action(request, t, session, compound, now, evening, lambda: api.remove_pin(evening, pin_id, compound, session, account, now), "pin.removed")
+
+
+@router.post("/night/{evening}/urgent")
+def add_urgent_request(
+    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    household: Annotated[str, Form(max_length=40)], plate: Annotated[str, Form(max_length=20)],
+    arrive: Annotated[str, Form(max_length=10)], depart: Annotated[str, Form(max_length=10)], reason: Annotated[str, Form(max_length=500)],
+) -> Response:
+    """A request taken at the desk: the car is named by its household and plate, as people give it."""
+    car = session.scalar(
+        select(Car).join(Household, Car.household_id == Household.id).where(Household.compound_id == compound.id, Household.code == household.strip(), Car.plate == plate.strip())
+    )
+    if car is None:
+        return _night_page(request, t, session, compound, now, evening, [t("error.no_such_car")], 422)
+    body = lambda: UrgentRequestIn(household=household.strip(), car_id=car.id, arrive=arrive, depart=depart, reason=reason)  # noqa: E731
+    return _night_action(request, t, session, compound, now, evening, lambda: api.add_urgent_request(evening, body(), compound, session, account, now), "urgent.saved")
+
+
+@router.post("/night/{evening}/withdraw-release")
+def withdraw_release(
+    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
+    space: Annotated[str, Form(max_length=40)], reason: Annotated[str, Form(max_length=500)],
+) -> Response:
+    body = lambda: WithdrawReleaseIn(space=space, reason=reason)  # noqa: E731
+    return _night_action(
+        request, t, session, compound, now, evening, lambda: api.withdraw_release(evening, body(), compound, session, account, now), "withdraw.saved", space,
+        {404: "error.not_released"},
+    )
+
+
+@router.get("/audit")
+def audit(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
+    entries = [(local_now(compound, entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)), entry) for entry in api.audit_log(compound, session, 200)]
+    return render(request, t, "audit.html", entries=entries)
 
 
 def _published_rows(session, compound, evening: date) -> list[dict] | None:

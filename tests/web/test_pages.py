@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.result import Reason, Status
-from service.models import NightState, ParkingRequest, Release, Run
+from service.models import Car, Household, NightState, ParkingRequest, Release, Run
 from service.web.i18n import MESSAGES
 from service.web.sitemap import SpaceState
 from web_site import NEXT, PUBLISHED, Browser, form_token, resident, staff
@@ -49,10 +49,10 @@ def test_each_message_has_both_languages_with_the_same_fields(key):
     assert set(re.findall(r"{(\w+)}", chinese)) == set(re.findall(r"{(\w+)}", english))
 
 
-RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history"]
+RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
 STAFF_PAGES = [
     "/staff/night", f"/staff/night?evening={PUBLISHED}&space=A-001", f"/staff/night/{PUBLISHED}/gate", f"/staff/night/{PUBLISHED}/morning",
-    "/staff/households", "/staff/spaces", "/staff/spaces?space=A-001",
+    "/staff/households", "/staff/spaces", "/staff/spaces?space=A-001", "/staff/audit", f"/staff/night?evening={PUBLISHED}&space=A-010",
 ]
 
 
@@ -278,3 +278,37 @@ def test_long_lists_are_found_by_code_a_page_at_a_time(site):
     assert rows(found) and all("11-20" in code for code in rows(found)) and "found" in found
     assert desk.get("/staff/households?page=abc").status_code == 200 and desk.get("/staff/households?page=999").status_code == 200
     assert "A-001" in desk.get("/staff/spaces?q=a-00").text
+
+
+def test_a_request_taken_at_the_desk_names_the_car_by_household_and_plate(site):
+    desk = staff(site, language="en")
+    unknown = desk.post(f"/staff/night/{NEXT}/urgent", {"household": "11-203", "plate": "沪X00000", "arrive": "23:00", "depart": "06:00", "reason": "nurse on call"}, token_from="/staff/night")
+    assert unknown.status_code == 422 and "That household has no car with this plate." in unknown.text
+    with site.app.state.sessions() as session:
+        plate = session.scalar(select(Car.plate).join(Household).where(Household.code == "11-203"))
+    before = len(_requests(site))
+    added = desk.post(f"/staff/night/{NEXT}/urgent", {"household": "11-203", "plate": plate, "arrive": "23:00", "depart": "06:00", "reason": "nurse on call"}, token_from="/staff/night")
+    assert "Request added" in desk.get(added.headers["location"]).text and len(_requests(site)) == before + 1
+    assert "request taken at the desk" in desk.get("/staff/audit").text
+
+
+def test_a_release_withdrawn_at_the_desk_takes_the_space_back_for_that_evening(site):
+    desk = staff(site, language="en")
+    panel = desk.get(f"/staff/night?evening={PUBLISHED}&space=A-010").text
+    assert "The renter came back early" in panel
+    reply = desk.post(f"/staff/night/{PUBLISHED}/withdraw-release", {"space": "A-010", "reason": "came home early"}, token_from="/staff/night")
+    page = desk.get(reply.headers["location"]).text
+    assert "release is withdrawn." in page and "The renter came back early" not in page
+    again = desk.post(f"/staff/night/{PUBLISHED}/withdraw-release", {"space": "A-010", "reason": "came home early"}, token_from="/staff/night")
+    assert again.status_code == 409 and "This space is not released this evening." in again.text
+
+
+def test_a_resident_registers_a_car_and_a_taken_plate_is_refused(site):
+    browser = resident(site, language="en")
+    added = browser.post("/cars", {"plate": "沪z12345", "size": "small", "needs": ["ev_charger"]}, token_from="/cars")
+    page = browser.get(added.headers["location"]).text
+    assert "Car registered." in page and "沪Z12345</strong> · small · EV charger" in page
+    with site.app.state.sessions() as session:
+        taken = session.scalar(select(Car.plate).join(Household).where(Household.code == "29-604"))
+    refused = browser.post("/cars", {"plate": taken, "size": "standard"}, token_from="/cars")
+    assert refused.status_code == 422 and "That plate is already registered" in refused.text
