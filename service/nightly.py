@@ -17,6 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import solve
+from engine.eligibility import EligibilityTable
+from engine.explain import unassigned_reasons
+from engine.phrases import CHINESE
+from engine.result import Status
 from engine.clock import parse_clock, to_datetime
 from scenarios.errors import ScenarioError
 from scenarios.loader import parse_scenario
@@ -231,9 +235,16 @@ def _add_standing_requests(session: Session, compound: Compound, night: Night, n
 
 
 def allocate(document: dict[str, Any], time_limit: float) -> dict[str, Any]:
-    """The engine's result (as the JSON result of `parking allocate`) for a scenario document."""
+    """The engine's result (as the JSON result of `parking allocate`) for a scenario document, each
+    refusal's sentence also in Chinese (`message_zh`) for the residents' pages."""
     instance = to_instance(parse_scenario(document, "night snapshot"), "night snapshot")
-    return result_to_dict(instance, solve(instance, time_limit=time_limit))
+    result = solve(instance, time_limit=time_limit)
+    stored = result_to_dict(instance, result)
+    if result.status is not Status.INFEASIBLE and result.unassigned:
+        chinese = {u.request: u.message for u in unassigned_reasons(instance, EligibilityTable(instance), list(result.assignments), CHINESE)}
+        for refusal in stored["unassigned"]:
+            refusal["message_zh"] = chinese[refusal["request"]]
+    return stored
 
 
 def run_night(

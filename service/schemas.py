@@ -120,6 +120,7 @@ class MyOutcome(BaseModel):
     walk_m: int | None
     reason: str | None
     message: str | None
+    message_zh: str | None = Field(None, description="the same sentence in Simplified Chinese (runs since version 0.2)")
 
 
 class AllocationOut(BaseModel):

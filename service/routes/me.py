@@ -203,7 +203,7 @@ def my_allocation(evening: Evening, session: SessionDep, household: HouseholdDep
                 request_id=int(request_id.removeprefix("q")), plate=request["plate"],
                 space=a["space"] if a else None, kind=a["kind"] if a else None,
                 start=a["start"][11:16] if a else None, end=a["end"][11:16] if a else None, walk_m=a["walk_m"] if a else None,
-                reason=u["reason"] if u else None, message=u["message"] if u else None,
+                reason=u["reason"] if u else None, message=u["message"] if u else None, message_zh=u.get("message_zh") if u else None,
             )
         )
     return AllocationOut(evening=evening, published=True, outcomes=outcomes)

@@ -4,7 +4,7 @@ functions, as on the residents' pages."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 from typing import Annotated
@@ -59,7 +59,7 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
     session.commit()
     return render(
         request, t, "night.html", status_code,
-        evening=evening, night=summary, cutoff=local_now(compound, cutoff_of(compound, evening)),
+        evening=evening, previous=evening - timedelta(days=1), following=evening + timedelta(days=1), night=summary, cutoff=local_now(compound, cutoff_of(compound, evening)),
         released=sum(1 for s in spaces if s.renter_id is not None and s.code in shared), street=sum(1 for s in spaces if s.renter_id is None),
         site=compound_map([(s.code, s.x, s.y) for s in spaces], [tuple(h) for h in households], states, f"{_night_url(evening)}&space=", selected),
         state_of=states, chosen=chosen, renter=renters.get(chosen.renter_id) if chosen else None, stays=stays.get(selected, []),

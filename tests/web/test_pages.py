@@ -187,6 +187,9 @@ def test_the_refused_resident_reads_why_and_the_history_counts_it(site):
     page = browser.get(f"/tonight?evening={PUBLISHED}").text
     assert "No space this night" in page
     assert any(MESSAGES[f"refused.reason.{r.value}"][1] in page for r in Reason)
+    why = re.search(r'<p class="why">([^<]+)</p>', page).group(1)
+    chinese = re.search(r'<p class="why">([^<]+)</p>', resident(site, "refused tonight").get(f"/tonight?evening={PUBLISHED}").text).group(1)
+    assert why[0].isupper() and "space" in why and "车位" in chinese and not re.search(r"[A-Za-z]{3,}", chinese)
     assert "Refused on 1" in browser.get("/history").text or "refused on 1" in browser.get("/history").text
 
 
@@ -199,6 +202,7 @@ def test_the_served_resident_sees_the_space_the_way_and_the_time_to_leave(site):
 
 def test_staff_run_publish_and_the_gate_list_follow_the_night(site):
     desk = staff(site, language="en")
+    assert f'href="/staff/night?evening={NEXT}" rel="next"' in desk.get(f"/staff/night?evening={PUBLISHED}").text
     assert "Not allocated yet." in desk.get(f"/staff/night?evening={NEXT}").text
     assert desk.post(f"/staff/night/{NEXT}/publish", token_from="/staff/night").status_code == 409
     ran = desk.post(f"/staff/night/{NEXT}/run", token_from="/staff/night")

@@ -1,0 +1,171 @@
+"""The words of the reasons for a refusal, in English and in Simplified Chinese.
+
+`engine.explain` decides what is true (which rule excludes how many spaces, which spaces open too
+late, who holds the fitting ones); a phrasebook only says it. Both phrasebooks say the same facts.
+"""
+
+from __future__ import annotations
+
+# (what a space with the feature is, what one without it is)
+_FEATURES_EN = {
+    "ev_charger": ("has an EV charger", "has no EV charger"),
+    "accessible": ("is accessible", "is not accessible"),
+    "covered": ("is covered", "is not covered"),
+}
+_FEATURES_ZH = {
+    "ev_charger": ("有充电桩", "没有充电桩"),
+    "accessible": ("是无障碍车位", "不是无障碍车位"),
+    "covered": ("有顶棚", "没有顶棚"),
+}
+_KINDS_ZH = {"rented": "小区出让", "street": "街边"}
+_SIZES_ZH = {"small": "小型", "standard": "标准", "large": "大型"}
+
+
+def count_noun(n: int, noun: str) -> str:
+    """'1 space', '3 spaces'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+class English:
+    """The engine's own words (the CLI, the API, the scenario tools)."""
+
+    def join(self, phrases: list[str], last: str = "and") -> str:
+        """'a', 'a and b', 'a, b, and c' (and 'a, and b' when a phrase has an 'and' of its own)."""
+        if len(phrases) <= 1:
+            return "".join(phrases)
+        if len(phrases) == 2 and not any(" and " in phrase for phrase in phrases):
+            return f" {last} ".join(phrases)
+        if len(phrases) == 2:
+            return f"{phrases[0]}, {last} {phrases[1]}"
+        return ", ".join(phrases[:-1]) + f", {last} " + phrases[-1]
+
+    def kinds(self, kinds: list[str]) -> str:
+        return "/".join(kinds)
+
+    def own_hours(self, kind: str) -> str:
+        return f"{kind} (own hours)"
+
+    def feature(self, feature: str, present: bool) -> str:
+        words = feature.replace("_", " ")
+        has, lacks = _FEATURES_EN.get(feature, (f"has {words}", f"lacks {words}"))
+        return has if present else lacks
+
+    def no_spaces(self) -> str:
+        return "there are no spaces in this plan"
+
+    def in_other_compounds(self, count: int) -> str:
+        return f"{count_noun(count, 'space')} belong{'s' if count == 1 else ''} to other compounds"
+
+    def not_released(self, count: int, kinds: str) -> str:
+        return f"{count_noun(count, f'{kinds} space')} {'is' if count == 1 else 'are'} not released tonight"
+
+    def another_compound(self, count: int, kinds: str) -> str:
+        return f"{count_noun(count, f'{kinds} space')} belong{'s' if count == 1 else ''} to another compound"
+
+    def too_small(self, count: int, kinds: str, size: str) -> str:
+        return f"{count_noun(count, f'{kinds} space')} {'is' if count == 1 else 'are'} too small for a {size} car"
+
+    def lacking(self, count: int, kinds: str, features: list[str]) -> str:
+        if count == 1:
+            return f"1 {kinds} space {self.join([self.feature(f, present=False) for f in features])}"
+        return f"none of {count} {kinds} spaces {self.join([self.feature(f, present=True) for f in features])}"
+
+    def too_far(self, count: int, kinds: str, metres: float) -> str:
+        return f"{count_noun(count, f'{kinds} space')} {'is' if count == 1 else 'are'} more than {metres} m from your building"
+
+    def excluded_by_staff(self, count: int) -> str:
+        return f"staff have excluded {count_noun(count, 'space')} for this request"
+
+    def opens_too_late(self, arrive: str, openings: list[tuple[str, str]]) -> str:
+        return f"arrives {arrive} but {self.join([f'{kinds} spaces open at {time}' for kinds, time in openings])}"
+
+    def closes_too_early(self, depart: str, closings: list[tuple[str, str]]) -> str:
+        return f"departs {depart} but {self.join([f'{kinds} spaces must be empty by {time}' for kinds, time in closings])}"
+
+    def not_shared_at(self, kinds: str, arrive: str) -> str:
+        return f"{kinds} spaces are not shared at {arrive}"
+
+    def no_household_space(self) -> str:
+        return "the plan gives no shared space to a household"
+
+    def household_full(self, held: int) -> str:
+        return f"your household already has {count_noun(held, 'shared space')} tonight, the most the plan allows"
+
+    def all_taken(self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int) -> str:
+        return (
+            f"{count_noun(fitting, 'space')} {'fits' if fitting == 1 else 'fit'} this car from {arrive} to {depart}; "
+            f"all were taken for that time by requests of {self.join([f'priority {lv} ({n})' for lv, n in takers])} "
+            f"(this request is priority {level})"
+        )
+
+
+class Chinese(English):
+    """简体中文: the same facts for residents who read Chinese first."""
+
+    def join(self, phrases: list[str], last: str = "and") -> str:
+        return "；".join(phrases)
+
+    def _list(self, parts: list[str]) -> str:
+        return "、".join(parts)
+
+    def kinds(self, kinds: list[str]) -> str:
+        return "/".join(_KINDS_ZH.get(kind, kind) for kind in kinds)
+
+    def own_hours(self, kind: str) -> str:
+        return f"{_KINDS_ZH.get(kind, kind)}（自定时段）"
+
+    def feature(self, feature: str, present: bool) -> str:
+        has, lacks = _FEATURES_ZH.get(feature, (f"有{feature}", f"没有{feature}"))
+        return has if present else lacks
+
+    def no_spaces(self) -> str:
+        return "这个方案里没有车位"
+
+    def in_other_compounds(self, count: int) -> str:
+        return f"{count} 个车位属于其他小区"
+
+    def not_released(self, count: int, kinds: str) -> str:
+        return f"{count} 个{kinds}车位今晚没有出让"
+
+    def another_compound(self, count: int, kinds: str) -> str:
+        return f"{count} 个{kinds}车位属于另一个小区"
+
+    def too_small(self, count: int, kinds: str, size: str) -> str:
+        return f"{count} 个{kinds}车位停不下{_SIZES_ZH.get(size, size)}车"
+
+    def lacking(self, count: int, kinds: str, features: list[str]) -> str:
+        if count == 1:
+            return f"1 个{kinds}车位{self._list([self.feature(f, present=False) for f in features])}"
+        return f"{count} 个{kinds}车位中没有一个{self._list([self.feature(f, present=True) for f in features])}"
+
+    def too_far(self, count: int, kinds: str, metres: float) -> str:
+        return f"{count} 个{kinds}车位离您的楼超过 {metres} 米"
+
+    def excluded_by_staff(self, count: int) -> str:
+        return f"物业为这个申请排除了 {count} 个车位"
+
+    def opens_too_late(self, arrive: str, openings: list[tuple[str, str]]) -> str:
+        return f"{arrive} 到达，但{self._list([f'{kinds}车位 {time} 才开放' for kinds, time in openings])}"
+
+    def closes_too_early(self, depart: str, closings: list[tuple[str, str]]) -> str:
+        return f"{depart} 离开，但{self._list([f'{kinds}车位须在 {time} 前空出' for kinds, time in closings])}"
+
+    def not_shared_at(self, kinds: str, arrive: str) -> str:
+        return f"{kinds}车位在 {arrive} 不共享"
+
+    def no_household_space(self) -> str:
+        return "这个方案不给住户分配共享车位"
+
+    def household_full(self, held: int) -> str:
+        return f"您的住户今晚已有 {held} 个共享车位，已达方案上限"
+
+    def all_taken(self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int) -> str:
+        return (
+            f"{fitting} 个车位适合这辆车从 {arrive} 停到 {depart}；这段时间都已分配给"
+            f"{self._list([f'优先级 {lv} 的申请（{n} 个）' for lv, n in takers])}（您的申请为优先级 {level}）"
+        )
+
+
+ENGLISH = English()
+CHINESE = Chinese()
+PHRASEBOOKS = {"en": ENGLISH, "zh": CHINESE}
