@@ -105,7 +105,11 @@ def _window_phrases(instance: Instance, request: Request, spaces: list[Space], p
         if started:
             early_closing[max(w.end for w in started)].add(label)
         elif all(request.arrive < w.start for w in windows) or any(request.arrive < w.start <= request.depart for w in windows):
-            late_opening[min(w.start for w in windows if w.start > request.arrive)].add(label)
+            opening = min((w for w in windows if w.start > request.arrive), key=lambda w: w.start)
+            late_opening[opening.start].add(label)
+            # Both ends can miss: say so, or the resident fixes the arrival and is refused again.
+            if request.depart > opening.end:
+                early_closing[opening.end].add(label)
         else:
             elsewhere.add(label)
 

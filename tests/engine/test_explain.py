@@ -82,3 +82,10 @@ def test_a_single_phrase_with_two_features_reads_as_one_sentence():
     )
     (refused,) = solve(night).unassigned
     assert refused.message == "none of 2 street spaces is accessible and has an EV charger"
+
+
+def test_a_stay_missing_both_ends_of_the_hours_names_both():
+    # 15:55-09:25 against street hours 19:00-07:00: arrives too early and leaves too late.
+    night = instance([space("L", "street")], [household("h")], [request("r", "h", "15:55", "09:25")])
+    (refused,) = solve(night).unassigned
+    assert refused.message == "arrives 15:55 but street spaces open at 19:00 and departs 09:25 but street spaces must be empty by 07:00"
