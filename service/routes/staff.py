@@ -198,7 +198,8 @@ async def import_households(file: UploadFile, compound: StaffCompoundDep, sessio
             continue
         values = {"code": (row["code"] or "").strip(), "x": row["x"], "y": row["y"], "tags": [t for t in (row.get("tags") or "").split(";") if t.strip()]}
         if (row.get("has_space") or "").strip():
-            values["has_space"] = row["has_space"].strip().lower()
+            # yes/no, true/false, 1/0, and as a Chinese spreadsheet says it: 是/否.
+            values["has_space"] = {"是": "true", "否": "false"}.get(row["has_space"].strip(), row["has_space"].strip().lower())
         try:
             household = HouseholdIn.model_validate(values)
         except ValidationError as error:

@@ -151,7 +151,7 @@ def error_lines(t: Translator, error: Exception, known: dict[int, str] | None = 
         key = f"error.{type(error).__name__}"
         return [t(key) if key in MESSAGES else t("error.generic", status=409, detail=str(error))]
     if isinstance(error, InvalidField):
-        return [field_error(t, error.field, str(error))]
+        return [field_error(t, field_of([error.field]), str(error))]
     if isinstance(error, ValidationError):
         return [field_error(t, field_of(e["loc"]), e["msg"]) for e in error.errors()]
     if isinstance(error, HTTPException):
@@ -166,8 +166,8 @@ def error_lines(t: Translator, error: Exception, known: dict[int, str] | None = 
 
 
 def field_of(location) -> str:
-    # The last name in the location ("body", "windows", 0 -> "windows").
-    return next((str(part) for part in reversed(location) if isinstance(part, str)), "-")
+    # The last name in the location: ("body", "windows", 0) and ("body", "windows[0]") -> "windows".
+    return next((str(part).split("[", 1)[0] for part in reversed(location) if isinstance(part, str)), "-")
 
 
 def field_error(t: Translator, field: str, message: str) -> str:

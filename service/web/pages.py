@@ -9,11 +9,13 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import delete, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from zoneinfo import ZoneInfo
 
 from service.deps import NowDep, SessionDep, SettingsDep
@@ -142,6 +144,13 @@ def install(app: FastAPI) -> None:
     for pages in (router, resident.router, staff.router):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _not_a_page(request: Request, error: StarletteHTTPException) -> Response:
+        # The API keeps its JSON answers; an address that is no page gets a page saying so.
+        if request.url.path.startswith("/api/") or error.status_code not in (404, 405):
+            return await http_exception_handler(request, error)
+        return render(request, translator(request), "refused.html", error.status_code, message_key="error.not_found")
 
     @app.exception_handler(SignInFirst)
     def _sign_in_first(request: Request, _error: SignInFirst) -> Response:

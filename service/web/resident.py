@@ -17,7 +17,7 @@ from service.nightly import cutoff_of
 from service.routes import me
 from service.schemas import CarIn, PathId, ReleaseIn, RequestIn, StandingRequestIn
 from service.web.common import (
-    REFUSALS, FormEvening, FormId, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
+    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
     published_run, render,
 )
 from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
@@ -45,7 +45,8 @@ def _refusal(run, outcome) -> dict:
 def _tonight(request: Request, t, session, household, now: datetime, errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Response:
     compound = session.get(Compound, household.compound_id)
     evening = evening_param(request.query_params.get("evening") or (form or {}).get("evening"), current_evening(compound.timezone, now))
-    open_evening = next_open_evening(session, compound, now)
+    # The form asks for the night shown when it still takes requests, else the next one that does.
+    open_evening = evening if is_open(session, compound, evening, now) else next_open_evening(session, compound, now)
     allocation = me.my_allocation(evening, session, household)
     run = published_run(session, compound.id, evening)
     cutoff = cutoff_of(compound, evening)
@@ -189,7 +190,10 @@ def history(request: Request, t: TranslatorDep, session: SessionDep, household: 
     compound = session.get(Compound, household.compound_id)
     current = current_evening(compound.timezone, now)
     evenings = session.scalars(
-        select(Night.evening).where(Night.compound_id == compound.id, Night.published_run_id.is_not(None), Night.evening.between(current - timedelta(days=HISTORY_DAYS), current))
+        # Nights already published ahead of the current one count too (staff may run early).
+        select(Night.evening).where(
+            Night.compound_id == compound.id, Night.published_run_id.is_not(None), Night.evening.between(current - timedelta(days=HISTORY_DAYS), current + timedelta(days=LOOK_AHEAD_DAYS))
+        )
         .order_by(Night.evening.desc())
     ).all()
     rows = [(evening, outcome) for evening in evenings for outcome in me.my_allocation(evening, session, household).outcomes]

@@ -4,7 +4,9 @@ functions, as on the residents' pages."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import csv
+import io
+from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 from typing import Annotated
@@ -43,7 +45,10 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
     released = set(session.scalars(select(Release.space_id).join(Space).where(Space.compound_id == compound.id, Release.first_evening <= evening, Release.last_evening >= evening)))
     shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
     run = _shown_run(session, night)
-    plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]} if run else {}
+    asked = {r["id"]: r for r in run.snapshot["requests"]} if run else {}
+    plates = {request_id: r["plate"] for request_id, r in asked.items()}
+    refused = [u | {"household": asked[u["request"]]["household"], "plate": plates[u["request"]], "start": asked[u["request"]]["arrive"][11:16], "end": asked[u["request"]]["depart"][11:16]}
+               for u in (run.result["unassigned"] if run else ())]
     stays: dict[str, list[dict]] = {}
     for a in run.result["assignments"] if run else ():
         stays.setdefault(a["space"], []).append(a | {"plate": plates[a["request"]]})
@@ -56,6 +61,15 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
         select(ParkingRequest, Car, Household.code).join(Car, ParkingRequest.car_id == Car.id).join(Household, ParkingRequest.household_id == Household.id)
         .where(ParkingRequest.night_id == night.id).order_by(Household.code)
     ).all() if chosen else []
+    # Pins name the request as people know it: household and plate.
+    pinned = {p.request_id for p in summary.pins}
+    pin_labels = {
+        r.id: f"{code} {car.plate}"
+        for r, car, code in session.execute(
+            select(ParkingRequest, Car, Household.code).join(Car, ParkingRequest.car_id == Car.id).join(Household, ParkingRequest.household_id == Household.id)
+            .where(ParkingRequest.id.in_(pinned))
+        )
+    } if pinned else {}
     session.commit()
     return render(
         request, t, "night.html", status_code,
@@ -64,7 +78,8 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
         site=compound_map([(s.code, s.x, s.y) for s in spaces], [tuple(h) for h in households], states, f"{_night_url(evening)}&space=", selected),
         state_of=states, chosen=chosen, renter=renters.get(chosen.renter_id) if chosen else None, stays=stays.get(selected, []),
         released_tonight=chosen is not None and chosen.renter_id is not None and chosen.code in shared,
-        night_requests=night_requests, errors=errors or [], done=done_message(t, request),
+        night_requests=night_requests, refused=refused, pin_labels=pin_labels, zoomed=request.query_params.get("zoom") == "1",
+        errors=errors or [], done=done_message(t, request),
     )
 
 
@@ -177,25 +192,46 @@ def gate(request: Request, evening: Evening, t: TranslatorDep, session: SessionD
 
 
 @router.get("/night/{evening}/gate.csv")
-def gate_csv(evening: Evening, session: SessionDep, compound: StaffDep, masked: bool = False) -> Response:
-    return api.gate_list(evening, compound, session, masked)
+def gate_csv(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
+    """The gate list in the reader's language, with a byte-order mark so that Excel reads it as UTF-8."""
+    rows = _published_rows(session, compound, evening)
+    session.commit()
+    if rows is None:
+        return render(request, t, "refused.html", 409, message_key="gate.not_published")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([t(key) for key in GATE_COLUMNS])
+    writer.writerows([r["space"], t.known("kind.", r["kind"]), r["plate"], r["household"], r["from"], r["until"]] for r in rows)
+    name = f"gate-{compound.id}-{evening.isoformat()}.csv"
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _round_opens(compound, rows: list[dict] | None, now: datetime) -> datetime | None:
+GATE_COLUMNS = ("gate.space", "gate.kind", "gate.plate", "gate.household", "gate.from", "gate.until")
+
+
+def _round_opens(compound, evening: date, rows: list[dict] | None, now: datetime) -> datetime | None:
     """When the morning round may be recorded, if not yet: once the first stay has ended, since
-    before that no car can have overstayed (and recording closes the night)."""
-    if not rows:
+    before that no car can have overstayed (and recording closes the night); with no stays, at
+    noon the day after."""
+    if rows is None:
         return None
-    first_end = min(datetime.fromisoformat(r["end"]) for r in rows).replace(tzinfo=ZoneInfo(compound.timezone))
-    return first_end if now < first_end else None
+    zone = ZoneInfo(compound.timezone)
+    opens = min((_ends(r, zone) for r in rows), default=datetime.combine(evening + timedelta(days=1), time(12), zone))
+    return opens if now < opens else None
+
+
+def _ends(row: dict, zone: ZoneInfo) -> datetime:
+    return datetime.fromisoformat(row["end"]).replace(tzinfo=zone)
 
 
 def _morning_page(request: Request, t, session, compound, evening: date, now: datetime, errors: list[str] | None = None, status_code: int = 200) -> Response:
     rows = _published_rows(session, compound, evening)
     night = night_of(session, compound.id, evening)
     session.commit()
+    zone = ZoneInfo(compound.timezone)
     return render(
-        request, t, "morning.html", status_code, evening=evening, rows=rows, night=night, opens_at=_round_opens(compound, rows, now),
+        request, t, "morning.html", status_code, evening=evening, rows=rows, night=night, opens_at=_round_opens(compound, evening, rows, now),
+        ended={r["space"] for r in rows or () if _ends(r, zone) <= now},
         errors=errors or [], done=done_message(t, request),
     )
 
@@ -210,7 +246,7 @@ def record_morning(
     request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
     spaces: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
-    opens = _round_opens(compound, _published_rows(session, compound, evening), now)
+    opens = _round_opens(compound, evening, _published_rows(session, compound, evening), now)
     if opens is not None:
         return _morning_page(request, t, session, compound, evening, now, [t("morning.opens", moment=t.moment(opens))], 409)
     try:
@@ -221,9 +257,13 @@ def record_morning(
     return done(f"/staff/night/{evening.isoformat()}/morning", "morning.saved")
 
 
+# The tags the bundled plans' priority rules read; offered as boxes so that they are spelt as the rules expect.
+KNOWN_TAGS = ("disabled", "elderly", "new_resident")
+
+
 def _households_page(request: Request, t, session, compound, errors: list[str] | None = None, codes: list | None = None, status_code: int = 200) -> Response:
     return render(
-        request, t, "households.html", status_code, listing=listing(request, api.list_households(compound, session)),
+        request, t, "households.html", status_code, listing=listing(request, api.list_households(compound, session)), known_tags=KNOWN_TAGS,
         errors=errors or [], codes=codes or [], done=done_message(t, request),
     )
 
@@ -236,10 +276,13 @@ def households(request: Request, t: TranslatorDep, session: SessionDep, compound
 @router.post("/households")
 def add_household(
     request: Request, t: TranslatorDep, session: SessionDep, compound: StaffPostDep, account: PostedDep, now: NowDep,
-    code: Annotated[str, Form()], x: Annotated[str, Form()], y: Annotated[str, Form()], tags: Annotated[str, Form()] = "", has_space: Annotated[bool, Form()] = False,
+    code: Annotated[str, Form(max_length=40)], x: Annotated[str, Form(max_length=40)], y: Annotated[str, Form(max_length=40)],
+    tags: Annotated[str, Form(max_length=400)] = "", has_space: Annotated[bool, Form()] = False,
+    known_tags: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
+    typed = [tag.strip() for tag in tags.split(";") if tag.strip()]
     try:
-        body = HouseholdIn(code=code.strip(), x=x, y=y, tags=[tag.strip() for tag in tags.split(";") if tag.strip()], has_space=has_space)
+        body = HouseholdIn(code=code.strip(), x=x, y=y, tags=sorted(set(known_tags) & set(KNOWN_TAGS)) + typed, has_space=has_space)
         created = api.create_household(body, compound, session, account, now)
     except REFUSALS as error:
         session.rollback()

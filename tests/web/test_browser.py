@@ -185,8 +185,8 @@ def test_the_gate_list_prints_on_a4_and_downloads_as_csv(chromium, base_url, sit
     assert page.evaluate("window.printed") == 1
     with page.expect_download() as download:
         page.get_by_role("link", name="下载 CSV").click()
-    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "space,kind,plate,household,from,until" and len(lines) - 1 == rows.count()
+    lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "车位,类型,车牌,住户,从,至" and len(lines) - 1 == rows.count()
     _shoot(page, "staff-gate-list")
     page.emulate_media(media="print")
     expect(page.locator("header.top")).to_be_hidden()

@@ -120,3 +120,66 @@ def test_pages_refuse_framing_and_foreign_scripts(site):
     headers = Browser(site).get("/signin").headers
     assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "script-src" not in headers["content-security-policy"] or "'self'" in headers["content-security-policy"]
+
+
+# A newcomer's walk through the demo found the following.
+
+
+def test_a_published_night_with_no_stays_cannot_be_closed_before_its_morning(site):
+    desk = staff(site, language="en")
+    desk.post(f"/staff/night/{NEXT}/run", token_from="/staff/night")
+    desk.post(f"/staff/night/{NEXT}/publish", token_from="/staff/night")
+    assert "The morning round opens at 26 Nov 2026 12:00" in desk.get(f"/staff/night/{NEXT}/morning").text
+    assert desk.post(f"/staff/night/{NEXT}/morning", {}, token_from="/staff/night").status_code == 409
+
+
+def test_the_morning_round_lets_only_ended_stays_be_ticked(site):
+    site.now = site.now.replace(day=24, hour=23, minute=30)  # 07:30 in Shanghai after the published night
+    page = staff(site, language="en").get(f"/staff/night/{PUBLISHED}/morning").text
+    ticks, waiting = page.count('name="spaces"'), page.count("not ended yet")
+    assert ticks and waiting and ticks + waiting == page.count("<tr><td>")
+
+
+def test_staff_read_who_was_refused_and_why_in_their_language(site):
+    page = staff(site).get(f"/staff/night?evening={PUBLISHED}").text
+    section = page.split("被拒的申请", 1)[1]
+    assert "29-604" in section and "15:55 到达" in section
+
+
+def test_an_address_that_is_no_page_gets_a_page_and_the_api_keeps_json(site):
+    reply = Browser(site).get("/nowhere")
+    assert reply.status_code == 404 and "找不到这个页面" in reply.text
+    assert Browser(site).get("/api/v1/nowhere").json() == {"detail": "Not Found"}
+
+
+def test_the_staff_map_fits_the_page_until_enlarged(site):
+    desk = staff(site)
+    assert "min-width" not in desk.get(f"/staff/night?evening={PUBLISHED}").text.split('class="map compound"', 1)[1][:200]
+    assert "min-width" in desk.get(f"/staff/night?evening={PUBLISHED}&zoom=1").text.split('class="map compound"', 1)[1][:200]
+
+
+def test_the_form_asks_for_the_night_shown_when_it_is_open_and_history_shows_nights_published_ahead(site):
+    later = NEXT + timedelta(days=2)
+    assert f'name="evening" value="{later}"' in resident(site).get(f"/tonight?evening={later}").text
+    desk = staff(site, language="en")
+    browser = resident(site, language="en")
+    car = re.search(r'<option value="(\d+)"', browser.get("/tonight").text).group(1)
+    browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:00", "depart": "06:00"}, token_from="/tonight")
+    desk.post(f"/staff/night/{NEXT}/run", token_from="/staff/night")
+    desk.post(f"/staff/night/{NEXT}/publish", token_from="/staff/night")
+    site.now = site.now.replace(day=25, hour=2)  # 10:00 in Shanghai: the current night is still the 24th's
+    assert "25 Nov 2026" in browser.get("/history").text
+
+
+def test_tags_the_rules_read_are_ticked_not_typed_and_has_space_takes_chinese(site):
+    desk = staff(site, language="en")
+    desk.post("/staff/households", {"code": "91-101", "x": "1", "y": "2", "known_tags": ["disabled"], "tags": "night shift"}, token_from="/staff/households")
+    assert "disabled, night shift" in desk.get("/staff/households?q=91-101").text
+    imported = desk.post("/staff/households/import", files={"file": ("h.csv", "code,x,y,has_space\n91-102,1,2,是\n".encode(), "text/csv")}, token_from="/staff/households")
+    assert imported.status_code == 201
+    assert re.search(r"91-102</td><td></td><td>yes", desk.get("/staff/households?q=91-102").text)
+
+
+def test_bad_shared_hours_are_named_in_chinese(site):
+    reply = staff(site).post("/staff/spaces", {"code": "Z-9", "kind": "street", "size": "standard", "x": "1", "y": "2", "windows": "21:00-9"}, token_from="/staff/spaces")
+    assert reply.status_code == 422 and "共享时段无效" in reply.text and "windows[0]" not in reply.text
