@@ -486,7 +486,7 @@ def demo(
     """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and published; then serve it."""
     from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
     from service.models import DEFAULT_TIMEZONE
-    from service.web.common import current_evening
+    from service.nightly import current_evening
 
     if database.exists() and not reset:
         _fail(f"{database} exists; use --reset to replace it, or --database another file")

@@ -53,6 +53,13 @@ def cutoff_of(compound: Compound, evening: date) -> datetime:
     return datetime.combine(evening, time.fromisoformat(compound.cutoff), ZoneInfo(compound.timezone))
 
 
+def current_evening(zone: str, now: datetime) -> date:
+    """The night under way or ahead in time zone `zone`: before noon it is still last evening's
+    night (cars parked until the morning), from noon on it is this evening's."""
+    local = now.astimezone(ZoneInfo(zone))
+    return local.date() - timedelta(days=1) if local.hour < 12 else local.date()
+
+
 def require_open(session: Session, compound: Compound, evening: date, now: datetime) -> Night:
     """The night, if residents may still change its requests; CutoffPassed otherwise."""
     cutoff = cutoff_of(compound, evening)
@@ -105,6 +112,10 @@ def commit_request(session: Session, plate: str, evening: date) -> None:
 
 class ReleaseOverlaps(Conflict):
     pass
+
+
+class ReleaseStarted(Conflict):
+    """Nothing of a release can be taken back: its evenings are past their cutoff or allocated."""
 
 
 class NightAllocated(Conflict):

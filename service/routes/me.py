@@ -5,7 +5,7 @@ Every object is looked up within the caller's household, so another household's 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Household, Night, ParkingRequest, Release, Run, Space, StandingRequest
-from service.nightly import NightAllocated, ReleaseOverlaps, commit_request, require_open, stay_minutes
+from service.nightly import NightAllocated, ReleaseOverlaps, ReleaseStarted, commit_request, current_evening, cutoff_of, require_open, stay_minutes
 from service.schemas import (
     Evening,
     PathId,
@@ -183,6 +183,39 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
     session.add(release)
     session.commit()
     return ReleaseOut(id=release.id, space=space.code, first_evening=release.first_evening, last_evening=release.last_evening)
+
+
+@router.delete("/releases/{release_id}", response_model=ReleaseOut | None)
+def take_back_release(release_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep) -> ReleaseOut | None:
+    """Take the space back for the evenings of a release that can still change (not allocated, before
+    their cutoff): the whole release (answer: null), or its end when its first evenings are past
+    (answer: what remains). 409 when nothing of it can change any more."""
+    release = session.get(Release, release_id)
+    space = release and session.get(Space, release.space_id)
+    if space is None or space.renter_id != household.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no release {release_id} of your household")
+    compound = session.get(Compound, household.compound_id)
+    first = max(release.first_evening, current_evening(compound.timezone, now))
+    cut = next((e for e in _evenings(first, release.last_evening) if now < cutoff_of(compound, e)), None)
+    allocated = cut and session.scalar(
+        select(Night.evening).where(Night.compound_id == compound.id, Night.evening.between(cut, release.last_evening), Night.draft_run_id.is_not(None)).order_by(Night.evening.desc())
+    )
+    if allocated is not None:
+        cut = allocated + timedelta(days=1)
+    if cut is None or cut > release.last_evening:
+        raise ReleaseStarted("every evening of this release is past its cutoff or allocated; ask the office")
+    session.add(AuditEntry(at=now, compound_id=compound.id, action="take back release", detail=f"{household.code} {space.code} from {cut}"))
+    if cut == release.first_evening:
+        session.delete(release)
+        session.commit()
+        return None
+    release.last_evening = cut - timedelta(days=1)
+    session.commit()
+    return ReleaseOut(id=release.id, space=space.code, first_evening=release.first_evening, last_evening=release.last_evening)
+
+
+def _evenings(first: date, last: date):
+    return (first + timedelta(days=d) for d in range((last - first).days + 1))
 
 
 @router.get("/nights/{evening}/allocation", response_model=AllocationOut)

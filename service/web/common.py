@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
 from service.models import Compound, Night, NightState, Run
-from service.nightly import Conflict, InvalidField, cutoff_of
+from service.nightly import Conflict, InvalidField, current_evening, cutoff_of
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -67,7 +67,7 @@ def render(request: Request, t: Translator, template: str, status_code: int = 20
 # the address, so that a link cannot put words of its own on the site.
 DONE = {
     "request.saved", "request.cancelled", "standing.saved", "standing.removed", "release.saved", "night.ran", "night.published_done",
-    "pin.saved", "pin.removed", "morning.saved", "spaces.added", "spaces.saved", "signout.done", "urgent.saved", "withdraw.saved", "cars.saved",
+    "pin.saved", "pin.removed", "morning.saved", "spaces.added", "spaces.saved", "signout.done", "urgent.saved", "withdraw.saved", "cars.saved", "release.taken_back",
 }
 
 
@@ -111,13 +111,6 @@ def listing(request: Request, items: list, code=lambda item: item.code) -> Listi
 
 def local_now(compound: Compound, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(compound.timezone))
-
-
-def current_evening(zone: str, now: datetime) -> date:
-    """The night under way or ahead in time zone `zone`: before noon it is still last evening's
-    night (cars parked until the morning), from noon on it is this evening's."""
-    local = now.astimezone(ZoneInfo(zone))
-    return local.date() - timedelta(days=1) if local.hour < 12 else local.date()
 
 
 def is_open(session: Session, compound: Compound, evening: date, now: datetime) -> bool:

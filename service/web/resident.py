@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from service.deps import NowDep, SessionDep
 from service.models import Compound, Night, Release, Space
-from service.nightly import cutoff_of
+from service.nightly import current_evening, cutoff_of
 from service.routes import me
 from service.schemas import CarIn, PathId, ReleaseIn, RequestIn, StandingRequestIn
 from service.web.common import (
-    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, current_evening, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
+    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
     published_run, render,
 )
 from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
@@ -183,6 +183,16 @@ def release(
         session.rollback()
         return _release_page(request, t, session, household, now, error_lines(t, error), form, 422)
     return done("/release", "release.saved")
+
+
+@router.post("/release/{release_id}/take-back")
+def take_back_release(request: Request, release_id: PathId, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep) -> Response:
+    try:
+        me.take_back_release(release_id, session, household, now)
+    except REFUSALS as error:
+        session.rollback()
+        return _release_page(request, t, session, household, now, error_lines(t, error), None, 409)
+    return done("/release", "release.taken_back")
 
 
 @router.get("/history")

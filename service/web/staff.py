@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from service.deps import NowDep, SessionDep, SettingsDep
 from service.models import Car, Household, Night, ParkingRequest, Release, Run, Space
-from service.nightly import InvalidField, cutoff_of, night_of
+from service.nightly import InvalidField, current_evening, cutoff_of, night_of
 from service.routes import staff as api
 from service.schemas import Evening, HouseholdIn, OverstaysIn, PathId, PinIn, SpaceChangeIn, SpaceIn, UrgentRequestIn, WithdrawReleaseIn
-from service.web.common import REFUSALS, FormId, current_evening, done, done_message, error_lines, evening_param, field_error, listing, local_now, render
+from service.web.common import REFUSALS, FormId, done, done_message, error_lines, evening_param, field_error, listing, local_now, render
 from service.web.session import PostedDep, StaffDep, StaffPostDep, TranslatorDep
 from service.web.sitemap import SpaceState, compound_map
 

@@ -56,7 +56,7 @@ def _expected(tags: list[str], caller: str | None, path: str, body: dict | None)
             return "denied"  # staff have no household
         # Another household's object (in the path, or a car or space in the body) is not found;
         # the caller's own data is fine.
-        theirs = "{request_id}" in path or "{standing_id}" in path or bool(body and {"car_id", "space"} & body.keys())
+        theirs = any(f"{{{name}}}" in path for name in ("request_id", "standing_id", "release_id")) or bool(body and {"car_id", "space"} & body.keys())
         return "denied" if caller == "2-201" and theirs else "allowed"
     return "allowed"  # auth: any signed-in caller may sign out
 
@@ -89,7 +89,13 @@ def test_every_route_checks_its_caller(world):
         if "{standing_id}" in path:
             standing = world.call("1-101", "POST", "/api/v1/me/standing-requests", json={"car_id": world.car("1-101"), "weekdays": [0], "arrive": "22:00", "depart": "06:00"})
             standing_id = standing.json()["id"]
-        url = path.format(compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id, standing_id=standing_id, space_code="L-1")
+        release_id = None
+        if "{release_id}" in path:
+            released = world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)})
+            release_id = released.json()["id"]
+        url = path.format(
+            compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id, standing_id=standing_id, space_code="L-1", release_id=release_id
+        )
         for caller in CALLERS:
             body = _body(method, path, world, next(serial))
             reply = world.call(caller, method, url, json=body)

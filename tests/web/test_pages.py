@@ -320,3 +320,14 @@ def test_a_resident_registers_a_car_and_a_taken_plate_is_refused(site):
         taken = session.scalar(select(Car.plate).join(Household).where(Household.code == "29-604"))
     refused = browser.post("/cars", {"plate": taken, "size": "standard"}, token_from="/cars")
     assert refused.status_code == 422 and "That plate is already registered" in refused.text
+
+
+def test_a_renter_takes_a_release_back_on_the_page(site):
+    browser = resident(site, language="en")
+    browser.post("/release", {"space": site.renter_space, "first": "2026-11-26", "last": "2026-11-27"}, token_from="/release")
+    release = re.search(r'action="/release/(\d+)/take-back"', browser.get("/release").text).group(1)
+    reply = browser.post(f"/release/{release}/take-back", token_from="/release")
+    page = browser.get(reply.headers["location"]).text
+    assert "Taken back for the evenings still open." in page and "No releases yet." in page
+    again = browser.post(f"/release/{release}/take-back", token_from="/release")
+    assert again.status_code == 409 and "That item is not there" in again.text
