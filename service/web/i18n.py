@@ -177,6 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "night.not_proven": ("未证明最优（到时限停止）", "not proven optimal (stopped at its time limit)"),
     "night.seconds": ("用时 {seconds} 秒", "{seconds} s"),
     "night.level": ("优先级 {level}", "Priority {level}"),
+    "night.level_column": ("优先级", "Priority level"),
     "night.served": ("已安排", "Served"),
     "night.refused": ("被拒", "Refused"),
     "night.no_run": ("还没有运行安排。", "Not allocated yet."),

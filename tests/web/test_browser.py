@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
 from web_site import NEXT, PUBLISHED
@@ -211,3 +212,34 @@ def test_screenshots_of_the_other_pages(chromium, base_url, site):
         desk.goto(path)
         expect(desk.locator("h1")).to_be_visible()
         _shoot(desk, name)
+
+
+RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
+STAFF_PAGES = [
+    f"/staff/night?evening={PUBLISHED}&space=A-010", f"/staff/night/{PUBLISHED}/gate", f"/staff/night/{PUBLISHED}/morning",
+    "/staff/households", "/staff/spaces?space=A-001", "/staff/audit",
+]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_page_passes_axe_in_both_languages(chromium, base_url, site, language):
+    """axe-core's WCAG rules (labels, names, contrast, landmarks, ARIA, ...): no violation of any impact."""
+    axe = Axe()
+    labels = ("用户名", "密码", "登录") if language == "zh" else ("Username", "Password", "Sign in")
+    found = {}
+    for who, password, paths in [
+        (None, None, ["/signin", "/activate"]),
+        (site.demo.username(RESIDENT), "resident-demo", RESIDENT_PAGES),
+        (site.demo.username("refused tonight"), "resident-demo", [f"/tonight?evening={PUBLISHED}"]),
+        ("staff", "staff-demo", STAFF_PAGES),
+    ]:
+        page = _page(chromium, base_url, "desk", language)
+        if who:
+            _sign_in(page, who, password, labels)
+        for path in paths:
+            page.goto(path)
+            violations = axe.run(page).response["violations"]
+            if violations:
+                found[path] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+        page.context.close()
+    assert found == {}
