@@ -105,7 +105,9 @@ def _window_phrases(instance: Instance, request: Request, spaces: list[Space], p
         if started:
             early_closing[max(w.end for w in started)].add(label)
         elif all(request.arrive < w.start for w in windows) or any(request.arrive < w.start <= request.depart for w in windows):
-            opening = min((w for w in windows if w.start > request.arrive), key=lambda w: w.start)
+            # The first window opening after the arrival that holds the departure, else the first one.
+            later = sorted((w for w in windows if w.start > request.arrive), key=lambda w: w.start)
+            opening = next((w for w in later if request.depart <= w.end), later[0])
             late_opening[opening.start].add(label)
             # Both ends can miss: say so, or the resident fixes the arrival and is refused again.
             if request.depart > opening.end:

@@ -17,7 +17,7 @@ _FEATURES_ZH = {
     "accessible": ("是无障碍车位", "不是无障碍车位"),
     "covered": ("有顶棚", "没有顶棚"),
 }
-_KINDS_ZH = {"rented": "小区出让", "street": "街边"}
+_KINDS_ZH = {"rented": "小区出租", "street": "街边"}
 _SIZES_ZH = {"small": "小型", "standard": "标准", "large": "大型"}
 
 

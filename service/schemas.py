@@ -62,14 +62,13 @@ class HouseholdOut(BaseModel):
     spaces: list[str]
 
 
-Need = Literal["ev_charger", "accessible"]
-
-
 class RequestIn(_In):
     car_id: Id
     arrive: str = Clock
     depart: str = Clock
-    needs: list[Need] | None = Field(None, max_length=2, description="what this stay needs; omitted: the car's own needs")
+    needs: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        None, max_length=10, description="what this stay needs (ev_charger, accessible, ...); omitted: the car's own needs"
+    )
 
 
 class RequestOut(BaseModel):
@@ -120,7 +119,7 @@ class MyOutcome(BaseModel):
     walk_m: int | None
     reason: str | None
     message: str | None
-    message_zh: str | None = Field(None, description="the same sentence in Simplified Chinese (runs since version 0.2)")
+    message_zh: str | None = Field(None, description="the same sentence in Simplified Chinese (runs made before the Chinese phrasebook have none)")
 
 
 class AllocationOut(BaseModel):

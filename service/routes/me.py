@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from fastapi import APIRouter, HTTPException, status
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Household, Night, ParkingRequest, Release, Run, Space, StandingRequest
-from service.nightly import NightAllocated, ReleaseOverlaps, ReleaseStarted, commit_request, current_evening, cutoff_of, require_open, stay_minutes
+from service.nightly import NightAllocated, ReleaseOverlaps, ReleaseStarted, commit_request, cutoff_of, require_open, stay_minutes
 from service.schemas import (
     Evening,
     PathId,
@@ -169,11 +169,9 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
     # no evening of the range may have been allocated already.
     compound = session.get(Compound, household.compound_id)
     require_open(session, compound, body.first_evening, now)
-    allocated = session.scalar(
-        select(Night.evening).where(Night.compound_id == compound.id, Night.evening.between(body.first_evening, body.last_evening), Night.draft_run_id.is_not(None))
-    )
+    allocated = min(_settled_evenings(session, compound, body.first_evening, body.last_evening), default=None)
     if allocated is not None:
-        raise NightAllocated(f"the night of {allocated} is already allocated; release from the evening after it")
+        raise NightAllocated(f"the night of {allocated} is already allocated (or being allocated); release from the evening after it")
     overlapping = session.scalar(
         select(Release).where(Release.space_id == space.id, Release.first_evening <= body.last_evening, Release.last_evening >= body.first_evening)
     )
@@ -185,37 +183,54 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
     return ReleaseOut(id=release.id, space=space.code, first_evening=release.first_evening, last_evening=release.last_evening)
 
 
-@router.delete("/releases/{release_id}", response_model=ReleaseOut | None)
-def take_back_release(release_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep) -> ReleaseOut | None:
-    """Take the space back for the evenings of a release that can still change (not allocated, before
-    their cutoff): the whole release (answer: null), or its end when its first evenings are past
-    (answer: what remains). 409 when nothing of it can change any more."""
+@router.delete("/releases/{release_id}", response_model=list[ReleaseOut])
+def take_back_release(release_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep) -> list[ReleaseOut]:
+    """Take the space back for every evening of a release that can still change: before its cutoff,
+    not allocated, not being allocated. The others stay released; the answer lists what remains
+    (empty: the whole release is gone). 409 when no evening of it can change any more."""
     release = session.get(Release, release_id)
     space = release and session.get(Space, release.space_id)
     if space is None or space.renter_id != household.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no release {release_id} of your household")
     compound = session.get(Compound, household.compound_id)
-    first = max(release.first_evening, current_evening(compound.timezone, now))
-    cut = next((e for e in _evenings(first, release.last_evening) if now < cutoff_of(compound, e)), None)
-    allocated = cut and session.scalar(
-        select(Night.evening).where(Night.compound_id == compound.id, Night.evening.between(cut, release.last_evening), Night.draft_run_id.is_not(None)).order_by(Night.evening.desc())
-    )
-    if allocated is not None:
-        cut = allocated + timedelta(days=1)
-    if cut is None or cut > release.last_evening:
+    settled = _settled_evenings(session, compound, release.first_evening, release.last_evening)
+    evenings = list(_evenings(release.first_evening, release.last_evening))
+    taken_back = [e for e in evenings if e not in settled and now < cutoff_of(compound, e)]
+    if not taken_back:
         raise ReleaseStarted("every evening of this release is past its cutoff or allocated; ask the office")
-    session.add(AuditEntry(at=now, compound_id=compound.id, action="take back release", detail=f"{household.code} {space.code} from {cut}"))
-    if cut == release.first_evening:
-        session.delete(release)
-        session.commit()
-        return None
-    release.last_evening = cut - timedelta(days=1)
+    kept = [e for e in evenings if e not in taken_back]
+    session.delete(release)
+    remaining = [Release(space_id=space.id, first_evening=first, last_evening=last) for first, last in _runs(kept)]
+    session.add_all(remaining)
+    session.add(AuditEntry(at=now, compound_id=compound.id, action="take back release", detail=f"{household.code} {space.code}: {', '.join(e.isoformat() for e in taken_back)}"))
     session.commit()
-    return ReleaseOut(id=release.id, space=space.code, first_evening=release.first_evening, last_evening=release.last_evening)
+    return [ReleaseOut(id=r.id, space=space.code, first_evening=r.first_evening, last_evening=r.last_evening) for r in remaining]
+
+
+def _settled_evenings(session, compound: Compound, first: date, last: date) -> set[date]:
+    """The evenings in [first, last] whose night is allocated or being allocated: a release cannot change there."""
+    return set(
+        session.scalars(
+            select(Night.evening).where(
+                Night.compound_id == compound.id, Night.evening.between(first, last), or_(Night.draft_run_id.is_not(None), Night.running_since.is_not(None))
+            )
+        )
+    )
 
 
 def _evenings(first: date, last: date):
     return (first + timedelta(days=d) for d in range((last - first).days + 1))
+
+
+def _runs(evenings: list[date]) -> list[tuple[date, date]]:
+    """Consecutive evenings as (first, last) ranges."""
+    runs: list[tuple[date, date]] = []
+    for evening in evenings:
+        if runs and runs[-1][1] + timedelta(days=1) == evening:
+            runs[-1] = (runs[-1][0], evening)
+        else:
+            runs.append((evening, evening))
+    return runs
 
 
 @router.get("/nights/{evening}/allocation", response_model=AllocationOut)

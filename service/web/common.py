@@ -109,8 +109,8 @@ def listing(request: Request, items: list, code=lambda item: item.code) -> Listi
     return Listing(found[(page - 1) * PAGE_ROWS : page * PAGE_ROWS], query, page, pages, len(items), len(found))
 
 
-def local_now(compound: Compound, now: datetime) -> datetime:
-    return now.astimezone(ZoneInfo(compound.timezone))
+def in_compound_time(compound: Compound, moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(compound.timezone))
 
 
 def is_open(session: Session, compound: Compound, evening: date, now: datetime) -> bool:

@@ -7,7 +7,7 @@ error, not a silent fallback (the tests render every page in both languages).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+import datetime as dt
 
 from babel.dates import format_date
 
@@ -68,7 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "space.leave_by": ("请在 {end} 前驶离", "Leave by {end}"),
     "space.walk": ("距您的楼约 {walk} 米", "About {walk} m from your building"),
     "space.kind.rented": ("小区内出让车位", "Released space in the compound"),
-    "space.kind.street": ("利津路潮汐车位", "Tidal space on Lijin Road"),
+    "space.kind.street": ("街边潮汐车位", "Tidal street space"),
     "space.overstay": (
         "超时停放会影响车位主人使用。超时记录后，接下来 {nights} 晚您的申请优先级会降低。",
         "Overstaying blocks the space's renter. Once an overstay is recorded, your requests rank lower for the next {nights} nights.",
@@ -80,7 +80,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.title": ("这一晚没有车位", "No space this night"),
     "refused.car": ("车辆 {plate}（{start}–{end}）", "Car {plate} ({start}–{end})"),
     "refused.reason.no_space_fits": ("没有适合这辆车和这个时段的车位。", "No space fits this car for these hours."),
-    "refused.reason.all_fitting_spaces_taken": ("适合的车位在这个时段都已分配给优先级相同或更高的申请。", "Every space that fits was given, for these hours, to requests of the same or higher priority."),
+    "refused.reason.all_fitting_spaces_taken": ("适合的车位在这个时段都已分配给其他申请。", "Every space that fits was given to other requests for these hours."),
     "refused.reason.household_cap": ("每户每晚的车位数已到上限。", "Your household already has as many spaces tonight as the plan allows."),
     "refused.reason.not_allocated": ("这一晚未能完成安排，请联系物业。", "This night could not be allocated; please ask the office."),
     "refused.detail": ("系统说明（英文）", "The engine's explanation"),
@@ -441,11 +441,11 @@ class Translator:
     def html_lang(self) -> str:
         return "zh-CN" if self.language == "zh" else "en"
 
-    def date(self, day: date, form: str = "full") -> str:
+    def date(self, day: dt.date, form: str = "full") -> str:
         """A date as this language writes it: 2026年11月24日星期二 / Tuesday, 24 November 2026."""
         return format_date(day, format=form, locale=self.locale)
 
-    def moment(self, when: datetime) -> str:
+    def moment(self, when: dt.datetime) -> str:
         """A date and a clock time in the moment's own time zone: 2026年11月24日 21:30 / 24 Nov 2026 21:30."""
         return f"{format_date(when.date(), format='medium', locale=self.locale)} {when:%H:%M}"
 

@@ -4,7 +4,7 @@ API keep one set of rules."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -12,12 +12,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from service.deps import NowDep, SessionDep
-from service.models import Compound, Night, Release, Space
+from service.models import Car, Compound, Night, Release, Space
 from service.nightly import current_evening, cutoff_of
 from service.routes import me
 from service.schemas import CarIn, PathId, ReleaseIn, RequestIn, StandingRequestIn
 from service.web.common import (
-    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, done, done_message, error_lines, evening_param, is_open, local_now, next_open_evening,
+    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, done, done_message, error_lines, evening_param, is_open, in_compound_time, next_open_evening,
     published_run, render,
 )
 from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
@@ -45,21 +45,21 @@ def _refusal(run, outcome) -> dict:
 def _tonight(request: Request, t, session, household, now: datetime, errors: list[str] | None = None, form: dict | None = None, status_code: int = 200) -> Response:
     compound = session.get(Compound, household.compound_id)
     evening = evening_param(request.query_params.get("evening") or (form or {}).get("evening"), current_evening(compound.timezone, now))
+    evening_open = is_open(session, compound, evening, now)
     # The form asks for the night shown when it still takes requests, else the next one that does.
-    open_evening = evening if is_open(session, compound, evening, now) else next_open_evening(session, compound, now)
+    open_evening = evening if evening_open else next_open_evening(session, compound, now)
     allocation = me.my_allocation(evening, session, household)
     run = published_run(session, compound.id, evening)
     cutoff = cutoff_of(compound, evening)
-    evening_open = is_open(session, compound, evening, now)
     served = [_my_space(run, o) for o in allocation.outcomes if o.space]
     refused = [_refusal(run, o) for o in allocation.outcomes if not o.space]
     mine = me.my_household(session, household)
     return render(
         request, t, "tonight.html", status_code,
-        household=mine, evening=evening, cutoff=local_now(compound, cutoff), evening_open=evening_open, closed_early=not evening_open and now < cutoff,
+        household=mine, evening=evening, cutoff=in_compound_time(compound, cutoff), evening_open=evening_open, closed_early=not evening_open and now < cutoff,
         published=allocation.published, served=served, refused=refused, requests=me.my_requests(evening, session, household),
         open_evening=open_evening, open_requests=me.my_requests(open_evening, session, household) if open_evening and open_evening != evening else [],
-        open_cutoff=local_now(compound, cutoff_of(compound, open_evening)) if open_evening else None,
+        open_cutoff=in_compound_time(compound, cutoff_of(compound, open_evening)) if open_evening else None,
         standing=me.my_standing_requests(session, household), cars={c.id: c for c in mine.cars},
         penalty_nights=int(compound.policy.get("overstay_penalty", {}).get("nights", 0)),
         errors=errors or [], form=form or {}, done=done_message(t, request),
@@ -76,14 +76,29 @@ def send_request(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentPostDep, now: NowDep,
     evening: FormEvening, car_id: FormId, arrive: Annotated[str, Form(max_length=10)], depart: Annotated[str, Form(max_length=10)],
     needs: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
+    needs_for: Annotated[int | None, Form()] = None,
 ) -> Response:
     form = {"evening": evening.isoformat(), "car_id": car_id, "arrive": arrive, "depart": depart, "needs": needs}
     try:
-        me.submit_request(evening, RequestIn(car_id=car_id, arrive=arrive, depart=depart, needs=needs), session, household, now)
+        stay_needs = _stay_needs(session.get(Car, car_id), set(needs), needs_for)
+        me.submit_request(evening, RequestIn(car_id=car_id, arrive=arrive, depart=depart, needs=stay_needs), session, household, now)
     except REFUSALS as error:
         session.rollback()
         return _tonight(request, t, session, household, now, error_lines(t, error), form, 422)
     return done(f"/tonight?evening={evening.isoformat()}", "request.saved")
+
+
+OFFERED_NEEDS = {"ev_charger", "accessible"}
+
+
+def _stay_needs(car: Car | None, ticked: set[str], ticked_for: int | None) -> list[str] | None:
+    """What the stay needs: the car's own needs (None) unless the resident changed the boxes shown
+    for this very car; needs the form does not offer (e.g. covered) are kept either way."""
+    if car is None or ticked_for != car.id:
+        return None  # the boxes were filled for another car (no JavaScript to refill them)
+    own = set(car.needs)
+    ticked &= OFFERED_NEEDS
+    return None if ticked == own & OFFERED_NEEDS else sorted((own - OFFERED_NEEDS) | ticked)
 
 
 @router.post("/requests/{request_id}/cancel")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from service.models import Car, Household, Night, ParkingRequest, Release, Run, 
 from service.nightly import InvalidField, current_evening, cutoff_of, night_of
 from service.routes import staff as api
 from service.schemas import Evening, HouseholdIn, OverstaysIn, PathId, PinIn, SpaceChangeIn, SpaceIn, UrgentRequestIn, WithdrawReleaseIn
-from service.web.common import REFUSALS, FormId, done, done_message, error_lines, evening_param, field_error, listing, local_now, render
+from service.web.common import REFUSALS, FormId, done, done_message, error_lines, evening_param, field_error, listing, in_compound_time, render
 from service.web.session import PostedDep, StaffDep, StaffPostDep, TranslatorDep
 from service.web.sitemap import SpaceState, compound_map
 
@@ -73,7 +74,7 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
     session.commit()
     return render(
         request, t, "night.html", status_code,
-        evening=evening, previous=evening - timedelta(days=1), following=evening + timedelta(days=1), night=summary, cutoff=local_now(compound, cutoff_of(compound, evening)),
+        evening=evening, previous=evening - timedelta(days=1), following=evening + timedelta(days=1), night=summary, cutoff=in_compound_time(compound, cutoff_of(compound, evening)),
         released=sum(1 for s in spaces if s.renter_id is not None and s.code in shared), street=sum(1 for s in spaces if s.renter_id is None),
         site=compound_map([(s.code, s.x, s.y) for s in spaces], [tuple(h) for h in households], states, f"{_night_url(evening)}&space=", selected),
         state_of=states, chosen=chosen, renter=renters.get(chosen.renter_id) if chosen else None, stays=stays.get(selected, []),
@@ -166,7 +167,7 @@ def withdraw_release(
 
 @router.get("/audit")
 def audit(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
-    entries = [(local_now(compound, entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)), entry) for entry in api.audit_log(compound, session, 200)]
+    entries = [(in_compound_time(compound, entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=timezone.utc)), entry) for entry in api.audit_log(compound, session, 200)]
     return render(request, t, "audit.html", entries=entries)
 
 
@@ -188,7 +189,7 @@ def _published_rows(session, compound, evening: date) -> list[dict] | None:
 def gate(request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep) -> Response:
     rows = _published_rows(session, compound, evening)
     session.commit()
-    return render(request, t, "gate.html", evening=evening, rows=rows, printed=local_now(compound, now))
+    return render(request, t, "gate.html", evening=evening, rows=rows, printed=in_compound_time(compound, now))
 
 
 @router.get("/night/{evening}/gate.csv")
@@ -345,8 +346,10 @@ def _windows(text: str) -> list[str] | None:
     return [part.strip() for part in text.split(",") if part.strip()] or None
 
 
-def _features(ev_charger: bool, accessible: bool) -> list[str]:
-    return [name for name, present in (("accessible", accessible), ("ev_charger", ev_charger)) if present]
+def _features(ev_charger: bool, accessible: bool, kept: Iterable[str] = ()) -> list[str]:
+    """The ticked features, with those the form does not offer (e.g. covered) kept as they were."""
+    ticked = {name for name, present in (("accessible", accessible), ("ev_charger", ev_charger)) if present}
+    return sorted(ticked | (set(kept) - {"accessible", "ev_charger"}))
 
 
 @router.post("/spaces")
@@ -371,7 +374,8 @@ def change_space(
     ev_charger: Annotated[bool, Form()] = False, accessible: Annotated[bool, Form()] = False,
 ) -> Response:
     try:
-        body = SpaceChangeIn(size=size, windows=_windows(windows), renter=renter.strip() or None, features=_features(ev_charger, accessible))
+        space = session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == code))
+        body = SpaceChangeIn(size=size, windows=_windows(windows), renter=renter.strip() or None, features=_features(ev_charger, accessible, space.features if space else ()))
         api.change_space(code, body, compound, session, account, now)
     except REFUSALS as error:
         session.rollback()

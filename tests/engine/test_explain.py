@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builders import household, instance, request, space
+from builders import household, instance, request, space, window
 from engine import Reason, solve
 from engine.eligibility import EligibilityTable
 from engine.explain import explain_request
@@ -89,3 +89,12 @@ def test_a_stay_missing_both_ends_of_the_hours_names_both():
     night = instance([space("L", "street")], [household("h")], [request("r", "h", "15:55", "09:25")])
     (refused,) = solve(night).unassigned
     assert refused.message == "arrives 15:55 but street spaces open at 19:00 and departs 09:25 but street spaces must be empty by 07:00"
+
+
+def test_with_two_windows_the_one_that_holds_the_departure_is_named():
+    # Own hours 19:00-21:00 and 22:00-09:00; a stay 18:00-08:00 would fit from 22:00, so the
+    # reason is the late arrival, not an early closing at 21:00.
+    hours = (window("19:00-21:00"), window("22:00-09:00"))
+    night = instance([space("A", "rented", renter="x", released=True, windows=hours)], [household("x"), household("h")], [request("r", "h", "18:00", "08:00")])
+    (refused,) = solve(night).unassigned
+    assert refused.message == "arrives 18:00 but rented (own hours) spaces open at 22:00"

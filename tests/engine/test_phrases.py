@@ -38,7 +38,7 @@ def test_the_issues_example_in_chinese():
         [request("r", "h", "22:30", "08:30", needs=["ev_charger"])],
     )
     ((_, chinese),) = _both(night)
-    assert chinese == "08:30 离开，但街边车位须在 07:00 前空出；1 个小区出让车位没有充电桩；1 个小区出让车位今晚没有出让"
+    assert chinese == "08:30 离开，但街边车位须在 07:00 前空出；1 个小区出租车位没有充电桩；1 个小区出租车位今晚没有出让"
 
 
 def test_all_fitting_spaces_taken_in_chinese():

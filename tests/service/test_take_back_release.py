@@ -1,11 +1,14 @@
-"""A renter takes a release back: the evenings still open go back to the renter, the past and
-allocated ones stay as they were."""
+"""A renter takes a release back: every evening still open (before its cutoff, not allocated, not
+being allocated) goes back to the renter; the others stay released."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from conftest import EVENING
+from service.models import Night
 
 
 def _release(world, first, last) -> int:
@@ -14,21 +17,37 @@ def _release(world, first, last) -> int:
     return reply.json()["id"]
 
 
+def _day(n: int) -> str:
+    return str(EVENING + timedelta(days=n))
+
+
 def test_a_release_not_yet_begun_is_taken_back_whole(world):
     release = _release(world, EVENING + timedelta(days=1), EVENING + timedelta(days=3))
     reply = world.call("1-101", "DELETE", f"/api/v1/me/releases/{release}")
-    assert reply.status_code == 200 and reply.json() is None
+    assert reply.status_code == 200 and reply.json() == []
     # The same evenings can be released again: nothing is left of the old release.
     _release(world, EVENING + timedelta(days=1), EVENING + timedelta(days=1))
 
 
-def test_a_release_under_way_keeps_its_past_and_allocated_evenings(world):
+def test_past_and_allocated_evenings_stay_released_and_every_open_one_is_taken_back(world):
     release = _release(world, EVENING, EVENING + timedelta(days=4))
-    assert world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{EVENING + timedelta(days=1)}/run").status_code == 201
-    world.now += timedelta(hours=3)  # 23:00 in Shanghai: tonight's cutoff has passed
+    # Staff ran the night after next early; then tonight's cutoff passes.
+    assert world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{_day(2)}/run").status_code == 201
+    world.now += timedelta(hours=3)  # 23:00 in Shanghai
     reply = world.call("1-101", "DELETE", f"/api/v1/me/releases/{release}")
-    # Tonight is past its cutoff and tomorrow is allocated: the release now ends tomorrow.
-    assert reply.status_code == 200 and reply.json()["last_evening"] == str(EVENING + timedelta(days=1))
+    assert reply.status_code == 200
+    assert [(r["first_evening"], r["last_evening"]) for r in reply.json()] == [(_day(0), _day(0)), (_day(2), _day(2))]
+
+
+def test_a_night_being_allocated_keeps_its_release(world):
+    release = _release(world, EVENING + timedelta(days=1), EVENING + timedelta(days=2))
+    world.call("staff", "GET", f"/api/v1/compounds/tiny/nights/{_day(1)}")  # the night's row exists
+    with world.app.state.sessions.begin() as session:
+        session.execute(update(Night).where(Night.evening == EVENING + timedelta(days=1)).values(running_since=world.now))
+    reply = world.call("1-101", "DELETE", f"/api/v1/me/releases/{release}")
+    assert [(r["first_evening"], r["last_evening"]) for r in reply.json()] == [(_day(1), _day(1))]
+    # Nor can a new release cover it.
+    assert world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": _day(1), "last_evening": _day(1)}).status_code == 409
 
 
 def test_nothing_to_take_back_is_a_conflict_and_anothers_release_is_not_found(world):

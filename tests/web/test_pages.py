@@ -15,7 +15,7 @@ from engine.result import Reason, Status
 from service.models import Car, Household, NightState, ParkingRequest, Release, Run
 from service.web.i18n import MESSAGES
 from service.web.sitemap import SpaceState
-from web_site import NEXT, PUBLISHED, Browser, form_token, resident, staff
+from web_site import NEXT, PUBLISHED, Browser, resident, staff
 
 WEB = Path(__file__).parents[2] / "service" / "web"
 # Keys the templates build from a value: every value they can meet must have its entry.
@@ -120,7 +120,7 @@ def test_a_request_sent_through_the_form_is_stored_with_its_needs_and_shown(site
     browser = resident(site, language="en")
     page = browser.get("/tonight").text
     car = re.search(r'<option value="(\d+)"', page).group(1)
-    reply = browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:10", "depart": "07:40", "needs": ["ev_charger"]}, token_from="/tonight")
+    reply = browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:10", "depart": "07:40", "needs": ["ev_charger"], "needs_for": car}, token_from="/tonight")
     assert reply.status_code == 303
     shown = browser.get(reply.headers["location"]).text
     assert "Your request is in." in shown and "22:10–07:40 · EV charger" in shown

@@ -8,7 +8,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from service.models import Car, Household, ParkingRequest, Space
 from web_site import NEXT, PUBLISHED, Browser, form_token, resident, staff
 
 
@@ -183,3 +185,49 @@ def test_tags_the_rules_read_are_ticked_not_typed_and_has_space_takes_chinese(si
 def test_bad_shared_hours_are_named_in_chinese(site):
     reply = staff(site).post("/staff/spaces", {"code": "Z-9", "kind": "street", "size": "standard", "x": "1", "y": "2", "windows": "21:00-9"}, token_from="/staff/spaces")
     assert reply.status_code == 422 and "共享时段无效" in reply.text and "windows[0]" not in reply.text
+
+
+# A final review found the following.
+
+
+def _car_with(site, needs: list[str]) -> tuple[int, int]:
+    """The served resident's first car, given `needs`; (its id, the household's other car or 0)."""
+    with site.make_app().state.sessions.begin() as session:
+        cars = session.scalars(select(Car).join(Household).where(Household.code == site.demo.residents["served tonight, rents a space"]).order_by(Car.id)).all()
+        cars[0].needs = needs
+        return cars[0].id, cars[1].id if len(cars) > 1 else 0
+
+
+def _stored_needs(site):
+    with site.app.state.sessions() as session:
+        return session.scalars(select(ParkingRequest.needs).order_by(ParkingRequest.id.desc())).first()
+
+
+def test_a_request_sent_with_the_boxes_as_they_were_keeps_the_cars_own_needs(site):
+    car, _ = _car_with(site, ["covered", "ev_charger"])
+    browser = resident(site)
+    form = {"evening": NEXT.isoformat(), "car_id": str(car), "arrive": "22:00", "depart": "07:00", "needs": ["ev_charger"], "needs_for": str(car)}
+    assert browser.post("/requests", form, token_from="/tonight").status_code == 303
+    assert _stored_needs(site) is None  # the car's own: covered and ev_charger
+
+
+def test_unticking_a_box_keeps_the_needs_the_form_does_not_offer(site):
+    car, _ = _car_with(site, ["covered", "ev_charger"])
+    form = {"evening": NEXT.isoformat(), "car_id": str(car), "arrive": "22:00", "depart": "07:00", "needs_for": str(car)}
+    resident(site).post("/requests", form, token_from="/tonight")
+    assert _stored_needs(site) == ["covered"]
+
+
+def test_boxes_filled_for_another_car_do_not_apply(site):
+    car, other = _car_with(site, ["ev_charger"])
+    form = {"evening": NEXT.isoformat(), "car_id": str(other), "arrive": "22:00", "depart": "07:00", "needs": ["ev_charger"], "needs_for": str(car)}
+    assert other and resident(site).post("/requests", form, token_from="/tonight").status_code == 303
+    assert _stored_needs(site) is None
+
+
+def test_editing_a_space_keeps_features_the_form_does_not_offer(site):
+    with site.make_app().state.sessions.begin() as session:
+        session.scalar(select(Space).where(Space.code == "A-019")).features = ["covered", "ev_charger"]
+    staff(site).post("/staff/spaces/A-019", {"size": "standard", "accessible": "true"}, token_from="/staff/spaces")
+    with site.app.state.sessions() as session:
+        assert session.scalar(select(Space.features).where(Space.code == "A-019")) == ["accessible", "covered"]

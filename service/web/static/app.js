@@ -10,4 +10,5 @@ document.addEventListener("change", (event) => {
   if (event.target.id !== "car") return;
   const needs = (event.target.selectedOptions[0].dataset.needs || "").split(" ");
   for (const box of document.querySelectorAll("input[name=needs]")) box.checked = needs.includes(box.value);
+  document.getElementById("needs-for").value = event.target.value;
 });
