@@ -25,7 +25,7 @@ from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["clock"] = format_clock
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
-# A night's clock times are those of the evening and the next morning: this many days ahead.
+# How many evenings ahead the pages look for one still open to requests, or published early.
 LOOK_AHEAD_DAYS = 7
 # An evening typed into a form: the same years the API takes.
 FormEvening = Annotated[date, Form(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
