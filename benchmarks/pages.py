@@ -49,7 +49,7 @@ def main() -> None:
         app = create_app(Settings(database_url=url))
         app.dependency_overrides[get_now] = lambda: NOW
         pages = []
-        for who, password in ((demo.username("refused tonight"), RESIDENT_PASSWORD), (STAFF[0], STAFF[1])):
+        for who, password in ((demo.username("refused tonight"), RESIDENT_PASSWORD), STAFF):
             client = TestClient(app)
             client.post("/signin", data={"username": who, "password": password})
             token = client.post("/api/v1/auth/login", json={"username": who, "password": password}).json()["access_token"]

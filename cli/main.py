@@ -32,6 +32,7 @@ from scenarios.generate import SiteParameters, generate_district, generate_scena
 from scenarios.loader import PLANS, ScenarioError, load_plan, load_scenario, parse_scenario, write_document
 from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_demand_model, to_instance, to_site
 from scenarios.schema import ScenarioFile
+from service.settings import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
     from simulation.metrics import PlanSummary
@@ -372,7 +373,7 @@ def _print_summary(instance: Instance, result: Result) -> None:
 
 
 DatabaseUrl = Annotated[str, typer.Option("--database-url", envvar="DATABASE_URL", help="SQLAlchemy URL; default an SQLite file parking.db here.")]
-_DEFAULT_DB = "sqlite:///parking.db"
+_DEFAULT_DB = DEFAULT_DATABASE_URL
 
 
 @db_app.command("upgrade")

@@ -29,15 +29,15 @@ def count_noun(n: int, noun: str) -> str:
 class English:
     """The engine's own words (the CLI, the API, the scenario tools)."""
 
-    def join(self, phrases: list[str], last: str = "and") -> str:
+    def join(self, phrases: list[str]) -> str:
         """'a', 'a and b', 'a, b, and c' (and 'a, and b' when a phrase has an 'and' of its own)."""
         if len(phrases) <= 1:
             return "".join(phrases)
         if len(phrases) == 2 and not any(" and " in phrase for phrase in phrases):
-            return f" {last} ".join(phrases)
+            return " and ".join(phrases)
         if len(phrases) == 2:
-            return f"{phrases[0]}, {last} {phrases[1]}"
-        return ", ".join(phrases[:-1]) + f", {last} " + phrases[-1]
+            return f"{phrases[0]}, and {phrases[1]}"
+        return ", ".join(phrases[:-1]) + ", and " + phrases[-1]
 
     def kinds(self, kinds: list[str]) -> str:
         return "/".join(kinds)
@@ -102,7 +102,7 @@ class English:
 class Chinese(English):
     """简体中文: the same facts for residents who read Chinese first."""
 
-    def join(self, phrases: list[str], last: str = "and") -> str:
+    def join(self, phrases: list[str]) -> str:
         return "；".join(phrases)
 
     def _list(self, parts: list[str]) -> str:
@@ -168,4 +168,3 @@ class Chinese(English):
 
 ENGLISH = English()
 CHINESE = Chinese()
-PHRASEBOOKS = {"en": ENGLISH, "zh": CHINESE}

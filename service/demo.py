@@ -42,7 +42,7 @@ def seed_demo(url: str, evening: date, solver_seconds: float = 20.0) -> Demo:
             create_staff(session, COMPOUND, *STAFF)
         run = run_night(sessions, COMPOUND, evening, None, solver_seconds)
         household_of = {r["id"]: r["household"] for r in run.snapshot["requests"]}
-        served = {household_of[a["request"]] for a in run.result["assignments"]}
+        served = {a["household"] for a in run.result["assignments"]}
         renters = {s["renter"] for s in run.snapshot["spaces"] if s.get("renter")}
         residents = {
             # A renter whose car was served: shows a space on the map, and can release their own.

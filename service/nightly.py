@@ -20,6 +20,7 @@ from engine import solve
 from engine.eligibility import EligibilityTable
 from engine.explain import unassigned_reasons
 from engine.phrases import CHINESE
+from engine.model import PinAction
 from engine.result import Status
 from engine.clock import parse_clock, to_datetime
 from scenarios.errors import ScenarioError
@@ -58,6 +59,46 @@ def current_evening(zone: str, now: datetime) -> date:
     night (cars parked until the morning), from noon on it is this evening's."""
     local = now.astimezone(ZoneInfo(zone))
     return local.date() - timedelta(days=1) if local.hour < 12 else local.date()
+
+
+# Clock times read the same on any evening; for hours and standing requests, which have no date.
+ANY_EVENING = date(2026, 1, 5)
+
+
+def evenings_of(release: Release) -> list[date]:
+    return [release.first_evening + timedelta(days=d) for d in range((release.last_evening - release.first_evening).days + 1)]
+
+
+def release_without(session: Session, release: Release, dropped: set[date]) -> list[Release]:
+    """Replace a release by the ranges of its evenings not in `dropped` (in the caller's transaction)."""
+    kept: list[Release] = []
+    for evening in evenings_of(release):
+        if evening in dropped:
+            continue
+        if kept and kept[-1].last_evening + timedelta(days=1) == evening:
+            kept[-1].last_evening = evening
+        else:
+            kept.append(Release(space_id=release.space_id, first_evening=evening, last_evening=evening))
+    session.delete(release)
+    session.add_all(kept)
+    session.flush()
+    return kept
+
+
+def published_run(session: Session, compound_id: str, evening: date) -> Run | None:
+    """What residents see of the night: its published run, if any."""
+    night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
+    return session.get(Run, night.published_run_id) if night is not None and night.published_run_id else None
+
+
+def published_runs(session: Session, compound_id: str, first: date, last: date) -> list[tuple[date, Run]]:
+    """The published nights from `first` to `last`, each with its run, in order of evening."""
+    return [
+        (evening, run)
+        for evening, run in session.execute(
+            select(Night.evening, Run).join(Run, Night.published_run_id == Run.id).where(Night.compound_id == compound_id, Night.evening.between(first, last)).order_by(Night.evening)
+        )
+    ]
 
 
 def require_open(session: Session, compound: Compound, evening: date, now: datetime) -> Night:
@@ -173,9 +214,9 @@ def night_document(session: Session, compound: Compound, night: Night, keep: dic
     present = {f"q{r.id}" for r, _ in requests}
     # Staff pins win: a request staff pinned either way, or a space staff forced, is not kept.
     staff_requests = {p["request"] for p in pins}
-    staff_forced_spaces = {p["space"] for p in pins if p["action"] == "force"}
+    staff_forced_spaces = {p["space"] for p in pins if p["action"] == PinAction.FORCE.value}
     pins += [
-        {"request": request, "space": space, "action": "force", "reason": "published before this change"}
+        {"request": request, "space": space, "action": PinAction.FORCE.value, "reason": "published before this change"}
         for request, space in sorted((keep or {}).items())
         if request in present and space in shared and request not in staff_requests and space not in staff_forced_spaces
     ]
@@ -215,13 +256,14 @@ def _history(session: Session, compound: Compound, night: Night) -> list[dict[st
     for past, run in earlier:
         for household in past.overstays or ():
             overstayed.setdefault(household, []).append(past.evening.isoformat())
+        # Assignments name their household; refusals only their request.
         households = {r["id"]: r["household"] for r in run.snapshot["requests"]}
-        served = {households[a["request"]] for a in run.result["assignments"]}
+        served = {a["household"] for a in run.result["assignments"]}
         for household in sorted({households[u["request"]] for u in run.result["unassigned"]} - served):
             refused.setdefault(household, []).append(past.evening.isoformat())
         if past.evening == night.evening - timedelta(days=1):
             for assignment in run.result["assignments"]:
-                last_space.setdefault(households[assignment["request"]], assignment["space"])
+                last_space.setdefault(assignment["household"], assignment["space"])
     return [
         {"household": h}
         | ({"refused": sorted(refused[h])} if h in refused else {})
@@ -329,7 +371,7 @@ def publish(session: Session, night: Night, account_id: int | None) -> Run:
     if night.draft_run_id is None or night.draft_run_id == night.published_run_id:
         raise NothingToPublish(f"the night of {night.evening} has no new allocation to publish; run it first")
     draft = session.get(Run, night.draft_run_id)
-    if draft.result["status"] == "infeasible":
+    if draft.result["status"] == Status.INFEASIBLE.value:
         raise NothingToPublish(f"the draft cannot be published: {draft.result['message']}; remove a pin and run again")
     night.published_run_id = night.draft_run_id
     night.state = NightState.PUBLISHED.value
@@ -341,9 +383,8 @@ def changes(before: Run, after: Run) -> dict[str, list[dict[str, str]]]:
     """Who a new allocation moves, newly serves, and no longer serves, compared with `before`."""
     old = {a["request"]: a for a in before.result["assignments"]}
     new = {a["request"]: a for a in after.result["assignments"]}
-    household = {r["id"]: r["household"] for r in before.snapshot["requests"] + after.snapshot["requests"]}
     return {
-        "moved": [{"request": r, "household": household[r], "from": old[r]["space"], "to": new[r]["space"]} for r in sorted(old.keys() & new.keys()) if old[r]["space"] != new[r]["space"]],
-        "newly_served": [{"request": r, "household": household[r], "to": new[r]["space"]} for r in sorted(new.keys() - old.keys())],
-        "no_longer_served": [{"request": r, "household": household[r], "from": old[r]["space"]} for r in sorted(old.keys() - new.keys())],
+        "moved": [{"request": r, "household": new[r]["household"], "from": old[r]["space"], "to": new[r]["space"]} for r in sorted(old.keys() & new.keys()) if old[r]["space"] != new[r]["space"]],
+        "newly_served": [{"request": r, "household": new[r]["household"], "to": new[r]["space"]} for r in sorted(new.keys() - old.keys())],
+        "no_longer_served": [{"request": r, "household": old[r]["household"], "from": old[r]["space"]} for r in sorted(old.keys() - new.keys())],
     }

@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from scenarios.schema import SizeName
+
 Clock = Field(pattern=r"^\d{2}:\d{2}$", examples=["22:10"], description="HH:MM; before 12:00 means the next morning")
 # Row ids fit the databases' 32-bit integers; evenings stay where dates and the morning after exist.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -15,7 +17,6 @@ PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Evening = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w][\w./-]*$", description="letters, digits, - . / _")]
 Windows = Annotated[list[str], Field(min_length=1, max_length=10)]
-SizeName = Literal["small", "standard", "large"]
 
 
 class _In(BaseModel):
@@ -214,10 +215,6 @@ class HouseholdCreatedOut(BaseModel):
     household: str
     username: str
     activation_code: str
-
-
-class ImportOut(BaseModel):
-    created: int
 
 
 class RunOut(BaseModel):

@@ -6,10 +6,13 @@ import os
 from dataclasses import dataclass, field
 
 
+DEFAULT_DATABASE_URL = "sqlite:///parking.db"
+
+
 @dataclass(frozen=True)
 class Settings:
     # An SQLite file by default (WAL, foreign keys on); PostgreSQL with postgresql+psycopg://...
-    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", "sqlite:///parking.db"))
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
     token_hours: float = field(default_factory=lambda: float(os.environ.get("PARKING_TOKEN_HOURS", "12")))
     # Residents stay signed in on their phone's browser this long (staff: token_hours, as the API).
     resident_session_hours: float = field(default_factory=lambda: float(os.environ.get("PARKING_RESIDENT_SESSION_HOURS", str(30 * 24))))

@@ -71,18 +71,20 @@ def fit_repeat_share(calibration: NightCalibration, habit_share: float) -> float
     weeknights, weekend_nights = fit_nights(calibration)
     habit_p = _habit_probabilities(calibration)
 
+    # One synthetic population for every step: only which nights repeat the habit depends on the share.
+    rng = np.random.default_rng(0)
+    habit = rng.choice(habit_p.size, size=_FIT_CARS, p=habit_p)
+    fresh = np.concatenate(
+        [
+            rng.choice(p.size, size=(nights, _FIT_CARS), p=p)
+            for p, nights in ((_cell_probabilities(calibration, False), weeknights), (_cell_probabilities(calibration, True), weekend_nights))
+        ]
+    )
+    jitter = rng.integers(-1, 2, size=(2, _FIT_NIGHTS, _FIT_CARS))
+    uniform = rng.random((_FIT_NIGHTS, _FIT_CARS))
+
     def measured(repeat: float) -> float:
-        rng = np.random.default_rng(0)
-        habit = rng.choice(habit_p.size, size=_FIT_CARS, p=habit_p)
-        fresh = np.concatenate(
-            [
-                rng.choice(p.size, size=(nights, _FIT_CARS), p=p)
-                for p, nights in ((_cell_probabilities(calibration, False), weeknights), (_cell_probabilities(calibration, True), weekend_nights))
-            ]
-        )
-        jitter = rng.integers(-1, 2, size=(2, _FIT_NIGHTS, _FIT_CARS))
-        repeats = rng.random((_FIT_NIGHTS, _FIT_CARS)) < repeat
-        arrive, depart = _habit_or_fresh(calibration, habit, fresh, jitter, repeats)
+        arrive, depart = _habit_or_fresh(calibration, habit, fresh, jitter, uniform < repeat)
         return habitual_share(arrive, depart)
 
     low, high = 0.0, 1.0

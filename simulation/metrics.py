@@ -28,7 +28,7 @@ class Estimate:
     high: float
 
     @classmethod
-    def of(cls, per_seed: Sequence[float], lowest: float = 0.0, highest: float = np.inf) -> Estimate:
+    def of(cls, per_seed: Sequence[float], highest: float = np.inf) -> Estimate:
         """Mean and t-interval over seeds, the interval cut to the values the figure can take
         (every figure here is a count or a share: never negative; shares at most 1)."""
         values = np.asarray(per_seed, dtype=np.float64)
@@ -39,7 +39,7 @@ class Estimate:
         if values.size < 2:
             return cls(mean, mean, mean)
         half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
-        return cls(mean, max(lowest, mean - half), min(highest, mean + half))
+        return cls(mean, max(0.0, mean - half), min(highest, mean + half))
 
     def text(self, digits: int = 1) -> str:
         if np.isnan(self.mean):

@@ -51,7 +51,7 @@ def plan_problems(site: Site, plan: Plan) -> list[tuple[str, str]]:
         elif pool.spaces is not None and kind in rented_kinds:
             problems.append((f"pools.{kind}.spaces", f"{kind} spaces belong to their renters; a plan can share them or not, not add or remove them"))
         elif pool.spaces is not None and not pool.shared:
-            problems.append((f"pools.{kind}.spaces", f"a pool that is not shared has no spaces to count; drop spaces or shared: false"))
+            problems.append((f"pools.{kind}.spaces", "a pool that is not shared has no spaces to count; drop spaces or shared: false"))
     for kind in plan.policy.windows:
         if kind not in kinds:
             problems.append((f"policy.windows.{kind}", f"the site has no spaces of kind {kind!r} {has}"))

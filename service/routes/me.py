@@ -5,7 +5,7 @@ Every object is looked up within the caller's household, so another household's 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from fastapi import APIRouter, HTTPException, status
 from sqlalchemy import or_, select
@@ -13,7 +13,10 @@ from sqlalchemy import or_, select
 from engine.clock import format_clock
 from service.deps import HouseholdDep, NowDep, SessionDep
 from service.models import AuditEntry, Car, Compound, Household, Night, ParkingRequest, Release, Run, Space, StandingRequest
-from service.nightly import NightAllocated, ReleaseOverlaps, ReleaseStarted, commit_request, cutoff_of, require_open, stay_minutes
+from service.nightly import (
+    ANY_EVENING, InvalidField, NightAllocated, ReleaseOverlaps, ReleaseStarted, commit_request, cutoff_of, evenings_of, published_run, release_without, require_open,
+    stay_minutes,
+)
 from service.schemas import (
     Evening,
     PathId,
@@ -139,9 +142,8 @@ def add_standing_request(body: StandingRequestIn, session: SessionDep, household
     when the night is allocated, unless the household asked for the car that night itself."""
     car = _own_car(session, household, body.car_id)
     if any(not 0 <= day <= 6 for day in body.weekdays) or len(set(body.weekdays)) != len(body.weekdays):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "weekdays"], "msg": "list each evening once, 0 (Monday) to 6 (Sunday)", "type": "value_error"}])
-    # Any evening reads the clock times the same way; the first Monday of 2026 will do.
-    arrive, depart = stay_minutes(body.arrive, body.depart, date(2026, 1, 5))
+        raise InvalidField("weekdays", "list each evening once, 0 (Monday) to 6 (Sunday)")
+    arrive, depart = stay_minutes(body.arrive, body.depart, ANY_EVENING)
     standing = StandingRequest(household_id=household.id, car_id=car.id, weekdays=sorted(body.weekdays), arrive=arrive, depart=depart)
     session.add(standing)
     session.commit()
@@ -164,7 +166,7 @@ def release_space(body: ReleaseIn, session: SessionDep, household: HouseholdDep,
     if space is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"your household rents no space {body.space!r}")
     if body.last_evening < body.first_evening:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "last_evening"], "msg": "is before first_evening", "type": "value_error"}])
+        raise InvalidField("last_evening", "is before first_evening")
     # Tonight can only be released before the cutoff: the allocation may already be running; and
     # no evening of the range may have been allocated already.
     compound = session.get(Compound, household.compound_id)
@@ -194,14 +196,10 @@ def take_back_release(release_id: PathId, session: SessionDep, household: Househ
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no release {release_id} of your household")
     compound = session.get(Compound, household.compound_id)
     settled = _settled_evenings(session, compound, release.first_evening, release.last_evening)
-    evenings = list(_evenings(release.first_evening, release.last_evening))
-    taken_back = [e for e in evenings if e not in settled and now < cutoff_of(compound, e)]
+    taken_back = [e for e in evenings_of(release) if e not in settled and now < cutoff_of(compound, e)]
     if not taken_back:
         raise ReleaseStarted("every evening of this release is past its cutoff or allocated; ask the office")
-    kept = [e for e in evenings if e not in taken_back]
-    session.delete(release)
-    remaining = [Release(space_id=space.id, first_evening=first, last_evening=last) for first, last in _runs(kept)]
-    session.add_all(remaining)
+    remaining = release_without(session, release, set(taken_back))
     session.add(AuditEntry(at=now, compound_id=compound.id, action="take back release", detail=f"{household.code} {space.code}: {', '.join(e.isoformat() for e in taken_back)}"))
     session.commit()
     return [ReleaseOut(id=r.id, space=space.code, first_evening=r.first_evening, last_evening=r.last_evening) for r in remaining]
@@ -218,29 +216,9 @@ def _settled_evenings(session, compound: Compound, first: date, last: date) -> s
     )
 
 
-def _evenings(first: date, last: date):
-    return (first + timedelta(days=d) for d in range((last - first).days + 1))
-
-
-def _runs(evenings: list[date]) -> list[tuple[date, date]]:
-    """Consecutive evenings as (first, last) ranges."""
-    runs: list[tuple[date, date]] = []
-    for evening in evenings:
-        if runs and runs[-1][1] + timedelta(days=1) == evening:
-            runs[-1] = (runs[-1][0], evening)
-        else:
-            runs.append((evening, evening))
-    return runs
-
-
-@router.get("/nights/{evening}/allocation", response_model=AllocationOut)
-def my_allocation(evening: Evening, session: SessionDep, household: HouseholdDep) -> AllocationOut:
-    """My space tonight, or why there is none; empty until staff publish the night."""
-    night = session.scalar(select(Night).where(Night.compound_id == household.compound_id, Night.evening == evening))
-    if night is None or night.published_run_id is None:
-        return AllocationOut(evening=evening, published=False, outcomes=[])
-    run = session.get(Run, night.published_run_id)
-    mine = {r["id"]: r for r in run.snapshot["requests"] if r["household"] == household.code}
+def outcomes_of(run: Run, household_code: str) -> list[MyOutcome]:
+    """Each of the household's requests in a run: its space and hours, or the reason for none."""
+    mine = {r["id"]: r for r in run.snapshot["requests"] if r["household"] == household_code}
     assigned = {a["request"]: a for a in run.result["assignments"] if a["request"] in mine}
     refused = {u["request"]: u for u in run.result["unassigned"] if u["request"] in mine}
     outcomes = []
@@ -254,21 +232,30 @@ def my_allocation(evening: Evening, session: SessionDep, household: HouseholdDep
                 reason=u["reason"] if u else None, message=u["message"] if u else None, message_zh=u.get("message_zh") if u else None,
             )
         )
-    return AllocationOut(evening=evening, published=True, outcomes=outcomes)
+    return outcomes
 
 
-@router.get("/nights/{evening}/my-space-users", response_model=list[SpaceUseOut])
-def who_uses_my_space(evening: Evening, session: SessionDep, household: HouseholdDep) -> list[SpaceUseOut]:
-    """For a renter who released a space: who may use it that night and when (plates masked)."""
-    night = session.scalar(select(Night).where(Night.compound_id == household.compound_id, Night.evening == evening))
-    if night is None or night.published_run_id is None:
-        return []
-    run = session.get(Run, night.published_run_id)
+@router.get("/nights/{evening}/allocation", response_model=AllocationOut)
+def my_allocation(evening: Evening, session: SessionDep, household: HouseholdDep) -> AllocationOut:
+    """My space tonight, or why there is none; empty until staff publish the night."""
+    run = published_run(session, household.compound_id, evening)
+    return AllocationOut(evening=evening, published=run is not None, outcomes=outcomes_of(run, household.code) if run else [])
+
+
+def space_users(run: Run, household_code: str) -> list[SpaceUseOut]:
+    """Who may use the household's rented spaces in a run, and when (plates masked)."""
     # The renters of that night, as the run saw them, not as they are today.
-    mine = {space["id"] for space in run.snapshot["spaces"] if space.get("renter") == household.code}
+    mine = {space["id"] for space in run.snapshot["spaces"] if space.get("renter") == household_code}
     plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]}
     return [
         SpaceUseOut(space=a["space"], plate=masked_plate(plates[a["request"]]), start=a["start"][11:16], end=a["end"][11:16])
         for a in sorted(run.result["assignments"], key=lambda a: (a["space"], a["start"]))
         if a["space"] in mine
     ]
+
+
+@router.get("/nights/{evening}/my-space-users", response_model=list[SpaceUseOut])
+def who_uses_my_space(evening: Evening, session: SessionDep, household: HouseholdDep) -> list[SpaceUseOut]:
+    """For a renter who released a space: who may use it that night and when (plates masked)."""
+    run = published_run(session, household.compound_id, evening)
+    return space_users(run, household.code) if run else []

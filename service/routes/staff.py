@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Query, Request, UploadFile, status
 from pydantic import ValidationError
@@ -15,7 +15,7 @@ from service.compounds import issue_activation
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, StaffCompoundDep
 from service.models import Account, AuditEntry, Car, Household, Night, NightState, ParkingRequest, Release, Run, Space, StaffPin
 from scenarios.mapping import window_from_text
-from service.nightly import InvalidField, changes, commit_request, cutoff_of, night_of, open_night, publish, run_night, stay_minutes
+from service.nightly import ANY_EVENING, InvalidField, changes, commit_request, cutoff_of, night_of, open_night, publish, release_without, run_night, stay_minutes
 from service.schemas import (
     Evening,
     PathId,
@@ -80,7 +80,7 @@ def _checked_space(session, compound, kind: str, windows: list[str] | None, rent
             raise InvalidField("renter", f"no household {renter_code!r} in this compound")
     for i, text in enumerate(windows or ()):
         try:
-            window_from_text(text, date(2026, 1, 5))
+            window_from_text(text, ANY_EVENING)
         except ValueError as error:
             raise InvalidField(f"windows[{i}]", str(error)) from None
     if windows is None and kind not in compound.policy.get("windows", {}):
@@ -107,8 +107,8 @@ def change_space(space_code: str, body: SpaceChangeIn, compound: StaffCompoundDe
     space = _by_code(session, Space, compound, space_code, "space")
     given = body.model_dump(exclude_unset=True)
     _not_null(given, ("kind", "size", "features", "x", "y"))
-    renters = {row.id: row.code for row in session.execute(select(Household.id, Household.code).where(Household.compound_id == compound.id))}
-    renter_code = given["renter"] if "renter" in given else renters.get(space.renter_id)
+    current = session.get(Household, space.renter_id) if space.renter_id else None
+    renter_code = given["renter"] if "renter" in given else current and current.code
     renter = _checked_space(session, compound, given.get("kind", space.kind), given.get("windows", space.windows), renter_code)
     for name in ("kind", "size", "features", "x", "y", "windows"):
         if name in given:
@@ -120,7 +120,7 @@ def change_space(space_code: str, body: SpaceChangeIn, compound: StaffCompoundDe
     space.renter_id = renter.id if renter else None
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="change space", detail=f"{space_code}: {sorted(given)}"))
     session.commit()
-    return _space_out(space, renters)
+    return _space_out(space, {renter.id: renter.code} if renter else {})
 
 
 @router.patch("/households/{household_code}", response_model=HouseholdListOut)
@@ -292,7 +292,7 @@ def add_pin(evening: Evening, body: PinIn, compound: StaffCompoundDep, session: 
     night = open_night(session, compound.id, evening)
     _night_request(session, night, body.request_id)
     if session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.space)) is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, [{"loc": ["body", "space"], "msg": f"no space {body.space!r} in this compound", "type": "value_error"}])
+        raise InvalidField("space", f"no space {body.space!r} in this compound")
     if session.scalar(select(StaffPin).where(StaffPin.night_id == night.id, StaffPin.request_id == body.request_id, StaffPin.space_code == body.space)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"request {body.request_id} is already pinned to {body.space}; remove that pin first")
     session.add(StaffPin(night_id=night.id, request_id=body.request_id, space_code=body.space, action=body.action, reason=body.reason, account_id=account.id, created_at=now))
@@ -333,23 +333,16 @@ def add_urgent_request(evening: Evening, body: UrgentRequestIn, compound: StaffC
 def withdraw_release(evening: Evening, body: WithdrawReleaseIn, compound: StaffCompoundDep, session: SessionDep, account: AccountDep, now: NowDep) -> NightOut:
     """The renter needs the space back this evening after all (came home early): the space leaves
     the pool for this evening only; re-optimise to move whoever had it."""
-    open_night(session, compound.id, evening)
+    night = open_night(session, compound.id, evening)
     space = session.scalar(select(Space).where(Space.compound_id == compound.id, Space.code == body.space))
     releases = space and session.scalars(select(Release).where(Release.space_id == space.id, Release.first_evening <= evening, Release.last_evening >= evening)).all()
     if not releases:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.space} is not released on the evening of {evening}")
     for release in releases:
-        if release.first_evening < evening < release.last_evening:
-            session.add(Release(space_id=space.id, first_evening=evening + timedelta(days=1), last_evening=release.last_evening))
-        if release.first_evening == evening == release.last_evening:
-            session.delete(release)
-        elif release.first_evening == evening:
-            release.first_evening = evening + timedelta(days=1)
-        else:
-            release.last_evening = evening - timedelta(days=1)
+        release_without(session, release, {evening})
     session.add(AuditEntry(at=now, account_id=account.id, compound_id=compound.id, action="withdraw release", detail=f"night {evening}: {body.space}: {body.reason}"))
     session.commit()
-    return _night_out(session, compound, night_of(session, compound.id, evening), now)
+    return _night_out(session, compound, night, now)
 
 
 @router.post("/nights/{evening}/publish", response_model=NightOut)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
-from service.models import Compound, Night, NightState, Run
+from service.models import Compound, Night, NightState
 from service.nightly import Conflict, InvalidField, current_evening, cutoff_of
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
@@ -98,9 +98,9 @@ class Listing:
 PAGE_ROWS = 50
 
 
-def listing(request: Request, items: list, code=lambda item: item.code) -> Listing:
+def listing(request: Request, items: list) -> Listing:
     query = request.query_params.get("q", "").strip()[:40]
-    found = [item for item in items if query.lower() in code(item).lower()]
+    found = [item for item in items if query.lower() in item.code.lower()]
     pages = max(1, -(-len(found) // PAGE_ROWS))
     try:
         page = min(max(1, int(request.query_params.get("page", "1"))), pages)
@@ -130,11 +130,6 @@ def evening_param(value: str | None, default: date) -> date:
     except ValueError:
         return default
     return chosen if date(2000, 1, 1) <= chosen <= date(2099, 12, 31) else default
-
-
-def published_run(session: Session, compound_id: str, evening: date) -> Run | None:
-    night = session.scalar(select(Night).where(Night.compound_id == compound_id, Night.evening == evening))
-    return session.get(Run, night.published_run_id) if night is not None and night.published_run_id else None
 
 
 def error_lines(t: Translator, error: Exception, known: dict[int, str] | None = None) -> list[str]:

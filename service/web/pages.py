@@ -27,7 +27,7 @@ from service.security import token_digest
 from service.web import resident, staff
 from service.web.common import done_message, error_lines, field_error, field_of, render
 from service.web.i18n import LANGUAGES
-from service.web.session import LANGUAGE_COOKIE, SESSION_COOKIE, PostedDep, SignInFirst, StaleForm, TranslatorDep, WrongRole, translator
+from service.web.session import LANGUAGE_COOKIE, SESSION_COOKIE, PostedDep, SignedInDep, SignInFirst, StaleForm, TranslatorDep, WrongRole, translator
 
 router = APIRouter(include_in_schema=False)
 YEAR_SECONDS = 365 * 24 * 3600
@@ -38,14 +38,14 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
+def _home(role: str) -> str:
+    return "/staff/night" if role == Role.STAFF.value else "/tonight"
+
+
 @router.get("/")
-def start(request: Request, session: SessionDep, now: NowDep) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    stored = session.get(Token, token_digest(token)) if token else None
-    if stored is None:
-        return RedirectResponse("/signin", status_code=303)
-    role = session.get(Account, stored.account_id).role
-    return RedirectResponse("/staff/night" if role == Role.STAFF.value else "/tonight", status_code=303)
+def start(account: SignedInDep) -> Response:
+    """Each role's first page; without a session, the sign-in form (which comes back here)."""
+    return RedirectResponse(_home(account.role), status_code=303)
 
 
 @router.get("/signin")
@@ -86,9 +86,7 @@ def signin(
         message = t("signin.locked", until=_locked_until(session, username, error, t)) if locked else t("signin.wrong")
         return render(request, t, "signin.html", 429 if locked else 401, next=_safe_next(next), errors=[message], username=username[:80], done=None)
     target = _safe_next(next)
-    if target == "/":
-        target = "/staff/night" if issued.role == Role.STAFF.value else "/tonight"
-    return _signed_in(request, session, issued, settings, now, target)
+    return _signed_in(request, session, issued, settings, now, _home(issued.role) if target == "/" else target)
 
 
 @router.get("/activate")

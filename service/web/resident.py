@@ -12,13 +12,12 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from service.deps import NowDep, SessionDep
-from service.models import Car, Compound, Night, Release, Space
-from service.nightly import current_evening, cutoff_of
+from service.models import Car, Compound, Release, Space
+from service.nightly import current_evening, cutoff_of, published_run, published_runs
 from service.routes import me
 from service.schemas import CarIn, PathId, ReleaseIn, RequestIn, StandingRequestIn
 from service.web.common import (
-    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, done, done_message, error_lines, evening_param, is_open, in_compound_time, next_open_evening,
-    published_run, render,
+    LOOK_AHEAD_DAYS, REFUSALS, FormEvening, FormId, done, done_message, error_lines, evening_param, is_open, in_compound_time, next_open_evening, render,
 )
 from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
 from service.web.sitemap import way_map
@@ -27,18 +26,23 @@ router = APIRouter(include_in_schema=False)
 HISTORY_DAYS = 28
 
 
+def _asked(run, outcome) -> dict:
+    """The request as the run saw it."""
+    return next(r for r in run.snapshot["requests"] if r["id"] == f"q{outcome.request_id}")
+
+
 def _my_space(run, outcome) -> dict:
     """What the 'my space' card shows for one served request: the outcome and the way to it."""
     spaces = [(s["id"], s["x"], s["y"]) for s in run.snapshot["spaces"]]
     kind = next(s["kind"] for s in run.snapshot["spaces"] if s["id"] == outcome.space)
-    request = next(r for r in run.snapshot["requests"] if r["id"] == f"q{outcome.request_id}")
+    request = _asked(run, outcome)
     home = next(h for h in run.snapshot["households"] if h["id"] == request["household"])
     building = home["id"].split("-")[0]
     return {"outcome": outcome, "kind": kind, "building": building, "map": way_map(spaces, (building, home["x"], home["y"]), outcome.space)}
 
 
 def _refusal(run, outcome) -> dict:
-    request = next(r for r in run.snapshot["requests"] if r["id"] == f"q{outcome.request_id}")
+    request = _asked(run, outcome)
     return {"outcome": outcome, "start": request["arrive"][11:16], "end": request["depart"][11:16]}
 
 
@@ -48,16 +52,16 @@ def _tonight(request: Request, t, session, household, now: datetime, errors: lis
     evening_open = is_open(session, compound, evening, now)
     # The form asks for the night shown when it still takes requests, else the next one that does.
     open_evening = evening if evening_open else next_open_evening(session, compound, now)
-    allocation = me.my_allocation(evening, session, household)
     run = published_run(session, compound.id, evening)
+    outcomes = me.outcomes_of(run, household.code) if run else []
     cutoff = cutoff_of(compound, evening)
-    served = [_my_space(run, o) for o in allocation.outcomes if o.space]
-    refused = [_refusal(run, o) for o in allocation.outcomes if not o.space]
+    served = [_my_space(run, o) for o in outcomes if o.space]
+    refused = [_refusal(run, o) for o in outcomes if not o.space]
     mine = me.my_household(session, household)
     return render(
         request, t, "tonight.html", status_code,
         household=mine, evening=evening, cutoff=in_compound_time(compound, cutoff), evening_open=evening_open, closed_early=not evening_open and now < cutoff,
-        published=allocation.published, served=served, refused=refused, requests=me.my_requests(evening, session, household),
+        published=run is not None, served=served, refused=refused, requests=me.my_requests(evening, session, household),
         open_evening=open_evening, open_requests=me.my_requests(open_evening, session, household) if open_evening and open_evening != evening else [],
         open_cutoff=in_compound_time(compound, cutoff_of(compound, open_evening)) if open_evening else None,
         standing=me.my_standing_requests(session, household), cars={c.id: c for c in mine.cars},
@@ -166,11 +170,8 @@ def _release_page(request: Request, t, session, household, now: datetime, errors
     releases = session.execute(
         select(Release, Space.code).join(Space).where(Space.renter_id == household.id, Release.last_evening >= current).order_by(Release.first_evening)
     ).all()
-    published = session.scalars(
-        select(Night.evening).where(Night.compound_id == compound.id, Night.published_run_id.is_not(None), Night.evening.between(current - timedelta(days=1), current + timedelta(days=14)))
-        .order_by(Night.evening)
-    ).all()
-    users = [(evening, use) for evening in published for use in me.who_uses_my_space(evening, session, household)]
+    published = published_runs(session, compound.id, current - timedelta(days=1), current + timedelta(days=14))
+    users = [(evening, use) for evening, run in published for use in me.space_users(run, household.code)]
     hours = {s.code: ", ".join(s.windows or compound.policy.get("windows", {}).get(s.kind, [])) for s in spaces}
     first = next_open_evening(session, compound, now) or current + timedelta(days=1)
     return render(
@@ -214,14 +215,9 @@ def take_back_release(request: Request, release_id: PathId, t: TranslatorDep, se
 def history(request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep) -> Response:
     compound = session.get(Compound, household.compound_id)
     current = current_evening(compound.timezone, now)
-    evenings = session.scalars(
-        # Nights already published ahead of the current one count too (staff may run early).
-        select(Night.evening).where(
-            Night.compound_id == compound.id, Night.published_run_id.is_not(None), Night.evening.between(current - timedelta(days=HISTORY_DAYS), current + timedelta(days=LOOK_AHEAD_DAYS))
-        )
-        .order_by(Night.evening.desc())
-    ).all()
-    rows = [(evening, outcome) for evening in evenings for outcome in me.my_allocation(evening, session, household).outcomes]
+    # Nights already published ahead of the current one count too (staff may run early).
+    published = published_runs(session, compound.id, current - timedelta(days=HISTORY_DAYS), current + timedelta(days=LOOK_AHEAD_DAYS))
+    rows = [(evening, outcome) for evening, run in reversed(published) for outcome in me.outcomes_of(run, household.code)]
     served = len({evening for evening, outcome in rows if outcome.space})
     refused = len({evening for evening, _ in rows}) - served
     return render(request, t, "history.html", rows=rows, served=served, refused=refused)

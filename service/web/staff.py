@@ -47,36 +47,30 @@ def _night_page(request: Request, t, session, compound, now, evening: date, erro
     shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
     run = _shown_run(session, night)
     asked = {r["id"]: r for r in run.snapshot["requests"]} if run else {}
-    plates = {request_id: r["plate"] for request_id, r in asked.items()}
-    refused = [u | {"household": asked[u["request"]]["household"], "plate": plates[u["request"]], "start": asked[u["request"]]["arrive"][11:16], "end": asked[u["request"]]["depart"][11:16]}
-               for u in (run.result["unassigned"] if run else ())]
+    refused = [
+        u | {"household": asked[u["request"]]["household"], "plate": asked[u["request"]]["plate"], "start": asked[u["request"]]["arrive"][11:16], "end": asked[u["request"]]["depart"][11:16]}
+        for u in (run.result["unassigned"] if run else ())
+    ]
     stays: dict[str, list[dict]] = {}
     for a in run.result["assignments"] if run else ():
-        stays.setdefault(a["space"], []).append(a | {"plate": plates[a["request"]]})
+        stays.setdefault(a["space"], []).append(a | {"plate": asked[a["request"]]["plate"]})
     states = {s.code: SpaceState.USED if s.code in stays else SpaceState.FREE if s.code in shared else SpaceState.PRIVATE for s in spaces}
-    households = session.execute(select(Household.code, Household.x, Household.y).where(Household.compound_id == compound.id)).all()
+    households = session.execute(select(Household.id, Household.code, Household.x, Household.y).where(Household.compound_id == compound.id)).all()
     selected = request.query_params.get("space")
     chosen = next((s for s in spaces if s.code == selected), None)
-    renters = {h.id: h.code for h in session.scalars(select(Household).where(Household.compound_id == compound.id))}
+    renters = {h.id: h.code for h in households}
     night_requests = session.execute(
         select(ParkingRequest, Car, Household.code).join(Car, ParkingRequest.car_id == Car.id).join(Household, ParkingRequest.household_id == Household.id)
         .where(ParkingRequest.night_id == night.id).order_by(Household.code)
-    ).all() if chosen else []
+    ).all()
     # Pins name the request as people know it: household and plate.
-    pinned = {p.request_id for p in summary.pins}
-    pin_labels = {
-        r.id: f"{code} {car.plate}"
-        for r, car, code in session.execute(
-            select(ParkingRequest, Car, Household.code).join(Car, ParkingRequest.car_id == Car.id).join(Household, ParkingRequest.household_id == Household.id)
-            .where(ParkingRequest.id.in_(pinned))
-        )
-    } if pinned else {}
+    pin_labels = {r.id: f"{code} {car.plate}" for r, car, code in night_requests}
     session.commit()
     return render(
         request, t, "night.html", status_code,
         evening=evening, previous=evening - timedelta(days=1), following=evening + timedelta(days=1), night=summary, cutoff=in_compound_time(compound, cutoff_of(compound, evening)),
         released=sum(1 for s in spaces if s.renter_id is not None and s.code in shared), street=sum(1 for s in spaces if s.renter_id is None),
-        site=compound_map([(s.code, s.x, s.y) for s in spaces], [tuple(h) for h in households], states, f"{_night_url(evening)}&space=", selected),
+        site=compound_map([(s.code, s.x, s.y) for s in spaces], [(h.code, h.x, h.y) for h in households], states, f"{_night_url(evening)}&space=", selected),
         state_of=states, chosen=chosen, renter=renters.get(chosen.renter_id) if chosen else None, stays=stays.get(selected, []),
         released_tonight=chosen is not None and chosen.renter_id is not None and chosen.code in shared,
         night_requests=night_requests, refused=refused, pin_labels=pin_labels, zoomed=request.query_params.get("zoom") == "1",

@@ -12,7 +12,7 @@ from builders import household, instance, request, space
 from engine import Status, check_allocation, solve
 from engine.solver import assignment, flow
 from engine.solver.objective import combined_weights
-from oracles import key_of
+from oracles import key_of_result
 from strategies import small_instances
 
 
@@ -84,7 +84,7 @@ def test_assignment_and_flow_agree_on_generated_compounds(seed):
     with mock.patch.object(assignment, "MAX_PAIRS", 0):
         by_flow = solve(night)
     assert by_default.method == "assignment" and by_flow.method == "flow"
-    assert _key(night, by_default) == _key(night, by_flow)
+    assert key_of_result(night, by_default.assignments) == key_of_result(night, by_flow.assignments)
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
@@ -95,7 +95,7 @@ def test_assignment_and_flow_reach_the_same_optimum(night):
     with mock.patch.object(assignment, "MAX_PAIRS", 0):
         by_flow = solve(night)
     assert "assignment" not in by_flow.method
-    assert _key(night, by_default) == _key(night, by_flow)
+    assert key_of_result(night, by_default.assignments) == key_of_result(night, by_flow.assignments)
     assert check_allocation(night, by_default) == []
 
 
@@ -107,10 +107,6 @@ def _staged(night):
     # Every tier in a stage of its own, and no dense assignment.
     with mock.patch.object(assignment, "MAX_PAIRS", 0), mock.patch.object(flow, "_widest_stage", _one_tier_per_stage):
         return solve(night)
-
-
-def _key(night, result) -> tuple:
-    return key_of(night, [(night.request_by_id[a.request], night.space_by_id[a.space]) for a in result.assignments])
 
 
 def test_tiers_too_wide_for_one_flow_are_solved_in_stages():
@@ -136,6 +132,6 @@ def test_tiers_too_wide_for_one_flow_are_solved_in_stages():
 @given(small_instances())
 def test_flow_in_stages_reaches_the_same_optimum(night):
     by_default, by_stages = solve(night), _staged(night)
-    assert _key(night, by_stages) == _key(night, by_default)
+    assert key_of_result(night, by_stages.assignments) == key_of_result(night, by_default.assignments)
     assert by_stages.status == by_default.status
     assert check_allocation(night, by_stages) == []

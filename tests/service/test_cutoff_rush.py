@@ -7,7 +7,6 @@ refused (409) rather than stored twice. Figures (throughput, latency) are printe
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ import numpy as np
 import uvicorn
 from sqlalchemy import func, select
 
-from conftest import EVENING, TINY
+from conftest import EVENING, TINY, _free_port
 from scenarios.loader import parse_scenario
 from service.compounds import import_scenario, resident_account
 from service.db import upgrade
@@ -29,12 +28,6 @@ from service.security import new_token
 from service.settings import Settings
 
 HOUSEHOLDS = 500
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _seed(app) -> list[tuple[str, int]]:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from fastapi.testclient import TestClient
 
 from service.deps import get_now
-from service.demo import Demo
+from service.demo import RESIDENT_PASSWORD, STAFF, Demo
 from service.main import create_app
 from service.settings import Settings
 
@@ -59,8 +59,8 @@ class Browser:
 
 
 def resident(site: Site, role: str = "served tonight, rents a space", language: str | None = None) -> Browser:
-    return Browser(site, site.demo.username(role), "resident-demo", language)
+    return Browser(site, site.demo.username(role), RESIDENT_PASSWORD, language)
 
 
 def staff(site: Site, language: str | None = None) -> Browser:
-    return Browser(site, "staff", "staff-demo", language)
+    return Browser(site, *STAFF, language)
