@@ -50,7 +50,9 @@ class NaiveFormulation:
     by_request: list[list[int]]  # at-most-one groups (requests with two or more pairs)
     space_groups: list[list[int]]  # at-most-one groups: spaces whose stays all overlap
     conflicts: list[tuple[int, int]]  # pairwise no-overlap constraints
-    households: list[tuple[list[int], int]]  # (pairs, cap) for households with more pairs than the cap
+    households: list[
+        tuple[list[int], int]
+    ]  # (pairs, cap) for households with more pairs than the cap
     tier_scales: list[tuple[str, int]]  # tier name and its multiplier
     walk_unit_m: int = 1  # 1: exact walk in metres; larger when the weights had to be coarsened
     notes: list[str] = field(default_factory=list)
@@ -71,12 +73,18 @@ class NaiveFormulation:
 
 def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulation:
     pairs = EligibilityTable(instance).eligible_pairs()
-    request, space, walk = pairs.request.astype(np.int64), pairs.space.astype(np.int64), pairs.walk_m.astype(np.int64)
+    request, space, walk = (
+        pairs.request.astype(np.int64),
+        pairs.space.astype(np.int64),
+        pairs.walk_m.astype(np.int64),
+    )
     requests, spaces = instance.requests, instance.spaces
     n = len(request)
 
     # Forced pins.
-    index_of_pair = {(int(r), int(s)): p for p, (r, s) in enumerate(zip(request.tolist(), space.tolist()))}
+    index_of_pair = {
+        (int(r), int(s)): p for p, (r, s) in enumerate(zip(request.tolist(), space.tolist()))
+    }
     request_index = {r.id: i for i, r in enumerate(requests)}
     space_index = {s.id: i for i, s in enumerate(spaces)}
     forced, impossible = [], []
@@ -129,16 +137,28 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
     policy = instance.policy
     priority = np.array([instance.priorities[r.id] for r in requests], dtype=np.int64)
     levels = sorted(set(priority.tolist()), reverse=True)
-    fairness = np.array([instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64)
-    last = np.array([space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests], dtype=np.int64)
-    tiers: list[tuple[str, np.ndarray]] = [(f"served at priority {level}", (priority[request] == level).astype(np.int64)) for level in levels]
+    fairness = np.array(
+        [instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64
+    )
+    last = np.array(
+        [space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests],
+        dtype=np.int64,
+    )
+    tiers: list[tuple[str, np.ndarray]] = [
+        (f"served at priority {level}", (priority[request] == level).astype(np.int64))
+        for level in levels
+    ]
     if policy.fairness_weight:
         tiers.append(("fairness", fairness[request]))
     if policy.walk_weight:
         # Whole metres (or coarser units when the exact weights would overflow CP-SAT).
-        tiers.append(("walking", -policy.walk_weight * np.rint(walk / walk_unit_m).astype(np.int64)))
+        tiers.append(
+            ("walking", -policy.walk_weight * np.rint(walk / walk_unit_m).astype(np.int64))
+        )
     if policy.stability_weight:
-        tiers.append(("stability", policy.stability_weight * (last[request] == space).astype(np.int64)))
+        tiers.append(
+            ("stability", policy.stability_weight * (last[request] == space).astype(np.int64))
+        )
 
     scales: list[tuple[str, int]] = []
     scale = 1
@@ -187,9 +207,13 @@ def formulation_for_cpsat(instance: Instance) -> NaiveFormulation:
         formulation = naive_formulation(instance, walk_unit_m=unit)
         if _fits_cpsat(formulation):
             if unit > 1:
-                formulation.notes.append(f"big-M weights overflow int64 with walk in metres; walk counted in units of {unit} m")
+                formulation.notes.append(
+                    f"big-M weights overflow int64 with walk in metres; walk counted in units of {unit} m"
+                )
             return formulation
-    raise OverflowError("the big-M objective does not fit CP-SAT's int64 even with walk in kilometres")
+    raise OverflowError(
+        "the big-M objective does not fit CP-SAT's int64 even with walk in kilometres"
+    )
 
 
 @dataclass
@@ -213,13 +237,17 @@ def plain_cpsat(instance: Instance, time_limit: float) -> tuple[str, dict[int, i
     return run_plain_cpsat(instance, time_limit).as_tuple()
 
 
-def run_plain_cpsat(instance: Instance, time_limit: float, workers: int = 2, log: bool = False) -> BaselineRun:
+def run_plain_cpsat(
+    instance: Instance, time_limit: float, workers: int = 2, log: bool = False
+) -> BaselineRun:
     from ortools.sat.python import cp_model
 
     started = time.perf_counter()
     formulation = formulation_for_cpsat(instance)
     if formulation.impossible_pins:
-        return _infeasible_run(instance, formulation, started, "; ".join(formulation.impossible_pins))
+        return _infeasible_run(
+            instance, formulation, started, "; ".join(formulation.impossible_pins)
+        )
     model = cp_model.CpModel()
     x = [model.NewBoolVar(f"x{p}") for p in range(len(formulation.request))]
     for p in formulation.forced:
@@ -240,11 +268,21 @@ def run_plain_cpsat(instance: Instance, time_limit: float, workers: int = 2, log
     build = time.perf_counter() - started
     status = solver.Solve(model)
     seconds = time.perf_counter() - started
-    name = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible", cp_model.INFEASIBLE: "infeasible"}.get(status, "unknown")
+    name = {
+        cp_model.OPTIMAL: "optimal",
+        cp_model.FEASIBLE: "feasible",
+        cp_model.INFEASIBLE: "infeasible",
+    }.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return BaselineRun(name, {}, seconds, build, None, formulation, solver.StatusName(status))
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)[[v.Index() for v in x]]
-    result = _as_result(formulation, np.flatnonzero(values > 0), Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE, seconds, "plain-cp-sat")
+    result = _as_result(
+        formulation,
+        np.flatnonzero(values > 0),
+        Status.OPTIMAL if status == cp_model.OPTIMAL else Status.FEASIBLE,
+        seconds,
+        "plain-cp-sat",
+    )
     return BaselineRun(name, result.served_by_priority, seconds, build, result, formulation)
 
 
@@ -260,7 +298,9 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
     started = time.perf_counter()
     formulation = naive_formulation(instance)
     if formulation.impossible_pins:
-        return _infeasible_run(instance, formulation, started, "; ".join(formulation.impossible_pins))
+        return _infeasible_run(
+            instance, formulation, started, "; ".join(formulation.impossible_pins)
+        )
     n = len(formulation.request)
     rows: list[np.ndarray] = []
     upper: list[float] = []
@@ -272,8 +312,17 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
         upper.append(float(cap))
     lengths = [len(r) for r in rows]
     conflict = np.asarray(formulation.conflicts, dtype=np.int64).reshape(-1, 2)
-    columns = np.concatenate(rows + [conflict.reshape(-1)]) if rows or len(conflict) else np.zeros(0, dtype=np.int64)
-    row_ids = np.concatenate([np.repeat(np.arange(len(rows)), lengths), len(rows) + np.repeat(np.arange(len(conflict)), 2)])
+    columns = (
+        np.concatenate(rows + [conflict.reshape(-1)])
+        if rows or len(conflict)
+        else np.zeros(0, dtype=np.int64)
+    )
+    row_ids = np.concatenate(
+        [
+            np.repeat(np.arange(len(rows)), lengths),
+            len(rows) + np.repeat(np.arange(len(conflict)), 2),
+        ]
+    )
     n_rows = len(rows) + len(conflict)
     upper_all = np.concatenate([np.asarray(upper, dtype=float), np.ones(len(conflict))])
     constraints = []
@@ -299,20 +348,38 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
     chosen = np.flatnonzero(outcome.x > 0.5)
     status = Status.OPTIMAL if outcome.status == 0 else Status.FEASIBLE
     result = _as_result(formulation, chosen, status, seconds, "highs-milp")
-    return BaselineRun(status.value, result.served_by_priority, seconds, build, result, formulation, outcome.message)
+    return BaselineRun(
+        status.value,
+        result.served_by_priority,
+        seconds,
+        build,
+        result,
+        formulation,
+        outcome.message,
+    )
 
 
-def _as_result(formulation: NaiveFormulation, chosen: np.ndarray, status: Status, seconds: float, method: str) -> Result:
+def _as_result(
+    formulation: NaiveFormulation, chosen: np.ndarray, status: Status, seconds: float, method: str
+) -> Result:
     """The baseline's allocation as an engine Result, so that `engine.check_allocation` can judge it."""
     instance = formulation.instance
     assignments = []
     for p in chosen.tolist():
         request = instance.requests[int(formulation.request[p])]
         space = instance.spaces[int(formulation.space[p])]
-        assignments.append(Assignment(request.id, space.id, request.arrive, request.depart, int(formulation.walk[p])))
+        assignments.append(
+            Assignment(
+                request.id, space.id, request.arrive, request.depart, int(formulation.walk[p])
+            )
+        )
     assigned = {a.request for a in assignments}
     # The baselines do not explain refusals: every unserved request gets one placeholder reason.
-    unassigned = tuple(Unassigned(r.id, Reason.ALL_FITTING_SPACES_TAKEN, "not chosen by the baseline") for r in instance.requests if r.id not in assigned)
+    unassigned = tuple(
+        Unassigned(r.id, Reason.ALL_FITTING_SPACES_TAKEN, "not chosen by the baseline")
+        for r in instance.requests
+        if r.id not in assigned
+    )
     objective = objective_of(instance, assignments)
     return Result(
         status=status,
@@ -325,5 +392,9 @@ def _as_result(formulation: NaiveFormulation, chosen: np.ndarray, status: Status
     )
 
 
-def _infeasible_run(instance: Instance, formulation: NaiveFormulation, started: float, message: str) -> BaselineRun:
-    return BaselineRun("infeasible", {}, time.perf_counter() - started, 0.0, None, formulation, message)
+def _infeasible_run(
+    instance: Instance, formulation: NaiveFormulation, started: float, message: str
+) -> BaselineRun:
+    return BaselineRun(
+        "infeasible", {}, time.perf_counter() - started, 0.0, None, formulation, message
+    )

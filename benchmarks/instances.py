@@ -15,7 +15,17 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from engine import Household, HouseholdHistory, Instance, Policy, PriorityRule, Request, Size, Space, Window
+from engine import (
+    Household,
+    HouseholdHistory,
+    Instance,
+    Policy,
+    PriorityRule,
+    Request,
+    Size,
+    Space,
+    Window,
+)
 
 NIGHT = date(2026, 11, 24)
 
@@ -30,7 +40,13 @@ def laiyang() -> Instance:
     return load_scenario(LAIYANG)[1]
 
 
-def _history(rng: np.random.Generator, households: list[Household], spaces: list[Space], share_refused: float, share_last: float) -> tuple[HouseholdHistory, ...]:
+def _history(
+    rng: np.random.Generator,
+    households: list[Household],
+    spaces: list[Space],
+    share_refused: float,
+    share_last: float,
+) -> tuple[HouseholdHistory, ...]:
     """Recent refusals (inside the 14-night fairness window, some older) and last night's space."""
     entries = []
     for household in households:
@@ -66,7 +82,11 @@ def dense(n: int = 450, seed: int = 0) -> Instance:
         for i in range(n)
     ]
     households = [
-        Household(id=f"H{i:04d}", x=round(float(rng.uniform(0, 300)), 1), y=round(float(rng.uniform(0, 300)), 1))
+        Household(
+            id=f"H{i:04d}",
+            x=round(float(rng.uniform(0, 300)), 1),
+            y=round(float(rng.uniform(0, 300)), 1),
+        )
         for i in range(n)
     ]
     levels = rng.choice([3, 2, 1], size=n, p=[0.05, 0.55, 0.40])
@@ -74,8 +94,18 @@ def dense(n: int = 450, seed: int = 0) -> Instance:
     for i, household in enumerate(households):
         arrive = 1320 + int(rng.integers(0, 120))  # 22:00-23:59
         depart = 1740 + int(rng.integers(0, 120))  # 05:00-06:59 next morning
-        requests.append(Request(id=f"R{i:04d}", household=household.id, arrive=arrive, depart=depart, priority=int(levels[i])))
-    policy = Policy(windows={"rented": RENTED, "street": STREET}, turnover_minutes=10, household_cap=1)
+        requests.append(
+            Request(
+                id=f"R{i:04d}",
+                household=household.id,
+                arrive=arrive,
+                depart=depart,
+                priority=int(levels[i]),
+            )
+        )
+    policy = Policy(
+        windows={"rented": RENTED, "street": STREET}, turnover_minutes=10, household_cap=1
+    )
     return Instance(
         name=f"dense {n}x{n} (seed {seed})",
         night=NIGHT,
@@ -104,18 +134,26 @@ def night_shift(n_requests: int = 300, n_spaces: int = 60, seed: int = 0) -> Ins
         )
         for i in range(n_spaces)
     ]
-    households, owners = _households_with_cars(rng, n_requests, site_m=300, tag="night_shift", tag_share=0.1, has_space_share=0.3)
+    households, owners = _households_with_cars(
+        rng, n_requests, site_m=300, tag="night_shift", tag_share=0.1, has_space_share=0.3
+    )
     requests = []
     for i, owner in enumerate(owners):
         length = int(rng.integers(6, 25)) * 10  # 1 h .. 4 h
-        arrive = 1080 + int(rng.integers(0, (1920 - 1080 - length) // 5 + 1)) * 5  # 18:00 .. 08:00 - length
-        requests.append(Request(id=f"R{i:04d}", household=owner, arrive=arrive, depart=arrive + length))
+        arrive = (
+            1080 + int(rng.integers(0, (1920 - 1080 - length) // 5 + 1)) * 5
+        )  # 18:00 .. 08:00 - length
+        requests.append(
+            Request(id=f"R{i:04d}", household=owner, arrive=arrive, depart=arrive + length)
+        )
     policy = Policy(
         windows={"visitor": EVENING, "rented": RENTED},
         turnover_minutes=10,
         household_cap=1,
         priority_rules=(
-            PriorityRule(priority=3, label="night-shift workers", tags_any=frozenset({"night_shift"})),
+            PriorityRule(
+                priority=3, label="night-shift workers", tags_any=frozenset({"night_shift"})
+            ),
             PriorityRule(priority=2, label="households without a space", has_space=False),
         ),
         default_priority=1,
@@ -141,7 +179,9 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
     """
     rng = np.random.default_rng(seed)
     n_spaces = int(round(0.85 * n))
-    space_sizes = rng.choice([Size.SMALL, Size.STANDARD, Size.LARGE], size=n_spaces, p=[0.2, 0.6, 0.2])
+    space_sizes = rng.choice(
+        [Size.SMALL, Size.STANDARD, Size.LARGE], size=n_spaces, p=[0.2, 0.6, 0.2]
+    )
     spaces = []
     for i in range(n_spaces):
         features = set()
@@ -159,7 +199,9 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
                 y=round(float(rng.uniform(0, 400)), 1),
             )
         )
-    households, owners = _households_with_cars(rng, n, site_m=400, tag="disabled", tag_share=0.04, has_space_share=0.35)
+    households, owners = _households_with_cars(
+        rng, n, site_m=400, tag="disabled", tag_share=0.04, has_space_share=0.35
+    )
     by_id = {h.id: h for h in households}
     car_sizes = rng.choice([Size.SMALL, Size.STANDARD, Size.LARGE], size=n, p=[0.25, 0.55, 0.20])
     requests = []
@@ -177,7 +219,14 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
         else:  # late departure: rented only
             arrive, depart = 1320 + int(rng.integers(0, 120)), 1860 + int(rng.integers(0, 120))
         requests.append(
-            Request(id=f"R{i:04d}", household=owner, arrive=arrive, depart=depart, size=Size(int(car_sizes[i])), needs=frozenset(needs))
+            Request(
+                id=f"R{i:04d}",
+                household=owner,
+                arrive=arrive,
+                depart=depart,
+                size=Size(int(car_sizes[i])),
+                needs=frozenset(needs),
+            )
         )
     policy = Policy(
         windows={"rented": RENTED, "street": STREET},
@@ -185,7 +234,9 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
         max_walk_m=250,
         household_cap=1,
         priority_rules=(
-            PriorityRule(priority=3, label="residents with a disability", tags_any=frozenset({"disabled"})),
+            PriorityRule(
+                priority=3, label="residents with a disability", tags_any=frozenset({"disabled"})
+            ),
             PriorityRule(priority=2, label="households without a space", has_space=False),
             PriorityRule(priority=1, label="second cars", has_space=True),
         ),
@@ -205,7 +256,9 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
 ALL = {"laiyang": laiyang, "dense": dense, "night_shift": night_shift, "ev_and_sizes": ev_and_sizes}
 
 
-def _households_with_cars(rng, cars: int, site_m: float, tag: str, tag_share: float, has_space_share: float) -> tuple[list[Household], list[str]]:
+def _households_with_cars(
+    rng, cars: int, site_m: float, tag: str, tag_share: float, has_space_share: float
+) -> tuple[list[Household], list[str]]:
     """Households on a square site, about one in six with two cars, until there are `cars` cars.
 
     Returns the households and each car's household id, in order.

@@ -88,7 +88,9 @@ def status_text(status: str | Status) -> str:
     return status.value if isinstance(status, Status) else status
 
 
-def measure(name: str, instance: Instance, baseline_limit: float, with_milp: bool, console: Console) -> Row:
+def measure(
+    name: str, instance: Instance, baseline_limit: float, with_milp: bool, console: Console
+) -> Row:
     levels = sorted(set(instance.priorities.values()), reverse=True)
     console.print(f"[dim]{name}: ours...[/dim]")
     ours = solve(instance, time_limit=OUR_TIME_LIMIT)
@@ -97,7 +99,12 @@ def measure(name: str, instance: Instance, baseline_limit: float, with_milp: boo
     plain = run_plain_cpsat(instance, baseline_limit)
     milp, skipped = None, ""
     formulation = plain.formulation or naive_formulation(instance)
-    rows = len(formulation.by_request) + len(formulation.space_groups) + len(formulation.conflicts) + len(formulation.households)
+    rows = (
+        len(formulation.by_request)
+        + len(formulation.space_groups)
+        + len(formulation.conflicts)
+        + len(formulation.households)
+    )
     if not with_milp:
         skipped = "not run"
     elif rows > MILP_MAX_ROWS:
@@ -107,19 +114,28 @@ def measure(name: str, instance: Instance, baseline_limit: float, with_milp: boo
         milp = run_scipy_milp(instance, baseline_limit)
     row = Row(name, instance, len(formulation.request), ours, greedy, plain, milp, skipped)
 
-    for label, result in (("ours", ours), ("greedy", greedy), ("plain CP-SAT", plain.result), ("HiGHS", milp.result if milp else None)):
+    for label, result in (
+        ("ours", ours),
+        ("greedy", greedy),
+        ("plain CP-SAT", plain.result),
+        ("HiGHS", milp.result if milp else None),
+    ):
         if result is None:
             continue
         violations = check_allocation(instance, result)
         if violations:
-            row.problems.append(f"{label}: {len(violations)} rule violations, e.g. {violations[0].family}: {violations[0].message}")
+            row.problems.append(
+                f"{label}: {len(violations)} rule violations, e.g. {violations[0].family}: {violations[0].message}"
+            )
     ours_served = lex(ours.served_by_priority, levels)
     for label, run in (("plain CP-SAT", plain), ("HiGHS", milp)):
         if run is None or run.result is None:
             continue
         theirs = lex(run.served_by_priority, levels)
         if run.status == "optimal" and ours.status is Status.OPTIMAL and theirs != ours_served:
-            row.problems.append(f"DISAGREEMENT: ours and {label} are both proven optimal but serve {ours_served} vs {theirs}")
+            row.problems.append(
+                f"DISAGREEMENT: ours and {label} are both proven optimal but serve {ours_served} vs {theirs}"
+            )
         # The engine's bound at level L holds with the levels above at ours' served counts.
         for i, level in enumerate(levels):
             if theirs[:i] == ours_served[:i] and theirs[i] > ours.bound_by_priority.get(level, 0):
@@ -128,7 +144,9 @@ def measure(name: str, instance: Instance, baseline_limit: float, with_milp: boo
                     f"above the engine's bound {ours.bound_by_priority.get(level)} (levels above equal)"
                 )
         if theirs > ours_served:
-            row.problems.append(f"{label} serves more than ours: {theirs} vs {ours_served} (ours is {ours.status.value})")
+            row.problems.append(
+                f"{label} serves more than ours: {theirs} vs {ours_served} (ours is {ours.status.value})"
+            )
     for note in formulation.notes:
         row.problems.append(f"note: {note}")
     return row
@@ -136,7 +154,13 @@ def measure(name: str, instance: Instance, baseline_limit: float, with_milp: boo
 
 def process_seconds(runs: int = 3) -> tuple[float, str]:
     """Whole-process time of `parking allocate <Laiyang> --format json`, best of `runs`."""
-    command = [str(Path(sys.executable).with_name("parking")), "allocate", "scenarios/laiyang-xinjiayuan.yaml", "--format", "json"]
+    command = [
+        str(Path(sys.executable).with_name("parking")),
+        "allocate",
+        "scenarios/laiyang-xinjiayuan.yaml",
+        "--format",
+        "json",
+    ]
     best, status = float("inf"), "?"
     for _ in range(runs):
         started = time.perf_counter()
@@ -154,7 +178,11 @@ def ratio_text(plain: BaselineRun, ours: Result, limit: float) -> str:
     if ours.status is not Status.OPTIMAL:
         return "n/a (ours not proven)"
     value = plain.seconds / max(ours.solve_seconds, 1e-9)
-    return f"{value:,.0f}x" if plain.status == "optimal" else f">{value:,.0f}x (not proven in {limit:g} s)"
+    return (
+        f"{value:,.0f}x"
+        if plain.status == "optimal"
+        else f">{value:,.0f}x (not proven in {limit:g} s)"
+    )
 
 
 def greedy_text(ours: Result, greedy: Result, levels: list[int]) -> str:
@@ -165,8 +193,24 @@ def greedy_text(ours: Result, greedy: Result, levels: list[int]) -> str:
 
 
 def render(rows: list[Row], limit: float, console: Console) -> None:
-    first = Table(title="Instances, ours and first-come-first-served (served per level, highest first)", box=box.MARKDOWN)
-    for column in ("instance", "requests", "spaces", "eligible pairs", "ours status", "ours s", "ours served", "bound", "method", "greedy s", "greedy served", "ours vs greedy"):
+    first = Table(
+        title="Instances, ours and first-come-first-served (served per level, highest first)",
+        box=box.MARKDOWN,
+    )
+    for column in (
+        "instance",
+        "requests",
+        "spaces",
+        "eligible pairs",
+        "ours status",
+        "ours s",
+        "ours served",
+        "bound",
+        "method",
+        "greedy s",
+        "greedy served",
+        "ours vs greedy",
+    ):
         first.add_column(column)
     for row in rows:
         levels = sorted(set(row.instance.priorities.values()), reverse=True)
@@ -185,8 +229,20 @@ def render(rows: list[Row], limit: float, console: Console) -> None:
             greedy_text(row.ours, row.greedy, levels),
         )
     console.print(first)
-    second = Table(title=f"Naive exact models, {limit:g} s limit (seconds include building the model)", box=box.MARKDOWN)
-    for column in ("instance", "plain CP-SAT status", "s", "served", "HiGHS status", "s", "served", "plain CP-SAT s / ours s"):
+    second = Table(
+        title=f"Naive exact models, {limit:g} s limit (seconds include building the model)",
+        box=box.MARKDOWN,
+    )
+    for column in (
+        "instance",
+        "plain CP-SAT status",
+        "s",
+        "served",
+        "HiGHS status",
+        "s",
+        "served",
+        "plain CP-SAT s / ours s",
+    ):
         second.add_column(column)
     for row in rows:
         levels = sorted(set(row.instance.priorities.values()), reverse=True)
@@ -208,9 +264,13 @@ def render(rows: list[Row], limit: float, console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="10 s per baseline instead of 60 s")
-    parser.add_argument("--only", nargs="+", choices=sorted(instances.ALL), help="run only these instances")
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(instances.ALL), help="run only these instances"
+    )
     parser.add_argument("--no-milp", action="store_true", help="skip HiGHS")
     args = parser.parse_args(argv)
     limit = 10.0 if args.quick else 60.0
@@ -218,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     digest = engine_digest()
     console.print(f"machine: {machine_line()}")
     console.print(f"engine source sha256: {digest}")
-    console.print(f"command: .venv/bin/python -m benchmarks.run{' --quick' if args.quick else ''}; ours: engine.solve(time_limit={OUR_TIME_LIMIT:g}); baselines: {limit:g} s, 2 workers")
+    console.print(
+        f"command: .venv/bin/python -m benchmarks.run{' --quick' if args.quick else ''}; ours: engine.solve(time_limit={OUR_TIME_LIMIT:g}); baselines: {limit:g} s, 2 workers"
+    )
     rows = []
     for name in args.only or list(instances.ALL):
         built = time.perf_counter()
@@ -227,9 +289,13 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure(name, instance, limit, not args.no_milp, console))
     render(rows, limit, console)
     seconds, status = process_seconds()
-    console.print(f"whole process: `parking allocate scenarios/laiyang-xinjiayuan.yaml --format json` best of 3: {seconds:.2f} s ({status})")
+    console.print(
+        f"whole process: `parking allocate scenarios/laiyang-xinjiayuan.yaml --format json` best of 3: {seconds:.2f} s ({status})"
+    )
     if engine_digest() != digest:
-        console.print(f"WARNING: the engine's source changed during the run ({digest} -> {engine_digest()}); the in-process rows ran the code loaded at the start, the whole-process timing a newer one")
+        console.print(
+            f"WARNING: the engine's source changed during the run ({digest} -> {engine_digest()}); the in-process rows ran the code loaded at the start, the whole-process timing a newer one"
+        )
     return 0
 
 

@@ -53,7 +53,9 @@ def measure(compounds: int, check: bool, workers: int) -> dict:
         "status": result.status.value,
         "method": result.method,
         "served": "/".join(str(result.served_by_priority[level]) for level in levels),
-        "gap": sum(result.bound_by_priority[level] - result.served_by_priority[level] for level in levels),
+        "gap": sum(
+            result.bound_by_priority[level] - result.served_by_priority[level] for level in levels
+        ),
         "generate_s": round(generated - started, 1),
         "load_s": round(loaded - generated, 1),
         "solve_s": round(solved - loaded, 2),
@@ -65,26 +67,67 @@ def measure(compounds: int, check: bool, workers: int) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", nargs="*", choices=list(FAMILIES), default=list(FAMILIES))
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--check", action="store_true", help="also run check_allocation")
-    parser.add_argument("--workers", type=int, default=1, help="solve independent groups of compounds in this many processes")
-    parser.add_argument("--plot", help="write a log-log plot of solve time against requests here (needs matplotlib)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="solve independent groups of compounds in this many processes",
+    )
+    parser.add_argument(
+        "--plot", help="write a log-log plot of solve time against requests here (needs matplotlib)"
+    )
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(measure(args.child, args.check, args.workers)))
         return 0
-    columns = ("family", "compounds", "workers", "requests", "spaces", "pairs", "components", "status", "method", "served", "gap", "generate_s", "load_s", "solve_s", "greedy_s", "greedy_served", "peak_mb", "violations")
+    columns = (
+        "family",
+        "compounds",
+        "workers",
+        "requests",
+        "spaces",
+        "pairs",
+        "components",
+        "status",
+        "method",
+        "served",
+        "gap",
+        "generate_s",
+        "load_s",
+        "solve_s",
+        "greedy_s",
+        "greedy_served",
+        "peak_mb",
+        "violations",
+    )
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
     rows = []
     for family in args.only:
-        command = [sys.executable, "-m", "benchmarks.scale", "--child", str(FAMILIES[family]), "--workers", str(args.workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.scale",
+            "--child",
+            str(FAMILIES[family]),
+            "--workers",
+            str(args.workers),
+        ]
         command += ["--check"] if args.check else []
         row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
         rows.append(row)
-        print("| " + " | ".join(str(row.get(c, family)) if c != "family" else family for c in columns) + " |", flush=True)
+        print(
+            "| "
+            + " | ".join(str(row.get(c, family)) if c != "family" else family for c in columns)
+            + " |",
+            flush=True,
+        )
     if args.plot:
         _plot(rows, args.plot)
     return 0
@@ -101,9 +144,21 @@ def _plot(rows: list[dict], path: str) -> None:
     figure, axes = pyplot.subplots(figsize=(6, 4.2))
     axes.loglog(requests, seconds, "o-", label="engine.solve (proven optimal)")
     # A line of slope 1 through the first point: what linear growth would look like.
-    axes.loglog(requests, [seconds[0] * n / requests[0] for n in requests], "--", color="grey", label="linear growth")
+    axes.loglog(
+        requests,
+        [seconds[0] * n / requests[0] for n in requests],
+        "--",
+        color="grey",
+        label="linear growth",
+    )
     for row in rows:
-        axes.annotate(f"{row['compounds']} compounds", (row["requests"], row["solve_s"]), textcoords="offset points", xytext=(5, -12), fontsize=8)
+        axes.annotate(
+            f"{row['compounds']} compounds",
+            (row["requests"], row["solve_s"]),
+            textcoords="offset points",
+            xytext=(5, -12),
+            fontsize=8,
+        )
     axes.set_xlabel("requests in the night")
     axes.set_ylabel("solve time, seconds")
     axes.set_title("Solve time against size (2-core machine)")

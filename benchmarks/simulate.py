@@ -17,16 +17,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from unittest import mock
 
+from engine.solver import assignment
 from scenarios.calibration import NightCalibration
 from scenarios.loader import LAIYANG, PLANS, load_plan, load_scenario
 from scenarios.mapping import to_demand_model, to_site
-from engine.solver import assignment
 from simulation.sweep import compare_plans
 
 DEFAULT_PLANS = ("laiyang-voted", "earlier-hours")
 
 
-def measure(plan_names: list[str], nights: int, seeds: int, workers: int) -> tuple[float, float, float, list]:
+def measure(
+    plan_names: list[str], nights: int, seeds: int, workers: int
+) -> tuple[float, float, float, list]:
     """(wall seconds, engine seconds per night, share proven optimal, summaries)."""
     started = time.perf_counter()
     scenario, instance = load_scenario(LAIYANG)
@@ -36,39 +38,64 @@ def measure(plan_names: list[str], nights: int, seeds: int, workers: int) -> tup
     plans = [load_plan(PLANS / f"{name}.yaml") for name in plan_names]
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            comparison = compare_plans(site, plans, model, calibration, nights, list(range(seeds)), pool)
+            comparison = compare_plans(
+                site, plans, model, calibration, nights, list(range(seeds)), pool
+            )
     else:
         comparison = compare_plans(site, plans, model, calibration, nights, list(range(seeds)))
     elapsed = time.perf_counter() - started
     rows = [row for runs in comparison.runs.values() for run in runs for row in run.rows]
     proven = sum(row["status"] == "optimal" for row in rows) / len(rows)
-    return elapsed, sum(row["solve_seconds"] for row in rows) / len(rows), proven, comparison.summaries
+    return (
+        elapsed,
+        sum(row["solve_seconds"] for row in rows) / len(rows),
+        proven,
+        comparison.summaries,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.simulate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plans", nargs="+", default=list(DEFAULT_PLANS), help="bundled plan names")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.simulate", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--plans", nargs="+", default=list(DEFAULT_PLANS), help="bundled plan names"
+    )
     parser.add_argument("--nights", type=int, default=365)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--baseline", action="store_true", help="also run the same sweep with min-cost flow only (no dense assignment), one process")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run the same sweep with min-cost flow only (no dense assignment), one process",
+    )
     args = parser.parse_args(argv)
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"{'matching solver':<22} {'plans':>5} {'nights':>6} {'seeds':>5} {'workers':>7} {'nights run':>10} {'wall s':>7} {'ms/night (wall)':>15} {'engine ms/night':>15} {'proven':>7}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(
+        f"{'matching solver':<22} {'plans':>5} {'nights':>6} {'seeds':>5} {'workers':>7} {'nights run':>10} {'wall s':>7} {'ms/night (wall)':>15} {'engine ms/night':>15} {'proven':>7}"
+    )
     variants = [("assignment, else flow", args.workers)]
     if args.baseline:
         variants.append(("min-cost flow only", 1))
     for name, workers in variants:
-        with mock.patch.object(assignment, "MAX_PAIRS", assignment.MAX_PAIRS if name.startswith("assignment") else 0):
-            elapsed, engine, proven, summaries = measure(args.plans, args.nights, args.seeds, workers)
+        with mock.patch.object(
+            assignment, "MAX_PAIRS", assignment.MAX_PAIRS if name.startswith("assignment") else 0
+        ):
+            elapsed, engine, proven, summaries = measure(
+                args.plans, args.nights, args.seeds, workers
+            )
         nights = len(args.plans) * args.nights * args.seeds
         print(
             f"{name:<22} {len(args.plans):>5} {args.nights:>6} {args.seeds:>5} {workers:>7} {nights:>10} {elapsed:>7.1f} "
             f"{1000 * elapsed / nights:>15.2f} {1000 * engine:>15.2f} {100 * proven:>6.1f}%"
         )
     for summary in summaries:
-        print(f"  {summary.plan.name}: served per night {summary.served_per_night.text()}, refused nights per household per month {summary.refused_nights_mean.text(2)}")
+        print(
+            f"  {summary.plan.name}: served per night {summary.served_per_night.text()}, refused nights per household per month {summary.refused_nights_mean.text(2)}"
+        )
 
 
 if __name__ == "__main__":

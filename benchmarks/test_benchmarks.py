@@ -42,14 +42,18 @@ def _levels(result) -> list[int]:
 def test_solve(benchmark, name):
     build, time_limit = CASES[name]
     instance = build()
-    result = benchmark.pedantic(solve, args=(instance,), kwargs={"time_limit": time_limit}, rounds=3, iterations=1)
+    result = benchmark.pedantic(
+        solve, args=(instance,), kwargs={"time_limit": time_limit}, rounds=3, iterations=1
+    )
     greedy = allocate_first_come(instance)
 
     assert check_allocation(instance, result) == []
     levels = _levels(result)
     served = [result.served_by_priority[level] for level in levels]
     assert served >= [greedy.served_by_priority.get(level, 0) for level in levels]
-    assert all(result.bound_by_priority[level] >= result.served_by_priority[level] for level in levels)
+    assert all(
+        result.bound_by_priority[level] >= result.served_by_priority[level] for level in levels
+    )
 
     if result.status is not Status.OPTIMAL and name in KNOWN_NOT_PROVEN:
         pytest.xfail(KNOWN_NOT_PROVEN[name])
@@ -72,7 +76,11 @@ def test_dense_eligibility_is_complete():
 
 @pytest.mark.parametrize(
     "instance",
-    [instances.dense(30, seed=5), instances.night_shift(40, 8, seed=5), instances.ev_and_sizes(50, seed=5)],
+    [
+        instances.dense(30, seed=5),
+        instances.night_shift(40, 8, seed=5),
+        instances.ev_and_sizes(50, seed=5),
+    ],
     ids=["dense", "night_shift", "ev_and_sizes"],
 )
 def test_plain_model_agrees_on_small_nights(instance):
@@ -102,8 +110,12 @@ def test_scale_families_quick():
     from scenarios.loader import parse_scenario
     from scenarios.mapping import to_instance
 
-    site = SiteParameters(buildings=6, marked_spaces=60, street_spaces=12, households_without_space=50, second_cars=15)
-    night = to_instance(parse_scenario(generate_district(9, date(2026, 11, 24), compounds=12, site=site)))
+    site = SiteParameters(
+        buildings=6, marked_spaces=60, street_spaces=12, households_without_space=50, second_cars=15
+    )
+    night = to_instance(
+        parse_scenario(generate_district(9, date(2026, 11, 24), compounds=12, site=site))
+    )
     result = solve(night, time_limit=30)
     assert result.status is Status.OPTIMAL
     assert check_allocation(night, result) == []

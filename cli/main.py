@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
-from enum import Enum
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -29,15 +29,34 @@ from engine.eligibility import EligibilityTable
 from engine.explain import explain_request
 from scenarios.calibration import NightCalibration
 from scenarios.generate import SiteParameters, generate_district, generate_scenario
-from scenarios.loader import PLANS, ScenarioError, load_plan, load_scenario, parse_scenario, write_document
-from scenarios.mapping import CSV_COLUMNS, result_rows, result_to_dict, to_demand_model, to_instance, to_site
+from scenarios.loader import (
+    PLANS,
+    ScenarioError,
+    load_plan,
+    load_scenario,
+    parse_scenario,
+    write_document,
+)
+from scenarios.mapping import (
+    CSV_COLUMNS,
+    result_rows,
+    result_to_dict,
+    to_demand_model,
+    to_instance,
+    to_site,
+)
 from scenarios.schema import ScenarioFile
 from service.settings import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
     from simulation.metrics import PlanSummary
 
-app = typer.Typer(help="Nightly allocation of shared parking spaces for residential compounds.", no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+app = typer.Typer(
+    help="Nightly allocation of shared parking spaces for residential compounds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
 scenario_app = typer.Typer(help="Scenario files: generate and check.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 db_app = typer.Typer(help="The service's database.", no_args_is_help=True)
@@ -59,8 +78,17 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
-ScenarioPath = Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)]
-TimeLimit = Annotated[float, typer.Option("--time-limit", min=0.01, help="Seconds the solver may use; the best allocation found is returned.")]
+ScenarioPath = Annotated[
+    Path, typer.Argument(help="Scenario file (YAML or JSON).", show_default=False)
+]
+TimeLimit = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        min=0.01,
+        help="Seconds the solver may use; the best allocation found is returned.",
+    ),
+]
 
 
 def _load(path: Path) -> tuple[ScenarioFile, Instance]:
@@ -73,12 +101,36 @@ def _load(path: Path) -> tuple[ScenarioFile, Instance]:
 @app.command()
 def allocate(
     scenario: ScenarioPath,
-    out_path: Annotated[Path | None, typer.Option("--out", help="Also write the result here (.json, or .csv for one row per request).")] = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write the result here (.json, or .csv for one row per request)."
+        ),
+    ] = None,
     time_limit: TimeLimit = 10.0,
-    output: Annotated[OutputFormat, typer.Option("--format", help="What to print on standard output.")] = OutputFormat.table,
-    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Solver seed; the same seed and input give the same allocation.")] = 0,
-    workers: Annotated[int, typer.Option(min=1, help="Solve independent groups of compounds in this many local processes.")] = 1,
-    cluster: Annotated[str, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786) to solve the groups on.")] = "",
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="What to print on standard output.")
+    ] = OutputFormat.table,
+    seed: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=2**31 - 1,
+            help="Solver seed; the same seed and input give the same allocation.",
+        ),
+    ] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Solve independent groups of compounds in this many local processes."
+        ),
+    ] = 1,
+    cluster: Annotated[
+        str,
+        typer.Option(
+            help="Address of an existing Dask scheduler (tcp://host:8786) to solve the groups on."
+        ),
+    ] = "",
 ) -> None:
     """Allocate tonight's shared spaces and print the outcome."""
     if out_path is not None and out_path.suffix.lower() not in (".json", ".csv"):
@@ -89,7 +141,9 @@ def allocate(
     if out_path is not None:
         _write(out_path, instance, result)
     if output is OutputFormat.json:
-        sys.stdout.write(json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n"
+        )
     elif output is OutputFormat.csv:
         sys.stdout.write(_csv_text(instance, result))
     else:
@@ -101,7 +155,9 @@ def allocate(
 @app.command()
 def explain(
     scenario: ScenarioPath,
-    request_id: Annotated[str, typer.Argument(help="The request's id in the scenario.", show_default=False)],
+    request_id: Annotated[
+        str, typer.Argument(help="The request's id in the scenario.", show_default=False)
+    ],
     time_limit: TimeLimit = 10.0,
 ) -> None:
     """Why this request got its space, or none."""
@@ -109,17 +165,29 @@ def explain(
     if request_id not in instance.request_by_id:
         _fail(f"{scenario} has no request {request_id!r}")
     result = solve(instance, time_limit=time_limit)
-    lines = explain_request(instance, EligibilityTable(instance), request_id, list(result.assignments), result.unassigned_of(request_id), result.proven_optimal)
+    lines = explain_request(
+        instance,
+        EligibilityTable(instance),
+        request_id,
+        list(result.assignments),
+        result.unassigned_of(request_id),
+        result.proven_optimal,
+    )
     for line in lines:
         out.print(line, highlight=False)
     if not result.proven_optimal:
-        out.print(f"(The allocation is {result.status.value}, not proven optimal within {time_limit:g} s.)", highlight=False)
+        out.print(
+            f"(The allocation is {result.status.value}, not proven optimal within {time_limit:g} s.)",
+            highlight=False,
+        )
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
-    sys.stdout.write(json.dumps(ScenarioFile.model_json_schema(), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(
+        json.dumps(ScenarioFile.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    )
 
 
 @scenario_app.command("check")
@@ -136,19 +204,35 @@ def check(scenario: ScenarioPath) -> None:
 
 @scenario_app.command("generate")
 def generate(
-    seed: Annotated[int, typer.Option(min=0, max=2**31 - 1, help="Random seed: the same seed gives the same file.")] = 0,
-    night: Annotated[str, typer.Option(help="The evening's date, YYYY-MM-DD (default: today).")] = "",
-    out_path: Annotated[Path | None, typer.Option("--out", help="Write here (.yaml or .json) instead of standard output.")] = None,
+    seed: Annotated[
+        int,
+        typer.Option(min=0, max=2**31 - 1, help="Random seed: the same seed gives the same file."),
+    ] = 0,
+    night: Annotated[
+        str, typer.Option(help="The evening's date, YYYY-MM-DD (default: today).")
+    ] = "",
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write here (.yaml or .json) instead of standard output."),
+    ] = None,
     name: Annotated[str, typer.Option(help="Scenario name.")] = "",
     buildings: Annotated[int, typer.Option(min=1)] = 40,
     marked_spaces: Annotated[int, typer.Option(min=0, help="Marked spaces rented monthly.")] = 345,
     street_spaces: Annotated[int, typer.Option(min=0, help="Tidal street spaces.")] = 101,
     households_without_space: Annotated[int, typer.Option(min=0)] = 135,
     second_cars: Annotated[int, typer.Option(min=0, help="Renters with a second car.")] = 45,
-    release_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of renters away tonight.")] = 1 / 8,
+    release_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of renters away tonight.")
+    ] = 1 / 8,
     flats_per_building: Annotated[int, typer.Option(min=1)] = 24,
     weekend: Annotated[bool, typer.Option(help="Draw times from weekend nights.")] = False,
-    compounds: Annotated[int, typer.Option(min=1, help="More than 1: a district of this many such compounds, in clusters sharing a street.")] = 1,
+    compounds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="More than 1: a district of this many such compounds, in clusters sharing a street.",
+        ),
+    ] = 1,
 ) -> None:
     """Generate a realistic scenario of any size: one compound, or a district of many."""
     try:
@@ -169,7 +253,9 @@ def generate(
         document = generate_district(seed, evening, compounds, site=site, name=name or None)
     else:
         document = generate_scenario(seed, evening, site, name or None)
-    to_instance(parse_scenario(document, "generated scenario"))  # a generator bug must not produce a bad file
+    to_instance(
+        parse_scenario(document, "generated scenario")
+    )  # a generator bug must not produce a bad file
     try:
         text = write_document(document, out_path)
     except OSError as error:
@@ -177,22 +263,61 @@ def generate(
     if out_path is None:
         sys.stdout.write(text)
     else:
-        err.print(f"Wrote {out_path}: {len(document['spaces'])} spaces, {len(document['households'])} households, {len(document['requests'])} requests.", highlight=False)
+        err.print(
+            f"Wrote {out_path}: {len(document['spaces'])} spaces, {len(document['households'])} households, {len(document['requests'])} requests.",
+            highlight=False,
+        )
 
 
 @app.command()
 def simulate(
     scenario: ScenarioPath,
-    plan_paths: Annotated[list[Path] | None, typer.Option("--plan", help="A plan file; repeat to compare several (default: the bundled plans).", show_default=False)] = None,
-    nights: Annotated[int, typer.Option(min=1, max=3650, help="Nights to simulate, from --start on.")] = 90,
-    seeds: Annotated[int, typer.Option(min=1, max=10_000, help="Independent runs of demand; confidence intervals are over these.")] = 20,
-    first_seed: Annotated[int, typer.Option("--seed", min=0, max=2**31 - 1, help="First seed; runs use seed, seed+1, ...")] = 0,
-    start: Annotated[str, typer.Option(help="First evening, YYYY-MM-DD (default: the scenario's night).")] = "",
-    report: Annotated[Path | None, typer.Option(help="Write the bilingual HTML report here.")] = None,
-    raw: Annotated[Path | None, typer.Option(help="Write one row per plan, seed and night here (.csv or .parquet).")] = None,
-    refused_over: Annotated[int, typer.Option(min=0, help="Count households refused more than this many nights a month.")] = 5,
-    workers: Annotated[int, typer.Option(min=1, help="Local processes (default: one per CPU).")] = os.cpu_count() or 1,
-    cluster: Annotated[str, typer.Option(help="Address of an existing Dask scheduler (tcp://host:8786) to run the sweep on.")] = "",
+    plan_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--plan",
+            help="A plan file; repeat to compare several (default: the bundled plans).",
+            show_default=False,
+        ),
+    ] = None,
+    nights: Annotated[
+        int, typer.Option(min=1, max=3650, help="Nights to simulate, from --start on.")
+    ] = 90,
+    seeds: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=10_000,
+            help="Independent runs of demand; confidence intervals are over these.",
+        ),
+    ] = 20,
+    first_seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, max=2**31 - 1, help="First seed; runs use seed, seed+1, ..."),
+    ] = 0,
+    start: Annotated[
+        str, typer.Option(help="First evening, YYYY-MM-DD (default: the scenario's night).")
+    ] = "",
+    report: Annotated[
+        Path | None, typer.Option(help="Write the bilingual HTML report here.")
+    ] = None,
+    raw: Annotated[
+        Path | None,
+        typer.Option(help="Write one row per plan, seed and night here (.csv or .parquet)."),
+    ] = None,
+    refused_over: Annotated[
+        int,
+        typer.Option(min=0, help="Count households refused more than this many nights a month."),
+    ] = 5,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Local processes (default: one per CPU).")
+    ] = os.cpu_count() or 1,
+    cluster: Annotated[
+        str,
+        typer.Option(
+            help="Address of an existing Dask scheduler (tcp://host:8786) to run the sweep on."
+        ),
+    ] = "",
     time_limit: TimeLimit = 10.0,
 ) -> None:
     """Compare plans over many nights of simulated demand, before a residents' vote."""
@@ -204,8 +329,14 @@ def simulate(
 
     if raw is not None and raw.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"--raw {raw}: the file must end in .csv or .parquet")
-    if raw is not None and raw.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
-        _fail("--raw .parquet needs pyarrow: pip install 'parking-allocation[parquet]' (or write .csv)")
+    if (
+        raw is not None
+        and raw.suffix.lower() == ".parquet"
+        and importlib.util.find_spec("pyarrow") is None
+    ):
+        _fail(
+            "--raw .parquet needs pyarrow: pip install 'parking-allocation[parquet]' (or write .csv)"
+        )
     for option, path in (("--report", report), ("--raw", raw)):
         if path is not None and not path.parent.is_dir():
             _fail(f"{option} {path}: the folder {path.parent} does not exist")
@@ -214,7 +345,9 @@ def simulate(
     scenario_file, instance = _load(scenario)
     site = to_site(scenario_file, instance)
     if not site.shared_cars:
-        _fail(f"{scenario}: no household lists a car that needs a shared space (households[].cars); the simulator draws requests from those cars")
+        _fail(
+            f"{scenario}: no household lists a car that needs a shared space (households[].cars); the simulator draws requests from those cars"
+        )
     paths = plan_paths or sorted(PLANS.glob("*.yaml"))
     try:
         plans = [load_plan(path) for path in paths]
@@ -230,7 +363,9 @@ def simulate(
     named: dict[str, Path] = {}
     for path, plan in zip(paths, plans):
         if plan.name in named:
-            _fail(f"{named[plan.name]} and {path} are both named {plan.name!r}; the report could not tell them apart")
+            _fail(
+                f"{named[plan.name]} and {path} are both named {plan.name!r}; the report could not tell them apart"
+            )
         named[plan.name] = path
     try:
         evening = date.fromisoformat(start) if start else site.start
@@ -242,19 +377,38 @@ def simulate(
     model = to_demand_model(scenario_file.demand, calibration)
     seed_list = list(range(first_seed, first_seed + seeds))
     if not plan_paths:
-        err.print(f"Comparing the bundled plans: {', '.join(str(p) for p in paths)}", highlight=False)
-    with Progress(*Progress.get_default_columns(), TimeElapsedColumn(), console=err, transient=True) as progress:
-        task = progress.add_task(f"{len(plans)} plans x {seeds} runs x {nights} nights", total=len(plans) * seeds)
+        err.print(
+            f"Comparing the bundled plans: {', '.join(str(p) for p in paths)}", highlight=False
+        )
+    with Progress(
+        *Progress.get_default_columns(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task(
+            f"{len(plans)} plans x {seeds} runs x {nights} nights", total=len(plans) * seeds
+        )
         with _executor(workers, cluster) as executor:
             comparison = compare_plans(
-                site, plans, model, calibration, nights, seed_list, executor, lambda run: progress.advance(task), refused_over, time_limit
+                site,
+                plans,
+                model,
+                calibration,
+                nights,
+                seed_list,
+                executor,
+                lambda run: progress.advance(task),
+                refused_over,
+                time_limit,
             )
     _print_comparison(comparison.summaries)
     if raw is not None:
-        _write_raw(raw, [row for runs in comparison.runs.values() for run in runs for row in run.rows])
+        _write_raw(
+            raw, [row for runs in comparison.runs.values() for run in runs for row in run.rows]
+        )
         out.print(f"Nights written to {raw}", highlight=False)
     if report is not None:
-        _write_text(report, render_report(site.name, evening, comparison.summaries, model, seed_list))
+        _write_text(
+            report, render_report(site.name, evening, comparison.summaries, model, seed_list)
+        )
         out.print(f"Report written to {report}", highlight=False)
 
 
@@ -262,7 +416,9 @@ def _print_comparison(summaries: list[PlanSummary]) -> None:
     from simulation.metrics import metric_rows, needs_of
 
     first = summaries[0]
-    table = Table(title=f"{first.nights} nights x {first.seeds} runs; mean [95% confidence interval]")
+    table = Table(
+        title=f"{first.nights} nights x {first.seeds} runs; mean [95% confidence interval]"
+    )
     table.add_column("measure")
     for summary in summaries:
         table.add_column(summary.plan.name, justify="right")
@@ -322,7 +478,10 @@ def _write(path: Path, instance: Instance, result: Result) -> None:
         if path.suffix.lower() == ".csv":
             path.write_text(_csv_text(instance, result), encoding="utf-8")
         else:
-            path.write_text(json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            path.write_text(
+                json.dumps(result_to_dict(instance, result), ensure_ascii=False, indent=2) + "\n",
+                encoding="utf-8",
+            )
     except OSError as error:
         _fail(f"cannot write {path}: {error.strerror}")
 
@@ -337,8 +496,14 @@ def _csv_text(instance: Instance, result: Result) -> str:
 
 def _print_summary(instance: Instance, result: Result) -> None:
     status = "proven optimal" if result.proven_optimal else result.status.value
-    out.print(f"[bold]{instance.name}[/bold] — night of {instance.night.isoformat()} (until {(instance.night + timedelta(days=1)).isoformat()} morning)", highlight=False)
-    out.print(f"Status: [bold]{status}[/bold] · solved in {result.solve_seconds:.3f} s · method {result.method}", highlight=False)
+    out.print(
+        f"[bold]{instance.name}[/bold] — night of {instance.night.isoformat()} (until {(instance.night + timedelta(days=1)).isoformat()} morning)",
+        highlight=False,
+    )
+    out.print(
+        f"Status: [bold]{status}[/bold] · solved in {result.solve_seconds:.3f} s · method {result.method}",
+        highlight=False,
+    )
     if result.message:
         out.print(f"[red]{result.message}[/red]", highlight=False)
 
@@ -346,21 +511,35 @@ def _print_summary(instance: Instance, result: Result) -> None:
     levels = Table(title="Requests by priority level")
     for column in ("priority", "rule", "requests", "served", "refused", "upper bound"):
         levels.add_column(column, justify="left" if column == "rule" else "right")
-    labels = {rule.priority: rule.label for rule in reversed(instance.policy.priority_rules) if rule.label}
+    labels = {
+        rule.priority: rule.label for rule in reversed(instance.policy.priority_rules) if rule.label
+    }
     for level in sorted(requested, reverse=True):
         served = result.served_by_priority[level]
-        levels.add_row(str(level), labels.get(level, ""), str(requested[level]), str(served), str(requested[level] - served), str(result.bound_by_priority[level]))
+        levels.add_row(
+            str(level),
+            labels.get(level, ""),
+            str(requested[level]),
+            str(served),
+            str(requested[level] - served),
+            str(result.bound_by_priority[level]),
+        )
     out.print(levels)
 
     pools = Table(title="Pools tonight")
     for column in ("kind", "spaces shared", "used", "free"):
         pools.add_column(column, justify="left" if column == "kind" else "right")
     shared = Counter(s.kind for s in instance.spaces if s.in_pool)
-    used = Counter(instance.space_by_id[space].kind for space in {a.space for a in result.assignments})
+    used = Counter(
+        instance.space_by_id[space].kind for space in {a.space for a in result.assignments}
+    )
     for kind in sorted(shared):
         pools.add_row(kind, str(shared[kind]), str(used[kind]), str(shared[kind] - used[kind]))
     out.print(pools)
-    out.print(f"Walking: {result.objective.walk_m} m in total; fairness points served: {result.objective.fairness_points}; same space as last night: {result.objective.same_space_as_last_night}", highlight=False)
+    out.print(
+        f"Walking: {result.objective.walk_m} m in total; fairness points served: {result.objective.fairness_points}; same space as last night: {result.objective.same_space_as_last_night}",
+        highlight=False,
+    )
 
     if result.unassigned:
         refused = Table(title=f"Refused ({len(result.unassigned)})", show_lines=False)
@@ -368,11 +547,24 @@ def _print_summary(instance: Instance, result: Result) -> None:
             refused.add_column(column, overflow="fold")
         for unassigned in result.unassigned:
             request = instance.request_by_id[unassigned.request]
-            refused.add_row(request.id, request.household, str(instance.priorities[request.id]), unassigned.reason.value, unassigned.message)
+            refused.add_row(
+                request.id,
+                request.household,
+                str(instance.priorities[request.id]),
+                unassigned.reason.value,
+                unassigned.message,
+            )
         out.print(refused)
 
 
-DatabaseUrl = Annotated[str, typer.Option("--database-url", envvar="DATABASE_URL", help="SQLAlchemy URL; default an SQLite file parking.db here.")]
+DatabaseUrl = Annotated[
+    str,
+    typer.Option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        help="SQLAlchemy URL; default an SQLite file parking.db here.",
+    ),
+]
 _DEFAULT_DB = DEFAULT_DATABASE_URL
 
 
@@ -404,7 +596,9 @@ def _safe(url: str) -> str:
 @app.command("import")
 def import_command(
     scenario: ScenarioPath,
-    compound: Annotated[str, typer.Option(help="Id of the new compound, e.g. laiyang.", show_default=False)],
+    compound: Annotated[
+        str, typer.Option(help="Id of the new compound, e.g. laiyang.", show_default=False)
+    ],
     name: Annotated[str, typer.Option(help="Display name (default: the scenario's).")] = "",
     database_url: DatabaseUrl = _DEFAULT_DB,
 ) -> None:
@@ -422,14 +616,24 @@ def import_command(
         _fail(str(error))
     finally:
         engine.dispose()
-    out.print(f"Compound {summary.compound}: {summary.households} households, {summary.spaces} spaces, {summary.cars} cars; night {scenario_file.night}: {summary.requests} requests, {summary.releases} released spaces.", highlight=False)
+    out.print(
+        f"Compound {summary.compound}: {summary.households} households, {summary.spaces} spaces, {summary.cars} cars; night {scenario_file.night}: {summary.requests} requests, {summary.releases} released spaces.",
+        highlight=False,
+    )
 
 
 @app.command()
 def nightly(
     compound: Annotated[str, typer.Option(help="Compound id.", show_default=False)],
-    night: Annotated[str, typer.Option("--date", help="The evening, YYYY-MM-DD (default: today).")] = "",
-    publish_it: Annotated[bool, typer.Option("--publish", help="Publish the allocation at once (default: leave a draft for staff).")] = False,
+    night: Annotated[
+        str, typer.Option("--date", help="The evening, YYYY-MM-DD (default: today).")
+    ] = "",
+    publish_it: Annotated[
+        bool,
+        typer.Option(
+            "--publish", help="Publish the allocation at once (default: leave a draft for staff)."
+        ),
+    ] = False,
     time_limit: TimeLimit = 20.0,
     database_url: DatabaseUrl = _DEFAULT_DB,
 ) -> None:
@@ -449,7 +653,14 @@ def nightly(
         with sessions() as session:
             if session.get(Compound, compound) is None:
                 _fail(f"--compound {compound}: no such compound in {_safe(database_url)}")
-        run = run_night(sessions, compound, evening, None, time_limit, timedelta(minutes=Settings().run_lock_minutes))
+        run = run_night(
+            sessions,
+            compound,
+            evening,
+            None,
+            time_limit,
+            timedelta(minutes=Settings().run_lock_minutes),
+        )
         if publish_it:
             with sessions.begin() as session:
                 publish(session, night_of(session, compound, evening), None)
@@ -459,7 +670,10 @@ def nightly(
         engine.dispose()
     result = run.result
     served = "/".join(str(v) for v in result["served_by_priority"].values())
-    out.print(f"Night of {evening}, compound {compound}: run {run.id}, {result['status']}, served {served} by priority, {'published' if publish_it else 'draft'}.", highlight=False)
+    out.print(
+        f"Night of {evening}, compound {compound}: run {run.id}, {result['status']}, served {served} by priority, {'published' if publish_it else 'draft'}.",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -479,10 +693,14 @@ def serve(
 
 @app.command()
 def demo(
-    database: Annotated[Path, typer.Option(help="SQLite file to create.")] = Path("parking-demo.db"),
+    database: Annotated[Path, typer.Option(help="SQLite file to create.")] = Path(
+        "parking-demo.db"
+    ),
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     reset: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
-    serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1 afterwards.")] = True,
+    serve_it: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1 afterwards.")
+    ] = True,
 ) -> None:
     """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and published; then serve it."""
     from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
@@ -494,12 +712,18 @@ def demo(
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     # The scenario's night becomes the night under way, so that the pages show it as tonight's.
-    demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, datetime.now(timezone.utc)))
-    out.print(f"Demo database {database}: the Laiyang compound, the night of {demo.evening} allocated and published.", highlight=False)
+    demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, datetime.now(UTC)))
+    out.print(
+        f"Demo database {database}: the Laiyang compound, the night of {demo.evening} allocated and published.",
+        highlight=False,
+    )
     out.print(f"Open http://127.0.0.1:{port}/ and sign in (username / password):", highlight=False)
     out.print(f"  {'staff':38s} {STAFF[0]} / {STAFF[1]}", highlight=False)
     for role in demo.residents:
-        out.print(f"  {'resident, ' + role:38s} {demo.username(role)} / {RESIDENT_PASSWORD}", highlight=False)
+        out.print(
+            f"  {'resident, ' + role:38s} {demo.username(role)} / {RESIDENT_PASSWORD}",
+            highlight=False,
+        )
     out.print(f"The API and its documentation: http://127.0.0.1:{port}/docs", highlight=False)
     if serve_it:
         serve(host="127.0.0.1", port=port, database_url=url)

@@ -1,12 +1,43 @@
 """Pure allocation engine: domain dataclasses, solvers, checker and explanations (no web, no database)."""
 
 from engine.checker import Violation, check_allocation
-from engine.model import Household, HouseholdHistory, Instance, Pin, PinAction, Policy, PriorityRule, Request, Size, Space, Window
+from engine.model import (
+    Household,
+    HouseholdHistory,
+    Instance,
+    Pin,
+    PinAction,
+    Policy,
+    PriorityRule,
+    Request,
+    Size,
+    Space,
+    Window,
+)
 from engine.result import Assignment, Objective, Reason, Result, Status, Unassigned
 from engine.solver import allocate_first_come, objective_of, solve
 
 __all__ = [
-    "Assignment", "Household", "HouseholdHistory", "Instance", "Objective", "Pin", "PinAction", "Policy",
-    "PriorityRule", "Reason", "Request", "Result", "Size", "Space", "Status", "Unassigned", "Violation",
-    "Window", "allocate_first_come", "check_allocation", "objective_of", "solve",
+    "Assignment",
+    "Household",
+    "HouseholdHistory",
+    "Instance",
+    "Objective",
+    "Pin",
+    "PinAction",
+    "Policy",
+    "PriorityRule",
+    "Reason",
+    "Request",
+    "Result",
+    "Size",
+    "Space",
+    "Status",
+    "Unassigned",
+    "Violation",
+    "Window",
+    "allocate_first_come",
+    "check_allocation",
+    "objective_of",
+    "solve",
 ]

@@ -36,7 +36,9 @@ def parse_clock(text: str, night: date, day_start: int = 12 * 60) -> int:
         raise ValueError(f"{text!r} carries a time zone; give the compound's local time")
     minutes = round((moment - datetime.combine(night, time())).total_seconds() / 60)
     if not 0 <= minutes <= 2 * DAY:
-        raise ValueError(f"{text!r} is not within the night of {night.isoformat()} (that day or the next)")
+        raise ValueError(
+            f"{text!r} is not within the night of {night.isoformat()} (that day or the next)"
+        )
     return minutes
 
 

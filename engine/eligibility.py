@@ -43,11 +43,21 @@ class EligibilityTable:
         households = [instance.household_by_id[r.household] for r in requests]
 
         feature_bits = _feature_bits(instance)
-        compounds = {c: i for i, c in enumerate(sorted({c for s in spaces for c in s.compounds} | {h.compound for h in instance.households if h.compound}))}
+        compounds = {
+            c: i
+            for i, c in enumerate(
+                sorted(
+                    {c for s in spaces for c in s.compounds}
+                    | {h.compound for h in instance.households if h.compound}
+                )
+            )
+        }
 
         self.space_in_pool = np.array([s.in_pool for s in spaces], dtype=bool)
         self.space_size = np.array([int(s.size) for s in spaces], dtype=np.int8)
-        self.space_features = np.array([_mask(s.features, feature_bits) for s in spaces], dtype=np.int64)
+        self.space_features = np.array(
+            [_mask(s.features, feature_bits) for s in spaces], dtype=np.int64
+        )
         self.space_x = np.array([s.x for s in spaces], dtype=float)
         self.space_y = np.array([s.y for s in spaces], dtype=float)
         self.space_open_to_all = np.array([not s.compounds for s in spaces], dtype=bool)
@@ -55,7 +65,9 @@ class EligibilityTable:
         for index, space in enumerate(spaces):
             for compound in space.compounds:
                 members.setdefault(compounds[compound], []).append(index)
-        self.spaces_of_compound = {c: np.array(indices, dtype=np.int64) for c, indices in members.items()}
+        self.spaces_of_compound = {
+            c: np.array(indices, dtype=np.int64) for c, indices in members.items()
+        }
         windows = [instance.windows_of(s) for s in spaces]
         most = max((len(w) for w in windows), default=1)
         # Padding windows are empty ([0, 0)) and so hold no stay.
@@ -69,18 +81,26 @@ class EligibilityTable:
         self.request_arrive = np.array([r.arrive for r in requests], dtype=np.int64)
         self.request_depart = np.array([r.depart for r in requests], dtype=np.int64)
         self.request_size = np.array([int(r.size) for r in requests], dtype=np.int8)
-        self.request_needs = np.array([_mask(r.needs, feature_bits) for r in requests], dtype=np.int64)
+        self.request_needs = np.array(
+            [_mask(r.needs, feature_bits) for r in requests], dtype=np.int64
+        )
         self.request_x = np.array([h.x for h in households], dtype=float)
         self.request_y = np.array([h.y for h in households], dtype=float)
-        self.request_compound = np.array([compounds.get(h.compound, _NO_COMPOUND) for h in households], dtype=np.int32)
+        self.request_compound = np.array(
+            [compounds.get(h.compound, _NO_COMPOUND) for h in households], dtype=np.int32
+        )
         # A feature nobody offers cannot be expressed as a bit; such a need is never met.
-        self.request_unknown_need = np.array([bool(r.needs - feature_bits.keys()) for r in requests], dtype=bool)
+        self.request_unknown_need = np.array(
+            [bool(r.needs - feature_bits.keys()) for r in requests], dtype=bool
+        )
 
         self.max_walk = instance.policy.max_walk_m
         space_index = {s.id: i for i, s in enumerate(spaces)}
         request_index = {r.id: i for i, r in enumerate(requests)}
         self.forbidden = {
-            (request_index[p.request], space_index[p.space]) for p in instance.pins if p.action is PinAction.FORBID
+            (request_index[p.request], space_index[p.space])
+            for p in instance.pins
+            if p.action is PinAction.FORBID
         }
 
     def walk(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
@@ -94,7 +114,9 @@ class EligibilityTable:
     def all_spaces(self) -> np.ndarray:
         return np.arange(len(self.space_size))
 
-    def failures(self, rows: np.ndarray, walk: np.ndarray | None = None, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def failures(
+        self, rows: np.ndarray, walk: np.ndarray | None = None, cols: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """For each rule, where it excludes a space: boolean arrays of shape (len(rows), len(cols))."""
         cols = self.all_spaces if cols is None else cols
         shape = (len(rows), len(cols))
@@ -102,15 +124,20 @@ class EligibilityTable:
             walk = self.walk(rows, cols)
         arrive = self.request_arrive[rows, None, None]
         depart = self.request_depart[rows, None, None]
-        inside = ((self.window_start[None, cols] <= arrive) & (depart <= self.window_end[None, cols])).any(axis=2)
+        inside = (
+            (self.window_start[None, cols] <= arrive) & (depart <= self.window_end[None, cols])
+        ).any(axis=2)
         needs = self.request_needs[rows, None]
         failed = {
             "pool": np.broadcast_to(~self.space_in_pool[None, cols], shape),
             "compound": self._closed_to(rows, cols),
             "window": ~inside,
             "size": self.space_size[None, cols] < self.request_size[rows, None],
-            "features": ((self.space_features[None, cols] & needs) != needs) | self.request_unknown_need[rows, None],
-            "walk": (walk > self.max_walk) if self.max_walk is not None else np.zeros(shape, dtype=bool),
+            "features": ((self.space_features[None, cols] & needs) != needs)
+            | self.request_unknown_need[rows, None],
+            "walk": (walk > self.max_walk)
+            if self.max_walk is not None
+            else np.zeros(shape, dtype=bool),
             "forbidden": np.zeros(shape, dtype=bool),
         }
         if self.forbidden:
@@ -133,7 +160,9 @@ class EligibilityTable:
         closed = np.zeros((len(rows), len(cols)), dtype=bool)
         for compound in np.unique(self.request_compound[rows]).tolist():
             if compound != _NO_COMPOUND:
-                closed[self.request_compound[rows] == compound] = ~np.isin(cols, self.open_spaces(compound))[None, :]
+                closed[self.request_compound[rows] == compound] = ~np.isin(
+                    cols, self.open_spaces(compound)
+                )[None, :]
         return closed
 
     def blocks(self, rows: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -163,7 +192,11 @@ class EligibilityTable:
         if not requests:
             empty = np.zeros(0, dtype=np.int64)
             return EligiblePairs(empty, empty, empty)
-        return EligiblePairs(np.concatenate(requests).astype(np.int64), np.concatenate(spaces).astype(np.int64), np.concatenate(walks))
+        return EligiblePairs(
+            np.concatenate(requests).astype(np.int64),
+            np.concatenate(spaces).astype(np.int64),
+            np.concatenate(walks),
+        )
 
 
 def _feature_bits(instance: Instance) -> dict[str, int]:

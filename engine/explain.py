@@ -18,9 +18,16 @@ from engine.phrases import ENGLISH, English, count_noun
 from engine.result import Assignment, Reason, Unassigned
 
 
-def unassigned_reasons(instance: Instance, table: EligibilityTable, assignments: list[Assignment], phrases: English = ENGLISH) -> list[Unassigned]:
+def unassigned_reasons(
+    instance: Instance,
+    table: EligibilityTable,
+    assignments: list[Assignment],
+    phrases: English = ENGLISH,
+) -> list[Unassigned]:
     served = {a.request for a in assignments}
-    unserved = np.array([i for i, r in enumerate(instance.requests) if r.id not in served], dtype=np.int64)
+    unserved = np.array(
+        [i for i, r in enumerate(instance.requests) if r.id not in served], dtype=np.int64
+    )
     if not len(unserved):
         return []
     stays_on = defaultdict(list)
@@ -41,16 +48,28 @@ def unassigned_reasons(instance: Instance, table: EligibilityTable, assignments:
                 message = no_space_fits_message(instance, request, excluded, considered, phrases)
                 reasons[row] = Unassigned(request.id, Reason.NO_SPACE_FITS, message)
             elif cap is not None and held_by[request.household] >= cap:
-                message = phrases.no_household_space() if cap == 0 else phrases.household_full(held_by[request.household])
+                message = (
+                    phrases.no_household_space()
+                    if cap == 0
+                    else phrases.household_full(held_by[request.household])
+                )
                 reasons[row] = Unassigned(request.id, Reason.HOUSEHOLD_CAP, message)
             else:
                 fitting = [considered[j] for j in np.flatnonzero(fits).tolist()]
-                reasons[row] = Unassigned(request.id, Reason.ALL_FITTING_SPACES_TAKEN, all_taken_message(instance, request, fitting, stays_on, phrases))
+                reasons[row] = Unassigned(
+                    request.id,
+                    Reason.ALL_FITTING_SPACES_TAKEN,
+                    all_taken_message(instance, request, fitting, stays_on, phrases),
+                )
     return [reasons[row] for row in sorted(reasons)]
 
 
 def no_space_fits_message(
-    instance: Instance, request: Request, excluded: dict[str, np.ndarray], considered: list[Space], phrases: English = ENGLISH
+    instance: Instance,
+    request: Request,
+    excluded: dict[str, np.ndarray],
+    considered: list[Space],
+    phrases: English = ENGLISH,
 ) -> str:
     """Name, rule by rule, what excludes every space; each space is counted under its first failing rule.
 
@@ -67,14 +86,21 @@ def no_space_fits_message(
         by_rule[RULES[position]].append(space)
     # Unreleased spaces come last: they are the background, the other rules are the news.
     order = [rule for rule in RULES if rule != "pool"] + ["pool"]
-    said = [phrase for rule in order if by_rule.get(rule) for phrase in _rule_phrases(instance, request, rule, by_rule[rule], phrases)]
+    said = [
+        phrase
+        for rule in order
+        if by_rule.get(rule)
+        for phrase in _rule_phrases(instance, request, rule, by_rule[rule], phrases)
+    ]
     elsewhere = len(instance.spaces) - len(considered)
     if elsewhere:
         said.insert(0, phrases.in_other_compounds(elsewhere))
     return phrases.join(said)
 
 
-def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[Space], phrases: English) -> list[str]:
+def _rule_phrases(
+    instance: Instance, request: Request, rule: str, spaces: list[Space], phrases: English
+) -> list[str]:
     count = len(spaces)
     kinds = phrases.kinds(sorted({s.kind for s in spaces}))
     if rule == "pool":
@@ -86,25 +112,37 @@ def _rule_phrases(instance: Instance, request: Request, rule: str, spaces: list[
     if rule == "size":
         return [phrases.too_small(count, kinds, request.size.label)]
     if rule == "features":
-        missing = sorted(request.needs - frozenset.intersection(*(s.features for s in spaces))) or sorted(request.needs)
+        missing = sorted(
+            request.needs - frozenset.intersection(*(s.features for s in spaces))
+        ) or sorted(request.needs)
         return [phrases.lacking(count, kinds, missing)]
     if rule == "walk":
         return [phrases.too_far(count, kinds, instance.policy.max_walk_m)]
     return [phrases.excluded_by_staff(count)]
 
 
-def _window_phrases(instance: Instance, request: Request, spaces: list[Space], phrases: English) -> list[str]:
+def _window_phrases(
+    instance: Instance, request: Request, spaces: list[Space], phrases: English
+) -> list[str]:
     """Group the spaces by the way their hours miss this stay: opening too late, closing too early, or neither."""
     late_opening: dict[int, set[str]] = defaultdict(set)
     early_closing: dict[int, set[str]] = defaultdict(set)
     elsewhere: set[str] = set()
     # Many spaces share their hours: decide once per distinct (label, windows).
-    hours = {(space.kind if space.windows is None else phrases.own_hours(space.kind), instance.windows_of(space)) for space in spaces}
+    hours = {
+        (
+            space.kind if space.windows is None else phrases.own_hours(space.kind),
+            instance.windows_of(space),
+        )
+        for space in spaces
+    }
     for label, windows in hours:
         started = [w for w in windows if w.start <= request.arrive < w.end]
         if started:
             early_closing[max(w.end for w in started)].add(label)
-        elif all(request.arrive < w.start for w in windows) or any(request.arrive < w.start <= request.depart for w in windows):
+        elif all(request.arrive < w.start for w in windows) or any(
+            request.arrive < w.start <= request.depart for w in windows
+        ):
             # The first window opening after the arrival that holds the departure, else the first one.
             later = sorted((w for w in windows if w.start > request.arrive), key=lambda w: w.start)
             opening = next((w for w in later if request.depart <= w.end), later[0])
@@ -120,23 +158,46 @@ def _window_phrases(instance: Instance, request: Request, spaces: list[Space], p
 
     said = []
     if late_opening:
-        said.append(phrases.opens_too_late(format_clock(request.arrive), [(labels(kinds), format_clock(t)) for t, kinds in sorted(late_opening.items())]))
+        said.append(
+            phrases.opens_too_late(
+                format_clock(request.arrive),
+                [(labels(kinds), format_clock(t)) for t, kinds in sorted(late_opening.items())],
+            )
+        )
     if early_closing:
-        said.append(phrases.closes_too_early(format_clock(request.depart), [(labels(kinds), format_clock(t)) for t, kinds in sorted(early_closing.items())]))
+        said.append(
+            phrases.closes_too_early(
+                format_clock(request.depart),
+                [(labels(kinds), format_clock(t)) for t, kinds in sorted(early_closing.items())],
+            )
+        )
     if elsewhere:
         said.append(phrases.not_shared_at(labels(elsewhere), format_clock(request.arrive)))
     return said
 
 
-def all_taken_message(instance: Instance, request: Request, fitting: list[Space], stays_on: dict[str, list[Request]], phrases: English = ENGLISH) -> str:
+def all_taken_message(
+    instance: Instance,
+    request: Request,
+    fitting: list[Space],
+    stays_on: dict[str, list[Request]],
+    phrases: English = ENGLISH,
+) -> str:
     gap = instance.policy.turnover_minutes
     levels: Counter[int] = Counter(
         instance.priorities[other.id]
         for space in fitting
         for other in stays_on[space.id]
-        if request.arrive < other.depart + gap and other.arrive < request.depart + gap  # Instance.overlaps, inlined: hot loop
+        if request.arrive < other.depart + gap
+        and other.arrive < request.depart + gap  # Instance.overlaps, inlined: hot loop
     )
-    return phrases.all_taken(len(fitting), format_clock(request.arrive), format_clock(request.depart), sorted(levels.items(), reverse=True), instance.priorities[request.id])
+    return phrases.all_taken(
+        len(fitting),
+        format_clock(request.arrive),
+        format_clock(request.depart),
+        sorted(levels.items(), reverse=True),
+        instance.priorities[request.id],
+    )
 
 
 def _why_not_nearest(instance: Instance, request: Request, proven: bool) -> str:
@@ -150,7 +211,12 @@ def _why_not_nearest(instance: Instance, request: Request, proven: bool) -> str:
 
 
 def explain_request(
-    instance: Instance, table: EligibilityTable, request_id: str, assignments: list[Assignment], unassigned: Unassigned | None, proven: bool = True
+    instance: Instance,
+    table: EligibilityTable,
+    request_id: str,
+    assignments: list[Assignment],
+    unassigned: Unassigned | None,
+    proven: bool = True,
 ) -> list[str]:
     """A few plain lines on one request: its priority, the spaces that fit, and the outcome."""
     index = next(i for i, r in enumerate(instance.requests) if r.id == request_id)
@@ -171,19 +237,31 @@ def explain_request(
     walk = table.walk(np.array([index]))[0]
     failures = table.failures(np.array([index]), walk[None, :])
     fits = ~np.logical_or.reduce([failures[r][0] for r in RULES])
-    lines.append(f"{count_noun(int(fits.sum()), 'space')} of {len(instance.spaces)} fit{'s' if fits.sum() == 1 else ''} this request.")
+    lines.append(
+        f"{count_noun(int(fits.sum()), 'space')} of {len(instance.spaces)} fit{'s' if fits.sum() == 1 else ''} this request."
+    )
     own = next((a for a in assignments if a.request == request_id), None)
     if own is None:
-        lines.append(f"No space: {unassigned.reason.value}. {unassigned.message[0].upper()}{unassigned.message[1:]}.")
+        lines.append(
+            f"No space: {unassigned.reason.value}. {unassigned.message[0].upper()}{unassigned.message[1:]}."
+        )
         return lines
-    lines.append(f"Assigned space {own.space}, {own.walk_m} m from your building, {format_clock(own.start)}–{format_clock(own.end)}.")
-    busy = {a.space for a in assignments if a.request != request_id and instance.overlaps(request, instance.request_by_id[a.request])}
+    lines.append(
+        f"Assigned space {own.space}, {own.walk_m} m from your building, {format_clock(own.start)}–{format_clock(own.end)}."
+    )
+    busy = {
+        a.space
+        for a in assignments
+        if a.request != request_id and instance.overlaps(request, instance.request_by_id[a.request])
+    }
     nearer = [instance.spaces[s] for s in np.flatnonzero(fits & (walk < own.walk_m))]
     taken = sum(1 for space in nearer if space.id in busy)
     if not nearer:
         lines.append("It is the nearest space that fits.")
     elif taken == len(nearer):
-        lines.append(f"{count_noun(taken, 'nearer fitting space')} {'was' if taken == 1 else 'were'} taken by other cars for at least part of this stay.")
+        lines.append(
+            f"{count_noun(taken, 'nearer fitting space')} {'was' if taken == 1 else 'were'} taken by other cars for at least part of this stay."
+        )
     else:
         lines.append(
             f"{count_noun(len(nearer), 'nearer fitting space')}: {taken} taken by other cars, "

@@ -17,7 +17,6 @@ from enum import Enum, IntEnum
 from functools import cached_property
 from math import hypot, isfinite
 
-
 # Eligibility keeps a space's features as bits of one 64-bit integer.
 MAX_FEATURES = 62
 
@@ -44,7 +43,6 @@ class Window:
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
-
 
 
 def merged(windows: tuple[Window, ...]) -> tuple[Window, ...]:
@@ -134,7 +132,9 @@ class Request:
         if not self.id:
             raise ValueError("request id is empty")
         if self.depart <= self.arrive:
-            raise ValueError(f"request {self.id}: departs ({self.depart}) before it arrives ({self.arrive})")
+            raise ValueError(
+                f"request {self.id}: departs ({self.depart}) before it arrives ({self.arrive})"
+            )
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,9 @@ class Policy:
         for kind, windows in self.windows.items():
             if not windows:
                 raise ValueError(f"policy windows for kind {kind!r} must not be empty")
-        object.__setattr__(self, "windows", {kind: merged(windows) for kind, windows in self.windows.items()})
+        object.__setattr__(
+            self, "windows", {kind: merged(windows) for kind, windows in self.windows.items()}
+        )
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,11 @@ class Instance:
     pins: tuple[Pin, ...] = ()
 
     def __post_init__(self) -> None:
-        for label, items in (("space", self.spaces), ("household", self.households), ("request", self.requests)):
+        for label, items in (
+            ("space", self.spaces),
+            ("household", self.households),
+            ("request", self.requests),
+        ):
             seen: set[str] = set()
             for item in items:
                 if item.id in seen:
@@ -249,12 +255,16 @@ class Instance:
                 raise ValueError(f"request {request.id}: unknown household {request.household!r}")
         for space in self.spaces:
             if space.windows is None and space.kind not in self.policy.windows:
-                raise ValueError(f"space {space.id}: no windows given and the policy has none for kind {space.kind!r}")
+                raise ValueError(
+                    f"space {space.id}: no windows given and the policy has none for kind {space.kind!r}"
+                )
             if space.renter is not None and space.renter not in self.household_by_id:
                 raise ValueError(f"space {space.id}: unknown renter {space.renter!r}")
         features = {f for space in self.spaces for f in space.features}
         if len(features) > MAX_FEATURES:
-            raise ValueError(f"spaces name {len(features)} distinct features; at most {MAX_FEATURES} are supported")
+            raise ValueError(
+                f"spaces name {len(features)} distinct features; at most {MAX_FEATURES} are supported"
+            )
         seen_history: set[str] = set()
         for entry in self.history:
             if entry.household not in self.household_by_id:
@@ -269,7 +279,9 @@ class Instance:
             if pin.space not in self.space_by_id:
                 raise ValueError(f"pin: unknown space {pin.space!r}")
             if (pin.request, pin.space) in pinned:
-                raise ValueError(f"pin: request {pin.request!r} is pinned to space {pin.space!r} twice")
+                raise ValueError(
+                    f"pin: request {pin.request!r} is pinned to space {pin.space!r} twice"
+                )
             pinned.add((pin.request, pin.space))
 
     @cached_property
@@ -308,14 +320,30 @@ class Instance:
                 decided[request.id] = (request.priority, "set on the request")
                 continue
             household = self.household_by_id[request.household]
-            rule = next((rule for rule in self.policy.priority_rules if rule.matches(household, is_first_car)), None)
+            rule = next(
+                (
+                    rule
+                    for rule in self.policy.priority_rules
+                    if rule.matches(household, is_first_car)
+                ),
+                None,
+            )
             if rule is None:
                 decided[request.id] = (self.policy.default_priority, "the plan's default")
             else:
-                decided[request.id] = (rule.priority, f"plan rule: {rule.label}" if rule.label else "a plan rule")
+                decided[request.id] = (
+                    rule.priority,
+                    f"plan rule: {rule.label}" if rule.label else "a plan rule",
+                )
             overstayed = self.recent_overstays.get(request.household)
-            if overstayed is not None and self.policy.overstay_penalty_priority < decided[request.id][0]:
-                decided[request.id] = (self.policy.overstay_penalty_priority, f"overstay penalty: overstayed the night of {overstayed.isoformat()}")
+            if (
+                overstayed is not None
+                and self.policy.overstay_penalty_priority < decided[request.id][0]
+            ):
+                decided[request.id] = (
+                    self.policy.overstay_penalty_priority,
+                    f"overstay penalty: overstayed the night of {overstayed.isoformat()}",
+                )
         return decided
 
     @cached_property
@@ -324,7 +352,11 @@ class Instance:
         nights = self.policy.overstay_penalty_nights
         latest: dict[str, date] = {}
         for entry in self.history:
-            recent = [night for night in entry.overstayed_nights if 0 < (self.night - night).days <= nights]
+            recent = [
+                night
+                for night in entry.overstayed_nights
+                if 0 < (self.night - night).days <= nights
+            ]
             if recent:
                 latest[entry.household] = max(recent)
         return latest
@@ -335,7 +367,11 @@ class Instance:
         policy = self.policy
         points: dict[str, int] = {}
         for entry in self.history:
-            recent = sum(1 for night in entry.refused_nights if 0 < (self.night - night).days <= policy.fairness_window_nights)
+            recent = sum(
+                1
+                for night in entry.refused_nights
+                if 0 < (self.night - night).days <= policy.fairness_window_nights
+            )
             points[entry.household] = recent * policy.fairness_weight
         return points
 

@@ -18,7 +18,9 @@ def independent_parts(instance: Instance) -> list[Instance]:
     A space open to every compound, a household without a compound, or a forced pin across groups
     keeps the night whole.
     """
-    if any(not space.compounds for space in instance.spaces) or any(h.compound is None for h in instance.households):
+    if any(not space.compounds for space in instance.spaces) or any(
+        h.compound is None for h in instance.households
+    ):
         return [instance]
     leader: dict[str, str] = {}
 
@@ -44,7 +46,10 @@ def independent_parts(instance: Instance) -> list[Instance]:
     space_group = {space.id: group_of[next(iter(space.compounds))] for space in instance.spaces}
     household_group = {h.id: group_of[h.compound] for h in instance.households}
     request_group = {r.id: household_group[r.household] for r in instance.requests}
-    if any(pin.action is PinAction.FORCE and space_group[pin.space] != request_group[pin.request] for pin in instance.pins):
+    if any(
+        pin.action is PinAction.FORCE and space_group[pin.space] != request_group[pin.request]
+        for pin in instance.pins
+    ):
         return [instance]
 
     parts = []
@@ -57,12 +62,21 @@ def independent_parts(instance: Instance) -> list[Instance]:
                 households=tuple(h for h in instance.households if household_group[h.id] == root),
                 requests=tuple(r for r in instance.requests if request_group[r.id] == root),
                 history=tuple(
-                    replace(e, last_space=e.last_space if space_group.get(e.last_space or "") == root else None)
+                    replace(
+                        e,
+                        last_space=e.last_space
+                        if space_group.get(e.last_space or "") == root
+                        else None,
+                    )
                     for e in instance.history
                     if household_group[e.household] == root
                 ),
                 # A forbid pin onto another group's space can never matter there.
-                pins=tuple(p for p in instance.pins if request_group[p.request] == root and space_group[p.space] == root),
+                pins=tuple(
+                    p
+                    for p in instance.pins
+                    if request_group[p.request] == root and space_group[p.space] == root
+                ),
             )
         )
     return parts

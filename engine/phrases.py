@@ -67,7 +67,9 @@ class English:
 
     def lacking(self, count: int, kinds: str, features: list[str]) -> str:
         if count == 1:
-            return f"1 {kinds} space {self.join([self.feature(f, present=False) for f in features])}"
+            return (
+                f"1 {kinds} space {self.join([self.feature(f, present=False) for f in features])}"
+            )
         return f"none of {count} {kinds} spaces {self.join([self.feature(f, present=True) for f in features])}"
 
     def too_far(self, count: int, kinds: str, metres: float) -> str:
@@ -91,7 +93,9 @@ class English:
     def household_full(self, held: int) -> str:
         return f"your household already has {count_noun(held, 'shared space')} tonight, the most the plan allows"
 
-    def all_taken(self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int) -> str:
+    def all_taken(
+        self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int
+    ) -> str:
         return (
             f"{count_noun(fitting, 'space')} {'fits' if fitting == 1 else 'fit'} this car from {arrive} to {depart}; "
             f"all were taken for that time by requests of {self.join([f'priority {lv} ({n})' for lv, n in takers])} "
@@ -135,7 +139,9 @@ class Chinese(English):
 
     def lacking(self, count: int, kinds: str, features: list[str]) -> str:
         if count == 1:
-            return f"1 个{kinds}车位{self._list([self.feature(f, present=False) for f in features])}"
+            return (
+                f"1 个{kinds}车位{self._list([self.feature(f, present=False) for f in features])}"
+            )
         return f"{count} 个{kinds}车位中没有一个{self._list([self.feature(f, present=True) for f in features])}"
 
     def too_far(self, count: int, kinds: str, metres: float) -> str:
@@ -159,7 +165,9 @@ class Chinese(English):
     def household_full(self, held: int) -> str:
         return f"您的住户今晚已有 {held} 个共享车位，已达方案上限"
 
-    def all_taken(self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int) -> str:
+    def all_taken(
+        self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int
+    ) -> str:
         return (
             f"{fitting} 个车位适合这辆车从 {arrive} 停到 {depart}；这段时间都已分配给"
             f"{self._list([f'优先级 {lv} 的申请（{n} 个）' for lv, n in takers])}（您的申请为优先级 {level}）"

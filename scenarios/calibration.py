@@ -31,13 +31,15 @@ import numpy as np
 from engine.clock import format_clock, minutes_of_day
 
 DATA_PATH = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "trondheim-residential-ev-sessions.csv"
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "trondheim-residential-ev-sessions.csv"
 )
 BUNDLED_PATH = Path(__file__).resolve().parent / "data" / "night-calibration.json"
 
 SOURCE = (
-    "Sørensen et al., Data in Brief 36 (2021) 107105, CC BY 4.0 — "
-    "Trondheim residential EV sessions"
+    "Sørensen et al., Data in Brief 36 (2021) 107105, CC BY 4.0 — Trondheim residential EV sessions"
 )
 
 DAY = 24 * 60
@@ -139,9 +141,7 @@ def _private_users(sessions: Iterable[_Session]) -> set[str]:
     return {s.user for s in sessions if s.private}
 
 
-def _stay_out_share(
-    sessions: list[_Session], nights: Mapping[str, set[date]]
-) -> dict[str, float]:
+def _stay_out_share(sessions: list[_Session], nights: Mapping[str, set[date]]) -> dict[str, float]:
     """Share of private users' evenings with no overnight session, pooled over users.
 
     Each user counts from the evening of their first to that of their last session. This
@@ -337,9 +337,7 @@ class NightCalibration:
             raise ValueError("the calibration has no overnight sessions for this class")
         return counts
 
-    def sample_stays(
-        self, rng: np.random.Generator, n: int, weekend: bool = False
-    ) -> np.ndarray:
+    def sample_stays(self, rng: np.random.Generator, n: int, weekend: bool = False) -> np.ndarray:
         """``n`` (arrival, departure) pairs in minutes since the evening's midnight, shape (n, 2).
 
         A histogram cell is drawn in proportion to its count, then a 5-minute slot uniformly

@@ -64,10 +64,19 @@ class SiteParameters:
     def __post_init__(self) -> None:
         if self.buildings < 1 or self.flats_per_building < 1:
             raise ValueError("buildings and flats_per_building must be at least 1")
-        for name in ("marked_spaces", "street_spaces", "households_without_space", "second_cars", "accessible_spaces"):
+        for name in (
+            "marked_spaces",
+            "street_spaces",
+            "households_without_space",
+            "second_cars",
+            "accessible_spaces",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
-        if self.marked_spaces + self.households_without_space > self.buildings * self.flats_per_building:
+        if (
+            self.marked_spaces + self.households_without_space
+            > self.buildings * self.flats_per_building
+        ):
             raise ValueError("more renters and households without a space than flats on the site")
         if self.second_cars > self.marked_spaces:
             raise ValueError("second_cars cannot exceed the number of renters (marked_spaces)")
@@ -76,7 +85,9 @@ class SiteParameters:
                 raise ValueError(f"{name} must be between 0 and 1")
 
 
-def generate_scenario(seed: int, night: date, site: SiteParameters | None = None, name: str | None = None) -> dict[str, Any]:
+def generate_scenario(
+    seed: int, night: date, site: SiteParameters | None = None, name: str | None = None
+) -> dict[str, Any]:
     """A scenario document (valid for `scenarios.schema.ScenarioFile`) for one night."""
     site = site or SiteParameters()
     rng = np.random.default_rng(seed)
@@ -91,14 +102,18 @@ def generate_scenario(seed: int, night: date, site: SiteParameters | None = None
     spaceless = [flats[i] for i in chosen[site.marked_spaces :]]
 
     spaces = _marked_spaces(rng, site, buildings, renters) + _street_spaces(site, buildings)
-    households = [_household(rng, flat, has_space=True) for flat in renters] + [_household(rng, flat, has_space=False) for flat in spaceless]
+    households = [_household(rng, flat, has_space=True) for flat in renters] + [
+        _household(rng, flat, has_space=False) for flat in spaceless
+    ]
     second_car_owners = {renters[i][0] for i in rng.permutation(len(renters))[: site.second_cars]}
 
     requesters = [h for h in households if not h["has_space"] or h["id"] in second_car_owners]
     requesters = [h for h in requesters if rng.random() < site.request_share]
     calibration = NightCalibration.load()
     stays = calibration.sample_stays(rng, len(requesters), weekend=site.weekend)
-    requests = [_request(rng, site, i, household, stays[i], night) for i, household in enumerate(requesters)]
+    requests = [
+        _request(rng, site, i, household, stays[i], night) for i, household in enumerate(requesters)
+    ]
 
     history = _history(rng, night, households, spaces, requesters)
     _add_cars(np.random.default_rng([seed, 1]), households, second_car_owners, requests)
@@ -125,7 +140,11 @@ def _marked_spaces(rng, site: SiteParameters, buildings, renters) -> list[dict[s
     width = max(x for x, _ in buildings) + 30.0
     per_lane = int(np.ceil(site.marked_spaces / len(lanes)))
     sizes = rng.choice(["small", "standard", "large"], size=site.marked_spaces, p=[0.1, 0.85, 0.05])
-    ev = set(rng.permutation(site.marked_spaces)[: round(site.ev_space_share * site.marked_spaces)].tolist())
+    ev = set(
+        rng.permutation(site.marked_spaces)[
+            : round(site.ev_space_share * site.marked_spaces)
+        ].tolist()
+    )
     accessible = set(rng.permutation(site.marked_spaces)[: site.accessible_spaces].tolist())
     release = rng.random(site.marked_spaces) < site.release_share
     spaces = []
@@ -173,7 +192,12 @@ def _household(rng, flat, has_space: bool) -> dict[str, Any]:
         tags.append("elderly")
     if not has_space and rng.random() < 0.35:
         tags.append("new_resident")
-    household = {"id": flat_id, "x": round(x + rng.uniform(-12, 12), 1), "y": round(y + rng.uniform(-4, 4), 1), "has_space": has_space}
+    household = {
+        "id": flat_id,
+        "x": round(x + rng.uniform(-12, 12), 1),
+        "y": round(y + rng.uniform(-4, 4), 1),
+        "has_space": has_space,
+    }
     return household | ({"tags": tags} if tags else {})
 
 
@@ -199,10 +223,14 @@ def _request(rng, site: SiteParameters, index: int, household, stay, night: date
     } | ({"needs": needs} if needs else {})
 
 
-def _shape_to_plan(arrive: int, depart: int, windows: dict[str, list[str]], night: date) -> tuple[int, int]:
+def _shape_to_plan(
+    arrive: int, depart: int, windows: dict[str, list[str]], night: date
+) -> tuple[int, int]:
     """The longest part of the stay that one kind's window holds, if it is at least an hour."""
     parsed = [window_from_text(text, night) for texts in windows.values() for text in texts]
-    shaped_arrive, shaped_depart = longest_part_inside(np.array([arrive]), np.array([depart]), parsed)
+    shaped_arrive, shaped_depart = longest_part_inside(
+        np.array([arrive]), np.array([depart]), parsed
+    )
     return int(shaped_arrive[0]), int(shaped_depart[0])
 
 
@@ -217,23 +245,34 @@ def _add_cars(rng, households, second_car_owners: set[str], requests) -> None:
         needs = ["accessible"] if "disabled" in household.get("tags", ()) else []
         if rng.random() < 0.03:
             needs.append("ev_charger")
-        return {"plate": _plate(rng), "size": "standard" if needs[:1] == ["accessible"] else size} | ({"needs": needs} if needs else {})
+        return {
+            "plate": _plate(rng),
+            "size": "standard" if needs[:1] == ["accessible"] else size,
+        } | ({"needs": needs} if needs else {})
 
     def car_of(household) -> dict[str, Any]:
         request = requested.get(household["id"])
         if request is None:
             return drawn(household)
-        return {"plate": request["plate"], "size": request["size"]} | ({"needs": list(request["needs"])} if "needs" in request else {})
+        return {"plate": request["plate"], "size": request["size"]} | (
+            {"needs": list(request["needs"])} if "needs" in request else {}
+        )
 
     for household in households:
         if not household["has_space"]:
             household["cars"] = [car_of(household)]
         else:
-            household["cars"] = [drawn(household)] + ([car_of(household)] if household["id"] in second_car_owners else [])
+            household["cars"] = [drawn(household)] + (
+                [car_of(household)] if household["id"] in second_car_owners else []
+            )
 
 
 def _plate(rng) -> str:
-    return "沪" + str(rng.choice(list(_PROVINCE_LETTERS))) + "".join(rng.choice(list(_PLATE_CHARS), size=5))
+    return (
+        "沪"
+        + str(rng.choice(list(_PROVINCE_LETTERS)))
+        + "".join(rng.choice(list(_PLATE_CHARS), size=5))
+    )
 
 
 def _history(rng, night: date, households, spaces, requesters) -> list[dict[str, Any]]:
@@ -243,7 +282,9 @@ def _history(rng, night: date, households, spaces, requesters) -> list[dict[str,
     for household in requesters:
         entry: dict[str, Any] = {"household": household["id"]}
         if not household["has_space"] and rng.random() < 0.25:
-            nights_ago = sorted(rng.choice(np.arange(1, 15), size=int(rng.integers(1, 4)), replace=False).tolist())
+            nights_ago = sorted(
+                rng.choice(np.arange(1, 15), size=int(rng.integers(1, 4)), replace=False).tolist()
+            )
             entry["refused"] = [(night - timedelta(days=n)).isoformat() for n in nights_ago]
         if shared and rng.random() < 0.5:
             entry["last_space"] = shared[int(rng.integers(len(shared)))]
@@ -286,7 +327,10 @@ def generate_district(
         for position, compound in enumerate(names):
             part = generate_scenario(seed * 100_003 + placed + position, night, compound_site)
             _move_into_district(document, part, compound, dx=2000.0 * cluster + 320.0 * position)
-        street = _street_spaces(replace(site, street_spaces=site.street_spaces * members), [(2000.0 * cluster, 0.0), (2000.0 * cluster + 320.0 * members - 40.0, 0.0)])
+        street = _street_spaces(
+            replace(site, street_spaces=site.street_spaces * members),
+            [(2000.0 * cluster, 0.0), (2000.0 * cluster + 320.0 * members - 40.0, 0.0)],
+        )
         for space in street:
             space["id"] = f"S{cluster + 1:03d}/{space['id']}"
             space["compounds"] = names
@@ -296,21 +340,42 @@ def generate_district(
     return document
 
 
-def _move_into_district(district: dict[str, Any], part: dict[str, Any], compound: str, dx: float) -> None:
+def _move_into_district(
+    district: dict[str, Any], part: dict[str, Any], compound: str, dx: float
+) -> None:
     """Prefix every id with the compound, shift the site east by dx metres, and add it."""
 
     def prefixed(value: str) -> str:
         return f"{compound}/{value}"
 
     for space in part["spaces"]:
-        district["spaces"].append(space | {"id": prefixed(space["id"]), "renter": prefixed(space["renter"]), "x": round(space["x"] + dx, 1), "compounds": [compound]})
+        district["spaces"].append(
+            space
+            | {
+                "id": prefixed(space["id"]),
+                "renter": prefixed(space["renter"]),
+                "x": round(space["x"] + dx, 1),
+                "compounds": [compound],
+            }
+        )
     for household in part["households"]:
-        district["households"].append(household | {"id": prefixed(household["id"]), "x": round(household["x"] + dx, 1), "compound": compound})
+        district["households"].append(
+            household
+            | {
+                "id": prefixed(household["id"]),
+                "x": round(household["x"] + dx, 1),
+                "compound": compound,
+            }
+        )
     for request in part["requests"]:
-        district["requests"].append(request | {"id": prefixed(request["id"]), "household": prefixed(request["household"])})
+        district["requests"].append(
+            request | {"id": prefixed(request["id"]), "household": prefixed(request["household"])}
+        )
     for entry in part["history"]:
         # Last night's space may have been on the compound's own street, which the district replaces.
-        moved = {"household": prefixed(entry["household"])} | ({"refused": entry["refused"]} if "refused" in entry else {})
+        moved = {"household": prefixed(entry["household"])} | (
+            {"refused": entry["refused"]} if "refused" in entry else {}
+        )
         if str(entry.get("last_space", "")).startswith("A-"):
             moved["last_space"] = prefixed(entry["last_space"])
         if len(moved) > 1:

@@ -34,7 +34,12 @@ class _UniqueKeyLoader(_SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise yaml.constructor.ConstructorError(None, None, f"a key must be a plain value, not {type(key).__name__}", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"a key must be a plain value, not {type(key).__name__}",
+                    key_node.start_mark,
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
@@ -85,7 +90,7 @@ def read_document(path: Path, what: str = "scenario") -> Any:
         except ValueError as error:
             raise failure(str(error)) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -123,7 +128,9 @@ def write_document(document: dict[str, Any], path: Path | None) -> str:
     if path is not None and path.suffix.lower() == ".json":
         text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     else:
-        text = yaml.dump(document, Dumper=_CompactDumper, allow_unicode=True, sort_keys=False, width=200)
+        text = yaml.dump(
+            document, Dumper=_CompactDumper, allow_unicode=True, sort_keys=False, width=200
+        )
     if path is not None:
         path.write_text(text, encoding="utf-8")
     return text
@@ -131,11 +138,21 @@ def write_document(document: dict[str, Any], path: Path | None) -> str:
 
 def parse_scenario(document: Any, source: str = "scenario") -> ScenarioFile:
     if not isinstance(document, dict):
-        raise ScenarioError(source, [("", "the top level must be a mapping with name, night, policy, spaces, households, requests")])
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "",
+                    "the top level must be a mapping with name, night, policy, spaces, households, requests",
+                )
+            ],
+        )
     try:
         scenario = ScenarioFile.model_validate(document)
     except ValidationError as error:
-        raise ScenarioError(source, [(_path(e["loc"]), _message(e)) for e in error.errors()]) from None
+        raise ScenarioError(
+            source, [(_path(e["loc"]), _message(e)) for e in error.errors()]
+        ) from None
     problems = list(reference_problems(scenario))
     if problems:
         raise ScenarioError(source, problems)
@@ -154,11 +171,15 @@ def load_plan(path: str | Path) -> Plan:
     path = Path(path)
     document = read_document(path, "plan")
     if not isinstance(document, dict):
-        raise ScenarioError(str(path), [("", "the top level must be a mapping with name, policy and pools")], "plan")
+        raise ScenarioError(
+            str(path), [("", "the top level must be a mapping with name, policy and pools")], "plan"
+        )
     try:
         plan = PlanFile.model_validate(document)
     except ValidationError as error:
-        raise ScenarioError(str(path), [(_path(e["loc"]), _message(e)) for e in error.errors()], "plan") from None
+        raise ScenarioError(
+            str(path), [(_path(e["loc"]), _message(e)) for e in error.errors()], "plan"
+        ) from None
     return to_plan(plan, str(path))
 
 
@@ -173,7 +194,10 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
         if space.released and space.renter is None:
             yield f"spaces[{i}].released", "only a rented space (one with a renter) can be released"
         if space.windows is None and space.kind not in scenario.policy.windows:
-            yield f"spaces[{i}].windows", f"no windows given, and policy.windows has none for kind {space.kind!r}"
+            yield (
+                f"spaces[{i}].windows",
+                f"no windows given, and policy.windows has none for kind {space.kind!r}",
+            )
     known_compounds = {h.compound for h in scenario.households if h.compound}
     for i, space in enumerate(scenario.spaces):
         for compound in space.compounds:
@@ -187,7 +211,10 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
         if entry.household not in households:
             yield f"history[{i}].household", f"no household {entry.household!r}"
         elif entry.household in seen_history:
-            yield f"history[{i}].household", f"{entry.household!r} already has an entry at history[{seen_history[entry.household]}]"
+            yield (
+                f"history[{i}].household",
+                f"{entry.household!r} already has an entry at history[{seen_history[entry.household]}]",
+            )
         seen_history.setdefault(entry.household, i)
         if entry.last_space is not None and entry.last_space not in spaces:
             yield f"history[{i}].last_space", f"no space {entry.last_space!r}"
@@ -199,7 +226,10 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
             yield f"pins[{i}].space", f"no space {pin.space!r}"
         key = (pin.request, pin.space)
         if key in seen_pins:
-            yield f"pins[{i}]", f"request {pin.request!r} and space {pin.space!r} are already pinned at pins[{seen_pins[key]}]"
+            yield (
+                f"pins[{i}]",
+                f"request {pin.request!r} and space {pin.space!r} are already pinned at pins[{seen_pins[key]}]",
+            )
         seen_pins.setdefault(key, i)
 
 
@@ -231,4 +261,6 @@ def _message(error: dict[str, Any]) -> str:
         return "required but missing"
     if kind == "value_error":
         return error["msg"].removeprefix("Value error, ")
-    return f"{error['msg']} (got {given!r})" if not isinstance(given, (dict, list)) else error["msg"]
+    return (
+        f"{error['msg']} (got {given!r})" if not isinstance(given, (dict, list)) else error["msg"]
+    )

@@ -56,7 +56,9 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
     def windows(texts: list[str], path: str) -> tuple[Window, ...]:
         parsed = []
         for i, text in enumerate(texts):
-            window = _parsed(lambda: window_from_text(text, night, day_start), f"{path}[{i}]", problems)
+            window = _parsed(
+                lambda: window_from_text(text, night, day_start), f"{path}[{i}]", problems
+            )
             if window is not None:
                 parsed.append(window)
         if not texts:
@@ -64,14 +66,29 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
         return tuple(parsed)
 
     # Parse every time first, so that all problems are reported before any dataclass is built.
-    policy_windows = {kind: windows(texts, f"policy.windows.{kind}") for kind, texts in scenario.policy.windows.items()}
-    space_windows = [windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None for i, s in enumerate(scenario.spaces)]
+    policy_windows = {
+        kind: windows(texts, f"policy.windows.{kind}")
+        for kind, texts in scenario.policy.windows.items()
+    }
+    space_windows = [
+        windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None
+        for i, s in enumerate(scenario.spaces)
+    ]
     stays: list[tuple[int, int]] = []
     for i, r in enumerate(scenario.requests):
-        arrive = _parsed(lambda: parse_clock(r.arrive, night, day_start), f"requests[{i}].arrive", problems)
-        depart = _parsed(lambda: parse_clock(r.depart, night, day_start), f"requests[{i}].depart", problems)
+        arrive = _parsed(
+            lambda: parse_clock(r.arrive, night, day_start), f"requests[{i}].arrive", problems
+        )
+        depart = _parsed(
+            lambda: parse_clock(r.depart, night, day_start), f"requests[{i}].depart", problems
+        )
         if arrive is not None and depart is not None and depart <= arrive:
-            problems.append((f"requests[{i}].depart", f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)"))
+            problems.append(
+                (
+                    f"requests[{i}].depart",
+                    f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)",
+                )
+            )
         stays.append((arrive or 0, depart or 0))
     if problems:
         raise ScenarioError(source, problems)
@@ -125,8 +142,13 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             households=households,
             requests=requests,
             policy=policy,
-            history=tuple(HouseholdHistory(h.household, tuple(h.refused), h.last_space, tuple(h.overstayed)) for h in scenario.history),
-            pins=tuple(Pin(p.request, p.space, PinAction(p.action), p.reason) for p in scenario.pins),
+            history=tuple(
+                HouseholdHistory(h.household, tuple(h.refused), h.last_space, tuple(h.overstayed))
+                for h in scenario.history
+            ),
+            pins=tuple(
+                Pin(p.request, p.space, PinAction(p.action), p.reason) for p in scenario.pins
+            ),
         )
     except ValueError as error:
         # The edge checks what it can name by path; the engine's own checks are the last line.
@@ -166,16 +188,25 @@ def to_plan(plan: PlanFile, source: str = "plan") -> Plan:
     evening = date(2026, 1, 5)
     windows: dict[str, tuple[Window, ...]] = {}
     for kind, texts in plan.policy.windows.items():
-        parsed = [_parsed(lambda: window_from_text(text, evening), f"policy.windows.{kind}[{i}]", problems) for i, text in enumerate(texts)]
+        parsed = [
+            _parsed(
+                lambda: window_from_text(text, evening), f"policy.windows.{kind}[{i}]", problems
+            )
+            for i, text in enumerate(texts)
+        ]
         if not texts:
-            problems.append((f"policy.windows.{kind}", "must list at least one window such as '22:00-09:00'"))
+            problems.append(
+                (f"policy.windows.{kind}", "must list at least one window such as '22:00-09:00'")
+            )
         windows[kind] = tuple(w for w in parsed if w is not None)
     if problems:
         raise ScenarioError(source, problems, what="plan")
     return Plan(
         name=plan.name,
         policy=_policy(plan.policy, windows),
-        pools={kind: Pool(spaces=pool.spaces, shared=pool.shared) for kind, pool in plan.pools.items()},
+        pools={
+            kind: Pool(spaces=pool.spaces, shared=pool.shared) for kind, pool in plan.pools.items()
+        },
         name_zh=plan.name_zh,
         summary=plan.summary,
         summary_zh=plan.summary_zh,
@@ -185,7 +216,9 @@ def to_plan(plan: PlanFile, source: str = "plan") -> Plan:
 def to_site(scenario: ScenarioFile, instance: Instance) -> Site:
     """What the simulator keeps of a scenario: the spaces, households and cars (not tonight's requests)."""
     cars = tuple(
-        Car(household.id, car.plate, Size[car.size.upper()], frozenset(car.needs)) for household in scenario.households for car in household.cars
+        Car(household.id, car.plate, Size[car.size.upper()], frozenset(car.needs))
+        for household in scenario.households
+        for car in household.cars
     )
     return Site(instance.name, instance.night, instance.spaces, instance.households, cars)
 
@@ -193,8 +226,12 @@ def to_site(scenario: ScenarioFile, instance: Instance) -> Site:
 def to_demand_model(section: DemandSection, calibration: NightCalibration) -> DemandModel:
     """The scenario's demand section; what it leaves out is taken from the calibration."""
     values = section.model_dump()
-    values["weekday_factor"] = tuple(section.weekday_factor if section.weekday_factor is not None else calibration.weekday_factor)
-    values["habit_share"] = section.habit_share if section.habit_share is not None else calibration.habit_share
+    values["weekday_factor"] = tuple(
+        section.weekday_factor if section.weekday_factor is not None else calibration.weekday_factor
+    )
+    values["habit_share"] = (
+        section.habit_share if section.habit_share is not None else calibration.habit_share
+    )
     values["repeat_share"] = fit_repeat_share(calibration, values["habit_share"])
     return DemandModel(**values)
 
@@ -217,7 +254,7 @@ def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
         return to_datetime(instance.night, minutes).isoformat(timespec="minutes")
 
     levels = sorted(result.served_by_priority, reverse=True)
-    refused = {level: 0 for level in levels}
+    refused = dict.fromkeys(levels, 0)
     for unassigned in result.unassigned:
         refused[instance.priorities[unassigned.request]] += 1
     return {
@@ -231,7 +268,9 @@ def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
         "bound_by_priority": {str(level): result.bound_by_priority[level] for level in levels},
         "refused_by_priority": {str(level): refused[level] for level in levels},
         "objective": {
-            "served_by_priority": {str(level): result.served_by_priority[level] for level in levels},
+            "served_by_priority": {
+                str(level): result.served_by_priority[level] for level in levels
+            },
             "fairness_points": result.objective.fairness_points,
             "rotation_points": result.objective.rotation_points,
             "walk_m": result.objective.walk_m,
@@ -249,13 +288,27 @@ def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
             }
             for a in result.assignments
         ],
-        "unassigned": [{"request": u.request, "reason": u.reason.value, "message": u.message} for u in result.unassigned],
+        "unassigned": [
+            {"request": u.request, "reason": u.reason.value, "message": u.message}
+            for u in result.unassigned
+        ],
         "solve_seconds": round(result.solve_seconds, 4),
         "stats": result.stats,
     }
 
 
-CSV_COLUMNS = ("request", "household", "priority", "space", "kind", "start", "end", "walk_m", "reason", "message")
+CSV_COLUMNS = (
+    "request",
+    "household",
+    "priority",
+    "space",
+    "kind",
+    "start",
+    "end",
+    "walk_m",
+    "reason",
+    "message",
+)
 
 
 def result_rows(instance: Instance, result: Result) -> list[dict[str, Any]]:
@@ -265,11 +318,21 @@ def result_rows(instance: Instance, result: Result) -> list[dict[str, Any]]:
     unassigned_of = {u.request: u for u in result.unassigned}
     for request in instance.requests:
         row: dict[str, Any] = dict.fromkeys(CSV_COLUMNS, "")
-        row.update(request=request.id, household=request.household, priority=instance.priorities[request.id])
+        row.update(
+            request=request.id,
+            household=request.household,
+            priority=instance.priorities[request.id],
+        )
         assignment, unassigned = assignment_of.get(request.id), unassigned_of.get(request.id)
         if assignment is not None:
             space = instance.space_by_id[assignment.space]
-            row.update(space=space.id, kind=space.kind, start=format_clock(assignment.start), end=format_clock(assignment.end), walk_m=assignment.walk_m)
+            row.update(
+                space=space.id,
+                kind=space.kind,
+                start=format_clock(assignment.start),
+                end=format_clock(assignment.end),
+                walk_m=assignment.walk_m,
+            )
         elif unassigned is not None:
             row.update(reason=unassigned.reason.value, message=unassigned.message)
         rows.append(row)

@@ -29,8 +29,12 @@ class PriorityCondition(_Strict):
     """All given conditions must hold; an empty condition matches every request."""
 
     has_space: bool | None = Field(None, description="the household rents a marked space")
-    tags_any: list[str] = Field(default_factory=list, description="the household has at least one of these tags")
-    first_car: bool | None = Field(None, description="the request is the household's first of the night (file order)")
+    tags_any: list[str] = Field(
+        default_factory=list, description="the household has at least one of these tags"
+    )
+    first_car: bool | None = Field(
+        None, description="the request is the household's first of the night (file order)"
+    )
 
 
 class PriorityRuleModel(_Strict):
@@ -40,13 +44,19 @@ class PriorityRuleModel(_Strict):
 
 
 class FairnessModel(_Strict):
-    window_nights: int = Field(14, ge=0, le=3650, description="refusals older than this many nights are forgotten")
+    window_nights: int = Field(
+        14, ge=0, le=3650, description="refusals older than this many nights are forgotten"
+    )
     weight: Weight = Field(1, description="points per refused night; 0 turns the fairness term off")
 
 
 class OverstayPenaltyModel(_Strict):
-    nights: int = Field(0, ge=0, le=3650, description="nights the penalty lasts after an overstay; 0 turns it off")
-    priority: Priority = Field(0, description="the household's requests drop to at most this priority meanwhile")
+    nights: int = Field(
+        0, ge=0, le=3650, description="nights the penalty lasts after an overstay; 0 turns it off"
+    )
+    priority: Priority = Field(
+        0, description="the household's requests drop to at most this priority meanwhile"
+    )
 
 
 class PolicyModel(_Strict):
@@ -54,11 +64,19 @@ class PolicyModel(_Strict):
         default_factory=dict,
         description="default availability per space kind, e.g. {rented: ['22:00-09:00'], street: ['19:00-07:00']}",
     )
-    turnover_minutes: int = Field(0, ge=0, le=24 * 60, description="minimum gap between two cars on one space")
-    max_walk_m: int | None = Field(None, ge=0, le=100_000, description="farthest a household may be sent, straight-line metres")
-    priority_rules: list[PriorityRuleModel] = Field(default_factory=list, description="first matching rule wins")
+    turnover_minutes: int = Field(
+        0, ge=0, le=24 * 60, description="minimum gap between two cars on one space"
+    )
+    max_walk_m: int | None = Field(
+        None, ge=0, le=100_000, description="farthest a household may be sent, straight-line metres"
+    )
+    priority_rules: list[PriorityRuleModel] = Field(
+        default_factory=list, description="first matching rule wins"
+    )
     default_priority: Priority = 1
-    household_cap: int | None = Field(None, ge=0, le=1000, description="most shared spaces one household may take per night")
+    household_cap: int | None = Field(
+        None, ge=0, le=1000, description="most shared spaces one household may take per night"
+    )
     fairness: FairnessModel = Field(default_factory=FairnessModel)
     walk_weight: Weight = Field(1, description="0 turns the walking term off")
     stability_weight: Weight = Field(1, description="0 turns the same-space-as-last-night term off")
@@ -69,29 +87,42 @@ class SpaceModel(_Strict):
     id: str = Field(min_length=1)
     kind: str = Field(min_length=1, description="a label: rented, street, community, visitor, ...")
     size: SizeName = "standard"
-    features: list[str] = Field(default_factory=list, description="e.g. ev_charger, accessible, covered")
+    features: list[str] = Field(
+        default_factory=list, description="e.g. ev_charger, accessible, covered"
+    )
     x: Metres = Field(description="metres east on the site plan")
     y: Metres = Field(description="metres north on the site plan")
-    windows: list[str] | None = Field(None, description="overrides the policy's windows for this kind")
+    windows: list[str] | None = Field(
+        None, description="overrides the policy's windows for this kind"
+    )
     renter: str | None = Field(None, description="household renting this space monthly")
-    released: bool = Field(False, description="the renter leaves it free tonight (only then is it shared)")
+    released: bool = Field(
+        False, description="the renter leaves it free tonight (only then is it shared)"
+    )
     compounds: list[str] = Field(
-        default_factory=list, description="compounds whose residents may use it (a street may serve several); absent: all"
+        default_factory=list,
+        description="compounds whose residents may use it (a street may serve several); absent: all",
     )
 
 
 class CarModel(_Strict):
     plate: str = Field(min_length=1)
     size: SizeName = "standard"
-    needs: list[str] = Field(default_factory=list, description="features its space must have, e.g. ev_charger")
+    needs: list[str] = Field(
+        default_factory=list, description="features its space must have, e.g. ev_charger"
+    )
 
 
 class HouseholdModel(_Strict):
     id: str = Field(min_length=1, description="e.g. 12-302 (building-flat)")
     x: Metres
     y: Metres
-    tags: list[str] = Field(default_factory=list, description="e.g. elderly, disabled, new_resident")
-    has_space: bool | None = Field(None, description="absent: true when the household rents a space in this file")
+    tags: list[str] = Field(
+        default_factory=list, description="e.g. elderly, disabled, new_resident"
+    )
+    has_space: bool | None = Field(
+        None, description="absent: true when the household rents a space in this file"
+    )
     compound: str | None = None
     cars: list[CarModel] = Field(
         default_factory=list,
@@ -103,18 +134,26 @@ class RequestModel(_Strict):
     id: str = Field(min_length=1)
     household: str
     plate: str = ""
-    arrive: str = Field(description="'HH:MM' (before day_start means the next morning) or an ISO date-time")
+    arrive: str = Field(
+        description="'HH:MM' (before day_start means the next morning) or an ISO date-time"
+    )
     depart: str
     size: SizeName = "standard"
     needs: list[str] = Field(default_factory=list, description="features the space must have")
-    priority: Priority | None = Field(None, description="absent: the policy's priority rules decide; higher is served first")
+    priority: Priority | None = Field(
+        None, description="absent: the policy's priority rules decide; higher is served first"
+    )
 
 
 class HistoryModel(_Strict):
     household: str
-    refused: list[date] = Field(default_factory=list, description="recent nights this household was refused")
+    refused: list[date] = Field(
+        default_factory=list, description="recent nights this household was refused"
+    )
     last_space: str | None = Field(None, description="the space it had last night")
-    overstayed: list[date] = Field(default_factory=list, description="recent nights its car stayed after the window closed")
+    overstayed: list[date] = Field(
+        default_factory=list, description="recent nights its car stayed after the window closed"
+    )
 
 
 class PinModel(_Strict):
@@ -130,18 +169,40 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 class DemandSection(_Strict):
     """How residents behave night by night, for `parking simulate`; absent values use the defaults."""
 
-    need_share_without_space: Share = Field(0.9, description="share of nights a car of a household without a space needs one")
+    need_share_without_space: Share = Field(
+        0.9, description="share of nights a car of a household without a space needs one"
+    )
     need_share_second_car: Share = Field(0.8, description="the same for a renter's second car")
     weekday_factor: list[Annotated[float, Field(ge=0.0, le=10.0)]] | None = Field(
-        None, min_length=7, max_length=7, description="Monday..Sunday evenings, multiplies the need shares; absent: calibrated"
+        None,
+        min_length=7,
+        max_length=7,
+        description="Monday..Sunday evenings, multiplies the need shares; absent: calibrated",
     )
-    habit_share: Share | None = Field(None, description="chance a car keeps its habitual times; absent: calibrated")
-    renter_away_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(0.125, description="share of nights a renter is away and releases the space")
-    away_spell_nights: Annotated[float, Field(ge=1.0, le=365.0)] = Field(2.0, description="mean length of a renter's spell away")
-    plan_aware_share: Share = Field(0.9, description="residents who ask only for the hours the plan's spaces offer")
-    overstay_share: Share = Field(0.05, description="share of served cars that leave later than they asked")
-    overstay_mean_minutes: Annotated[float, Field(gt=0.0, le=24 * 60)] = Field(30.0, description="how late, on average")
-    renter_return_within_minutes: int = Field(180, ge=0, le=24 * 60, description="a returning renter arrives up to this long after the window ends")
+    habit_share: Share | None = Field(
+        None, description="chance a car keeps its habitual times; absent: calibrated"
+    )
+    renter_away_share: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.125, description="share of nights a renter is away and releases the space"
+    )
+    away_spell_nights: Annotated[float, Field(ge=1.0, le=365.0)] = Field(
+        2.0, description="mean length of a renter's spell away"
+    )
+    plan_aware_share: Share = Field(
+        0.9, description="residents who ask only for the hours the plan's spaces offer"
+    )
+    overstay_share: Share = Field(
+        0.05, description="share of served cars that leave later than they asked"
+    )
+    overstay_mean_minutes: Annotated[float, Field(gt=0.0, le=24 * 60)] = Field(
+        30.0, description="how late, on average"
+    )
+    renter_return_within_minutes: int = Field(
+        180,
+        ge=0,
+        le=24 * 60,
+        description="a returning renter arrives up to this long after the window ends",
+    )
 
     @model_validator(mode="after")
     def _spells_can_be_that_common(self) -> DemandSection:
@@ -159,18 +220,28 @@ class ScenarioFile(_Strict):
 
     name: str = Field(min_length=1)
     night: date = Field(description="the evening's date")
-    day_start: str = Field("12:00", description="clock times before this belong to the next morning")
+    day_start: str = Field(
+        "12:00", description="clock times before this belong to the next morning"
+    )
     policy: PolicyModel = Field(default_factory=PolicyModel)
     spaces: list[SpaceModel]
     households: list[HouseholdModel]
     requests: list[RequestModel] = Field(default_factory=list)
     history: list[HistoryModel] = Field(default_factory=list)
     pins: list[PinModel] = Field(default_factory=list)
-    demand: DemandSection = Field(default_factory=DemandSection, description="residents' behaviour, read only by `parking simulate`")
+    demand: DemandSection = Field(
+        default_factory=DemandSection,
+        description="residents' behaviour, read only by `parking simulate`",
+    )
 
 
 class PoolModel(_Strict):
-    spaces: int | None = Field(None, ge=0, le=100_000, description="spaces of this kind under the plan (absent: as the site has); extra ones copy the site's")
+    spaces: int | None = Field(
+        None,
+        ge=0,
+        le=100_000,
+        description="spaces of this kind under the plan (absent: as the site has); extra ones copy the site's",
+    )
     shared: bool = Field(True, description="false: this kind is not shared at all under the plan")
 
 
@@ -179,7 +250,11 @@ class PlanFile(_Strict):
 
     name: str = Field(min_length=1, max_length=80)
     name_zh: str = Field("", max_length=80)
-    summary: str = Field("", max_length=2000, description="one paragraph for the report, in English")
+    summary: str = Field(
+        "", max_length=2000, description="one paragraph for the report, in English"
+    )
     summary_zh: str = Field("", max_length=2000, description="the same in Chinese")
     policy: PolicyModel
-    pools: dict[str, PoolModel] = Field(default_factory=dict, description="per space kind, e.g. {street: {spaces: 60}}")
+    pools: dict[str, PoolModel] = Field(
+        default_factory=dict, description="per space kind, e.g. {street: {spaces: 60}}"
+    )

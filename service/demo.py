@@ -47,11 +47,19 @@ def seed_demo(url: str, evening: date, solver_seconds: float = 20.0) -> Demo:
         residents = {
             # A renter whose car was served: shows a space on the map, and can release their own.
             "served tonight, rents a space": next(h for h in sorted(served) if h in renters),
-            "refused tonight": next(household_of[u["request"]] for u in run.result["unassigned"] if household_of[u["request"]] not in served),
+            "refused tonight": next(
+                household_of[u["request"]]
+                for u in run.result["unassigned"]
+                if household_of[u["request"]] not in served
+            ),
         }
         with sessions.begin() as session:
             for code in residents.values():
-                household = session.scalar(select(Household).where(Household.compound_id == COMPOUND, Household.code == code))
+                household = session.scalar(
+                    select(Household).where(
+                        Household.compound_id == COMPOUND, Household.code == code
+                    )
+                )
                 resident_account(session, household).password_hash = hash_secret(RESIDENT_PASSWORD)
             publish(session, night_of(session, COMPOUND, evening), None)
     finally:
@@ -65,7 +73,10 @@ def rented_space(url: str, household: str) -> str:
     try:
         with make_sessions(engine)() as session:
             return session.scalar(
-                select(Space.code).join(Household, Space.renter_id == Household.id).where(Household.compound_id == COMPOUND, Household.code == household).order_by(Space.code)
+                select(Space.code)
+                .join(Household, Space.renter_id == Household.id)
+                .where(Household.compound_id == COMPOUND, Household.code == household)
+                .order_by(Space.code)
             )
     finally:
         engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
@@ -31,7 +31,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 def get_now() -> datetime:
     """Now, in UTC; tests replace it to stand before or after a cutoff."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -39,8 +39,16 @@ NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def current_account(session: SessionDep, now: NowDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Account:
-    unauthorised = HTTPException(status.HTTP_401_UNAUTHORIZED, "sign in first (Authorization: Bearer <token>)", headers={"WWW-Authenticate": "Bearer"})
+def current_account(
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Account:
+    unauthorised = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "sign in first (Authorization: Bearer <token>)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
     if credentials is None:
         raise unauthorised
     token = session.get(Token, token_digest(credentials.credentials))
@@ -51,7 +59,7 @@ def current_account(session: SessionDep, now: NowDep, credentials: Annotated[HTT
 
 def as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 AccountDep = Annotated[Account, Depends(current_account)]
@@ -59,7 +67,10 @@ AccountDep = Annotated[Account, Depends(current_account)]
 
 def resident_household(session: SessionDep, account: AccountDep) -> Household:
     if account.role != Role.RESIDENT.value or account.household_id is None:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only residents have a household; staff use /api/v1/compounds/...")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "only residents have a household; staff use /api/v1/compounds/...",
+        )
     return session.get(Household, account.household_id)
 
 

@@ -43,7 +43,11 @@ class _AtMost:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="Parking allocation", version="0.1.0", description="Shared parking at night: residents' requests, staff's nightly allocation.")
+    app = FastAPI(
+        title="Parking allocation",
+        version="0.1.0",
+        description="Shared parking at night: residents' requests, staff's nightly allocation.",
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = make_sessions(app.state.engine)
@@ -63,11 +67,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not request.url.path.startswith("/api/"):
             return pages.invalid_form(request, error)
         # The default reply echoes the input, which cannot be written as JSON when it holds NaN.
-        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
+        detail = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()
+        ]
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(InvalidField)
     def _invalid(_request: Request, error: InvalidField) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return JSONResponse(
+            {"detail": [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
 
     return app

@@ -10,7 +10,18 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -68,7 +79,9 @@ class Space(Base):
     x: Mapped[float] = mapped_column(Float)
     y: Mapped[float] = mapped_column(Float)
     windows: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    renter_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True, index=True)
+    renter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id"), nullable=True, index=True
+    )
 
 
 class Car(Base):
@@ -87,17 +100,23 @@ class Account(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(10))
     compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True, unique=True)
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id"), nullable=True, unique=True
+    )
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     activation_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_failure_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 class Token(Base):
     __tablename__ = "tokens"
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the bearer token
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -108,8 +127,12 @@ class Night(Base):
     compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
     evening: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(12), default=NightState.OPEN.value)
-    draft_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", use_alter=True, name="fk_nights_draft_run"), nullable=True)
-    published_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", use_alter=True, name="fk_nights_published_run"), nullable=True)
+    draft_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", use_alter=True, name="fk_nights_draft_run"), nullable=True
+    )
+    published_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", use_alter=True, name="fk_nights_published_run"), nullable=True
+    )
     # Set while a run is in progress, so that a second run of the same night is refused.
     running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Households whose car was still on a shared space after its window, recorded in the morning.

@@ -10,12 +10,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scenarios.schema import SizeName
 
-Clock = Field(pattern=r"^\d{2}:\d{2}$", examples=["22:10"], description="HH:MM; before 12:00 means the next morning")
+Clock = Field(
+    pattern=r"^\d{2}:\d{2}$",
+    examples=["22:10"],
+    description="HH:MM; before 12:00 means the next morning",
+)
 # Row ids fit the databases' 32-bit integers; evenings stay where dates and the morning after exist.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Evening = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w][\w./-]*$", description="letters, digits, - . / _")]
+Code = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[\w][\w./-]*$",
+        description="letters, digits, - . / _",
+    ),
+]
 Windows = Annotated[list[str], Field(min_length=1, max_length=10)]
 
 
@@ -68,7 +80,9 @@ class RequestIn(_In):
     arrive: str = Clock
     depart: str = Clock
     needs: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
-        None, max_length=10, description="what this stay needs (ev_charger, accessible, ...); omitted: the car's own needs"
+        None,
+        max_length=10,
+        description="what this stay needs (ev_charger, accessible, ...); omitted: the car's own needs",
     )
 
 
@@ -84,7 +98,9 @@ class RequestOut(BaseModel):
 
 class StandingRequestIn(_In):
     car_id: Id
-    weekdays: list[int] = Field(min_length=1, max_length=7, description="evenings it repeats: 0 = Monday ... 6 = Sunday")
+    weekdays: list[int] = Field(
+        min_length=1, max_length=7, description="evenings it repeats: 0 = Monday ... 6 = Sunday"
+    )
     arrive: str = Clock
     depart: str = Clock
 
@@ -98,7 +114,9 @@ class StandingRequestOut(BaseModel):
 
 
 class ReleaseIn(_In):
-    space: str = Field(min_length=1, max_length=40, description="the code of a space the household rents")
+    space: str = Field(
+        min_length=1, max_length=40, description="the code of a space the household rents"
+    )
     first_evening: Evening
     last_evening: Evening
 
@@ -120,7 +138,10 @@ class MyOutcome(BaseModel):
     walk_m: int | None
     reason: str | None
     message: str | None
-    message_zh: str | None = Field(None, description="the same sentence in Simplified Chinese (runs made before the Chinese phrasebook have none)")
+    message_zh: str | None = Field(
+        None,
+        description="the same sentence in Simplified Chinese (runs made before the Chinese phrasebook have none)",
+    )
 
 
 class AllocationOut(BaseModel):
@@ -160,7 +181,9 @@ class SpaceIn(_In):
     features: list[str] = Field(default_factory=list, max_length=20)
     x: float = Field(ge=-1_000_000, le=1_000_000)
     y: float = Field(ge=-1_000_000, le=1_000_000)
-    windows: Windows | None = Field(None, description="e.g. ['18:00-08:00']; absent: the plan's hours for the kind")
+    windows: Windows | None = Field(
+        None, description="e.g. ['18:00-08:00']; absent: the plan's hours for the kind"
+    )
     renter: str | None = Field(None, description="code of the household renting it monthly")
 
 
@@ -231,7 +254,11 @@ class PinIn(_In):
     request_id: Id
     space: str = Field(min_length=1, max_length=40)
     action: Literal["force", "forbid"]
-    reason: str = Field(min_length=3, max_length=500, description="why, for the log (e.g. 'elderly, agreed at the desk')")
+    reason: str = Field(
+        min_length=3,
+        max_length=500,
+        description="why, for the log (e.g. 'elderly, agreed at the desk')",
+    )
 
 
 class PinOut(BaseModel):
@@ -271,7 +298,10 @@ class WithdrawReleaseIn(_In):
 
 
 class OverstaysIn(_In):
-    spaces: list[str] = Field(max_length=10_000, description="shared spaces with a car still on them after their window closed")
+    spaces: list[str] = Field(
+        max_length=10_000,
+        description="shared spaces with a car still on them after their window closed",
+    )
 
 
 class NightOut(BaseModel):
@@ -282,9 +312,15 @@ class NightOut(BaseModel):
     requests: int
     draft: RunOut | None
     published: RunOut | None
-    overstays: list[str] = Field(default_factory=list, description="households recorded as overstaying, once the night is closed")
+    overstays: list[str] = Field(
+        default_factory=list,
+        description="households recorded as overstaying, once the night is closed",
+    )
     pins: list[PinOut] = Field(default_factory=list)
-    changes: ChangesOut | None = Field(None, description="after a re-optimisation: what the draft changes against the published night")
+    changes: ChangesOut | None = Field(
+        None,
+        description="after a re-optimisation: what the draft changes against the published night",
+    )
 
 
 class Problem(BaseModel):

@@ -23,7 +23,9 @@ from simulation.model import DemandModel, Site
 MIN_SHAPED_MINUTES = 60
 
 
-def longest_part_inside(arrive: np.ndarray, depart: np.ndarray, windows: Sequence[Window]) -> tuple[np.ndarray, np.ndarray]:
+def longest_part_inside(
+    arrive: np.ndarray, depart: np.ndarray, windows: Sequence[Window]
+) -> tuple[np.ndarray, np.ndarray]:
     """Each stay cut to the longest part one window holds, if that is at least an hour; else unchanged.
 
     This is how a resident who has read the plan fills in the form: "the street is free until
@@ -49,7 +51,11 @@ def habitual_share(arrive_bins: np.ndarray, depart_bins: np.ndarray) -> float:
     middle = (arrive_bins.shape[0] - 1) // 2
     arrive_centre = np.sort(arrive_bins, axis=0)[middle]
     depart_centre = np.sort(depart_bins, axis=0)[middle]
-    return float(((np.abs(arrive_bins - arrive_centre) <= 1) & (np.abs(depart_bins - depart_centre) <= 1)).mean())
+    return float(
+        (
+            (np.abs(arrive_bins - arrive_centre) <= 1) & (np.abs(depart_bins - depart_centre) <= 1)
+        ).mean()
+    )
 
 
 # The data's habit share comes from 50 residents with 2,627 overnight sessions, about 52 each.
@@ -77,7 +83,10 @@ def fit_repeat_share(calibration: NightCalibration, habit_share: float) -> float
     fresh = np.concatenate(
         [
             rng.choice(p.size, size=(nights, _FIT_CARS), p=p)
-            for p, nights in ((_cell_probabilities(calibration, False), weeknights), (_cell_probabilities(calibration, True), weekend_nights))
+            for p, nights in (
+                (_cell_probabilities(calibration, False), weeknights),
+                (_cell_probabilities(calibration, True), weekend_nights),
+            )
         ]
     )
     jitter = rng.integers(-1, 2, size=(2, _FIT_NIGHTS, _FIT_CARS))
@@ -97,23 +106,38 @@ def fit_repeat_share(calibration: NightCalibration, habit_share: float) -> float
 
 
 def _cell_probabilities(calibration: NightCalibration, weekend: bool) -> np.ndarray:
-    counts = np.asarray(calibration.joint["weekend" if weekend else "weeknight"], dtype=np.float64).ravel()
+    counts = np.asarray(
+        calibration.joint["weekend" if weekend else "weeknight"], dtype=np.float64
+    ).ravel()
     return counts / counts.sum()
 
 
 def _habit_probabilities(calibration: NightCalibration) -> np.ndarray:
     """A car's habit is drawn from every overnight session, weeknight or weekend, as the data's
     residents have one median over both."""
-    counts = sum(np.asarray(calibration.joint[kind], dtype=np.float64).ravel() for kind in ("weeknight", "weekend"))
+    counts = sum(
+        np.asarray(calibration.joint[kind], dtype=np.float64).ravel()
+        for kind in ("weeknight", "weekend")
+    )
     return counts / counts.sum()
 
 
-def _habit_or_fresh(calibration: NightCalibration, habit: np.ndarray, fresh: np.ndarray, jitter: np.ndarray, repeat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _habit_or_fresh(
+    calibration: NightCalibration,
+    habit: np.ndarray,
+    fresh: np.ndarray,
+    jitter: np.ndarray,
+    repeat: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """(arrival bins, departure bins): the habit moved by at most a bin where `repeat`, else the fresh cell."""
     habit_arrive, habit_depart = np.divmod(habit, calibration.depart_bins)
     fresh_arrive, fresh_depart = np.divmod(fresh, calibration.depart_bins)
-    arrive = np.where(repeat, np.clip(habit_arrive + jitter[0], 0, calibration.arrive_bins - 1), fresh_arrive)
-    depart = np.where(repeat, np.clip(habit_depart + jitter[1], 0, calibration.depart_bins - 1), fresh_depart)
+    arrive = np.where(
+        repeat, np.clip(habit_arrive + jitter[0], 0, calibration.arrive_bins - 1), fresh_arrive
+    )
+    depart = np.where(
+        repeat, np.clip(habit_depart + jitter[1], 0, calibration.depart_bins - 1), fresh_depart
+    )
     return arrive, depart
 
 
@@ -134,7 +158,16 @@ class NightDemand:
     def digest(self) -> str:
         """A fingerprint of everything drawn, to show two plans saw the same night."""
         hasher = hashlib.sha256(self.evening.isoformat().encode())
-        for array in (self.away, self.returns, self.return_after, self.asks, self.arrive, self.depart, self.aware, self.late):
+        for array in (
+            self.away,
+            self.returns,
+            self.return_after,
+            self.asks,
+            self.arrive,
+            self.depart,
+            self.aware,
+            self.late,
+        ):
             hasher.update(np.ascontiguousarray(array).tobytes())
         return hasher.hexdigest()[:16]
 
@@ -142,21 +175,34 @@ class NightDemand:
 class DemandStream:
     """The nights of one seed, in order."""
 
-    def __init__(self, site: Site, model: DemandModel, calibration: NightCalibration, seed: int, nights: int) -> None:
+    def __init__(
+        self, site: Site, model: DemandModel, calibration: NightCalibration, seed: int, nights: int
+    ) -> None:
         self.site, self.model, self.calibration, self.seed = site, model, calibration, seed
         cars = site.shared_cars
         renter_index = {household: i for i, household in enumerate(site.renters)}
         # -1: the car's household rents nothing, so it is never away in this model.
-        self._car_renter = np.array([renter_index.get(car.household, -1) for car in cars], dtype=np.int64)
+        self._car_renter = np.array(
+            [renter_index.get(car.household, -1) for car in cars], dtype=np.int64
+        )
         has_space = {h.id: h.has_space for h in site.households}
         self._need_share = np.array(
-            [model.need_share_second_car if has_space[car.household] else model.need_share_without_space for car in cars]
+            [
+                model.need_share_second_car
+                if has_space[car.household]
+                else model.need_share_without_space
+                for car in cars
+            ]
         )
-        self._cell_p = {weekend: _cell_probabilities(calibration, weekend) for weekend in (False, True)}
+        self._cell_p = {
+            weekend: _cell_probabilities(calibration, weekend) for weekend in (False, True)
+        }
         habits = np.random.default_rng([seed, 0])
         habit_p = _habit_probabilities(calibration)
         self._habit_cell = habits.choice(habit_p.size, size=len(cars), p=habit_p)
-        self._away = self._away_spells(np.random.default_rng([seed, 2]), len(site.renters), nights + 1)
+        self._away = self._away_spells(
+            np.random.default_rng([seed, 2]), len(site.renters), nights + 1
+        )
 
     def _away_spells(self, rng: np.random.Generator, renters: int, nights: int) -> np.ndarray:
         """A two-state chain per renter whose away share and mean spell length are the model's."""
@@ -184,8 +230,12 @@ class DemandStream:
         # A repeated habit is within a bin either way, as "habitual" is measured in the data.
         jitter = rng.integers(-1, 2, size=(2, cars))
         repeat = rng.random(cars) < model.repeat_share
-        arrive_bin, depart_bin = _habit_or_fresh(calibration, self._habit_cell, fresh, jitter, repeat)
-        offsets = rng.integers(0, calibration.bin_minutes // SAMPLE_STEP, size=(2, cars)) * SAMPLE_STEP
+        arrive_bin, depart_bin = _habit_or_fresh(
+            calibration, self._habit_cell, fresh, jitter, repeat
+        )
+        offsets = (
+            rng.integers(0, calibration.bin_minutes // SAMPLE_STEP, size=(2, cars)) * SAMPLE_STEP
+        )
         late = np.ceil(rng.exponential(model.overstay_mean_minutes, size=cars)).astype(np.int64)
         return NightDemand(
             evening=evening,

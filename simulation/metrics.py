@@ -38,7 +38,9 @@ class Estimate:
         mean = float(values.mean())
         if values.size < 2:
             return cls(mean, mean, mean)
-        half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+        half = float(
+            stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+        )
         return cls(mean, max(0.0, mean - half), min(highest, mean + half))
 
     def text(self, digits: int = 1) -> str:
@@ -58,7 +60,9 @@ class PlanSummary:
     refused_over: int
     requests_per_night: Estimate
     served_per_night: Estimate
-    served_p5: Estimate  # the 5th percentile of nights (low demand on Fridays and Saturdays counts too)
+    served_p5: (
+        Estimate  # the 5th percentile of nights (low demand on Fridays and Saturdays counts too)
+    )
     refused_p95: Estimate  # the 95th percentile of requests refused a night: a bad night
     served_share: Estimate
     refused_nights_mean: Estimate  # per household that asked, per month
@@ -97,10 +101,15 @@ def gini(values: np.ndarray) -> float:
 def _months(nights: int) -> list[slice]:
     if nights < MONTH_NIGHTS:
         return [slice(0, nights)]
-    return [slice(start, start + MONTH_NIGHTS) for start in range(0, nights - MONTH_NIGHTS + 1, MONTH_NIGHTS)]
+    return [
+        slice(start, start + MONTH_NIGHTS)
+        for start in range(0, nights - MONTH_NIGHTS + 1, MONTH_NIGHTS)
+    ]
 
 
-def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: int = 5) -> PlanSummary:
+def summarise(
+    site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: int = 5
+) -> PlanSummary:
     nights = len(runs[0].rows)
     months = _months(nights)
     month_nights = months[0].stop - months[0].start
@@ -109,8 +118,12 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
     needing: dict[str, np.ndarray] = {}
     for car in site.shared_cars:
         for need in car.needs:
-            needing.setdefault(need, np.zeros(len(site.households), dtype=bool))[index[car.household]] = True
-    groups = [("new", new), ("others", ~new)] + [(f"need:{need}", mask) for need, mask in sorted(needing.items())]
+            needing.setdefault(need, np.zeros(len(site.households), dtype=bool))[
+                index[car.household]
+            ] = True
+    groups = [("new", new), ("others", ~new)] + [
+        (f"need:{need}", mask) for need, mask in sorted(needing.items())
+    ]
 
     per_seed: dict[str, list[float]] = {}
 
@@ -119,14 +132,36 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
 
     refused_counts: list[np.ndarray] = []
     for run in runs:
-        column = {key: np.array([row[key] for row in run.rows], dtype=np.float64) for key in ("requests", "served", "walk_m_mean", "renter_conflicts", "renters_back", "window_overstays")}
+        column = {
+            key: np.array([row[key] for row in run.rows], dtype=np.float64)
+            for key in (
+                "requests",
+                "served",
+                "walk_m_mean",
+                "renter_conflicts",
+                "renters_back",
+                "window_overstays",
+            )
+        }
         add("requests", column["requests"].mean())
         add("served", column["served"].mean())
         add("p5", np.percentile(column["served"], 5))
         add("refused_p95", np.percentile(column["requests"] - column["served"], 95))
-        add("share", column["served"].sum() / column["requests"].sum() if column["requests"].sum() else np.nan)
+        add(
+            "share",
+            column["served"].sum() / column["requests"].sum()
+            if column["requests"].sum()
+            else np.nan,
+        )
         served_nights = column["served"] > 0
-        add("walk", np.average(column["walk_m_mean"][served_nights], weights=column["served"][served_nights]) if served_nights.any() else np.nan)
+        add(
+            "walk",
+            np.average(
+                column["walk_m_mean"][served_nights], weights=column["served"][served_nights]
+            )
+            if served_nights.any()
+            else np.nan,
+        )
         scale = month_nights / nights
         for key in ("renter_conflicts", "renters_back", "window_overstays"):
             add(key, column[key].sum() * scale)
@@ -146,7 +181,10 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         asked_nights = run.asked > 0
         for label, group in groups:
             asked_in_group = asked_nights[:, group].sum()
-            add(label, 1 - run.refused[:, group].sum() / asked_in_group if asked_in_group else np.nan)
+            add(
+                label,
+                1 - run.refused[:, group].sum() / asked_in_group if asked_in_group else np.nan,
+            )
 
     rows = [row for run in runs for row in run.rows]
     kinds = sorted(runs[0].occupancy)
@@ -177,11 +215,14 @@ def summarise(site: Site, plan: Plan, runs: Sequence[RunResult], refused_over: i
         solve_seconds=float(np.mean([row["solve_seconds"] for row in rows])),
         served_by_night=np.mean([[row["served"] for row in run.rows] for run in runs], axis=0),
         refused_histogram=np.bincount(pooled.astype(np.int64), minlength=month_nights + 1),
-        occupancy={kind: np.mean([run.occupancy[kind].mean(axis=0) for run in runs], axis=0) for kind in kinds},
-        capacity={kind: float(np.mean([run.capacity[kind].mean() for run in runs])) for kind in kinds},
+        occupancy={
+            kind: np.mean([run.occupancy[kind].mean(axis=0) for run in runs], axis=0)
+            for kind in kinds
+        },
+        capacity={
+            kind: float(np.mean([run.capacity[kind].mean() for run in runs])) for kind in kinds
+        },
     )
-
-
 
 
 @dataclass(frozen=True)
@@ -207,16 +248,25 @@ class MetricRow:
         value = f"{scale * estimate.mean:.{self.digits}f}{unit}"
         if estimate.low == estimate.high:
             return value, ""
-        return value, f"[{scale * estimate.low:.{self.digits}f}, {scale * estimate.high:.{self.digits}f}]"
+        return (
+            value,
+            f"[{scale * estimate.low:.{self.digits}f}, {scale * estimate.high:.{self.digits}f}]",
+        )
 
 
-NEED_LABELS = {"ev_charger": ("an EV charger", "充电桩"), "accessible": ("an accessible space", "无障碍车位")}
+NEED_LABELS = {
+    "ev_charger": ("an EV charger", "充电桩"),
+    "accessible": ("an accessible space", "无障碍车位"),
+}
 
 
 def _need_row(need: str) -> MetricRow:
     english, chinese = NEED_LABELS.get(need, (need, need))
     return MetricRow(
-        f"Cars needing {english}: nights asked and served", f"需要{chinese}的车辆：申请的夜晚中获分配", lambda s: s.served_share_by_need.get(need, Estimate.of([])), percent=True
+        f"Cars needing {english}: nights asked and served",
+        f"需要{chinese}的车辆：申请的夜晚中获分配",
+        lambda s: s.served_share_by_need.get(need, Estimate.of([])),
+        percent=True,
     )
 
 
@@ -230,17 +280,68 @@ def metric_rows(refused_over: int, month_nights: int, needs: Sequence[str] = ())
     return [
         MetricRow("Requests per night", "每晚申请数", lambda s: s.requests_per_night),
         MetricRow("Served per night", "每晚获分配数", lambda s: s.served_per_night),
-        MetricRow("Served per night, 5th percentile", "每晚获分配数（第5百分位）", lambda s: s.served_p5),
-        MetricRow("Refused on a bad night (95th percentile)", "较差夜晚未获分配数（第95百分位）", lambda s: s.refused_p95),
-        MetricRow("Share of requests served", "申请获分配比例", lambda s: s.served_share, percent=True),
-        MetricRow(f"Refused nights per household, per {month}", f"{month_zh}每户未获分配晚数", lambda s: s.refused_nights_mean, digits=2),
-        MetricRow(f"Most refused household, nights per {month}", f"{month_zh}未获分配最多的家庭（晚）", lambda s: s.refused_nights_max),
-        MetricRow("Gini of refusals (0 = shared equally)", "未获分配的基尼系数（0 = 平均分担）", lambda s: s.refused_gini, digits=2),
-        MetricRow(f"Households refused more than {refused_over} nights per {month}", f"{month_zh}未获分配超过{refused_over}晚的家庭", lambda s: s.refused_over_share, percent=True),
-        MetricRow("New residents: nights asked and served", "新住户：申请的夜晚中获分配", lambda s: s.served_share_new, percent=True),
-        MetricRow("Other residents: nights asked and served", "其他住户：申请的夜晚中获分配", lambda s: s.served_share_others, percent=True),
+        MetricRow(
+            "Served per night, 5th percentile", "每晚获分配数（第5百分位）", lambda s: s.served_p5
+        ),
+        MetricRow(
+            "Refused on a bad night (95th percentile)",
+            "较差夜晚未获分配数（第95百分位）",
+            lambda s: s.refused_p95,
+        ),
+        MetricRow(
+            "Share of requests served", "申请获分配比例", lambda s: s.served_share, percent=True
+        ),
+        MetricRow(
+            f"Refused nights per household, per {month}",
+            f"{month_zh}每户未获分配晚数",
+            lambda s: s.refused_nights_mean,
+            digits=2,
+        ),
+        MetricRow(
+            f"Most refused household, nights per {month}",
+            f"{month_zh}未获分配最多的家庭（晚）",
+            lambda s: s.refused_nights_max,
+        ),
+        MetricRow(
+            "Gini of refusals (0 = shared equally)",
+            "未获分配的基尼系数（0 = 平均分担）",
+            lambda s: s.refused_gini,
+            digits=2,
+        ),
+        MetricRow(
+            f"Households refused more than {refused_over} nights per {month}",
+            f"{month_zh}未获分配超过{refused_over}晚的家庭",
+            lambda s: s.refused_over_share,
+            percent=True,
+        ),
+        MetricRow(
+            "New residents: nights asked and served",
+            "新住户：申请的夜晚中获分配",
+            lambda s: s.served_share_new,
+            percent=True,
+        ),
+        MetricRow(
+            "Other residents: nights asked and served",
+            "其他住户：申请的夜晚中获分配",
+            lambda s: s.served_share_others,
+            percent=True,
+        ),
         *(_need_row(need) for need in needs),
-        MetricRow(f"Renters back home to an occupied space, per {month}", f"{month_zh}租户回家发现车位被占次数", lambda s: s.renter_conflicts_month, digits=2),
-        MetricRow(f"Cars staying past their window, per {month}", f"{month_zh}超出共享时段停放的车辆", lambda s: s.window_overstays_month),
-        MetricRow("Walk from home to the space (m)", "从家到车位的步行距离（米）", lambda s: s.walk_m, digits=0),
+        MetricRow(
+            f"Renters back home to an occupied space, per {month}",
+            f"{month_zh}租户回家发现车位被占次数",
+            lambda s: s.renter_conflicts_month,
+            digits=2,
+        ),
+        MetricRow(
+            f"Cars staying past their window, per {month}",
+            f"{month_zh}超出共享时段停放的车辆",
+            lambda s: s.window_overstays_month,
+        ),
+        MetricRow(
+            "Walk from home to the space (m)",
+            "从家到车位的步行距离（米）",
+            lambda s: s.walk_m,
+            digits=0,
+        ),
     ]

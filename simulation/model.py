@@ -123,7 +123,15 @@ class DemandModel:
     renter_return_within_minutes: int = 180
 
     def __post_init__(self) -> None:
-        for name in ("need_share_without_space", "need_share_second_car", "habit_share", "repeat_share", "renter_away_share", "plan_aware_share", "overstay_share"):
+        for name in (
+            "need_share_without_space",
+            "need_share_second_car",
+            "habit_share",
+            "repeat_share",
+            "renter_away_share",
+            "plan_aware_share",
+            "overstay_share",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
         if len(self.weekday_factor) != WEEKDAYS or any(f < 0 for f in self.weekday_factor):

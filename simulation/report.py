@@ -16,18 +16,25 @@ from importlib.resources import files
 import matplotlib
 
 matplotlib.use("svg")
-import matplotlib.dates as mdates  # noqa: E402 - the backend must be chosen first
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from jinja2 import Environment, select_autoescape  # noqa: E402
-from markupsafe import Markup  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
-from engine.clock import format_clock  # noqa: E402
-from simulation.metrics import NEED_LABELS, PlanSummary, metric_rows, needs_of  # noqa: E402
-from simulation.model import DemandModel  # noqa: E402
-from simulation.run import HOURS  # noqa: E402
+from engine.clock import format_clock
+from simulation.metrics import NEED_LABELS, PlanSummary, metric_rows, needs_of
+from simulation.model import DemandModel
+from simulation.run import HOURS
 
-_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "parking-report", "font.size": 9, "font.family": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif"], "axes.spines.top": False, "axes.spines.right": False}
+_STYLE = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "parking-report",
+    "font.size": 9,
+    "font.family": ["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "sans-serif"],
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
 _WIDTH = 7.2  # inches; the page's text column
 # Colour-blind-safe (Okabe-Ito); each plan also gets its own line style and marker, so the
 # charts read in grey print too.
@@ -60,7 +67,9 @@ def _chart_style():
 def _svg(figure) -> Markup:
     buffer = io.StringIO()
     # No date, creator or random ids: the same simulation gives a byte-identical report.
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    figure.savefig(
+        buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None}
+    )
     plt.close(figure)
     text = buffer.getvalue()
     return Markup(text[text.index("<svg") :])
@@ -68,7 +77,9 @@ def _svg(figure) -> Markup:
 
 def _figure(rows: int = 1, columns: int = 1, height: float = 3.0, **options):
     """Every chart is the same width, so every chart's text prints at the same size."""
-    return plt.subplots(rows, columns, figsize=(_WIDTH, height), layout="constrained", squeeze=False, **options)
+    return plt.subplots(
+        rows, columns, figsize=(_WIDTH, height), layout="constrained", squeeze=False, **options
+    )
 
 
 def _plan_label(summary: PlanSummary) -> str:
@@ -80,7 +91,9 @@ def _legend_below(figure, axes) -> None:
     handles, labels = axes.get_legend_handles_labels()
     # Bilingual plan names are long: two columns only when they are short enough to fit.
     columns = 2 if max(map(len, labels)) <= 36 else 1
-    figure.legend(handles, labels, loc="outside lower center", ncol=columns, frameon=False, fontsize=8)
+    figure.legend(
+        handles, labels, loc="outside lower center", ncol=columns, frameon=False, fontsize=8
+    )
 
 
 def _kind_label(kind: str) -> str:
@@ -93,8 +106,17 @@ def _served_chart(summaries: list[PlanSummary], start: date) -> Markup:
         axes = axes[0][0]
         for i, summary in enumerate(summaries):
             days = [start + timedelta(days=n) for n in range(summary.nights)]
-            axes.plot(days, summary.served_by_night, linestyle=_LINES[i % 4], marker=_MARKERS[i % 4], markevery=max(1, summary.nights // 12),
-                      markersize=4, color=_COLOURS[i % 8], linewidth=1.1, label=_plan_label(summary))
+            axes.plot(
+                days,
+                summary.served_by_night,
+                linestyle=_LINES[i % 4],
+                marker=_MARKERS[i % 4],
+                markevery=max(1, summary.nights // 12),
+                markersize=4,
+                color=_COLOURS[i % 8],
+                linewidth=1.1,
+                label=_plan_label(summary),
+            )
         locator = mdates.AutoDateLocator(maxticks=8)
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
@@ -107,11 +129,21 @@ def _refused_chart(summaries: list[PlanSummary]) -> Markup:
     with _chart_style():
         figure, axes = _figure(height=3.2)
         axes = axes[0][0]
-        longest = max(int(np.flatnonzero(s.refused_histogram).max(initial=0)) for s in summaries) + 1
+        longest = (
+            max(int(np.flatnonzero(s.refused_histogram).max(initial=0)) for s in summaries) + 1
+        )
         for i, summary in enumerate(summaries):
             counts = summary.refused_histogram[:longest]
             share = 100 * counts / max(counts.sum(), 1)
-            axes.plot(np.arange(longest), share, linestyle=_LINES[i % 4], marker=_MARKERS[i % 4], markersize=4, color=_COLOURS[i % 8], label=_plan_label(summary))
+            axes.plot(
+                np.arange(longest),
+                share,
+                linestyle=_LINES[i % 4],
+                marker=_MARKERS[i % 4],
+                markersize=4,
+                color=_COLOURS[i % 8],
+                label=_plan_label(summary),
+            )
         month = summaries[0].month_nights
         axes.set_xlabel(f"每{month}晚中未获分配的晚数 / nights refused out of {month}")
         axes.set_ylabel("家庭占比 % / households %")
@@ -131,8 +163,22 @@ def _occupancy_chart(summaries: list[PlanSummary]) -> Markup:
                 if kind not in summary.occupancy:
                     continue
                 colour = _COLOURS[i % 8]
-                panel.plot(range(len(HOURS)), summary.occupancy[kind], linestyle=_LINES[i % 4], marker=_MARKERS[i % 4], markersize=3, color=colour, label=_plan_label(summary))
-                panel.axhline(summary.capacity[kind], color=colour, linewidth=0.6, linestyle=_LINES[i % 4], alpha=0.6)
+                panel.plot(
+                    range(len(HOURS)),
+                    summary.occupancy[kind],
+                    linestyle=_LINES[i % 4],
+                    marker=_MARKERS[i % 4],
+                    markersize=3,
+                    color=colour,
+                    label=_plan_label(summary),
+                )
+                panel.axhline(
+                    summary.capacity[kind],
+                    color=colour,
+                    linewidth=0.6,
+                    linestyle=_LINES[i % 4],
+                    alpha=0.6,
+                )
             panel.set_title(_kind_label(kind), fontsize=9, loc="left")
             panel.set_ylabel("车辆 / cars")
         bottom = panels[-1, 0]
@@ -150,12 +196,22 @@ def _conflict_chart(summaries: list[PlanSummary]) -> Markup:
         for panel, (title, estimates, colour) in zip(
             panels[0],
             (
-                ("超时停放\ncars past their window", [s.window_overstays_month for s in summaries], _COLOURS[5]),
-                ("租户回家车位被占\nrenter came home to a taken space", [s.renter_conflicts_month for s in summaries], _COLOURS[0]),
+                (
+                    "超时停放\ncars past their window",
+                    [s.window_overstays_month for s in summaries],
+                    _COLOURS[5],
+                ),
+                (
+                    "租户回家车位被占\nrenter came home to a taken space",
+                    [s.renter_conflicts_month for s in summaries],
+                    _COLOURS[0],
+                ),
             ),
         ):
             means = np.array([e.mean for e in estimates])
-            errors = np.array([[e.mean - e.low for e in estimates], [e.high - e.mean for e in estimates]])
+            errors = np.array(
+                [[e.mean - e.low for e in estimates], [e.high - e.mean for e in estimates]]
+            )
             panel.barh(y, means, 0.6, xerr=errors, color=colour, ecolor="#333", capsize=3)
             panel.set_title(title, fontsize=8, loc="left")
             panel.set_xlabel(f"每{month}晚次数 / per {month} nights", fontsize=8)
@@ -197,9 +253,13 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
     return english, chinese
 
 
-def render_report(site_name: str, start: date, summaries: list[PlanSummary], model: DemandModel, seeds: list[int]) -> str:
+def render_report(
+    site_name: str, start: date, summaries: list[PlanSummary], model: DemandModel, seeds: list[int]
+) -> str:
     environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    template = environment.from_string(files("simulation").joinpath("report.html.j2").read_text(encoding="utf-8"))
+    template = environment.from_string(
+        files("simulation").joinpath("report.html.j2").read_text(encoding="utf-8")
+    )
     first = summaries[0]
     return template.render(
         site=site_name,

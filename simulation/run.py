@@ -49,18 +49,35 @@ def plan_problems(site: Site, plan: Plan) -> list[tuple[str, str]]:
         if kind not in kinds:
             problems.append((f"pools.{kind}", f"the site has no spaces of kind {kind!r} {has}"))
         elif pool.spaces is not None and kind in rented_kinds:
-            problems.append((f"pools.{kind}.spaces", f"{kind} spaces belong to their renters; a plan can share them or not, not add or remove them"))
+            problems.append(
+                (
+                    f"pools.{kind}.spaces",
+                    f"{kind} spaces belong to their renters; a plan can share them or not, not add or remove them",
+                )
+            )
         elif pool.spaces is not None and not pool.shared:
-            problems.append((f"pools.{kind}.spaces", "a pool that is not shared has no spaces to count; drop spaces or shared: false"))
+            problems.append(
+                (
+                    f"pools.{kind}.spaces",
+                    "a pool that is not shared has no spaces to count; drop spaces or shared: false",
+                )
+            )
     for kind in plan.policy.windows:
         if kind not in kinds:
-            problems.append((f"policy.windows.{kind}", f"the site has no spaces of kind {kind!r} {has}"))
+            problems.append(
+                (f"policy.windows.{kind}", f"the site has no spaces of kind {kind!r} {has}")
+            )
     if all(not plan.pool(kind).shared or plan.pool(kind).spaces == 0 for kind in kinds):
         problems.append(("pools", "the plan shares no spaces at all"))
     for kind in sorted(kinds):
         without_windows = any(s.kind == kind and s.windows is None for s in site.spaces)
         if plan.pool(kind).shared and without_windows and kind not in plan.policy.windows:
-            problems.append(("policy.windows", f"no hours for the {kind!r} spaces; give them, or set pools.{kind}.shared: false"))
+            problems.append(
+                (
+                    "policy.windows",
+                    f"no hours for the {kind!r} spaces; give them, or set pools.{kind}.shared: false",
+                )
+            )
     return problems
 
 
@@ -76,12 +93,19 @@ def plan_spaces(site: Site, plan: Plan) -> tuple[tuple[Space, ...], dict[str, Sp
         if not pool.shared:
             continue
         if any(space.renter is not None for space in spaces):
-            released.update((space.id, replace(space, released=True)) for space in spaces if space.renter is not None)
+            released.update(
+                (space.id, replace(space, released=True))
+                for space in spaces
+                if space.renter is not None
+            )
             always.extend(space for space in spaces if space.renter is None)
             continue
         wanted = len(spaces) if pool.spaces is None else pool.spaces
         always.extend(spaces[:wanted])
-        always.extend(replace(spaces[k % len(spaces)], id=f"{spaces[k % len(spaces)].id}+{k // len(spaces)}") for k in range(len(spaces), wanted))
+        always.extend(
+            replace(spaces[k % len(spaces)], id=f"{spaces[k % len(spaces)].id}+{k // len(spaces)}")
+            for k in range(len(spaces), wanted)
+        )
     return tuple(always), released
 
 
@@ -93,7 +117,9 @@ class _History:
     """What the engine needs to remember about households from one night to the next."""
 
     def __init__(self, plan: Plan) -> None:
-        self.keep_days = max(plan.policy.fairness_window_nights, plan.policy.overstay_penalty_nights)
+        self.keep_days = max(
+            plan.policy.fairness_window_nights, plan.policy.overstay_penalty_nights
+        )
         self.refused: dict[str, list[date]] = {}
         self.overstayed: dict[str, list[date]] = {}
         self.last_space: dict[str, str] = {}
@@ -101,11 +127,18 @@ class _History:
     def entries(self) -> tuple[HouseholdHistory, ...]:
         households = sorted(set(self.refused) | set(self.overstayed) | set(self.last_space))
         return tuple(
-            HouseholdHistory(household, tuple(self.refused.get(household, ())), self.last_space.get(household), tuple(self.overstayed.get(household, ())))
+            HouseholdHistory(
+                household,
+                tuple(self.refused.get(household, ())),
+                self.last_space.get(household),
+                tuple(self.overstayed.get(household, ())),
+            )
             for household in households
         )
 
-    def record(self, tonight: date, refused: set[str], served_space: dict[str, str], overstayed: set[str]) -> None:
+    def record(
+        self, tonight: date, refused: set[str], served_space: dict[str, str], overstayed: set[str]
+    ) -> None:
         oldest = tonight - timedelta(days=self.keep_days - 1)
         for nights, new in ((self.refused, refused), (self.overstayed, overstayed)):
             for household in new:
@@ -122,14 +155,22 @@ class _History:
 
 
 def simulate_run(
-    site: Site, plan: Plan, model: DemandModel, calibration: NightCalibration, nights: int, seed: int, time_limit: float = 10.0
+    site: Site,
+    plan: Plan,
+    model: DemandModel,
+    calibration: NightCalibration,
+    nights: int,
+    seed: int,
+    time_limit: float = 10.0,
 ) -> RunResult:
     stream = DemandStream(site, model, calibration, seed, nights)
     always, released_copy = plan_spaces(site, plan)
     rented = {space.id: space for space in site.spaces if space.renter is not None}
     renter_index = {household: i for i, household in enumerate(site.renters)}
     household_index = {h.id: i for i, h in enumerate(site.households)}
-    kinds = sorted({space.kind for space in always} | {space.kind for space in released_copy.values()})
+    kinds = sorted(
+        {space.kind for space in always} | {space.kind for space in released_copy.values()}
+    )
     run = RunResult(
         plan=plan.name,
         seed=seed,
@@ -143,15 +184,21 @@ def simulate_run(
         evening = site.start + timedelta(days=index)
         demand = stream.night(index, evening)
         away = {site.renters[i] for i in np.flatnonzero(demand.away)}
-        spaces = always + tuple(copy for space_id, copy in released_copy.items() if rented[space_id].renter in away)
+        spaces = always + tuple(
+            copy for space_id, copy in released_copy.items() if rented[space_id].renter in away
+        )
         requests = _requests(site, demand, spaces, plan.policy)
-        instance = Instance(site.name, evening, spaces, site.households, requests, plan.policy, history.entries())
+        instance = Instance(
+            site.name, evening, spaces, site.households, requests, plan.policy, history.entries()
+        )
         result = solve(instance, time_limit=time_limit, explain=False)
 
         morning = _morning(instance, result, demand, renter_index)
         for kind, kind_stays in morning.stays.items():
             start, leave = np.array(kind_stays).T
-            run.occupancy[kind][index] = ((start[:, None] <= _HOURS) & (_HOURS < leave[:, None])).sum(axis=0)
+            run.occupancy[kind][index] = (
+                (start[:, None] <= _HOURS) & (leave[:, None] > _HOURS)
+            ).sum(axis=0)
         for space in spaces:
             run.capacity[space.kind][index] += 1
         asking = [household_index[r.household] for r in requests]
@@ -168,10 +215,14 @@ def simulate_run(
                 "requests": len(requests),
                 "served": len(result.assignments),
                 "refused": len(requests) - len(result.assignments),
-                "served_by_priority": json.dumps({str(k): v for k, v in sorted(result.served_by_priority.items(), reverse=True)}),
+                "served_by_priority": json.dumps(
+                    {str(k): v for k, v in sorted(result.served_by_priority.items(), reverse=True)}
+                ),
                 "shared_spaces": len(spaces),
                 "renters_away": len(away),
-                "walk_m_mean": round(result.objective.walk_m / len(result.assignments), 1) if result.assignments else 0.0,
+                "walk_m_mean": round(result.objective.walk_m / len(result.assignments), 1)
+                if result.assignments
+                else 0.0,
                 "window_overstays": morning.window_overstays,
                 "renters_back": int(demand.returns.sum()),
                 "renter_conflicts": morning.renter_conflicts,
@@ -191,10 +242,14 @@ class _Morning:
     overstayed: set[str] = field(default_factory=set)
     window_overstays: int = 0
     renter_conflicts: int = 0
-    stays: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))  # kind -> (arrive, leave)
+    stays: dict[str, list[tuple[int, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )  # kind -> (arrive, leave)
 
 
-def _morning(instance: Instance, result: Result, demand: NightDemand, renter_index: dict[str, int]) -> _Morning:
+def _morning(
+    instance: Instance, result: Result, demand: NightDemand, renter_index: dict[str, int]
+) -> _Morning:
     """Each car leaves when it asked, plus its drawn lateness; past its window's end it has
     overstayed, and on a rented space whose renter comes back before it leaves, it is in the way."""
     morning = _Morning()
@@ -211,12 +266,18 @@ def _morning(instance: Instance, result: Result, demand: NightDemand, renter_ind
         morning.window_overstays += 1
         morning.overstayed.add(household)
         renter = renter_index.get(space.renter) if space.renter else None
-        if renter is not None and demand.returns[renter] and leaves > closes + int(demand.return_after[renter]):
+        if (
+            renter is not None
+            and demand.returns[renter]
+            and leaves > closes + int(demand.return_after[renter])
+        ):
             morning.renter_conflicts += 1
     return morning
 
 
-def _requests(site: Site, demand: NightDemand, spaces: tuple[Space, ...], policy: Policy) -> tuple[Request, ...]:
+def _requests(
+    site: Site, demand: NightDemand, spaces: tuple[Space, ...], policy: Policy
+) -> tuple[Request, ...]:
     """Tonight's requests. A resident who reads the plan asks for the longest part of the night
     that one of tonight's spaces fitting the car (size, needs) holds; the others ask for their
     real times."""
@@ -228,10 +289,25 @@ def _requests(site: Site, demand: NightDemand, spaces: tuple[Space, ...], policy
         car = cars[int(asking[position])]
         aware_by_kind[car.size, car.needs].append(position)
     for (size, needs), positions in aware_by_kind.items():
-        fitting = {w for s in spaces if s.size >= size and needs <= s.features for w in (s.windows if s.windows is not None else policy.windows[s.kind])}
+        fitting = {
+            w
+            for s in spaces
+            if s.size >= size and needs <= s.features
+            for w in (s.windows if s.windows is not None else policy.windows[s.kind])
+        }
         chosen = np.array(positions)
-        arrive[chosen], depart[chosen] = longest_part_inside(arrive[chosen], depart[chosen], sorted(fitting, key=lambda w: (w.start, w.end)))
+        arrive[chosen], depart[chosen] = longest_part_inside(
+            arrive[chosen], depart[chosen], sorted(fitting, key=lambda w: (w.start, w.end))
+        )
     return tuple(
-        Request(f"c{k}", cars[k].household, int(a), int(d), size=cars[k].size, needs=cars[k].needs, plate=cars[k].plate)
+        Request(
+            f"c{k}",
+            cars[k].household,
+            int(a),
+            int(d),
+            size=cars[k].size,
+            needs=cars[k].needs,
+            plate=cars[k].plate,
+        )
         for k, a, d in zip(asking.tolist(), arrive.tolist(), depart.tolist())
     )

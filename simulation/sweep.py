@@ -48,10 +48,15 @@ def compare_plans(
             done[plan.name, seed] = run
             on_run_done(run)
     else:
-        futures = [executor.submit(simulate_run, site, plan, model, calibration, nights, seed, time_limit) for plan, seed in tasks]
+        futures = [
+            executor.submit(simulate_run, site, plan, model, calibration, nights, seed, time_limit)
+            for plan, seed in tasks
+        ]
         for future in as_completed(futures):
             run = future.result()
             done[run.plan, run.seed] = run
             on_run_done(run)
     runs = {plan.name: [done[plan.name, seed] for seed in seeds] for plan in plans}
-    return Comparison(runs, [summarise(site, plan, runs[plan.name], refused_over) for plan in plans])
+    return Comparison(
+        runs, [summarise(site, plan, runs[plan.name], refused_over) for plan in plans]
+    )

@@ -15,7 +15,6 @@ from functools import partial
 import numpy as np
 
 from engine.eligibility import EligibilityTable
-
 from engine.explain import unassigned_reasons
 from engine.model import Instance
 from engine.parts import independent_parts
@@ -26,11 +25,16 @@ from engine.solver.greedy import greedy_fill, priority_order
 from engine.solver.objective import Tier, objective_tiers
 from engine.solver.problem import Component, PinConflict, Problem, compile_problem
 
-__all__ = ["solve", "allocate_first_come"]
+__all__ = ["allocate_first_come", "solve"]
 
 
 def solve(
-    instance: Instance, time_limit: float = 10.0, seed: int = 0, use_flow: bool = True, executor: Executor | None = None, explain: bool = True
+    instance: Instance,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    use_flow: bool = True,
+    executor: Executor | None = None,
+    explain: bool = True,
 ) -> Result:
     """The lexicographically best allocation found within `time_limit` seconds.
 
@@ -53,10 +57,19 @@ def solve(
     tiers = objective_tiers(problem)
     chosen: list[np.ndarray] = []
     proven = True
-    bounds = {level: 0 for level in problem.levels}
-    counts: dict[str, int] = {"components": len(problem.components), "assignment_components": 0, "flow_components": 0, "cp_sat_components": 0}
+    bounds = dict.fromkeys(problem.levels, 0)
+    counts: dict[str, int] = {
+        "components": len(problem.components),
+        "assignment_components": 0,
+        "flow_components": 0,
+        "cp_sat_components": 0,
+    }
     for component in sorted(problem.components, key=lambda c: len(c.pairs)):
-        picked, method = _matching(problem, component, tiers) if use_flow and component.is_matching else (None, "")
+        picked, method = (
+            _matching(problem, component, tiers)
+            if use_flow and component.is_matching
+            else (None, "")
+        )
         if picked is not None:
             counts[f"{method}_components"] += 1
             chosen.append(picked)
@@ -72,21 +85,43 @@ def solve(
         proven &= outcome.proven
         for level in problem.levels:
             # A level whose tier was never reached is bounded only by its number of requests.
-            unsolved = 0 if outcome.proven else int((problem.priority[component.requests] == level).sum())
+            unsolved = (
+                0 if outcome.proven else int((problem.priority[component.requests] == level).sum())
+            )
             bounds[level] += outcome.level_bounds.get(level, unsolved)
 
     picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
     if not proven:
         # Anything the cut-short search left free is still usable: top it up greedily.
-        picked = greedy_fill(problem, priority_order(problem, range(len(instance.requests))), np.arange(len(problem.pair_request)), picked)
+        picked = greedy_fill(
+            problem,
+            priority_order(problem, range(len(instance.requests))),
+            np.arange(len(problem.pair_request)),
+            picked,
+        )
     for request in problem.forced:
         bounds[int(problem.priority[request])] += 1
-    used = (("assignment", counts["assignment_components"]), ("flow", counts["flow_components"]), ("cp-sat", counts["cp_sat_components"]))
+    used = (
+        ("assignment", counts["assignment_components"]),
+        ("flow", counts["flow_components"]),
+        ("cp-sat", counts["cp_sat_components"]),
+    )
     method = "+".join(name for name, components in used if components) or "none"
-    return _result(problem, picked, Status.OPTIMAL if proven else Status.FEASIBLE, bounds, method, started, counts, explain)
+    return _result(
+        problem,
+        picked,
+        Status.OPTIMAL if proven else Status.FEASIBLE,
+        bounds,
+        method,
+        started,
+        counts,
+        explain,
+    )
 
 
-def _matching(problem: Problem, component: Component, tiers: list[Tier]) -> tuple[np.ndarray | None, str]:
+def _matching(
+    problem: Problem, component: Component, tiers: list[Tier]
+) -> tuple[np.ndarray | None, str]:
     """The fastest exact matching method that applies: dense assignment, else min-cost flow."""
     picked = solve_assignment(problem, component, tiers)
     if picked is not None:
@@ -94,21 +129,41 @@ def _matching(problem: Problem, component: Component, tiers: list[Tier]) -> tupl
     return solve_matching(problem, component, tiers), "flow"
 
 
-def _solve_parts(instance: Instance, parts: list[Instance], executor: Executor, time_limit: float, seed: int, use_flow: bool) -> Result:
+def _solve_parts(
+    instance: Instance,
+    parts: list[Instance],
+    executor: Executor,
+    time_limit: float,
+    seed: int,
+    use_flow: bool,
+) -> Result:
     started = time.monotonic()
     # Wall-clock, not monotonic: the workers may be other processes or other machines.
     deadline = time.time() + time_limit
-    results = list(executor.map(partial(_solve_before, deadline=deadline, seed=seed, use_flow=use_flow), parts))
+    results = list(
+        executor.map(partial(_solve_before, deadline=deadline, seed=seed, use_flow=use_flow), parts)
+    )
     infeasible = [r for r in results if r.status is Status.INFEASIBLE]
     if infeasible:
         return _infeasible(instance, infeasible[0].message, time.monotonic() - started)
     index = {r.id: i for i, r in enumerate(instance.requests)}
-    assignments = sorted((a for r in results for a in r.assignments), key=lambda a: index[a.request])
+    assignments = sorted(
+        (a for r in results for a in r.assignments), key=lambda a: index[a.request]
+    )
     objective = objective_of(instance, assignments)
     proven = all(r.status is Status.OPTIMAL for r in results)
-    bounds = {level: sum(r.bound_by_priority.get(level, 0) for r in results) for level in objective.served_by_priority}
+    bounds = {
+        level: sum(r.bound_by_priority.get(level, 0) for r in results)
+        for level in objective.served_by_priority
+    }
     stats: dict[str, int | float | str] = {"parts": len(parts)}
-    for key in ("components", "assignment_components", "flow_components", "cp_sat_components", "eligible_pairs"):
+    for key in (
+        "components",
+        "assignment_components",
+        "flow_components",
+        "cp_sat_components",
+        "eligible_pairs",
+    ):
         stats[key] = sum(int(r.stats.get(key, 0)) for r in results)
     methods = sorted({m for r in results for m in r.method.split("+") if m != "none"})
     return Result(
@@ -125,7 +180,13 @@ def _solve_parts(instance: Instance, parts: list[Instance], executor: Executor, 
 
 
 def _solve_before(part: Instance, deadline: float, seed: int, use_flow: bool) -> Result:
-    return solve(part, time_limit=max(0.01, deadline - time.time()), seed=seed, use_flow=use_flow, explain=False)
+    return solve(
+        part,
+        time_limit=max(0.01, deadline - time.time()),
+        seed=seed,
+        use_flow=use_flow,
+        explain=False,
+    )
 
 
 def allocate_first_come(instance: Instance) -> Result:
@@ -135,7 +196,9 @@ def allocate_first_come(instance: Instance) -> Result:
         problem = compile_problem(instance)
     except PinConflict as conflict:
         return _infeasible(instance, str(conflict), time.monotonic() - started)
-    picked = greedy_fill(problem, range(len(instance.requests)), np.arange(len(problem.pair_request)))
+    picked = greedy_fill(
+        problem, range(len(instance.requests)), np.arange(len(problem.pair_request))
+    )
     return _result(problem, picked, Status.FEASIBLE, {}, "first-come-first-served", started, {})
 
 
@@ -145,15 +208,41 @@ def _add_served(bounds: dict[int, int], problem: Problem, picked: np.ndarray) ->
 
 
 def _result(
-    problem: Problem, picked: np.ndarray, status: Status, bounds: dict[int, int], method: str, started: float, stats: dict, explain: bool = True
+    problem: Problem,
+    picked: np.ndarray,
+    status: Status,
+    bounds: dict[int, int],
+    method: str,
+    started: float,
+    stats: dict,
+    explain: bool = True,
 ) -> Result:
     instance = problem.instance
-    placed = [(int(r), int(s), int(w)) for r, s, w in zip(problem.pair_request[picked], problem.pair_space[picked], problem.pair_walk[picked])]
+    placed = [
+        (int(r), int(s), int(w))
+        for r, s, w in zip(
+            problem.pair_request[picked], problem.pair_space[picked], problem.pair_walk[picked]
+        )
+    ]
     for request, space in problem.forced.items():
-        placed.append((request, space, instance.household_by_id[instance.requests[request].household].walk_to(instance.spaces[space])))
+        placed.append(
+            (
+                request,
+                space,
+                instance.household_by_id[instance.requests[request].household].walk_to(
+                    instance.spaces[space]
+                ),
+            )
+        )
     placed.sort()
     assignments = [
-        Assignment(instance.requests[r].id, instance.spaces[s].id, instance.requests[r].arrive, instance.requests[r].depart, walk)
+        Assignment(
+            instance.requests[r].id,
+            instance.spaces[s].id,
+            instance.requests[r].arrive,
+            instance.requests[r].depart,
+            walk,
+        )
         for r, s, walk in placed
     ]
     objective = objective_of(instance, assignments)
@@ -161,13 +250,18 @@ def _result(
         bounds = dict(objective.served_by_priority)
     else:
         # A bound is never below what this allocation already serves.
-        bounds = {level: max(bounds.get(level, served), served) for level, served in objective.served_by_priority.items()}
+        bounds = {
+            level: max(bounds.get(level, served), served)
+            for level, served in objective.served_by_priority.items()
+        }
     return Result(
         status=status,
         objective=objective,
         bound_by_priority=bounds,
         assignments=tuple(assignments),
-        unassigned=tuple(unassigned_reasons(instance, problem.table, assignments)) if explain else (),
+        unassigned=tuple(unassigned_reasons(instance, problem.table, assignments))
+        if explain
+        else (),
         solve_seconds=time.monotonic() - started,
         method=method,
         stats={**stats, "eligible_pairs": len(problem.pair_request) + len(problem.forced)},
@@ -177,7 +271,7 @@ def _result(
 def objective_of(instance: Instance, assignments: list[Assignment]) -> Objective:
     """The objective's terms of any allocation, recomputed from the instance alone."""
     levels = sorted(set(instance.priorities.values()), reverse=True)
-    served = {level: 0 for level in levels}
+    served = dict.fromkeys(levels, 0)
     fairness = rotation = walk = stable = 0
     for assignment in assignments:
         request = instance.request_by_id[assignment.request]
@@ -186,17 +280,26 @@ def objective_of(instance: Instance, assignments: list[Assignment]) -> Objective
         rotation += instance.rotation_points.get(request.household, 0)
         walk += assignment.walk_m
         stable += instance.last_space_of(request.household) == assignment.space
-    return Objective(served_by_priority=served, fairness_points=fairness, rotation_points=rotation, walk_m=walk, same_space_as_last_night=stable)
+    return Objective(
+        served_by_priority=served,
+        fairness_points=fairness,
+        rotation_points=rotation,
+        walk_m=walk,
+        same_space_as_last_night=stable,
+    )
 
 
 def _infeasible(instance: Instance, message: str, seconds: float) -> Result:
     levels = sorted(set(instance.priorities.values()), reverse=True)
     return Result(
         status=Status.INFEASIBLE,
-        objective=Objective({level: 0 for level in levels}, 0, 0, 0, 0),
-        bound_by_priority={level: 0 for level in levels},
+        objective=Objective(dict.fromkeys(levels, 0), 0, 0, 0, 0),
+        bound_by_priority=dict.fromkeys(levels, 0),
         assignments=(),
-        unassigned=tuple(Unassigned(r.id, Reason.NOT_ALLOCATED, f"the night was not allocated: {message}") for r in instance.requests),
+        unassigned=tuple(
+            Unassigned(r.id, Reason.NOT_ALLOCATED, f"the night was not allocated: {message}")
+            for r in instance.requests
+        ),
         solve_seconds=seconds,
         method="none",
         message=message,

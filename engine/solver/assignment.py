@@ -23,7 +23,9 @@ MAX_PAIRS = 100_000
 _EXACT_LIMIT = 2**52
 
 
-def solve_assignment(problem: Problem, component: Component, tiers: list[Tier]) -> np.ndarray | None:
+def solve_assignment(
+    problem: Problem, component: Component, tiers: list[Tier]
+) -> np.ndarray | None:
     """The chosen pairs (indices into the problem's pair arrays), or None when this method does not apply."""
     if component.binding_households or not component.is_matching:
         return None
@@ -33,7 +35,9 @@ def solve_assignment(problem: Problem, component: Component, tiers: list[Tier]) 
     requests = component.requests
     spaces = np.unique(problem.pair_space[pairs])
     rows, columns = len(requests), len(spaces) + len(requests)
-    weights = combined_weights(problem, tiers, pairs, matroid=True, limit=_EXACT_LIMIT // (rows + columns) - 1)
+    weights = combined_weights(
+        problem, tiers, pairs, matroid=True, limit=_EXACT_LIMIT // (rows + columns) - 1
+    )
     if weights is None:
         return None
     row = np.searchsorted(requests, problem.pair_request[pairs])
@@ -44,7 +48,10 @@ def solve_assignment(problem: Problem, component: Component, tiers: list[Tier]) 
     costs = csr_matrix(
         (
             np.concatenate([top - weights, np.full(rows, top)]).astype(np.float64),
-            (np.concatenate([row, np.arange(rows)]), np.concatenate([column, len(spaces) + np.arange(rows)])),
+            (
+                np.concatenate([row, np.arange(rows)]),
+                np.concatenate([column, len(spaces) + np.arange(rows)]),
+            ),
         ),
         shape=(rows, columns),
     )

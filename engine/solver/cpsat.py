@@ -29,7 +29,9 @@ class TieredSolution:
     level_bounds: dict[int, int] = field(default_factory=dict)
 
 
-def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], deadline: float, seed: int = 0) -> TieredSolution:
+def solve_tiers(
+    problem: Problem, component: Component, tiers: list[Tier], deadline: float, seed: int = 0
+) -> TieredSolution:
     pairs = component.pairs
     model = cp_model.CpModel()
     x = [model.NewBoolVar(f"x{p}") for p in pairs.tolist()]
@@ -61,7 +63,9 @@ def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], deadl
                 solution.level_bounds[tier.level] = value
             # A tier's optimum leaves the lower tiers' requests to chance; placing what still fits
             # keeps every held optimum and gives the next tier a complete warm start.
-            solution.chosen = greedy_fill(problem, order, pairs, _chosen(solver, var_indices, pairs))
+            solution.chosen = greedy_fill(
+                problem, order, pairs, _chosen(solver, var_indices, pairs)
+            )
             model.Add(objective >= value)
             continue
         solution.proven = False
@@ -70,12 +74,16 @@ def solve_tiers(problem: Problem, component: Component, tiers: list[Tier], deadl
         if status == cp_model.FEASIBLE:
             solution.chosen = _chosen(solver, var_indices, pairs)
             if tier.level is not None:
-                solution.level_bounds[tier.level] = int(np.floor(solver.BestObjectiveBound() + 1e-6))
+                solution.level_bounds[tier.level] = int(
+                    np.floor(solver.BestObjectiveBound() + 1e-6)
+                )
         break
     return solution
 
 
-def _one_space_per_request(model: cp_model.CpModel, problem: Problem, pairs: np.ndarray, x: list) -> None:
+def _one_space_per_request(
+    model: cp_model.CpModel, problem: Problem, pairs: np.ndarray, x: list
+) -> None:
     by_request: dict[int, list] = defaultdict(list)
     for var, request in zip(x, problem.pair_request[pairs].tolist()):
         by_request[request].append(var)
@@ -84,7 +92,9 @@ def _one_space_per_request(model: cp_model.CpModel, problem: Problem, pairs: np.
             model.AddAtMostOne(variables)
 
 
-def _no_overlap_on_space(model: cp_model.CpModel, problem: Problem, component: Component, x: list) -> None:
+def _no_overlap_on_space(
+    model: cp_model.CpModel, problem: Problem, component: Component, x: list
+) -> None:
     """At most one car at a time on a space, turnover gap included.
 
     A space that can take only one of its requests gets one at-most-one; a space that can take
@@ -94,7 +104,11 @@ def _no_overlap_on_space(model: cp_model.CpModel, problem: Problem, component: C
     instance = problem.instance
     gap = instance.policy.turnover_minutes
     by_space: dict[int, list[tuple[int, int, object]]] = defaultdict(list)
-    for var, request, space in zip(x, problem.pair_request[component.pairs].tolist(), problem.pair_space[component.pairs].tolist()):
+    for var, request, space in zip(
+        x,
+        problem.pair_request[component.pairs].tolist(),
+        problem.pair_space[component.pairs].tolist(),
+    ):
         stay = instance.requests[request]
         by_space[space].append((stay.arrive, stay.depart + gap, var))
     for space, stays in by_space.items():
@@ -114,7 +128,10 @@ def _maximal_cliques(stays: list[tuple[int, int]]) -> list[list[int]]:
     departures sort before arrivals at equal times. The set present right after an arrival is
     maximal exactly when the next event is a departure.
     """
-    events = sorted([(leave, 0, i) for i, (_, leave) in enumerate(stays)] + [(arrive, 1, i) for i, (arrive, _) in enumerate(stays)])
+    events = sorted(
+        [(leave, 0, i) for i, (_, leave) in enumerate(stays)]
+        + [(arrive, 1, i) for i, (arrive, _) in enumerate(stays)]
+    )
     present: set[int] = set()
     cliques = []
     for position, (_, is_arrival, stay) in enumerate(events):
@@ -128,7 +145,9 @@ def _maximal_cliques(stays: list[tuple[int, int]]) -> list[list[int]]:
     return cliques
 
 
-def _household_cap(model: cp_model.CpModel, problem: Problem, component: Component, x: list) -> None:
+def _household_cap(
+    model: cp_model.CpModel, problem: Problem, component: Component, x: list
+) -> None:
     if not component.binding_households:
         return
     by_household: dict[str, list] = defaultdict(list)
@@ -140,7 +159,9 @@ def _household_cap(model: cp_model.CpModel, problem: Problem, component: Compone
         model.Add(sum(variables) <= problem.cap_left[household])
 
 
-def _set_hint(model: cp_model.CpModel, var_indices: list[int], local: dict[int, int], chosen: np.ndarray) -> None:
+def _set_hint(
+    model: cp_model.CpModel, var_indices: list[int], local: dict[int, int], chosen: np.ndarray
+) -> None:
     model.clear_hints()
     hint = model.proto.solution_hint
     values = np.zeros(len(var_indices), dtype=np.int64)

@@ -45,14 +45,19 @@ class _Network:
         """Flow on each of `arcs` (indices) at minimum cost, or None if the costs are out of range."""
         network = min_cost_flow.SimpleMinCostFlow()
         network.add_arcs_with_capacity_and_unit_cost(
-            self.tails[arcs].astype(np.int32), self.heads[arcs].astype(np.int32), self.capacities[arcs], costs[arcs]
+            self.tails[arcs].astype(np.int32),
+            self.heads[arcs].astype(np.int32),
+            self.capacities[arcs],
+            costs[arcs],
         )
         network.set_nodes_supplies(np.arange(len(supplies), dtype=np.int32), supplies)
         status = network.solve()
         if status == network.BAD_COST_RANGE:
             return None
         if status != network.OPTIMAL:
-            raise RuntimeError(f"min-cost flow returned status {status} on a network that always has a feasible flow")
+            raise RuntimeError(
+                f"min-cost flow returned status {status} on a network that always has a feasible flow"
+            )
         return network.flows(np.arange(len(arcs), dtype=np.int32))
 
     def potentials(self, costs: np.ndarray, arcs: np.ndarray, flows: np.ndarray) -> np.ndarray:
@@ -84,7 +89,9 @@ def _network(problem: Problem, component: Component) -> _Network:
     request_node = {r: i for i, r in enumerate(requests)}
     space_node = {s: len(requests) + i for i, s in enumerate(spaces.tolist())}
     first_household = len(requests) + len(spaces)
-    household_node = {h: first_household + 2 * i for i, h in enumerate(binding)}  # +1: its "served" node
+    household_node = {
+        h: first_household + 2 * i for i, h in enumerate(binding)
+    }  # +1: its "served" node
     sink = first_household + 2 * len(binding)
 
     tails: list[np.ndarray] = []
@@ -96,7 +103,11 @@ def _network(problem: Problem, component: Component) -> _Network:
         heads.append(np.asarray(head, dtype=np.int64))
         capacities.append(np.asarray(capacity, dtype=np.int64))
 
-    add([request_node[r] for r in problem.pair_request[pairs].tolist()], [space_node[s] for s in problem.pair_space[pairs].tolist()], np.ones(len(pairs)))
+    add(
+        [request_node[r] for r in problem.pair_request[pairs].tolist()],
+        [space_node[s] for s in problem.pair_space[pairs].tolist()],
+        np.ones(len(pairs)),
+    )
     add([space_node[s] for s in spaces.tolist()], np.full(len(spaces), sink), np.ones(len(spaces)))
 
     supplies = np.zeros(sink + 1, dtype=np.int64)
@@ -112,9 +123,19 @@ def _network(problem: Problem, component: Component) -> _Network:
         node = household_node[household]
         supplies[node] = len(members)
         add([node, node], [sink, node + 1], [len(members), problem.cap_left[household]])
-        add(np.full(len(members), node + 1), [request_node[r] for r in members], np.ones(len(members)))
+        add(
+            np.full(len(members), node + 1),
+            [request_node[r] for r in members],
+            np.ones(len(members)),
+        )
     supplies[sink] = -supplies.sum()
-    return _Network(np.concatenate(tails), np.concatenate(heads), np.concatenate(capacities), supplies, len(pairs))
+    return _Network(
+        np.concatenate(tails),
+        np.concatenate(heads),
+        np.concatenate(capacities),
+        supplies,
+        len(pairs),
+    )
 
 
 def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) -> np.ndarray | None:
@@ -136,7 +157,7 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
         flows = network.solve(costs, arcs, supplies)
         if flows is None:
             return None
-        remaining = remaining[len(stage):]
+        remaining = remaining[len(stage) :]
         if not remaining:
             carrying = forced.copy()
             carrying[arcs[flows > 0]] = True
@@ -152,10 +173,14 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
         arcs = arcs[reduced == 0]
 
 
-def _widest_stage(problem: Problem, component: Component, tiers: list[Tier], matroid: bool, limit: int) -> tuple[list[Tier], np.ndarray | None]:
+def _widest_stage(
+    problem: Problem, component: Component, tiers: list[Tier], matroid: bool, limit: int
+) -> tuple[list[Tier], np.ndarray | None]:
     """The longest run of leading tiers whose combined weights fit, and those weights."""
     for end in range(len(tiers), 0, -1):
-        weights = combined_weights(problem, tiers[:end], component.pairs, matroid=matroid, limit=limit)
+        weights = combined_weights(
+            problem, tiers[:end], component.pairs, matroid=matroid, limit=limit
+        )
         if weights is not None:
             return tiers[:end], weights
     return [], None

@@ -30,23 +30,35 @@ class Occupancy:
 
     def is_free(self, request: int, space: int) -> bool:
         requests = self.problem.instance.requests
-        return not any(self.problem.instance.overlaps(requests[request], requests[other]) for other in self.stays[space])
+        return not any(
+            self.problem.instance.overlaps(requests[request], requests[other])
+            for other in self.stays[space]
+        )
 
     def under_cap(self, request: int) -> bool:
         cap = self.problem.instance.policy.household_cap
-        return cap is None or self.taken_by_household[self.problem.instance.requests[request].household] < cap
+        return (
+            cap is None
+            or self.taken_by_household[self.problem.instance.requests[request].household] < cap
+        )
 
 
 def pairs_by_request(problem: Problem, pairs: np.ndarray) -> dict[int, list[int]]:
     """Each request's pairs, nearest space first (ties by space order, for determinism)."""
-    order = pairs[np.lexsort((problem.pair_space[pairs], problem.pair_walk[pairs], problem.pair_request[pairs]))]
+    order = pairs[
+        np.lexsort(
+            (problem.pair_space[pairs], problem.pair_walk[pairs], problem.pair_request[pairs])
+        )
+    ]
     grouped: dict[int, list[int]] = defaultdict(list)
     for pair, request in zip(order.tolist(), problem.pair_request[order].tolist()):
         grouped[request].append(pair)
     return grouped
 
 
-def greedy_fill(problem: Problem, order: Iterable[int], pairs: np.ndarray, already: np.ndarray | None = None) -> np.ndarray:
+def greedy_fill(
+    problem: Problem, order: Iterable[int], pairs: np.ndarray, already: np.ndarray | None = None
+) -> np.ndarray:
     """Place requests in `order` on top of the pairs `already` chosen; return all chosen pairs."""
     occupancy = Occupancy(problem)
     chosen = [] if already is None else already.tolist()
@@ -71,4 +83,7 @@ def greedy_fill(problem: Problem, order: Iterable[int], pairs: np.ndarray, alrea
 
 def priority_order(problem: Problem, requests: Iterable[int]) -> list[int]:
     """Highest priority first, then most fairness points, most recently refused, submission order."""
-    return sorted(requests, key=lambda r: (-problem.priority[r], -problem.fairness[r], -problem.rotation[r], r))
+    return sorted(
+        requests,
+        key=lambda r: (-problem.priority[r], -problem.fairness[r], -problem.rotation[r], r),
+    )

@@ -26,7 +26,12 @@ def objective_tiers(problem: Problem) -> list[Tier]:
     policy = problem.instance.policy
     request_priority = problem.priority[problem.pair_request]
     tiers = [
-        Tier(f"served at priority {level}", (request_priority == level).astype(np.int64), per_request=True, level=level)
+        Tier(
+            f"served at priority {level}",
+            (request_priority == level).astype(np.int64),
+            per_request=True,
+            level=level,
+        )
         for level in problem.levels
     ]
     if policy.fairness_weight:
@@ -35,7 +40,9 @@ def objective_tiers(problem: Problem) -> list[Tier]:
     if policy.walk_weight:
         tiers.append(Tier("walking", -policy.walk_weight * problem.pair_walk, per_request=False))
     if policy.stability_weight:
-        tiers.append(Tier("stability", policy.stability_weight * problem.pair_stable, per_request=False))
+        tiers.append(
+            Tier("stability", policy.stability_weight * problem.pair_stable, per_request=False)
+        )
     return [tier for tier in tiers if tier.value.any()]
 
 
@@ -66,7 +73,9 @@ def _leading_per_request(tiers: list[Tier]) -> list[Tier]:
     return leading
 
 
-def combined_weights(problem: Problem, tiers: list[Tier], pairs: np.ndarray, matroid: bool, limit: int) -> np.ndarray | None:
+def combined_weights(
+    problem: Problem, tiers: list[Tier], pairs: np.ndarray, matroid: bool, limit: int
+) -> np.ndarray | None:
     """One exact integer weight per pair whose maximum-weight allocations are lexicographically optimal.
 
     Each tier is scaled above the widest possible swing of everything below it. Scales are
@@ -79,7 +88,7 @@ def combined_weights(problem: Problem, tiers: list[Tier], pairs: np.ndarray, mat
         leading = _leading_per_request(tiers)
         if leading:
             columns.append(request_class_rank(problem, tiers, pairs))
-            remaining = tiers[len(leading):]
+            remaining = tiers[len(leading) :]
     columns += [tier.value[pairs] for tier in remaining]
     scales: list[int] = []
     scale, largest = 1, 0

@@ -62,10 +62,17 @@ def compile_problem(instance: Instance) -> Problem:
     pairs = table.eligible_pairs()
     requests, spaces = instance.requests, instance.spaces
     priority = np.array([instance.priorities[r.id] for r in requests], dtype=np.int64)
-    fairness = np.array([instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64)
-    rotation = np.array([instance.rotation_points.get(r.household, 0) for r in requests], dtype=np.int64)
+    fairness = np.array(
+        [instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64
+    )
+    rotation = np.array(
+        [instance.rotation_points.get(r.household, 0) for r in requests], dtype=np.int64
+    )
     space_index = {s.id: i for i, s in enumerate(spaces)}
-    last_space = np.array([space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests], dtype=np.int64)
+    last_space = np.array(
+        [space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests],
+        dtype=np.int64,
+    )
     pair_stable = (last_space[pairs.request] == pairs.space).astype(np.int64)
 
     forced = _place_forced_pins(instance, table, pairs.request, pairs.space)
@@ -75,9 +82,13 @@ def compile_problem(instance: Instance) -> Problem:
         for household in instance.household_by_id:
             cap_left[household] = cap - sum(1 for r in forced if requests[r].household == household)
             if cap_left[household] < 0:
-                raise PinConflict(f"the pins force more than {cap} shared spaces onto household {household}")
+                raise PinConflict(
+                    f"the pins force more than {cap} shared spaces onto household {household}"
+                )
 
-    keep = _pairs_clear_of_forced(table, instance.policy.turnover_minutes, forced, pairs.request, pairs.space)
+    keep = _pairs_clear_of_forced(
+        table, instance.policy.turnover_minutes, forced, pairs.request, pairs.space
+    )
     problem = Problem(
         instance=instance,
         table=table,
@@ -95,7 +106,9 @@ def compile_problem(instance: Instance) -> Problem:
     return problem
 
 
-def _place_forced_pins(instance: Instance, table: EligibilityTable, pair_request: np.ndarray, pair_space: np.ndarray) -> dict[int, int]:
+def _place_forced_pins(
+    instance: Instance, table: EligibilityTable, pair_request: np.ndarray, pair_space: np.ndarray
+) -> dict[int, int]:
     forcing = [pin for pin in instance.pins if pin.action is PinAction.FORCE]
     if not forcing:
         return {}
@@ -107,26 +120,40 @@ def _place_forced_pins(instance: Instance, table: EligibilityTable, pair_request
     for pin in forcing:
         r, s = request_index[pin.request], space_index[pin.space]
         if r in forced:
-            raise PinConflict(f"request {pin.request} is forced onto two spaces, {spaces[forced[r]].id} and {pin.space}")
+            raise PinConflict(
+                f"request {pin.request} is forced onto two spaces, {spaces[forced[r]].id} and {pin.space}"
+            )
         if (r, s) not in eligible:
             failed = table.failures(np.array([r]))
             rule = next(rule for rule in RULES if failed[rule][0, s])
-            raise PinConflict(f"request {pin.request} is forced onto space {pin.space}, which breaks the {rule} rule")
+            raise PinConflict(
+                f"request {pin.request} is forced onto space {pin.space}, which breaks the {rule} rule"
+            )
         for other, other_space in forced.items():
             if other_space == s and instance.overlaps(requests[r], requests[other]):
-                raise PinConflict(f"requests {requests[other].id} and {pin.request} are both forced onto space {pin.space} at overlapping times")
+                raise PinConflict(
+                    f"requests {requests[other].id} and {pin.request} are both forced onto space {pin.space} at overlapping times"
+                )
         forced[r] = s
     return forced
 
 
-def _pairs_clear_of_forced(table: EligibilityTable, gap: int, forced: dict[int, int], pair_request: np.ndarray, pair_space: np.ndarray) -> np.ndarray:
+def _pairs_clear_of_forced(
+    table: EligibilityTable,
+    gap: int,
+    forced: dict[int, int],
+    pair_request: np.ndarray,
+    pair_space: np.ndarray,
+) -> np.ndarray:
     keep = ~np.isin(pair_request, list(forced))
     if not forced:
         return keep
     arrive, depart = table.request_arrive, table.request_depart
     for request, space in forced.items():
         on_space = pair_space == space
-        clash = (arrive[pair_request] < depart[request] + gap) & (arrive[request] < depart[pair_request] + gap)
+        clash = (arrive[pair_request] < depart[request] + gap) & (
+            arrive[request] < depart[pair_request] + gap
+        )
         keep &= ~(on_space & clash)
     return keep
 
@@ -140,7 +167,11 @@ def _components(problem: Problem) -> list[Component]:
     by_household: dict[str, list[int]] = defaultdict(list)
     for r in np.unique(pair_request).tolist():
         by_household[instance.requests[r].household].append(r)
-    binding = sorted(h for h, rs in by_household.items() if h in problem.cap_left and problem.cap_left[h] < len(rs))
+    binding = sorted(
+        h
+        for h, rs in by_household.items()
+        if h in problem.cap_left and problem.cap_left[h] < len(rs)
+    )
     household_node = {h: n_requests + n_spaces + i for i, h in enumerate(binding)}
     links_from = [r for h in binding for r in by_household[h]]
     links_to = [household_node[h] for h in binding for _ in by_household[h]]
@@ -152,7 +183,11 @@ def _components(problem: Problem) -> list[Component]:
 
     pair_label = label[pair_request]
     order = np.argsort(pair_label, kind="stable")
-    starts = np.flatnonzero(np.r_[True, np.diff(pair_label[order]) != 0]) if len(order) else np.zeros(0, dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, np.diff(pair_label[order]) != 0])
+        if len(order)
+        else np.zeros(0, dtype=np.int64)
+    )
     groups = np.split(order, starts[1:]) if len(order) else []
     multi = _multi_stay_spaces(problem)
     households_by_label: dict[int, set[str]] = defaultdict(set)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from service.db import make_engine
 from service.models import Base
 
@@ -10,7 +11,12 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=context.config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=context.config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -20,7 +26,9 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             # Batch mode lets later revisions alter SQLite tables (it copies them).
-            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+            context.configure(
+                connection=connection, target_metadata=target_metadata, render_as_batch=True
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

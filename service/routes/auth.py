@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import delete, select
 
 from service.deps import AccountDep, NowDep, SessionDep, SettingsDep, as_utc
 from service.models import Account, AuditEntry, Token
-from service.schemas import problems, ActivateIn, LoginIn, TokenOut
+from service.schemas import ActivateIn, LoginIn, TokenOut, problems
 from service.security import hash_secret, new_token, verify_secret
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=problems(401, 429))
@@ -29,7 +29,10 @@ class TooManySignIns(HTTPException):
     """429, with the moment sign-ins are taken again (for a page to say in local time)."""
 
     def __init__(self, retry: datetime) -> None:
-        super().__init__(status.HTTP_429_TOO_MANY_REQUESTS, f"too many failed sign-ins; try again after {retry.astimezone(timezone.utc):%H:%M} UTC")
+        super().__init__(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins; try again after {retry.astimezone(UTC):%H:%M} UTC",
+        )
         self.retry = retry
 
 
@@ -38,7 +41,9 @@ def _too_many(first_failure, window: timedelta) -> TooManySignIns:
 
 
 @router.post("/login", response_model=TokenOut)
-def login(body: LoginIn, session: SessionDep, now: NowDep, settings: SettingsDep, request: Request) -> TokenOut:
+def login(
+    body: LoginIn, session: SessionDep, now: NowDep, settings: SettingsDep, request: Request
+) -> TokenOut:
     account = session.scalar(select(Account).where(Account.username == body.username))
     refused = HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")
     window = timedelta(minutes=settings.login_window_minutes)
@@ -78,10 +83,21 @@ def activate(body: ActivateIn, session: SessionDep, now: NowDep, settings: Setti
     """Set the household account's password with the one-time code from the office, and sign in."""
     account = session.scalar(select(Account).where(Account.username == body.username))
     if account is None or not verify_secret(account.activation_hash, body.code.strip().upper()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or activation code (codes work once; ask the office for a new one)")
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "wrong username or activation code (codes work once; ask the office for a new one)",
+        )
     account.password_hash = hash_secret(body.password)
     account.activation_hash = None
-    session.add(AuditEntry(at=now, account_id=account.id, compound_id=account.compound_id, action="activate", detail=account.username))
+    session.add(
+        AuditEntry(
+            at=now,
+            account_id=account.id,
+            compound_id=account.compound_id,
+            action="activate",
+            detail=account.username,
+        )
+    )
     issued = _issue(session, account, now, settings)
     session.commit()
     return issued

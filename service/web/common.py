@@ -53,10 +53,15 @@ SECURITY_HEADERS = {
 }
 
 
-def render(request: Request, t: Translator, template: str, status_code: int = 200, **context: Any) -> Response:
+def render(
+    request: Request, t: Translator, template: str, status_code: int = 200, **context: Any
+) -> Response:
     context |= {
-        "t": t, "here": _page_to_return_to(request), "path": request.url.path,
-        "form_token": getattr(request.state, "form_token", ""), "role": getattr(request.state, "role", None),
+        "t": t,
+        "here": _page_to_return_to(request),
+        "path": request.url.path,
+        "form_token": getattr(request.state, "form_token", ""),
+        "role": getattr(request.state, "role", None),
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
@@ -66,8 +71,23 @@ def render(request: Request, t: Translator, template: str, status_code: int = 20
 # What a successful post may announce on the page it leads to. The line takes nothing else from
 # the address, so that a link cannot put words of its own on the site.
 DONE = {
-    "request.saved", "request.cancelled", "standing.saved", "standing.removed", "release.saved", "night.ran", "night.published_done",
-    "pin.saved", "pin.removed", "morning.saved", "spaces.added", "spaces.saved", "signout.done", "urgent.saved", "withdraw.saved", "cars.saved", "release.taken_back",
+    "request.saved",
+    "request.cancelled",
+    "standing.saved",
+    "standing.removed",
+    "release.saved",
+    "night.ran",
+    "night.published_done",
+    "pin.saved",
+    "pin.removed",
+    "morning.saved",
+    "spaces.added",
+    "spaces.saved",
+    "signout.done",
+    "urgent.saved",
+    "withdraw.saved",
+    "cars.saved",
+    "release.taken_back",
 }
 
 
@@ -106,7 +126,9 @@ def listing(request: Request, items: list) -> Listing:
         page = min(max(1, int(request.query_params.get("page", "1"))), pages)
     except ValueError:
         page = 1
-    return Listing(found[(page - 1) * PAGE_ROWS : page * PAGE_ROWS], query, page, pages, len(items), len(found))
+    return Listing(
+        found[(page - 1) * PAGE_ROWS : page * PAGE_ROWS], query, page, pages, len(items), len(found)
+    )
 
 
 def in_compound_time(compound: Compound, moment: datetime) -> datetime:
@@ -114,14 +136,25 @@ def in_compound_time(compound: Compound, moment: datetime) -> datetime:
 
 
 def is_open(session: Session, compound: Compound, evening: date, now: datetime) -> bool:
-    night = session.scalar(select(Night).where(Night.compound_id == compound.id, Night.evening == evening))
-    return now < cutoff_of(compound, evening) and (night is None or night.state == NightState.OPEN.value)
+    night = session.scalar(
+        select(Night).where(Night.compound_id == compound.id, Night.evening == evening)
+    )
+    return now < cutoff_of(compound, evening) and (
+        night is None or night.state == NightState.OPEN.value
+    )
 
 
 def next_open_evening(session: Session, compound: Compound, now: datetime) -> date | None:
     """The first evening, from the current one on, that still takes residents' requests."""
     first = current_evening(compound.timezone, now)
-    return next((first + timedelta(days=d) for d in range(LOOK_AHEAD_DAYS) if is_open(session, compound, first + timedelta(days=d), now)), None)
+    return next(
+        (
+            first + timedelta(days=d)
+            for d in range(LOOK_AHEAD_DAYS)
+            if is_open(session, compound, first + timedelta(days=d), now)
+        ),
+        None,
+    )
 
 
 def evening_param(value: str | None, default: date) -> date:
@@ -155,7 +188,9 @@ def error_lines(t: Translator, error: Exception, known: dict[int, str] | None = 
 
 def field_of(location) -> str:
     # The last name in the location: ("body", "windows", 0) and ("body", "windows[0]") -> "windows".
-    return next((str(part).split("[", 1)[0] for part in reversed(location) if isinstance(part, str)), "-")
+    return next(
+        (str(part).split("[", 1)[0] for part in reversed(location) if isinstance(part, str)), "-"
+    )
 
 
 def field_error(t: Translator, field: str, message: str) -> str:

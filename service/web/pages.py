@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -16,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from zoneinfo import ZoneInfo
 
 from service.deps import NowDep, SessionDep, SettingsDep
 from service.models import DEFAULT_TIMEZONE, Account, Compound, Role, Token
@@ -27,7 +27,17 @@ from service.security import token_digest
 from service.web import resident, staff
 from service.web.common import done_message, error_lines, field_error, field_of, render
 from service.web.i18n import LANGUAGES
-from service.web.session import LANGUAGE_COOKIE, SESSION_COOKIE, PostedDep, SignedInDep, SignInFirst, StaleForm, TranslatorDep, WrongRole, translator
+from service.web.session import (
+    LANGUAGE_COOKIE,
+    SESSION_COOKIE,
+    PostedDep,
+    SignedInDep,
+    SignInFirst,
+    StaleForm,
+    TranslatorDep,
+    WrongRole,
+    translator,
+)
 
 router = APIRouter(include_in_schema=False)
 YEAR_SECONDS = 365 * 24 * 3600
@@ -35,7 +45,11 @@ YEAR_SECONDS = 365 * 24 * 3600
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, so that the sign-in form cannot send anyone elsewhere."""
-    return target if target and target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+    return (
+        target
+        if target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+        else "/"
+    )
 
 
 def _home(role: str) -> str:
@@ -50,18 +64,40 @@ def start(account: SignedInDep) -> Response:
 
 @router.get("/signin")
 def signin_page(request: Request, t: TranslatorDep) -> Response:
-    return render(request, t, "signin.html", next=_safe_next(request.query_params.get("next")), errors=[], username="", done=done_message(t, request))
+    return render(
+        request,
+        t,
+        "signin.html",
+        next=_safe_next(request.query_params.get("next")),
+        errors=[],
+        username="",
+        done=done_message(t, request),
+    )
 
 
-def _signed_in(request: Request, session, issued: TokenOut, settings, now: datetime, target: str) -> Response:
+def _signed_in(
+    request: Request, session, issued: TokenOut, settings, now: datetime, target: str
+) -> Response:
     """The token in the session cookie; a resident's lasts longer, so that the phone that asked in
     the evening still shows the space in the morning."""
-    hours = settings.resident_session_hours if issued.role == Role.RESIDENT.value else settings.token_hours
+    hours = (
+        settings.resident_session_hours
+        if issued.role == Role.RESIDENT.value
+        else settings.token_hours
+    )
     expires = now + timedelta(hours=hours)
     session.get(Token, token_digest(issued.access_token)).expires_at = expires
     session.commit()
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(SESSION_COOKIE, issued.access_token, max_age=int(hours * 3600), httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.access_token,
+        max_age=int(hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -74,46 +110,91 @@ def _locked_until(session, username: str, error: TooManySignIns, t) -> str:
 
 @router.post("/signin")
 def signin(
-    request: Request, t: TranslatorDep, session: SessionDep, now: NowDep, settings: SettingsDep,
-    username: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",  # noqa: A002
+    request: Request,
+    t: TranslatorDep,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     username = username.strip()
     try:
-        issued = auth.login(LoginIn(username=username or "-", password=password or "-"), session, now, settings, request)
+        issued = auth.login(
+            LoginIn(username=username or "-", password=password or "-"),
+            session,
+            now,
+            settings,
+            request,
+        )
     except (HTTPException, ValidationError) as error:
         # A name or password longer than any account's is simply wrong.
         locked = isinstance(error, TooManySignIns)
-        message = t("signin.locked", until=_locked_until(session, username, error, t)) if locked else t("signin.wrong")
-        return render(request, t, "signin.html", 429 if locked else 401, next=_safe_next(next), errors=[message], username=username[:80], done=None)
+        message = (
+            t("signin.locked", until=_locked_until(session, username, error, t))
+            if locked
+            else t("signin.wrong")
+        )
+        return render(
+            request,
+            t,
+            "signin.html",
+            429 if locked else 401,
+            next=_safe_next(next),
+            errors=[message],
+            username=username[:80],
+            done=None,
+        )
     target = _safe_next(next)
-    return _signed_in(request, session, issued, settings, now, _home(issued.role) if target == "/" else target)
+    return _signed_in(
+        request, session, issued, settings, now, _home(issued.role) if target == "/" else target
+    )
 
 
 @router.get("/activate")
 def activate_page(request: Request, t: TranslatorDep) -> Response:
-    return render(request, t, "activate.html", errors=[], username=request.query_params.get("username", "")[:80])
+    return render(
+        request,
+        t,
+        "activate.html",
+        errors=[],
+        username=request.query_params.get("username", "")[:80],
+    )
 
 
 @router.post("/activate")
 def activate(
-    request: Request, t: TranslatorDep, session: SessionDep, now: NowDep, settings: SettingsDep,
-    username: Annotated[str, Form()] = "", code: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    request: Request,
+    t: TranslatorDep,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
 ) -> Response:
     username = username.strip()
     try:
         body = ActivateIn(username=username or "-", code=code.strip() or "-", password=password)
     except ValidationError as error:
-        return render(request, t, "activate.html", 422, errors=error_lines(t, error), username=username[:80])
+        return render(
+            request, t, "activate.html", 422, errors=error_lines(t, error), username=username[:80]
+        )
     try:
         issued = auth.activate(body, session, now, settings)
     except HTTPException:
-        return render(request, t, "activate.html", 401, errors=[t("activate.wrong")], username=username)
+        return render(
+            request, t, "activate.html", 401, errors=[t("activate.wrong")], username=username
+        )
     return _signed_in(request, session, issued, settings, now, "/tonight")
 
 
 @router.post("/signout")
 def signout(request: Request, session: SessionDep, _account: PostedDep) -> Response:
-    session.execute(delete(Token).where(Token.digest == token_digest(request.cookies[SESSION_COOKIE])))
+    session.execute(
+        delete(Token).where(Token.digest == token_digest(request.cookies[SESSION_COOKIE]))
+    )
     session.commit()
     response = RedirectResponse("/signin?done=signout.done", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -125,7 +206,9 @@ def switch_language(language: str, request: Request) -> Response:
     """Remembered in a cookie for a year; back to the page the reader was on."""
     response = RedirectResponse(_safe_next(request.query_params.get("back")), status_code=303)
     if language in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=YEAR_SECONDS, samesite="lax", path="/")
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=YEAR_SECONDS, samesite="lax", path="/"
+        )
     return response
 
 
@@ -148,12 +231,21 @@ def install(app: FastAPI) -> None:
         # The API keeps its JSON answers; an address that is no page gets a page saying so.
         if request.url.path.startswith("/api/") or error.status_code not in (404, 405):
             return await http_exception_handler(request, error)
-        return render(request, translator(request), "refused.html", error.status_code, message_key="error.not_found")
+        return render(
+            request,
+            translator(request),
+            "refused.html",
+            error.status_code,
+            message_key="error.not_found",
+        )
 
     @app.exception_handler(SignInFirst)
     def _sign_in_first(request: Request, _error: SignInFirst) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?{urlencode({'next': target if request.method == 'GET' else '/'})}", status_code=303)
+        return RedirectResponse(
+            f"/signin?{urlencode({'next': target if request.method == 'GET' else '/'})}",
+            status_code=303,
+        )
 
     @app.exception_handler(WrongRole)
     def _wrong_role(request: Request, error: WrongRole) -> Response:

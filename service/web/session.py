@@ -61,7 +61,9 @@ def signed_in(request: Request, session: SessionDep, now: NowDep) -> Account:
 SignedInDep = Annotated[Account, Depends(signed_in)]
 
 
-def checked_form(request: Request, account: SignedInDep, csrf: Annotated[str, Form()] = "") -> Account:
+def checked_form(
+    request: Request, account: SignedInDep, csrf: Annotated[str, Form()] = ""
+) -> Account:
     """The account, for a post whose form token matches its session."""
     if not hmac.compare_digest(csrf, request.state.form_token):
         raise StaleForm()

@@ -79,28 +79,70 @@ def _buildings(households: list[tuple[str, float, float]]) -> dict[str, tuple[fl
     flats: dict[str, list[tuple[float, float]]] = {}
     for code, x, y in households:
         flats.setdefault(code.split("-")[0], []).append((x, y))
-    return {b: (sum(x for x, _ in ps) / len(ps), sum(y for _, y in ps) / len(ps)) for b, ps in flats.items()}
+    return {
+        b: (sum(x for x, _ in ps) / len(ps), sum(y for _, y in ps) / len(ps))
+        for b, ps in flats.items()
+    }
 
 
 def compound_map(
-    spaces: list[tuple[str, float, float]], households: list[tuple[str, float, float]], states: dict[str, SpaceState], href: str, selected: str | None
+    spaces: list[tuple[str, float, float]],
+    households: list[tuple[str, float, float]],
+    states: dict[str, SpaceState],
+    href: str,
+    selected: str | None,
 ) -> SiteMap:
     """The whole compound for staff: every space in its state, linked to `href` + its code."""
     buildings = _buildings(households)
     frame = _Frame([(x, y) for _, x, y in spaces] + list(buildings.values()))
-    marks = [SpaceMark(code, *frame.point(x, y), states.get(code, SpaceState.PRIVATE), f"{href}{code}", code == selected) for code, x, y in spaces]
-    return SiteMap(frame.view_box, marks, [BuildingMark(b, *frame.point(x, y)) for b, (x, y) in sorted(buildings.items())], width_m=frame.right - frame.left)
+    marks = [
+        SpaceMark(
+            code,
+            *frame.point(x, y),
+            states.get(code, SpaceState.PRIVATE),
+            f"{href}{code}",
+            code == selected,
+        )
+        for code, x, y in spaces
+    ]
+    return SiteMap(
+        frame.view_box,
+        marks,
+        [BuildingMark(b, *frame.point(x, y)) for b, (x, y) in sorted(buildings.items())],
+        width_m=frame.right - frame.left,
+    )
 
 
-def way_map(spaces: list[tuple[str, float, float]], home: tuple[str, float, float], mine: str, reach_m: float = 40.0) -> SiteMap:
+def way_map(
+    spaces: list[tuple[str, float, float]],
+    home: tuple[str, float, float],
+    mine: str,
+    reach_m: float = 40.0,
+) -> SiteMap:
     """A resident's map: their building, their space and the way between, with the spaces around."""
     building, hx, hy = home
     sx, sy = next((x, y) for code, x, y in spaces if code == mine)
     left, right = min(hx, sx) - reach_m / 2, max(hx, sx) + reach_m / 2
     low, high = min(hy, sy) - reach_m / 2, max(hy, sy) + reach_m / 2
     nearby = [(code, x, y) for code, x, y in spaces if left <= x <= right and low <= y <= high]
-    frame = _Frame([(hx, hy), (sx, sy), (left + MARGIN_M, low + MARGIN_M), (right - MARGIN_M, high - MARGIN_M)])
-    marks = [SpaceMark(code, *frame.point(x, y), SpaceState.MINE if code == mine else SpaceState.OTHER) for code, x, y in nearby]
-    start, corner, end = frame.point(hx, hy), frame.point(hx, sy), frame.point(sx + SPACE_WIDTH_M / 2, sy)
+    frame = _Frame(
+        [(hx, hy), (sx, sy), (left + MARGIN_M, low + MARGIN_M), (right - MARGIN_M, high - MARGIN_M)]
+    )
+    marks = [
+        SpaceMark(code, *frame.point(x, y), SpaceState.MINE if code == mine else SpaceState.OTHER)
+        for code, x, y in nearby
+    ]
+    start, corner, end = (
+        frame.point(hx, hy),
+        frame.point(hx, sy),
+        frame.point(sx + SPACE_WIDTH_M / 2, sy),
+    )
     way = f"M {start[0]} {start[1]} L {corner[0]} {corner[1]} L {end[0]} {end[1]}"
-    return SiteMap(frame.view_box, marks, [BuildingMark(building, *frame.point(hx, hy))], way, frame.right - frame.left, max(1.0, frame.span / 60))
+    return SiteMap(
+        frame.view_box,
+        marks,
+        [BuildingMark(building, *frame.point(hx, hy))],
+        way,
+        frame.right - frame.left,
+        max(1.0, frame.span / 60),
+    )

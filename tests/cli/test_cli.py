@@ -43,10 +43,27 @@ def test_allocate_prints_a_summary_and_writes_json(tiny, tmp_path):
     assert "proven optimal" in result.output
     assert "Refused (1)" in result.output and "r2" in result.output
     written = json.loads(out.read_text())
-    assert {"scenario", "night", "status", "served_by_priority", "bound_by_priority", "assignments", "unassigned", "solve_seconds"} <= written.keys()
+    assert {
+        "scenario",
+        "night",
+        "status",
+        "served_by_priority",
+        "bound_by_priority",
+        "assignments",
+        "unassigned",
+        "solve_seconds",
+    } <= written.keys()
     assert written["served_by_priority"] == {"2": 1, "1": 0}
     assert written["assignments"] == [
-        {"request": "r1", "household": "1-101", "space": "L-1", "kind": "street", "start": "2026-11-27T20:00", "end": "2026-11-28T06:00", "walk_m": 10}
+        {
+            "request": "r1",
+            "household": "1-101",
+            "space": "L-1",
+            "kind": "street",
+            "start": "2026-11-27T20:00",
+            "end": "2026-11-28T06:00",
+            "walk_m": 10,
+        }
     ]
     assert written["unassigned"][0]["request"] == "r2"
     assert written["unassigned"][0]["reason"] == "all_fitting_spaces_taken"
@@ -55,8 +72,15 @@ def test_allocate_prints_a_summary_and_writes_json(tiny, tmp_path):
 def test_allocate_json_and_csv_on_stdout(tiny):
     as_json = json.loads(runner.invoke(app, ["allocate", str(tiny), "--format", "json"]).stdout)
     assert as_json["status"] == "optimal"
-    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["allocate", str(tiny), "--format", "csv"]).stdout)))
-    assert [(r["request"], r["space"], r["reason"]) for r in rows] == [("r1", "L-1", ""), ("r2", "", "all_fitting_spaces_taken")]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(runner.invoke(app, ["allocate", str(tiny), "--format", "csv"]).stdout)
+        )
+    )
+    assert [(r["request"], r["space"], r["reason"]) for r in rows] == [
+        ("r1", "L-1", ""),
+        ("r2", "", "all_fitting_spaces_taken"),
+    ]
 
 
 def test_allocate_the_bundled_laiyang_night():
@@ -95,22 +119,36 @@ def test_scenario_check(tiny):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("kind: street, x: 0", "kind: street, size: huge, x: 0", "spaces[0].size: 'huge' is not one of small, standard, large"),
+        (
+            "kind: street, x: 0",
+            "kind: street, size: huge, x: 0",
+            "spaces[0].size: 'huge' is not one of small, standard, large",
+        ),
         ("household: 2-201", "household: 9-999", "requests[1].household: no household '9-999'"),
-        ('depart: "06:30"', 'depart: "20:30"', "requests[1].depart: 20:30 is not after arrive 21:00"),
+        (
+            'depart: "06:30"',
+            'depart: "20:30"',
+            "requests[1].depart: 20:30 is not after arrive 21:00",
+        ),
     ],
 )
 def test_bad_file_exits_2_with_paths_and_no_traceback(tmp_path, old, new, message):
     path = tmp_path / "bad.yaml"
     path.write_text(TINY.replace(old, new))
-    for command in (["allocate", str(path)], ["explain", str(path), "r1"], ["scenario", "check", str(path)]):
+    for command in (
+        ["allocate", str(path)],
+        ["explain", str(path), "r1"],
+        ["scenario", "check", str(path)],
+    ):
         result = runner.invoke(app, command)
         assert result.exit_code == 2
         assert message in result.output
         assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("flags", "complaint"), [(["--time-limit", "0"], "time-limit"), (["--format", "xml"], "format")])
+@pytest.mark.parametrize(
+    ("flags", "complaint"), [(["--time-limit", "0"], "time-limit"), (["--format", "xml"], "format")]
+)
 def test_bad_flags_exit_2(tiny, flags, complaint):
     result = runner.invoke(app, ["allocate", str(tiny), *flags])
     assert result.exit_code == 2
@@ -118,17 +156,39 @@ def test_bad_flags_exit_2(tiny, flags, complaint):
 
 
 def test_unwritable_out_path(tiny, tmp_path):
-    result = runner.invoke(app, ["allocate", str(tiny), "--out", str(tmp_path / "missing-dir" / "r.json")])
+    result = runner.invoke(
+        app, ["allocate", str(tiny), "--out", str(tmp_path / "missing-dir" / "r.json")]
+    )
     assert result.exit_code == 2
     assert "cannot write" in result.output
 
 
 def test_generate_is_reproducible_and_valid(tmp_path):
     first, second = tmp_path / "a.yaml", tmp_path / "b.json"
-    args = ["scenario", "generate", "--seed", "5", "--night", "2026-12-01", "--marked-spaces", "60", "--street-spaces", "20", "--households-without-space", "30", "--second-cars", "10", "--buildings", "8"]
+    args = [
+        "scenario",
+        "generate",
+        "--seed",
+        "5",
+        "--night",
+        "2026-12-01",
+        "--marked-spaces",
+        "60",
+        "--street-spaces",
+        "20",
+        "--households-without-space",
+        "30",
+        "--second-cars",
+        "10",
+        "--buildings",
+        "8",
+    ]
     assert runner.invoke(app, [*args, "--out", str(first)]).exit_code == 0
     assert runner.invoke(app, [*args, "--out", str(second)]).exit_code == 0
-    results = [json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout) for path in (first, second)]
+    results = [
+        json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout)
+        for path in (first, second)
+    ]
     for result in results:
         del result["solve_seconds"]
     assert results[0] == results[1]
@@ -136,7 +196,9 @@ def test_generate_is_reproducible_and_valid(tmp_path):
 
 
 def test_generate_rejects_impossible_sites():
-    result = runner.invoke(app, ["scenario", "generate", "--buildings", "1", "--marked-spaces", "100"])
+    result = runner.invoke(
+        app, ["scenario", "generate", "--buildings", "1", "--marked-spaces", "100"]
+    )
     assert result.exit_code == 2
     assert "more renters and households without a space than flats" in result.output
 
@@ -163,8 +225,26 @@ def test_more_bad_flags_exit_2(tiny, args, complaint):
 
 def _district_file(tmp_path, seed: int, compounds: int):
     path = tmp_path / "district.yaml"
-    args = ["scenario", "generate", "--seed", str(seed), "--compounds", str(compounds), "--marked-spaces", "30", "--street-spaces", "6",
-            "--households-without-space", "20", "--second-cars", "5", "--buildings", "4", "--out", str(path)]
+    args = [
+        "scenario",
+        "generate",
+        "--seed",
+        str(seed),
+        "--compounds",
+        str(compounds),
+        "--marked-spaces",
+        "30",
+        "--street-spaces",
+        "6",
+        "--households-without-space",
+        "20",
+        "--second-cars",
+        "5",
+        "--buildings",
+        "4",
+        "--out",
+        str(path),
+    ]
     assert runner.invoke(app, args).exit_code == 0
     return path
 
@@ -182,9 +262,14 @@ def test_generate_a_district(tmp_path):
 def test_allocate_on_local_workers_gives_the_same_result(tmp_path):
     path = _district_file(tmp_path, seed=3, compounds=6)
     alone = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json"]).stdout)
-    spread = json.loads(runner.invoke(app, ["allocate", str(path), "--format", "json", "--workers", "2"]).stdout)
+    spread = json.loads(
+        runner.invoke(app, ["allocate", str(path), "--format", "json", "--workers", "2"]).stdout
+    )
     assert spread["stats"]["parts"] > 1
-    assert spread["assignments"] == alone["assignments"] and spread["unassigned"] == alone["unassigned"]
+    assert (
+        spread["assignments"] == alone["assignments"]
+        and spread["unassigned"] == alone["unassigned"]
+    )
 
 
 def test_unreachable_cluster_exits_2(tiny):

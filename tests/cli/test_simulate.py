@@ -23,7 +23,9 @@ pools:
 
 
 def simulate(*args: str):
-    return runner.invoke(app, ["simulate", str(LAIYANG), "--nights", "3", "--seeds", "2", "--workers", "1", *args])
+    return runner.invoke(
+        app, ["simulate", str(LAIYANG), "--nights", "3", "--seeds", "2", "--workers", "1", *args]
+    )
 
 
 @pytest.fixture
@@ -35,7 +37,16 @@ def plan(tmp_path):
 
 def test_compares_two_plans_and_writes_the_report_and_the_nights(tmp_path, plan):
     report, raw = tmp_path / "report.html", tmp_path / "nights.csv"
-    result = simulate("--plan", str(PLANS / "laiyang-voted.yaml"), "--plan", str(plan), "--report", str(report), "--raw", str(raw))
+    result = simulate(
+        "--plan",
+        str(PLANS / "laiyang-voted.yaml"),
+        "--plan",
+        str(plan),
+        "--report",
+        str(report),
+        "--raw",
+        str(raw),
+    )
     assert result.exit_code == 0, result.output
     assert "Plan A — as voted" in result.stdout and "Street only" in result.stdout
     assert "Served per night" in result.stdout
@@ -79,16 +90,44 @@ def test_the_same_seed_gives_the_same_table():
     [
         ("name: Street only", "nmae: Street only", "name: required but missing"),
         ("name: Street only", "name: Street only\nextra: 1", "extra: unknown key"),
-        ('"19:00-07:00"', '"19:00-25:00"', "policy.windows.street[0]: '25:00' is not a clock time (HH:MM, 00:00 to 23:59)"),
-        ("household_cap: 1", "household_cap: -1", "policy.household_cap: Input should be greater than or equal to 0 (got -1)"),
+        (
+            '"19:00-07:00"',
+            '"19:00-25:00"',
+            "policy.windows.street[0]: '25:00' is not a clock time (HH:MM, 00:00 to 23:59)",
+        ),
+        (
+            "household_cap: 1",
+            "household_cap: -1",
+            "policy.household_cap: Input should be greater than or equal to 0 (got -1)",
+        ),
         ("{spaces: 50}", "{spaces: many}", "pools.street.spaces"),
-        ("street: {spaces: 50}", "garage: {spaces: 5}", "pools.garage: the site has no spaces of kind 'garage'"),
-        ("street: {spaces: 50}", "rented: {spaces: 5}", "pools.rented.spaces: rented spaces belong to their renters"),
+        (
+            "street: {spaces: 50}",
+            "garage: {spaces: 5}",
+            "pools.garage: the site has no spaces of kind 'garage'",
+        ),
+        (
+            "street: {spaces: 50}",
+            "rented: {spaces: 5}",
+            "pools.rented.spaces: rented spaces belong to their renters",
+        ),
         ('rented: ["22:00-09:00"], ', "", "policy.windows: no hours for the 'rented' spaces"),
         ("pools:", "pools:\n  street: {spaces: 1}\npools:", "key 'pools' appears twice"),
-        ("{spaces: 50}", "{spaces: 50, shared: false}", "pools.street.spaces: a pool that is not shared has no spaces to count"),
-        ('street: ["19:00-07:00"]', 'street: ["19:00-07:00"], garage: ["17:00-11:00"]', "policy.windows.garage: the site has no spaces of kind 'garage'"),
-        ("street: {spaces: 50}", "street: {shared: false}\n  rented: {shared: false}", "pools: the plan shares no spaces at all"),
+        (
+            "{spaces: 50}",
+            "{spaces: 50, shared: false}",
+            "pools.street.spaces: a pool that is not shared has no spaces to count",
+        ),
+        (
+            'street: ["19:00-07:00"]',
+            'street: ["19:00-07:00"], garage: ["17:00-11:00"]',
+            "policy.windows.garage: the site has no spaces of kind 'garage'",
+        ),
+        (
+            "street: {spaces: 50}",
+            "street: {shared: false}\n  rented: {shared: false}",
+            "pools: the plan shares no spaces at all",
+        ),
     ],
 )
 def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path, old, new, message):
@@ -113,7 +152,15 @@ def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path, old, new, message):
         (["--cluster", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
         (["--start", "9999-12-31"], "--start 9999-12-31: date value out of range"),
         (["--report", "/tmp"], "--report /tmp: is a folder"),
-        (["--plan", str(PLANS / "laiyang-voted.yaml"), "--plan", str(PLANS / "laiyang-voted.yaml")], "are both named 'Plan A — as voted'"),
+        (
+            [
+                "--plan",
+                str(PLANS / "laiyang-voted.yaml"),
+                "--plan",
+                str(PLANS / "laiyang-voted.yaml"),
+            ],
+            "are both named 'Plan A — as voted'",
+        ),
     ],
 )
 def test_bad_flags_exit_2(args, complaint):
@@ -125,7 +172,10 @@ def test_bad_flags_exit_2(args, complaint):
 @pytest.mark.parametrize(
     ("demand", "message"),
     [
-        ("{renter_away_share: 0.6, away_spell_nights: 1}", "demand: renter_away_share 0.6 cannot be reached with spells of 1.0 nights"),
+        (
+            "{renter_away_share: 0.6, away_spell_nights: 1}",
+            "demand: renter_away_share 0.6 cannot be reached with spells of 1.0 nights",
+        ),
         ("{habit_share: 1.5}", "demand.habit_share: Input should be less than or equal to 1"),
         ("{weekday_factor: [1, 1, 1]}", "demand.weekday_factor: List should have at least 7 items"),
     ],
@@ -133,7 +183,9 @@ def test_bad_flags_exit_2(args, complaint):
 def test_a_bad_demand_section_exits_2(tmp_path, demand, message):
     path = tmp_path / "scenario.yaml"
     path.write_text(LAIYANG.read_text(encoding="utf-8") + f"demand: {demand}\n", encoding="utf-8")
-    result = runner.invoke(app, ["simulate", str(path), "--nights", "1", "--seeds", "1", "--workers", "1"])
+    result = runner.invoke(
+        app, ["simulate", str(path), "--nights", "1", "--seeds", "1", "--workers", "1"]
+    )
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
 
@@ -145,6 +197,8 @@ def test_a_scenario_without_cars_exits_2(tmp_path):
         "spaces: [{id: L-1, kind: street, x: 0, y: 0}]\nhouseholds: [{id: h1, x: 0, y: 0}]\n",
         encoding="utf-8",
     )
-    result = runner.invoke(app, ["simulate", str(path), "--nights", "1", "--seeds", "1", "--workers", "1"])
+    result = runner.invoke(
+        app, ["simulate", str(path), "--nights", "1", "--seeds", "1", "--workers", "1"]
+    )
     assert result.exit_code == 2
     assert "no household lists a car that needs a shared space" in result.output

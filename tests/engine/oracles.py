@@ -41,9 +41,15 @@ def failed_rules(instance: Instance, request: Request, space: Space) -> list[str
     failed = []
     if not (space.renter is None or space.released):
         failed.append("pool")
-    if space.compounds and household.compound is not None and household.compound not in space.compounds:
+    if (
+        space.compounds
+        and household.compound is not None
+        and household.compound not in space.compounds
+    ):
         failed.append("compound")
-    if not any(w.start <= request.arrive and request.depart <= w.end for w in instance.windows_of(space)):
+    if not any(
+        w.start <= request.arrive and request.depart <= w.end for w in instance.windows_of(space)
+    ):
         failed.append("window")
     if int(request.size) > int(space.size):
         failed.append("size")
@@ -51,7 +57,10 @@ def failed_rules(instance: Instance, request: Request, space: Space) -> list[str
         failed.append("features")
     if policy.max_walk_m is not None and household.walk_to(space) > policy.max_walk_m:
         failed.append("walk")
-    if any(p.request == request.id and p.space == space.id and p.action is PinAction.FORBID for p in instance.pins):
+    if any(
+        p.request == request.id and p.space == space.id and p.action is PinAction.FORBID
+        for p in instance.pins
+    ):
         failed.append("forbidden")
     return failed
 
@@ -170,7 +179,11 @@ def brute_force(instance: Instance) -> Key | None:
         )
 
     def search(i: int) -> None:
-        if best[0] is not None and current_key(rest_served[i], rest_fair[i], rest_rotation[i], rest_stable[i]) <= best[0]:
+        if (
+            best[0] is not None
+            and current_key(rest_served[i], rest_fair[i], rest_rotation[i], rest_stable[i])
+            <= best[0]
+        ):
             return
         if i == n:
             key = current_key()
@@ -226,7 +239,10 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
             return None
 
     pairs: list[tuple[Request, Space]] = [
-        (request, space) for request in instance.requests for space in instance.spaces if eligible(instance, request, space)
+        (request, space)
+        for request in instance.requests
+        for space in instance.spaces
+        if eligible(instance, request, space)
     ]
     if not pairs:
         return key_of(instance, [])
@@ -251,7 +267,7 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
         by_space.setdefault(space.id, []).append(index)
     for members in by_request.values():
         if len(members) > 1:
-            rows.append({m: 1.0 for m in members})
+            rows.append(dict.fromkeys(members, 1.0))
             row_upper.append(1.0)
     for members in by_space.values():
         for a_pos, a in enumerate(members):
@@ -261,17 +277,21 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
                     row_upper.append(1.0)
     if policy.household_cap is not None:
         for members in by_household.values():
-            rows.append({m: 1.0 for m in members})
+            rows.append(dict.fromkeys(members, 1.0))
             row_upper.append(float(policy.household_cap))
 
     # Tiers as (coefficients to maximise); walking is maximised as -walk.
     tiers: list[np.ndarray] = []
     for level in levels:
-        tiers.append(np.array([1.0 if instance.priorities[r.id] == level else 0.0 for r, _ in pairs]))
+        tiers.append(
+            np.array([1.0 if instance.priorities[r.id] == level else 0.0 for r, _ in pairs])
+        )
     walk = np.array([float(instance.household_by_id[r.household].walk_to(s)) for r, s in pairs])
     fair = np.array([float(instance.fairness_points.get(r.household, 0)) for r, _ in pairs])
     rotation = np.array([float(instance.rotation_points.get(r.household, 0)) for r, _ in pairs])
-    stable = np.array([1.0 if instance.last_space_of(r.household) == s.id else 0.0 for r, s in pairs])
+    stable = np.array(
+        [1.0 if instance.last_space_of(r.household) == s.id else 0.0 for r, s in pairs]
+    )
     if policy.fairness_weight:
         tiers.append(fair)
         tiers.append(rotation)
@@ -323,5 +343,7 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
 
 
 def key_of_result(instance: Instance, assignments) -> Key:
-    placed = [(instance.request_by_id[a.request], instance.space_by_id[a.space]) for a in assignments]
+    placed = [
+        (instance.request_by_id[a.request], instance.space_by_id[a.space]) for a in assignments
+    ]
     return key_of(instance, placed)

@@ -53,8 +53,12 @@ STAY_PATTERNS: tuple[tuple[int, int], ...] = (
     (1110, 1320),  # 18:30-22:00
 )
 
-SPACE_SIZES = st.sampled_from((Size.STANDARD, Size.LARGE, Size.STANDARD, Size.SMALL, Size.STANDARD, Size.LARGE))
-CAR_SIZES = st.sampled_from((Size.STANDARD, Size.SMALL, Size.STANDARD, Size.SMALL, Size.STANDARD, Size.LARGE))
+SPACE_SIZES = st.sampled_from(
+    (Size.STANDARD, Size.LARGE, Size.STANDARD, Size.SMALL, Size.STANDARD, Size.LARGE)
+)
+CAR_SIZES = st.sampled_from(
+    (Size.STANDARD, Size.SMALL, Size.STANDARD, Size.SMALL, Size.STANDARD, Size.LARGE)
+)
 
 
 @st.composite
@@ -78,14 +82,18 @@ def _coordinate(draw) -> int:
 
 
 @st.composite
-def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, min_spaces: int = 1) -> Instance:
+def instances(
+    draw, max_requests: int, max_spaces: int, min_requests: int = 1, min_spaces: int = 1
+) -> Instance:
     n_kinds = draw(st.integers(1, 3))
     kinds = [f"k{i}" for i in range(n_kinds)]
     policy_windows = {kind: draw(st.sampled_from(WINDOW_PATTERNS)) for kind in kinds}
     use_compounds = draw(st.integers(0, 4)) == 4
     compounds = st.sampled_from((None, "north", "south")) if use_compounds else st.just(None)
     space_compounds = (
-        st.sampled_from((frozenset(), frozenset({"north"}), frozenset({"south"}), frozenset({"north", "south"})))
+        st.sampled_from(
+            (frozenset(), frozenset({"north"}), frozenset({"south"}), frozenset({"north", "south"}))
+        )
         if use_compounds
         else st.just(frozenset())
     )
@@ -94,7 +102,9 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
     n_target = draw(st.integers(min_requests, max_requests))
     per_household: list[int] = []
     while sum(per_household) < n_target:
-        per_household.append(min(draw(st.sampled_from((1, 1, 1, 2, 2, 3))), n_target - sum(per_household)))
+        per_household.append(
+            min(draw(st.sampled_from((1, 1, 1, 2, 2, 3))), n_target - sum(per_household))
+        )
     households = []
     for index in range(len(per_household)):
         households.append(
@@ -112,7 +122,9 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
     spaces = []
     for index in range(n_spaces):
         kind = draw(st.sampled_from(kinds))
-        own_windows = draw(st.sampled_from(WINDOW_PATTERNS)) if draw(st.integers(0, 3)) == 3 else None
+        own_windows = (
+            draw(st.sampled_from(WINDOW_PATTERNS)) if draw(st.integers(0, 3)) == 3 else None
+        )
         rented = draw(st.integers(0, 5)) == 5
         spaces.append(
             Space(
@@ -174,21 +186,39 @@ def instances(draw, max_requests: int, max_spaces: int, min_requests: int = 1, m
     for household in households:
         if draw(st.integers(0, 2)) == 0:
             continue
-        refused = tuple(sorted({NIGHT - timedelta(days=d) for d in draw(st.lists(st.integers(1, 20), max_size=4))}))
+        refused = tuple(
+            sorted(
+                {NIGHT - timedelta(days=d) for d in draw(st.lists(st.integers(1, 20), max_size=4))}
+            )
+        )
         last = draw(st.sampled_from([None, *(s.id for s in spaces)]))
-        overstayed = tuple(sorted({NIGHT - timedelta(days=d) for d in draw(st.lists(st.integers(1, 9), max_size=2))}))
-        history.append(HouseholdHistory(household.id, refused_nights=refused, last_space=last, overstayed_nights=overstayed))
+        overstayed = tuple(
+            sorted(
+                {NIGHT - timedelta(days=d) for d in draw(st.lists(st.integers(1, 9), max_size=2))}
+            )
+        )
+        history.append(
+            HouseholdHistory(
+                household.id, refused_nights=refused, last_space=last, overstayed_nights=overstayed
+            )
+        )
 
     pins = []
     pinned: set[tuple[str, str]] = set()
     for _ in range(draw(st.integers(0, 2))):
-        pair = (draw(st.sampled_from([r.id for r in requests])), draw(st.sampled_from([s.id for s in spaces])))
+        pair = (
+            draw(st.sampled_from([r.id for r in requests])),
+            draw(st.sampled_from([s.id for s in spaces])),
+        )
         if pair not in pinned:
             pinned.add(pair)
             pins.append(Pin(*pair, PinAction.FORBID, "staff"))
     if draw(st.integers(0, 4)) == 4:  # FORCE pins only sometimes; they may well be infeasible
         for _ in range(draw(st.integers(1, 2))):
-            pair = (draw(st.sampled_from([r.id for r in requests])), draw(st.sampled_from([s.id for s in spaces])))
+            pair = (
+                draw(st.sampled_from([r.id for r in requests])),
+                draw(st.sampled_from([s.id for s in spaces])),
+            )
             if pair not in pinned:
                 pinned.add(pair)
                 pins.append(Pin(*pair, PinAction.FORCE, "staff"))

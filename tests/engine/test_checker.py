@@ -6,15 +6,19 @@ from dataclasses import replace
 
 import pytest
 
-from builders import forbid, household, instance, request, space
 from engine import Assignment, Status, check_allocation, solve
+from tests.engine.builders import forbid, household, instance, request, space
 
 
 def _night():
     return instance(
         [space("S", x=3), space("R", "rented", renter="h0"), space("T", x=500, size="small")],
         [household("h0", has_space=True), household("a"), household("b")],
-        [request("ra", "a"), request("rb", "b", "23:00", "05:00"), request("big", "b", "22:00", "06:00", size="large")],
+        [
+            request("ra", "a"),
+            request("rb", "b", "23:00", "05:00"),
+            request("big", "b", "22:00", "06:00", size="large"),
+        ],
         pins=[forbid("rb", "S")],
         max_walk_m=400,
         household_cap=1,
@@ -23,21 +27,34 @@ def _night():
 
 def _with(result, *assignments):
     placed = {a.request for a in assignments}
-    return replace(result, assignments=tuple(assignments), unassigned=tuple(u for u in result.unassigned if u.request not in placed))
+    return replace(
+        result,
+        assignments=tuple(assignments),
+        unassigned=tuple(u for u in result.unassigned if u.request not in placed),
+    )
 
 
 @pytest.mark.parametrize(
     ("assignments", "family"),
     [
-        ((Assignment("ra", "S", 1320, 1800, 3), Assignment("rb", "S", 1380, 1740, 3)), "no_overlap_on_space"),
+        (
+            (Assignment("ra", "S", 1320, 1800, 3), Assignment("rb", "S", 1380, 1740, 3)),
+            "no_overlap_on_space",
+        ),
         ((Assignment("ra", "R", 1320, 1800, 0),), "in_tonights_pool"),
         ((Assignment("big", "S", 1320, 1800, 3),), "fits_space"),
         ((Assignment("ra", "T", 1320, 1800, 500),), "within_walk"),
         ((Assignment("ra", "S", 1320, 1800, 99),), "within_walk"),
         ((Assignment("ra", "S", 1330, 1800, 3),), "whole_stay"),
         ((Assignment("rb", "S", 1380, 1740, 3),), "pins"),
-        ((Assignment("ra", "S", 1320, 1800, 3), Assignment("ra", "T", 1320, 1800, 500)), "one_space_per_request"),
-        ((Assignment("rb", "T", 1380, 1740, 500), Assignment("big", "S", 1320, 1800, 3)), "household_cap"),
+        (
+            (Assignment("ra", "S", 1320, 1800, 3), Assignment("ra", "T", 1320, 1800, 500)),
+            "one_space_per_request",
+        ),
+        (
+            (Assignment("rb", "T", 1380, 1740, 500), Assignment("big", "S", 1320, 1800, 3)),
+            "household_cap",
+        ),
         ((Assignment("nobody", "S", 1320, 1800, 3),), "known_ids"),
     ],
 )
@@ -56,7 +73,9 @@ def test_a_request_missing_from_the_result_is_caught():
 
 def test_window_rule_is_caught():
     night = instance([space("S")], [household("a")], [request("ra", "a", "18:00", "06:00")])
-    result = replace(solve(night), assignments=(Assignment("ra", "S", 1080, 1800, 0),), unassigned=())
+    result = replace(
+        solve(night), assignments=(Assignment("ra", "S", 1080, 1800, 0),), unassigned=()
+    )
     assert "inside_window" in {v.family for v in check_allocation(night, result)}
 
 

@@ -17,7 +17,11 @@ def test_three_stays_in_a_row_touching_ends():
     assert sorted(_maximal_cliques([(0, 10), (10, 20), (5, 15)])) == [[0, 2], [1, 2]]
 
 
-stays = st.lists(st.tuples(st.integers(0, 50), st.integers(1, 20)).map(lambda t: (t[0], t[0] + t[1])), min_size=1, max_size=12)
+stays = st.lists(
+    st.tuples(st.integers(0, 50), st.integers(1, 20)).map(lambda t: (t[0], t[0] + t[1])),
+    min_size=1,
+    max_size=12,
+)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

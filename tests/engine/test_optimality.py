@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
-import pytest
 from hypothesis import given, settings
 
 from engine import (
@@ -36,8 +35,8 @@ from engine import (
     objective_of,
     solve,
 )
-from oracles import brute_force, clash, eligible_spaces, milp_optimum
-from strategies import small_instances, tiny_instances
+from tests.engine.oracles import brute_force, clash, eligible_spaces, milp_optimum
+from tests.engine.strategies import small_instances, tiny_instances
 
 TIME_LIMIT = 10.0
 
@@ -159,7 +158,9 @@ def test_solving_twice_gives_the_same_night(instance: Instance):
 @given(small_instances())
 def test_unassigned_reasons_are_true(instance: Instance):
     result = solve(instance, time_limit=TIME_LIMIT)
-    mentioned = Counter([a.request for a in result.assignments] + [u.request for u in result.unassigned])
+    mentioned = Counter(
+        [a.request for a in result.assignments] + [u.request for u in result.unassigned]
+    )
     assert mentioned == Counter(r.id for r in instance.requests)
     if result.status is Status.INFEASIBLE:
         assert all(u.reason is Reason.NOT_ALLOCATED for u in result.unassigned)
@@ -175,11 +176,15 @@ def test_unassigned_reasons_are_true(instance: Instance):
         fitting = eligible_spaces(instance, request)
         assert unassigned.reason is not Reason.NOT_ALLOCATED
         if unassigned.reason is Reason.NO_SPACE_FITS:
-            assert fitting == [], f"{request.id}: said no space fits, but {[s.id for s in fitting]} do"
+            assert fitting == [], (
+                f"{request.id}: said no space fits, but {[s.id for s in fitting]} do"
+            )
         elif unassigned.reason is Reason.ALL_FITTING_SPACES_TAKEN:
             assert fitting, f"{request.id}: said all fitting spaces are taken, but none fits"
             for space in fitting:
-                assert any(clash(instance, request, other) for other in on_space.get(space.id, [])), (
+                assert any(
+                    clash(instance, request, other) for other in on_space.get(space.id, [])
+                ), (
                     f"{request.id}: said all fitting spaces are taken, but {space.id} is free for its stay"
                 )
         elif unassigned.reason is Reason.HOUSEHOLD_CAP:
@@ -241,7 +246,11 @@ def test_turnover_gap_and_fairness_pick_the_refused_household():
         households=(Household("a"), Household("b", x=30.0)),
         requests=(Request("early", "a", 1140, 1260), Request("late", "b", 1270, 1860)),
         policy=Policy(windows=OVERNIGHT, turnover_minutes=15),
-        history=(HouseholdHistory("b", refused_nights=tuple(NIGHT - timedelta(days=d) for d in (1, 5, 30))),),
+        history=(
+            HouseholdHistory(
+                "b", refused_nights=tuple(NIGHT - timedelta(days=d) for d in (1, 5, 30))
+            ),
+        ),
     )
     _agree(instance, ((1,), 2, 14, -30, 0))
     assert [a.request for a in solve(instance).assignments] == ["late"]
@@ -292,7 +301,10 @@ def test_walk_comes_before_stability_and_an_ineligible_force_is_infeasible():
     )
     _agree(instance, ((1,), 0, 0, -20, 0))
     # Without the walking term the stable space wins: key ((1,), 0, 0, 0, 1).
-    _agree(replace(instance, name="stability-only", policy=Policy(windows=OVERNIGHT, walk_weight=0)), ((1,), 0, 0, 0, 1))
+    _agree(
+        replace(instance, name="stability-only", policy=Policy(windows=OVERNIGHT, walk_weight=0)),
+        ((1,), 0, 0, 0, 1),
+    )
     # Staff force the car onto "far" but the plan allows only 100 m: no allocation exists.
     _agree(
         replace(

@@ -7,17 +7,21 @@ from datetime import date
 
 import pytest
 
-from builders import household, instance, request, space
 from engine import Status, check_allocation, solve
 from engine.parts import independent_parts
 from scenarios.generate import SiteParameters, generate_district
 from scenarios.loader import parse_scenario
 from scenarios.mapping import to_instance
+from tests.engine.builders import household, instance, request, space
 
 
 def _district(compounds: int = 7):
-    site = SiteParameters(buildings=4, marked_spaces=30, street_spaces=6, households_without_space=20, second_cars=5)
-    return to_instance(parse_scenario(generate_district(4, date(2026, 12, 1), compounds=compounds, site=site)))
+    site = SiteParameters(
+        buildings=4, marked_spaces=30, street_spaces=6, households_without_space=20, second_cars=5
+    )
+    return to_instance(
+        parse_scenario(generate_district(4, date(2026, 12, 1), compounds=compounds, site=site))
+    )
 
 
 def test_compounds_linked_by_a_shared_space_stay_together():
@@ -32,7 +36,11 @@ def test_compounds_linked_by_a_shared_space_stay_together():
 
 
 def test_a_space_open_to_all_keeps_the_night_whole():
-    night = instance([space("L"), space("M", compounds={"C"})], [household("a", compound="A"), household("c", compound="C")], [request("ra", "a")])
+    night = instance(
+        [space("L"), space("M", compounds={"C"})],
+        [household("a", compound="A"), household("c", compound="C")],
+        [request("ra", "a")],
+    )
     assert independent_parts(night) == [night]
 
 
@@ -54,9 +62,13 @@ def test_solving_the_parts_on_workers_gives_the_same_night(pool):
 def test_the_same_night_on_a_dask_cluster():
     distributed = pytest.importorskip("distributed")
     night = _district(5)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            spread = solve(night, executor=client.get_executor())
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        spread = solve(night, executor=client.get_executor())
     assert spread.stats["parts"] > 1
     assert spread.objective == solve(night).objective
     assert check_allocation(night, spread) == []

@@ -7,7 +7,6 @@ import re
 from datetime import date
 
 import pytest
-from builders import household, instance, request, space
 
 from engine import solve
 from engine.eligibility import EligibilityTable
@@ -16,6 +15,7 @@ from engine.phrases import CHINESE
 from scenarios.generate import generate_scenario
 from scenarios.loader import parse_scenario
 from scenarios.mapping import to_instance
+from tests.engine.builders import household, instance, request, space
 
 
 def _facts(message: str) -> list[str]:
@@ -33,21 +33,37 @@ def test_the_issues_example_in_chinese():
     # As test_explain's first case: departs 08:30 while street spaces close 07:00, the released
     # space has no charger, the other is not released.
     night = instance(
-        [space("L1", "street"), space("L2", "street"), space("A1", "rented", renter="x", released=True), space("A2", "rented", renter="x")],
+        [
+            space("L1", "street"),
+            space("L2", "street"),
+            space("A1", "rented", renter="x", released=True),
+            space("A2", "rented", renter="x"),
+        ],
         [household("x", has_space=True), household("h")],
         [request("r", "h", "22:30", "08:30", needs=["ev_charger"])],
     )
     ((_, chinese),) = _both(night)
-    assert chinese == "08:30 离开，但街边车位须在 07:00 前空出；1 个小区出租车位没有充电桩；1 个小区出租车位今晚没有出让"
+    assert (
+        chinese
+        == "08:30 离开，但街边车位须在 07:00 前空出；1 个小区出租车位没有充电桩；1 个小区出租车位今晚没有出让"
+    )
 
 
 def test_all_fitting_spaces_taken_in_chinese():
     taken = instance(
-        [space("S1"), space("S2")], [household("a"), household("b"), household("c")],
-        [request("hi1", "a", priority=2), request("hi2", "b", priority=2), request("lo", "c", priority=1)],
+        [space("S1"), space("S2")],
+        [household("a"), household("b"), household("c")],
+        [
+            request("hi1", "a", priority=2),
+            request("hi2", "b", priority=2),
+            request("lo", "c", priority=1),
+        ],
     )
     ((_, chinese),) = _both(taken)
-    assert chinese == "2 个车位适合这辆车从 22:00 停到 06:00；这段时间都已分配给优先级 2 的申请（2 个）（您的申请为优先级 1）"
+    assert (
+        chinese
+        == "2 个车位适合这辆车从 22:00 停到 06:00；这段时间都已分配给优先级 2 的申请（2 个）（您的申请为优先级 1）"
+    )
 
 
 @pytest.mark.parametrize("seed", range(4))

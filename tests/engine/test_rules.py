@@ -6,8 +6,18 @@ from datetime import timedelta
 
 import pytest
 
-from builders import NIGHT, force, forbid, history, household, instance, request, space, window
 from engine import Reason, Status, check_allocation, solve
+from tests.engine.builders import (
+    NIGHT,
+    forbid,
+    force,
+    history,
+    household,
+    instance,
+    request,
+    space,
+    window,
+)
 
 
 def solved(night):
@@ -31,7 +41,11 @@ def test_one_space_per_request():
 
 def test_no_overlap_on_space_serves_one_of_two_overlapping_cars():
     # Two cars 22:00-06:00 and 23:00-05:00, one space: optimum serves 1.
-    night = instance([space("S")], [household("a"), household("b")], [request("ra", "a"), request("rb", "b", "23:00", "05:00")])
+    night = instance(
+        [space("S")],
+        [household("a"), household("b")],
+        [request("ra", "a"), request("rb", "b", "23:00", "05:00")],
+    )
     result = solved(night)
     assert len(result.assignments) == 1
     assert result.unassigned[0].reason is Reason.ALL_FITTING_SPACES_TAKEN
@@ -63,19 +77,31 @@ def test_inside_window():
 
 def test_space_window_override_beats_the_kind_default():
     # V is a street space that stays open until 10:00: the 09:30 departure fits only V.
-    night = instance([space("S"), space("V", windows=(window("19:00-10:00"),))], [household("h")], [request("r", "h", "20:00", "09:30")])
+    night = instance(
+        [space("S"), space("V", windows=(window("19:00-10:00"),))],
+        [household("h")],
+        [request("r", "h", "20:00", "09:30")],
+    )
     assert placement(solved(night)) == {"r": "V"}
 
 
 def test_fits_space_size():
     # A large car does not fit the nearer standard space: optimum puts it on L.
-    night = instance([space("S", x=1), space("L", x=90, size="large")], [household("h")], [request("r", "h", size="large")])
+    night = instance(
+        [space("S", x=1), space("L", x=90, size="large")],
+        [household("h")],
+        [request("r", "h", size="large")],
+    )
     assert placement(solved(night)) == {"r": "L"}
 
 
 def test_fits_space_features():
     # Only E has a charger.
-    night = instance([space("S", x=1), space("E", x=90, features=["ev_charger"])], [household("h")], [request("r", "h", needs=["ev_charger"])])
+    night = instance(
+        [space("S", x=1), space("E", x=90, features=["ev_charger"])],
+        [household("h")],
+        [request("r", "h", needs=["ev_charger"])],
+    )
     assert placement(solved(night)) == {"r": "E"}
 
 
@@ -90,7 +116,11 @@ def test_within_walk():
 
 def test_unreleased_rented_space_is_not_shared():
     # R is rented and not released tonight: the car gets nothing.
-    night = instance([space("R", "rented", renter="h0")], [household("h0", has_space=True), household("h")], [request("r", "h", "22:30", "08:00")])
+    night = instance(
+        [space("R", "rented", renter="h0")],
+        [household("h0", has_space=True), household("h")],
+        [request("r", "h", "22:30", "08:00")],
+    )
     result = solved(night)
     assert result.assignments == ()
     assert "not released tonight" in result.unassigned[0].message
@@ -120,7 +150,12 @@ def test_a_street_shared_by_two_neighbouring_compounds():
 
 def test_household_cap():
     # Cap 1: the household's second car is refused although a space is free.
-    night = instance([space("S1"), space("S2")], [household("h")], [request("a", "h"), request("b", "h")], household_cap=1)
+    night = instance(
+        [space("S1"), space("S2")],
+        [household("h")],
+        [request("a", "h"), request("b", "h")],
+        household_cap=1,
+    )
     result = solved(night)
     assert len(result.assignments) == 1
     assert result.unassigned[0].reason is Reason.HOUSEHOLD_CAP
@@ -128,12 +163,22 @@ def test_household_cap():
 
 def test_force_pin_overrides_the_objective():
     # Walking alone would put r on the nearer S1; staff force it onto S2.
-    night = instance([space("S1", x=1), space("S2", x=90)], [household("h")], [request("r", "h")], pins=[force("r", "S2")])
+    night = instance(
+        [space("S1", x=1), space("S2", x=90)],
+        [household("h")],
+        [request("r", "h")],
+        pins=[force("r", "S2")],
+    )
     assert placement(solved(night)) == {"r": "S2"}
 
 
 def test_forbid_pin():
-    night = instance([space("S1", x=1), space("S2", x=90)], [household("h")], [request("r", "h")], pins=[forbid("r", "S1")])
+    night = instance(
+        [space("S1", x=1), space("S2", x=90)],
+        [household("h")],
+        [request("r", "h")],
+        pins=[forbid("r", "S1")],
+    )
     assert placement(solved(night)) == {"r": "S2"}
 
 
@@ -154,7 +199,9 @@ def test_force_pins_that_clash_make_the_night_infeasible():
 
 
 def test_force_pin_onto_a_space_that_does_not_fit_is_infeasible():
-    night = instance([space("S")], [household("h")], [request("r", "h", size="large")], pins=[force("r", "S")])
+    night = instance(
+        [space("S")], [household("h")], [request("r", "h", size="large")], pins=[force("r", "S")]
+    )
     result = solve(night)
     assert result.status is Status.INFEASIBLE
     assert "size" in result.message
@@ -187,7 +234,10 @@ def test_fairness_serves_the_household_refused_more_often():
         [space("S")],
         [household("a"), household("b")],
         [request("ra", "a"), request("rb", "b")],
-        history=[history("a", refused_nights_ago=[2, 20, 21, 22]), history("b", refused_nights_ago=[1, 3, 5])],
+        history=[
+            history("a", refused_nights_ago=[2, 20, 21, 22]),
+            history("b", refused_nights_ago=[1, 3, 5]),
+        ],
     )
     assert placement(solved(night)) == {"rb": "S"}
 
@@ -233,11 +283,18 @@ def test_overstay_penalty_drops_the_household_below_the_others():
     result = solved(night)
     assert placement(result) == {"rb": "S"}
     assert result.served_by_priority == {2: 1, 0: 0}
-    assert night.priority_sources["ra"] == (0, f"overstay penalty: overstayed the night of {NIGHT - timedelta(days=3)}")
+    assert night.priority_sources["ra"] == (
+        0,
+        f"overstay penalty: overstayed the night of {NIGHT - timedelta(days=3)}",
+    )
 
 
-@pytest.mark.parametrize(("nights_ago", "penalty_nights", "penalty_priority"), [(8, 7, 0), (3, 0, 0), (3, 7, 5)])
-def test_overstay_penalty_off_when_expired_disabled_or_not_lower(nights_ago, penalty_nights, penalty_priority):
+@pytest.mark.parametrize(
+    ("nights_ago", "penalty_nights", "penalty_priority"), [(8, 7, 0), (3, 0, 0), (3, 7, 5)]
+)
+def test_overstay_penalty_off_when_expired_disabled_or_not_lower(
+    nights_ago, penalty_nights, penalty_priority
+):
     # An overstay 8 nights ago is past a 7-night penalty; 0 nights turns the rule off; a penalty
     # level above the plan's own level never promotes. Either way the walk decides: serve a (x=1).
     night = instance(
@@ -255,7 +312,11 @@ def test_overstay_penalty_off_when_expired_disabled_or_not_lower(nights_ago, pen
 
 def test_walking_total_is_minimised():
     # a at x=0, b at x=100; spaces at x=10 and x=90. Optimum: a->S10, b->S90, total 20 m (not 160 m).
-    night = instance([space("S10", x=10), space("S90", x=90)], [household("a", x=0), household("b", x=100)], [request("ra", "a"), request("rb", "b")])
+    night = instance(
+        [space("S10", x=10), space("S90", x=90)],
+        [household("a", x=0), household("b", x=100)],
+        [request("ra", "a"), request("rb", "b")],
+    )
     result = solved(night)
     assert placement(result) == {"ra": "S10", "rb": "S90"}
     assert result.objective.walk_m == 20
@@ -263,7 +324,12 @@ def test_walking_total_is_minimised():
 
 def test_stability_prefers_last_nights_space_among_equal_walks():
     # Two spaces equally far (10 m); the household had S2 last night: optimum S2.
-    night = instance([space("S1", x=-10), space("S2", x=10)], [household("h")], [request("r", "h")], history=[history("h", last_space="S2")])
+    night = instance(
+        [space("S1", x=-10), space("S2", x=10)],
+        [household("h")],
+        [request("r", "h")],
+        history=[history("h", last_space="S2")],
+    )
     result = solved(night)
     assert placement(result) == {"r": "S2"}
     assert result.objective.same_space_as_last_night == 1
@@ -271,7 +337,12 @@ def test_stability_prefers_last_nights_space_among_equal_walks():
 
 def test_walking_ranks_above_stability():
     # Last night's space is 50 m away, another is 5 m away: walking wins, optimum S_near.
-    night = instance([space("S_near", x=5), space("S_last", x=50)], [household("h")], [request("r", "h")], history=[history("h", last_space="S_last")])
+    night = instance(
+        [space("S_near", x=5), space("S_last", x=50)],
+        [household("h")],
+        [request("r", "h")],
+        history=[history("h", last_space="S_last")],
+    )
     assert placement(solved(night)) == {"r": "S_near"}
 
 
@@ -280,7 +351,11 @@ def test_space_taking_several_stays_serves_all_of_them():
     night = instance(
         [space("S")],
         [household("a"), household("b"), household("c")],
-        [request("r1", "a", "19:00", "21:00"), request("r2", "b", "21:10", "01:00"), request("r3", "c", "01:10", "06:00")],
+        [
+            request("r1", "a", "19:00", "21:00"),
+            request("r2", "b", "21:10", "01:00"),
+            request("r3", "c", "01:10", "06:00"),
+        ],
         turnover_minutes=10,
     )
     result = solved(night)
@@ -289,7 +364,11 @@ def test_space_taking_several_stays_serves_all_of_them():
 
 
 def test_small_matching_night_is_solved_as_an_assignment():
-    night = instance([space("S1"), space("S2")], [household("a"), household("b")], [request("ra", "a"), request("rb", "b")])
+    night = instance(
+        [space("S1"), space("S2")],
+        [household("a"), household("b")],
+        [request("ra", "a"), request("rb", "b")],
+    )
     result = solved(night)
     assert result.method == "assignment"
     assert result.bound_by_priority == result.served_by_priority
@@ -305,7 +384,10 @@ def test_time_limit_still_returns_a_feasible_allocation():
     result = solve(night, time_limit=0.001)
     assert result.status in (Status.OPTIMAL, Status.FEASIBLE)
     assert check_allocation(night, result) == []
-    assert all(result.bound_by_priority[level] >= served for level, served in result.served_by_priority.items())
+    assert all(
+        result.bound_by_priority[level] >= served
+        for level, served in result.served_by_priority.items()
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -317,7 +399,14 @@ def test_matching_and_cp_sat_agree_on_generated_nights(seed):
     from scenarios.loader import parse_scenario
     from scenarios.mapping import to_instance
 
-    site = SiteParameters(buildings=8, marked_spaces=80, street_spaces=20, households_without_space=35, second_cars=10, release_share=0.3)
+    site = SiteParameters(
+        buildings=8,
+        marked_spaces=80,
+        street_spaces=20,
+        households_without_space=35,
+        second_cars=10,
+        release_share=0.3,
+    )
     night = to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
     by_matching, by_cp_sat = solve(night), solve(night, time_limit=60, use_flow=False)
     assert by_matching.method == "assignment" and by_cp_sat.method == "cp-sat"

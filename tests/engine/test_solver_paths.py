@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from ortools.sat.python import cp_model
 
-from builders import household, instance, request, space
 from engine import Status, check_allocation, solve
 from engine.solver import assignment, flow
 from engine.solver.objective import combined_weights
-from oracles import key_of_result
-from strategies import small_instances
+from tests.engine.builders import household, instance, request, space
+from tests.engine.oracles import key_of_result
+from tests.engine.strategies import small_instances
 
 
 def _multi_stay_night():
@@ -51,7 +51,11 @@ def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
     night = instance(
         [space("S1"), space("S2"), space("S3")],
         [household("a"), household("b")],
-        [request("a1", "a", priority=2), request("a2", "a", priority=1), request("b1", "b", priority=1)],
+        [
+            request("a1", "a", priority=2),
+            request("a2", "a", priority=1),
+            request("b1", "b", priority=1),
+        ],
         household_cap=1,
     )
     result = solve(night)
@@ -62,7 +66,11 @@ def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
 
 def test_a_matching_with_too_many_pairs_goes_to_the_flow_solver():
     # 30 requests x 20 spaces = 600 pairs, above a limit of 500.
-    night = instance([space(f"S{i}", x=i) for i in range(20)], [household(f"h{i}") for i in range(30)], [request(f"r{i}", f"h{i}") for i in range(30)])
+    night = instance(
+        [space(f"S{i}", x=i) for i in range(20)],
+        [household(f"h{i}") for i in range(30)],
+        [request(f"r{i}", f"h{i}") for i in range(30)],
+    )
     with mock.patch.object(assignment, "MAX_PAIRS", 500):
         result = solve(night)
     assert result.method == "flow"
@@ -78,7 +86,14 @@ def test_assignment_and_flow_agree_on_generated_compounds(seed):
     from scenarios.loader import parse_scenario
     from scenarios.mapping import to_instance
 
-    site = SiteParameters(buildings=8, marked_spaces=80, street_spaces=20, households_without_space=35, second_cars=10, release_share=0.3)
+    site = SiteParameters(
+        buildings=8,
+        marked_spaces=80,
+        street_spaces=20,
+        households_without_space=35,
+        second_cars=10,
+        release_share=0.3,
+    )
     night = to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
     by_default = solve(night)
     with mock.patch.object(assignment, "MAX_PAIRS", 0):
@@ -100,12 +115,17 @@ def test_assignment_and_flow_reach_the_same_optimum(night):
 
 
 def _one_tier_per_stage(problem, component, tiers, matroid, limit):
-    return tiers[:1], combined_weights(problem, tiers[:1], component.pairs, matroid=matroid, limit=limit)
+    return tiers[:1], combined_weights(
+        problem, tiers[:1], component.pairs, matroid=matroid, limit=limit
+    )
 
 
 def _staged(night):
     # Every tier in a stage of its own, and no dense assignment.
-    with mock.patch.object(assignment, "MAX_PAIRS", 0), mock.patch.object(flow, "_widest_stage", _one_tier_per_stage):
+    with (
+        mock.patch.object(assignment, "MAX_PAIRS", 0),
+        mock.patch.object(flow, "_widest_stage", _one_tier_per_stage),
+    ):
         return solve(night)
 
 
@@ -116,10 +136,16 @@ def test_tiers_too_wide_for_one_flow_are_solved_in_stages():
     night = instance(
         [space("S1", x=0), space("S2", x=10), space("S3", x=20)],
         [household("a", x=0), household("b", x=20)],
-        [request("a1", "a", priority=2), request("a2", "a", priority=1), request("b1", "b", priority=1)],
+        [
+            request("a1", "a", priority=2),
+            request("a2", "a", priority=1),
+            request("b1", "b", priority=1),
+        ],
         household_cap=1,
     )
-    with mock.patch.object(flow._Network, "potentials", autospec=True, side_effect=flow._Network.potentials) as potentials:
+    with mock.patch.object(
+        flow._Network, "potentials", autospec=True, side_effect=flow._Network.potentials
+    ) as potentials:
         with mock.patch.object(flow, "_COST_LIMIT", 1_000):  # too small for two tiers at once
             result = solve(night)
     assert potentials.called
@@ -132,6 +158,8 @@ def test_tiers_too_wide_for_one_flow_are_solved_in_stages():
 @given(small_instances())
 def test_flow_in_stages_reaches_the_same_optimum(night):
     by_default, by_stages = solve(night), _staged(night)
-    assert key_of_result(night, by_stages.assignments) == key_of_result(night, by_default.assignments)
+    assert key_of_result(night, by_stages.assignments) == key_of_result(
+        night, by_default.assignments
+    )
     assert by_stages.status == by_default.status
     assert check_allocation(night, by_stages) == []

@@ -28,7 +28,9 @@ def test_laiyang_matches_the_compound():
     assert len(marked) == 345 and all(s.renter for s in marked)
     assert len(street) == 101
     cars = [car for household in scenario.households for car in household.cars]
-    assert len(cars) == 525  # more than 400 cars: 345 renters' first cars, 45 second cars, 135 without a space
+    assert (
+        len(cars) == 525
+    )  # more than 400 cars: 345 renters' first cars, 45 second cars, 135 without a space
     assert {r.plate for r in night.requests} <= {car.plate for car in cars}
     released_share = sum(s.released for s in marked) / len(marked)
     assert 0.08 < released_share < 0.17  # about one renter in eight away
@@ -39,9 +41,21 @@ def test_laiyang_matches_the_compound():
 @pytest.mark.parametrize(
     "site",
     [
-        SiteParameters(buildings=4, marked_spaces=20, street_spaces=5, households_without_space=15, second_cars=5),
+        SiteParameters(
+            buildings=4,
+            marked_spaces=20,
+            street_spaces=5,
+            households_without_space=15,
+            second_cars=5,
+        ),
         SiteParameters(release_share=0.5, weekend=True),
-        SiteParameters(marked_spaces=0, street_spaces=0, households_without_space=10, second_cars=0, buildings=2),
+        SiteParameters(
+            marked_spaces=0,
+            street_spaces=0,
+            households_without_space=10,
+            second_cars=0,
+            buildings=2,
+        ),
     ],
     ids=["small", "weekend-half-away", "no-spaces"],
 )
@@ -74,14 +88,18 @@ def test_impossible_sites_are_refused(overrides, message):
 def test_district_clusters_share_a_street_and_solve_apart():
     from scenarios.generate import generate_district
 
-    site = SiteParameters(buildings=4, marked_spaces=30, street_spaces=6, households_without_space=20, second_cars=5)
+    site = SiteParameters(
+        buildings=4, marked_spaces=30, street_spaces=6, households_without_space=20, second_cars=5
+    )
     document = generate_district(4, date(2026, 12, 1), compounds=7, site=site)
     night = to_instance(parse_scenario(document))
     streets: dict[str, frozenset[str]] = {}
     for space in night.spaces:
         if space.kind == "street":
             streets.setdefault(space.id.split("/")[0], space.compounds)
-    assert sorted(c for compounds in streets.values() for c in compounds) == [f"C{i:03d}" for i in range(1, 8)]
+    assert sorted(c for compounds in streets.values() for c in compounds) == [
+        f"C{i:03d}" for i in range(1, 8)
+    ]
     assert all(2 <= len(compounds) <= 4 for compounds in list(streets.values())[:-1])
     result = solve(night)
     assert check_allocation(night, result) == []

@@ -15,12 +15,26 @@ from scenarios.mapping import to_instance
 VALID = {
     "name": "tiny",
     "night": "2026-11-27",
-    "policy": {"windows": {"street": ["19:00-07:00"], "rented": ["22:00-09:00"]}, "household_cap": 1},
+    "policy": {
+        "windows": {"street": ["19:00-07:00"], "rented": ["22:00-09:00"]},
+        "household_cap": 1,
+    },
     "spaces": [
         {"id": "L-1", "kind": "street", "x": 0, "y": 0},
-        {"id": "A-1", "kind": "rented", "renter": "1-101", "released": True, "size": "large", "x": 5, "y": 5},
+        {
+            "id": "A-1",
+            "kind": "rented",
+            "renter": "1-101",
+            "released": True,
+            "size": "large",
+            "x": 5,
+            "y": 5,
+        },
     ],
-    "households": [{"id": "1-101", "x": 1, "y": 1}, {"id": "2-201", "x": 2, "y": 2, "tags": ["new_resident"]}],
+    "households": [
+        {"id": "1-101", "x": 1, "y": 1},
+        {"id": "2-201", "x": 2, "y": 2, "tags": ["new_resident"]},
+    ],
     "requests": [{"id": "r1", "household": "2-201", "arrive": "22:10", "depart": "07:40"}],
     "history": [{"household": "2-201", "refused": ["2026-11-25"], "last_space": "L-1"}],
     "pins": [{"request": "r1", "space": "L-1", "action": "forbid"}],
@@ -58,7 +72,10 @@ def test_iso_date_times_are_accepted():
 
 
 CASES = [
-    (broken("spaces.1.size", "huge"), "spaces[1].size: 'huge' is not one of small, standard, large"),
+    (
+        broken("spaces.1.size", "huge"),
+        "spaces[1].size: 'huge' is not one of small, standard, large",
+    ),
     (broken("spaces.0.colour", "red"), "spaces[0].colour: unknown key"),
     (broken("policy.turnover", 10), "policy.turnover: unknown key"),
     (broken("requests.0.household", "12-302"), "requests[0].household: no household '12-302'"),
@@ -69,22 +86,51 @@ CASES = [
     (broken("history.0.household", "9-999"), "history[0].household: no household '9-999'"),
     (broken("spaces.1.id", "L-1"), "spaces[1].id: duplicate id 'L-1' (first at spaces[0])"),
     (broken("spaces.1.renter", "7-707"), "spaces[1].renter: no household '7-707'"),
-    (broken("spaces.0.released", True), "spaces[0].released: only a rented space (one with a renter) can be released"),
-    (broken("spaces.0.kind", "visitor"), "spaces[0].windows: no windows given, and policy.windows has none for kind 'visitor'"),
-    (broken("requests.0.arrive", "25:00"), "requests[0].arrive: '25:00' is not a clock time (HH:MM, 00:00 to 23:59)"),
-    (broken("requests.0.arrive", "soon"), "requests[0].arrive: 'soon' is neither a clock time (HH:MM) nor an ISO date-time"),
-    (broken("requests.0.depart", "21:00"), "requests[0].depart: 21:00 is not after arrive 22:10 (times before 12:00 are the next morning)"),
-    (broken("policy.windows.street", ["19:00 to 07:00"]), "policy.windows.street[0]: '19:00 to 07:00' is not a window like '22:00-09:00'"),
-    (broken("policy.windows.street", []), "policy.windows.street: must list at least one window such as '22:00-09:00'"),
-    (broken("policy.household_cap", -1), "policy.household_cap: Input should be greater than or equal to 0 (got -1)"),
+    (
+        broken("spaces.0.released", True),
+        "spaces[0].released: only a rented space (one with a renter) can be released",
+    ),
+    (
+        broken("spaces.0.kind", "visitor"),
+        "spaces[0].windows: no windows given, and policy.windows has none for kind 'visitor'",
+    ),
+    (
+        broken("requests.0.arrive", "25:00"),
+        "requests[0].arrive: '25:00' is not a clock time (HH:MM, 00:00 to 23:59)",
+    ),
+    (
+        broken("requests.0.arrive", "soon"),
+        "requests[0].arrive: 'soon' is neither a clock time (HH:MM) nor an ISO date-time",
+    ),
+    (
+        broken("requests.0.depart", "21:00"),
+        "requests[0].depart: 21:00 is not after arrive 22:10 (times before 12:00 are the next morning)",
+    ),
+    (
+        broken("policy.windows.street", ["19:00 to 07:00"]),
+        "policy.windows.street[0]: '19:00 to 07:00' is not a window like '22:00-09:00'",
+    ),
+    (
+        broken("policy.windows.street", []),
+        "policy.windows.street: must list at least one window such as '22:00-09:00'",
+    ),
+    (
+        broken("policy.household_cap", -1),
+        "policy.household_cap: Input should be greater than or equal to 0 (got -1)",
+    ),
     (broken("night", "tomorrow"), "night: Input should be a valid date or datetime"),
     (broken("spaces.0.x", delete=True), "spaces[0].x: required but missing"),
-    (broken("requests.0.id", ""), "requests[0].id: String should have at least 1 character (got '')"),
+    (
+        broken("requests.0.id", ""),
+        "requests[0].id: String should have at least 1 character (got '')",
+    ),
     (broken("day_start", "noon"), "day_start: 'noon' is not a clock time (HH:MM, 00:00 to 23:59)"),
 ]
 
 
-@pytest.mark.parametrize(("document", "message"), CASES, ids=[message.split(":")[0] for _, message in CASES])
+@pytest.mark.parametrize(
+    ("document", "message"), CASES, ids=[message.split(":")[0] for _, message in CASES]
+)
 def test_broken_file_names_the_path_and_problem(document, message):
     with pytest.raises(ScenarioError) as caught:
         to_instance(parse_scenario(document))
@@ -132,23 +178,44 @@ def test_json_and_yaml_give_the_same_instance(tmp_path):
 
 
 MORE_CASES = [
-    (broken("requests.0.priority", 10**23), "requests[0].priority: Input should be less than or equal to 1000"),
-    (broken("policy.turnover_minutes", 10**6), "policy.turnover_minutes: Input should be less than or equal to 1440"),
+    (
+        broken("requests.0.priority", 10**23),
+        "requests[0].priority: Input should be less than or equal to 1000",
+    ),
+    (
+        broken("policy.turnover_minutes", 10**6),
+        "policy.turnover_minutes: Input should be less than or equal to 1440",
+    ),
     (broken("spaces.0.x", float("nan")), "spaces[0].x: Input should be a finite number"),
-    (broken("spaces.0.compounds", ["laiyangg"]), "spaces[0].compounds: no household belongs to compound 'laiyangg'"),
-    (broken("requests.0.depart", "2026-11-28"), "requests[0].depart: '2026-11-28' is a date without a time"),
-    (broken("requests.0.arrive", "2025-11-27T22:00"), "requests[0].arrive: '2025-11-27T22:00' is not within the night of 2026-11-27"),
-    (broken("spaces.0.features", [f"f{i}" for i in range(63)]), "spaces name 63 distinct features; at most 62 are supported"),
+    (
+        broken("spaces.0.compounds", ["laiyangg"]),
+        "spaces[0].compounds: no household belongs to compound 'laiyangg'",
+    ),
+    (
+        broken("requests.0.depart", "2026-11-28"),
+        "requests[0].depart: '2026-11-28' is a date without a time",
+    ),
+    (
+        broken("requests.0.arrive", "2025-11-27T22:00"),
+        "requests[0].arrive: '2025-11-27T22:00' is not within the night of 2026-11-27",
+    ),
+    (
+        broken("spaces.0.features", [f"f{i}" for i in range(63)]),
+        "spaces name 63 distinct features; at most 62 are supported",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("document", "message"), MORE_CASES, ids=[m.split(":")[0] for _, m in MORE_CASES])
+@pytest.mark.parametrize(
+    ("document", "message"), MORE_CASES, ids=[m.split(":")[0] for _, m in MORE_CASES]
+)
 def test_out_of_range_and_unknown_values(document, message):
     with pytest.raises(ScenarioError) as caught:
         to_instance(parse_scenario(document))
-    assert any(f"{path}: {text}".startswith(message) or text.startswith(message) for path, text in caught.value.problems), caught.value.problems
-
-
+    assert any(
+        f"{path}: {text}".startswith(message) or text.startswith(message)
+        for path, text in caught.value.problems
+    ), caught.value.problems
 
 
 def test_unquoted_clock_times_stay_clock_times(tmp_path):

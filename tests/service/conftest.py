@@ -12,11 +12,12 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from scenarios.loader import parse_scenario
 from service.compounds import create_staff, import_scenario, issue_activation
@@ -25,18 +26,22 @@ from service.deps import get_now
 from service.main import create_app
 from service.models import Household
 from service.settings import Settings
-from sqlalchemy import select
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 EVENING = date(2026, 11, 24)
-BEFORE_CUTOFF = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)  # 20:00 in Shanghai
-AFTER_CUTOFF = datetime(2026, 11, 24, 14, 0, tzinfo=timezone.utc)  # 22:00 in Shanghai
+BEFORE_CUTOFF = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+AFTER_CUTOFF = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
 
 TINY = {
     "name": "Tiny compound",
     "night": EVENING.isoformat(),
-    "policy": {"windows": {"rented": ["22:00-09:00"], "street": ["19:00-07:00"]}, "household_cap": 1,
-               "priority_rules": [{"label": "households without a space", "priority": 2, "when": {"has_space": False}}]},
+    "policy": {
+        "windows": {"rented": ["22:00-09:00"], "street": ["19:00-07:00"]},
+        "household_cap": 1,
+        "priority_rules": [
+            {"label": "households without a space", "priority": 2, "when": {"has_space": False}}
+        ],
+    },
     "spaces": [
         {"id": "A-1", "kind": "rented", "renter": "1-101", "x": 0, "y": 0},
         {"id": "L-1", "kind": "street", "size": "large", "x": 10, "y": 0},
@@ -62,20 +67,44 @@ def _as_postgres(args: list[str]) -> list[str]:
 @pytest.fixture(scope="session")
 def postgres_url():
     if not (PG_BIN / "initdb").exists():
-        pytest.fail("PostgreSQL 15 is not installed: apt-get install postgresql-15 (.ci/run does this)")
+        pytest.fail(
+            "PostgreSQL 15 is not installed: apt-get install postgresql-15 (.ci/run does this)"
+        )
     root = Path(tempfile.mkdtemp(prefix="parking-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     data, port = root / "data", _free_port()
-    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "parking", "--no-sync"]), check=True, capture_output=True)
     subprocess.run(
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
-        check=True, capture_output=True,
+        _as_postgres(
+            [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "parking", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql+psycopg://parking@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -113,16 +142,26 @@ class World:
             create_staff(session, "tiny", "staff", "staff-password")
             create_staff(session, "other", "other-staff", "staff-password")
             session.flush()
-            for household in session.scalars(select(Household).where(Household.compound_id == "tiny")):
+            for household in session.scalars(
+                select(Household).where(Household.compound_id == "tiny")
+            ):
                 self.codes[household.code] = issue_activation(session, household)
-        self.tokens = {"staff": self.login("staff", "staff-password"), "other-staff": self.login("other-staff", "staff-password")}
+        self.tokens = {
+            "staff": self.login("staff", "staff-password"),
+            "other-staff": self.login("other-staff", "staff-password"),
+        }
         for code, activation in self.codes.items():
-            reply = self.client.post("/api/v1/auth/activate", json={"username": f"tiny/{code}", "code": activation, "password": f"pw-{code}-123"})
+            reply = self.client.post(
+                "/api/v1/auth/activate",
+                json={"username": f"tiny/{code}", "code": activation, "password": f"pw-{code}-123"},
+            )
             assert reply.status_code == 200, reply.text
             self.tokens[code] = reply.json()["access_token"]
 
     def login(self, username: str, password: str) -> str:
-        reply = self.client.post("/api/v1/auth/login", json={"username": username, "password": password})
+        reply = self.client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
         assert reply.status_code == 200, reply.text
         return reply.json()["access_token"]
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import count
 
-from conftest import EVENING
+from tests.service.conftest import EVENING
 
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/activate")}
-CALLERS = (None, "2-201", "other-staff", "staff", "1-101")  # the owner last: its calls may delete the object
+CALLERS = (
+    None,
+    "2-201",
+    "other-staff",
+    "staff",
+    "1-101",
+)  # the owner last: its calls may delete the object
 DENIED = {401, 403, 404}
 
 
@@ -21,12 +27,23 @@ def _body(method: str, path: str, world, serial: int):
     """A valid body for the route, as its owner would send it."""
     if path.endswith("/me/cars") and method == "POST":
         return {"plate": f"沪C·{serial:05d}"}
-    if path.endswith("/requests") and method == "POST" or path.endswith("/requests/{request_id}") and method == "PUT":
+    if (path.endswith("/requests") and method == "POST") or (
+        path.endswith("/requests/{request_id}") and method == "PUT"
+    ):
         return {"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"}
     if path.endswith("/me/standing-requests") and method == "POST":
-        return {"car_id": world.car("1-101"), "weekdays": [serial % 7], "arrive": "22:00", "depart": "06:00"}
+        return {
+            "car_id": world.car("1-101"),
+            "weekdays": [serial % 7],
+            "arrive": "22:00",
+            "depart": "06:00",
+        }
     if path.endswith("/me/releases"):
-        return {"space": "A-1", "first_evening": str(EVENING + timedelta(days=serial)), "last_evening": str(EVENING + timedelta(days=serial))}
+        return {
+            "space": "A-1",
+            "first_evening": str(EVENING + timedelta(days=serial)),
+            "last_evening": str(EVENING + timedelta(days=serial)),
+        }
     if path.endswith("/households") and method == "POST":
         return {"code": f"9-{serial}", "x": 0, "y": 0}
     if path.endswith("/spaces/{space_code}"):
@@ -36,9 +53,20 @@ def _body(method: str, path: str, world, serial: int):
     if path.endswith("/spaces") and method == "POST":
         return {"code": f"N-{serial}", "kind": "street", "x": 0, "y": 0}
     if path.endswith("/pins") and method == "POST":
-        return {"request_id": world.last_request, "space": "L-1", "action": "forbid", "reason": "for the test"}
+        return {
+            "request_id": world.last_request,
+            "space": "L-1",
+            "action": "forbid",
+            "reason": "for the test",
+        }
     if path.endswith("/nights/{evening}/requests") and "compounds" in path:
-        return {"household": "1-101", "car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00", "reason": "urgent"}
+        return {
+            "household": "1-101",
+            "car_id": world.car("1-101"),
+            "arrive": "22:00",
+            "depart": "06:00",
+            "reason": "urgent",
+        }
     if path.endswith("/withdraw-release"):
         return {"space": "A-1", "reason": "came home"}
     if path.endswith("/overstays"):
@@ -56,7 +84,9 @@ def _expected(tags: list[str], caller: str | None, path: str, body: dict | None)
             return "denied"  # staff have no household
         # Another household's object (in the path, or a car or space in the body) is not found;
         # the caller's own data is fine.
-        theirs = any(f"{{{name}}}" in path for name in ("request_id", "standing_id", "release_id")) or bool(body and {"car_id", "space"} & body.keys())
+        theirs = any(
+            f"{{{name}}}" in path for name in ("request_id", "standing_id", "release_id")
+        ) or bool(body and {"car_id", "space"} & body.keys())
         return "denied" if caller == "2-201" and theirs else "allowed"
     return "allowed"  # auth: any signed-in caller may sign out
 
@@ -75,47 +105,101 @@ def test_every_route_checks_its_caller(world):
     failures = []
     for method, path, tags in operations:
         evening = EVENING + timedelta(days=next(serial))
-        own_request = world.call("1-101", "POST", f"/api/v1/me/nights/{evening}/requests", json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"})
+        own_request = world.call(
+            "1-101",
+            "POST",
+            f"/api/v1/me/nights/{evening}/requests",
+            json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"},
+        )
         assert own_request.status_code == 201, own_request.text
         request_id = world.last_request = own_request.json()["id"]
         pin_id = None
         if path.endswith("/withdraw-release"):
-            released = world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)})
+            released = world.call(
+                "1-101",
+                "POST",
+                "/api/v1/me/releases",
+                json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)},
+            )
             assert released.status_code == 201, released.text
         if "{pin_id}" in path:
-            pinned = world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{evening}/pins", json={"request_id": request_id, "space": "L-1", "action": "force", "reason": "for the test"})
+            pinned = world.call(
+                "staff",
+                "POST",
+                f"/api/v1/compounds/tiny/nights/{evening}/pins",
+                json={
+                    "request_id": request_id,
+                    "space": "L-1",
+                    "action": "force",
+                    "reason": "for the test",
+                },
+            )
             pin_id = pinned.json()["pins"][-1]["id"]
         standing_id = None
         if "{standing_id}" in path:
-            standing = world.call("1-101", "POST", "/api/v1/me/standing-requests", json={"car_id": world.car("1-101"), "weekdays": [0], "arrive": "22:00", "depart": "06:00"})
+            standing = world.call(
+                "1-101",
+                "POST",
+                "/api/v1/me/standing-requests",
+                json={
+                    "car_id": world.car("1-101"),
+                    "weekdays": [0],
+                    "arrive": "22:00",
+                    "depart": "06:00",
+                },
+            )
             standing_id = standing.json()["id"]
         release_id = None
         if "{release_id}" in path:
-            released = world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)})
+            released = world.call(
+                "1-101",
+                "POST",
+                "/api/v1/me/releases",
+                json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)},
+            )
             release_id = released.json()["id"]
         url = path.format(
-            compound_id="tiny", evening=evening, request_id=request_id, household_code="1-101", pin_id=pin_id, standing_id=standing_id, space_code="L-1", release_id=release_id
+            compound_id="tiny",
+            evening=evening,
+            request_id=request_id,
+            household_code="1-101",
+            pin_id=pin_id,
+            standing_id=standing_id,
+            space_code="L-1",
+            release_id=release_id,
         )
         for caller in CALLERS:
             body = _body(method, path, world, next(serial))
             reply = world.call(caller, method, url, json=body)
             outcome = "denied" if reply.status_code in DENIED else "allowed"
             if reply.status_code >= 500 or outcome != _expected(tags, caller, path, body):
-                failures.append(f"{method} {path} as {caller or 'anonymous'}: {reply.status_code} {reply.text[:120]}")
+                failures.append(
+                    f"{method} {path} as {caller or 'anonymous'}: {reply.status_code} {reply.text[:120]}"
+                )
     assert failures == []
 
 
 def test_another_households_request_looks_like_none_at_all(world):
-    own = world.call("1-101", "POST", f"/api/v1/me/nights/{EVENING}/requests", json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"}).json()["id"]
+    own = world.call(
+        "1-101",
+        "POST",
+        f"/api/v1/me/nights/{EVENING}/requests",
+        json={"car_id": world.car("1-101"), "arrive": "22:00", "depart": "06:00"},
+    ).json()["id"]
     theirs = world.call("2-201", "DELETE", f"/api/v1/me/requests/{own}")
     missing = world.call("2-201", "DELETE", f"/api/v1/me/requests/{own + 1000}")
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json()["detail"] == f"no request {own} in your household"
-    assert world.call("1-101", "GET", f"/api/v1/me/nights/{EVENING}/requests").json()[0]["id"] == own  # still there
+    assert (
+        world.call("1-101", "GET", f"/api/v1/me/nights/{EVENING}/requests").json()[0]["id"] == own
+    )  # still there
 
 
 def test_another_compound_looks_like_none_at_all(world):
     theirs = world.call("staff", "GET", f"/api/v1/compounds/other/nights/{EVENING}")
     missing = world.call("staff", "GET", f"/api/v1/compounds/nowhere/nights/{EVENING}")
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json()["detail"] == "no compound 'other'" and missing.json()["detail"] == "no compound 'nowhere'"
+    assert (
+        theirs.json()["detail"] == "no compound 'other'"
+        and missing.json()["detail"] == "no compound 'nowhere'"
+    )

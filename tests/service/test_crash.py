@@ -12,25 +12,42 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conftest import EVENING
 from scenarios.loader import parse_scenario
 from service.compounds import import_scenario
 from service.db import make_engine, make_sessions, upgrade
 from service.models import Night, Run
 from service.nightly import NightBusy, run_night
+from tests.service.conftest import EVENING
 
 
 def _night_shift() -> dict:
     """Short stays on few spaces: each space takes several a night, so CP-SAT works for a while."""
-    stays = [("19:00", "21:00"), ("21:30", "23:30"), ("23:45", "02:00"), ("02:15", "06:00"), ("20:00", "01:00"), ("01:15", "06:30")]
+    stays = [
+        ("19:00", "21:00"),
+        ("21:30", "23:30"),
+        ("23:45", "02:00"),
+        ("02:15", "06:00"),
+        ("20:00", "01:00"),
+        ("01:15", "06:30"),
+    ]
     return {
         "name": "Night shift",
         "night": EVENING.isoformat(),
         "policy": {"windows": {"street": ["19:00-07:00"]}, "turnover_minutes": 10},
         "spaces": [{"id": f"L-{i}", "kind": "street", "x": float(i), "y": 0} for i in range(40)],
-        "households": [{"id": f"h{i}", "x": float(i % 50), "y": 10.0, "cars": [{"plate": f"沪S·{i:05d}"}]} for i in range(300)],
+        "households": [
+            {"id": f"h{i}", "x": float(i % 50), "y": 10.0, "cars": [{"plate": f"沪S·{i:05d}"}]}
+            for i in range(300)
+        ],
         "requests": [
-            {"id": f"r{i}", "household": f"h{i}", "plate": f"沪S·{i:05d}", "arrive": stays[i % 6][0], "depart": stays[i % 6][1], "priority": 1 + i % 3}
+            {
+                "id": f"r{i}",
+                "household": f"h{i}",
+                "plate": f"沪S·{i:05d}",
+                "arrive": stays[i % 6][0],
+                "depart": stays[i % 6][1],
+                "priority": 1 + i % 3,
+            }
             for i in range(300)
         ],
     }
@@ -42,15 +59,33 @@ def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url)
     sessions = make_sessions(engine)
     with sessions.begin() as session:
         import_scenario(session, parse_scenario(_night_shift()), "shift")
-    first = run_night(sessions, "shift", EVENING, None, time_limit=1.0)  # a draft exists before the crash
+    first = run_night(
+        sessions, "shift", EVENING, None, time_limit=1.0
+    )  # a draft exists before the crash
 
-    command = [sys.executable, "-m", "cli.main", "nightly", "--compound", "shift", "--date", str(EVENING), "--time-limit", "120", "--database-url", database_url]
+    command = [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "nightly",
+        "--compound",
+        "shift",
+        "--date",
+        str(EVENING),
+        "--time-limit",
+        "120",
+        "--database-url",
+        database_url,
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while True:
             with sessions() as session:
-                if session.scalar(select(Night.running_since).where(Night.compound_id == "shift")) is not None:
+                if (
+                    session.scalar(select(Night.running_since).where(Night.compound_id == "shift"))
+                    is not None
+                ):
                     break
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline, "the run never took the night"

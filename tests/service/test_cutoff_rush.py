@@ -10,14 +10,13 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx2 as httpx
 import numpy as np
 import uvicorn
 from sqlalchemy import func, select
 
-from conftest import EVENING, TINY, _free_port
 from scenarios.loader import parse_scenario
 from service.compounds import import_scenario, resident_account
 from service.db import upgrade
@@ -26,6 +25,7 @@ from service.main import create_app
 from service.models import Car, Household, ParkingRequest, Token
 from service.security import new_token
 from service.settings import Settings
+from tests.service.conftest import EVENING, TINY, _free_port
 
 HOUSEHOLDS = 500
 
@@ -33,7 +33,15 @@ HOUSEHOLDS = 500
 def _seed(app) -> list[tuple[str, int]]:
     """500 households with a car each, and a session token for each (no password hashing)."""
     document = dict(TINY) | {
-        "households": [{"id": f"h{i}", "x": float(i % 40), "y": float(i // 40), "cars": [{"plate": f"沪R·{i:05d}"}]} for i in range(HOUSEHOLDS)],
+        "households": [
+            {
+                "id": f"h{i}",
+                "x": float(i % 40),
+                "y": float(i // 40),
+                "cars": [{"plate": f"沪R·{i:05d}"}],
+            }
+            for i in range(HOUSEHOLDS)
+        ],
         "spaces": [{"id": f"L-{i}", "kind": "street", "x": 0, "y": 0} for i in range(50)],
     }
     callers = []
@@ -44,7 +52,13 @@ def _seed(app) -> list[tuple[str, int]]:
             account = resident_account(session, household)
             session.flush()
             token, digest = new_token()
-            session.add(Token(digest=digest, account_id=account.id, expires_at=datetime.now(timezone.utc) + timedelta(hours=1)))
+            session.add(
+                Token(
+                    digest=digest,
+                    account_id=account.id,
+                    expires_at=datetime.now(UTC) + timedelta(hours=1),
+                )
+            )
             car = session.scalar(select(Car.id).where(Car.household_id == household.id))
             callers.append((token, car))
     return callers
@@ -53,12 +67,18 @@ def _seed(app) -> list[tuple[str, int]]:
 def test_500_requests_at_the_cutoff_are_stored_exactly_once(database_url):
     upgrade(database_url)
     app = create_app(Settings(database_url=database_url))
-    app.dependency_overrides[get_now] = lambda: datetime(2026, 11, 24, 13, 29, 59, tzinfo=timezone.utc)  # 21:29:59 in Shanghai
+    app.dependency_overrides[get_now] = lambda: datetime(
+        2026, 11, 24, 13, 29, 59, tzinfo=UTC
+    )  # 21:29:59 in Shanghai
     callers = _seed(app)
     port = _free_port()
     # Keep-alive longer than the rush: a connection the server closes as the client reuses it would
     # fail a request for a reason that has nothing to do with the service.
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=300))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=300
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -70,7 +90,11 @@ def test_500_requests_at_the_cutoff_are_stored_exactly_once(database_url):
             def submit(caller: tuple[str, int]) -> tuple[int, float]:
                 token, car = caller
                 started = time.perf_counter()
-                reply = client.post(url, headers={"Authorization": f"Bearer {token}"}, json={"car_id": car, "arrive": "22:00", "depart": "07:00"})
+                reply = client.post(
+                    url,
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={"car_id": car, "arrive": "22:00", "depart": "07:00"},
+                )
                 return reply.status_code, time.perf_counter() - started
 
             started = time.perf_counter()
@@ -84,7 +108,9 @@ def test_500_requests_at_the_cutoff_are_stored_exactly_once(database_url):
     assert sorted(set(statuses)) in ([201, 409], [201])
     assert statuses.count(201) == HOUSEHOLDS and statuses.count(409) == HOUSEHOLDS
     with app.state.sessions() as session:
-        stored = session.execute(select(ParkingRequest.car_id, func.count()).group_by(ParkingRequest.car_id)).all()
+        stored = session.execute(
+            select(ParkingRequest.car_id, func.count()).group_by(ParkingRequest.car_id)
+        ).all()
     assert len(stored) == HOUSEHOLDS and all(n == 1 for _, n in stored)
     latency = np.array([seconds for _, seconds in outcomes])
     print(

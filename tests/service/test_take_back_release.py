@@ -7,12 +7,17 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from conftest import EVENING
 from service.models import Night
+from tests.service.conftest import EVENING
 
 
 def _release(world, first, last) -> int:
-    reply = world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": str(first), "last_evening": str(last)})
+    reply = world.call(
+        "1-101",
+        "POST",
+        "/api/v1/me/releases",
+        json={"space": "A-1", "first_evening": str(first), "last_evening": str(last)},
+    )
     assert reply.status_code == 201, reply.text
     return reply.json()["id"]
 
@@ -32,22 +37,40 @@ def test_a_release_not_yet_begun_is_taken_back_whole(world):
 def test_past_and_allocated_evenings_stay_released_and_every_open_one_is_taken_back(world):
     release = _release(world, EVENING, EVENING + timedelta(days=4))
     # Staff ran the night after next early; then tonight's cutoff passes.
-    assert world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{_day(2)}/run").status_code == 201
+    assert (
+        world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{_day(2)}/run").status_code
+        == 201
+    )
     world.now += timedelta(hours=3)  # 23:00 in Shanghai
     reply = world.call("1-101", "DELETE", f"/api/v1/me/releases/{release}")
     assert reply.status_code == 200
-    assert [(r["first_evening"], r["last_evening"]) for r in reply.json()] == [(_day(0), _day(0)), (_day(2), _day(2))]
+    assert [(r["first_evening"], r["last_evening"]) for r in reply.json()] == [
+        (_day(0), _day(0)),
+        (_day(2), _day(2)),
+    ]
 
 
 def test_a_night_being_allocated_keeps_its_release(world):
     release = _release(world, EVENING + timedelta(days=1), EVENING + timedelta(days=2))
     world.call("staff", "GET", f"/api/v1/compounds/tiny/nights/{_day(1)}")  # the night's row exists
     with world.app.state.sessions.begin() as session:
-        session.execute(update(Night).where(Night.evening == EVENING + timedelta(days=1)).values(running_since=world.now))
+        session.execute(
+            update(Night)
+            .where(Night.evening == EVENING + timedelta(days=1))
+            .values(running_since=world.now)
+        )
     reply = world.call("1-101", "DELETE", f"/api/v1/me/releases/{release}")
     assert [(r["first_evening"], r["last_evening"]) for r in reply.json()] == [(_day(1), _day(1))]
     # Nor can a new release cover it.
-    assert world.call("1-101", "POST", "/api/v1/me/releases", json={"space": "A-1", "first_evening": _day(1), "last_evening": _day(1)}).status_code == 409
+    assert (
+        world.call(
+            "1-101",
+            "POST",
+            "/api/v1/me/releases",
+            json={"space": "A-1", "first_evening": _day(1), "last_evening": _day(1)},
+        ).status_code
+        == 409
+    )
 
 
 def test_nothing_to_take_back_is_a_conflict_and_anothers_release_is_not_found(world):

@@ -36,7 +36,9 @@ def identical_households_site(households: int, spaces: int) -> Site:
 
 
 def street_plan(name: str = "street only", spaces: int | None = None, **policy) -> Plan:
-    return Plan(name, Policy(windows={"street": STREET}, **policy), pools={"street": Pool(spaces=spaces)})
+    return Plan(
+        name, Policy(windows={"street": STREET}, **policy), pools={"street": Pool(spaces=spaces)}
+    )
 
 
 # Everyone asks every night, for the hours the plan offers, and leaves on time.

@@ -10,9 +10,15 @@ import pytest
 
 from engine import Window
 from scenarios.calibration import WEEKEND_EVENINGS, NightCalibration
-from simulation.demand import DemandStream, fit_nights, fit_repeat_share, habitual_share, longest_part_inside
+from simulation.demand import (
+    DemandStream,
+    fit_nights,
+    fit_repeat_share,
+    habitual_share,
+    longest_part_inside,
+)
 from simulation.model import DemandModel
-from sites import START, laiyang
+from tests.simulation.sites import START, laiyang
 
 CALIBRATION = NightCalibration.load()
 RENTED, STREET = Window(22 * 60, 33 * 60), Window(19 * 60, 31 * 60)  # 22:00-09:00, 19:00-07:00
@@ -24,9 +30,18 @@ RENTED, STREET = Window(22 * 60, 33 * 60), Window(19 * 60, 31 * 60)  # 22:00-09:
         ((20 * 60, 32 * 60), (20 * 60, 31 * 60)),  # 20:00-08:00: street holds 11 h, rented 10 h
         ((23 * 60, 33 * 60 + 30), (23 * 60, 33 * 60)),  # 23:00-09:30: rented holds 10 h, street 8 h
         ((21 * 60, 31 * 60), (21 * 60, 31 * 60)),  # 21:00-07:00 fits the street whole
-        ((33 * 60 + 30, 35 * 60), (33 * 60 + 30, 35 * 60)),  # 09:30-11:00: nothing holds an hour: as asked
-        ((30 * 60 + 10, 31 * 60 + 50), (30 * 60 + 10, 31 * 60 + 50)),  # 06:10-07:50: rented holds it whole
-        ((30 * 60 + 10, 34 * 60), (30 * 60 + 10, 33 * 60)),  # 06:10-10:00: rented 2 h 50, street 50 min
+        (
+            (33 * 60 + 30, 35 * 60),
+            (33 * 60 + 30, 35 * 60),
+        ),  # 09:30-11:00: nothing holds an hour: as asked
+        (
+            (30 * 60 + 10, 31 * 60 + 50),
+            (30 * 60 + 10, 31 * 60 + 50),
+        ),  # 06:10-07:50: rented holds it whole
+        (
+            (30 * 60 + 10, 34 * 60),
+            (30 * 60 + 10, 33 * 60),
+        ),  # 06:10-10:00: rented 2 h 50, street 50 min
     ],
 )
 def test_a_stay_is_cut_to_the_longest_part_one_window_holds(stay, expected):
@@ -65,7 +80,13 @@ def test_renters_are_away_as_often_and_as_long_as_the_model_says(compound):
 
 def test_weekday_factors_and_need_shares_shape_who_asks(compound):
     site, model = compound
-    model = replace(model, renter_away_share=0.0, need_share_without_space=0.5, need_share_second_car=0.5, weekday_factor=(1.6, 1, 1, 1, 1, 0.4, 1))
+    model = replace(
+        model,
+        renter_away_share=0.0,
+        need_share_without_space=0.5,
+        need_share_second_car=0.5,
+        weekday_factor=(1.6, 1, 1, 1, 1, 0.4, 1),
+    )
     nights = _nights(site, model, seed=2, count=140)  # 20 weeks from a Monday
     asking = np.array([night.asks.mean() for night in nights])
     assert asking[0::7].mean() == pytest.approx(0.8, abs=0.03)  # Mondays: 0.5 x 1.6
@@ -82,8 +103,12 @@ def test_habitual_times_recur_as_often_as_in_the_data(compound):
     weeknights, weekend_nights = fit_nights(CALIBRATION)
     chosen = [n for n in nights if n.evening.weekday() not in WEEKEND_EVENINGS][:weeknights]
     chosen += [n for n in nights if n.evening.weekday() in WEEKEND_EVENINGS][:weekend_nights]
-    arrive = (np.array([n.arrive for n in chosen]) - CALIBRATION.arrive_start) // CALIBRATION.bin_minutes
-    depart = (np.array([n.depart for n in chosen]) - CALIBRATION.depart_start) // CALIBRATION.bin_minutes
+    arrive = (
+        np.array([n.arrive for n in chosen]) - CALIBRATION.arrive_start
+    ) // CALIBRATION.bin_minutes
+    depart = (
+        np.array([n.depart for n in chosen]) - CALIBRATION.depart_start
+    ) // CALIBRATION.bin_minutes
     assert (len(chosen), weeknights, weekend_nights) == (52, 43, 9)
     assert habitual_share(arrive, depart) == pytest.approx(CALIBRATION.habit_share, abs=0.03)
 
@@ -111,4 +136,6 @@ def test_draws_depend_only_on_seed_and_night(compound):
     # A longer run draws the same first nights: nothing depends on how far the run goes.
     longer = _nights(site, model, seed=5, count=9)[:4]
     assert [n.digest() for n in first] == [n.digest() for n in longer]
-    assert [n.digest() for n in first] != [n.digest() for n in _nights(site, model, seed=6, count=4)]
+    assert [n.digest() for n in first] != [
+        n.digest() for n in _nights(site, model, seed=6, count=4)
+    ]

@@ -9,7 +9,7 @@ import pytest
 
 from simulation.metrics import Estimate, gini, summarise
 from simulation.run import HOURS, RunResult
-from sites import identical_households_site, street_plan
+from tests.simulation.sites import identical_households_site, street_plan
 
 
 def test_estimate_is_the_mean_with_a_student_t_interval():
@@ -29,7 +29,10 @@ def test_estimate_is_the_mean_with_a_student_t_interval():
     [
         ([3, 3, 3, 3], 0.0),  # everyone refused equally
         ([0, 0, 0, 4], 0.75),  # one of four takes every refusal: (n - 1) / n
-        ([1, 3], 0.25),  # |1 - 3| summed over ordered pairs = 4, / (2 * n^2 * mean = 2 * 4 * 2) = 0.25
+        (
+            [1, 3],
+            0.25,
+        ),  # |1 - 3| summed over ordered pairs = 4, / (2 * n^2 * mean = 2 * 4 * 2) = 0.25
         ([0, 0], 0.0),
     ],
 )
@@ -37,10 +40,21 @@ def test_gini_of_refusals(values, expected):
     assert gini(np.array(values)) == pytest.approx(expected)
 
 
-def _run(seed: int, refused: list[list[bool]], asked: list[list[int]], served: list[int]) -> RunResult:
+def _run(
+    seed: int, refused: list[list[bool]], asked: list[list[int]], served: list[int]
+) -> RunResult:
     nights = len(served)
     rows = [
-        {"requests": sum(asked[n]), "served": served[n], "walk_m_mean": 100.0, "renter_conflicts": 1, "renters_back": 2, "window_overstays": 0, "status": "optimal", "solve_seconds": 0.01}
+        {
+            "requests": sum(asked[n]),
+            "served": served[n],
+            "walk_m_mean": 100.0,
+            "renter_conflicts": 1,
+            "renters_back": 2,
+            "window_overstays": 0,
+            "status": "optimal",
+            "solve_seconds": 0.01,
+        }
         for n in range(nights)
     ]
     return RunResult(
@@ -63,12 +77,20 @@ def test_summary_of_a_hand_made_run():
     base = identical_households_site(3, 1)
     site = replace(
         base,
-        households=base.households[:2] + (replace(base.households[2], tags=frozenset({"new_resident"})),),
+        households=base.households[:2]
+        + (replace(base.households[2], tags=frozenset({"new_resident"})),),
         cars=base.cars[:2] + (replace(base.cars[2], needs=frozenset({"ev_charger"})),),
     )
     asked = [[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 1, 0]]
-    refused = [[True, False, False], [False, False, False], [True, False, True], [False, False, False]]
-    summary = summarise(site, street_plan(), [_run(0, refused, asked, [2, 1, 2, 1])], refused_over=1)
+    refused = [
+        [True, False, False],
+        [False, False, False],
+        [True, False, True],
+        [False, False, False],
+    ]
+    summary = summarise(
+        site, street_plan(), [_run(0, refused, asked, [2, 1, 2, 1])], refused_over=1
+    )
     assert summary.month_nights == 4
     assert summary.served_per_night.mean == pytest.approx(1.5)
     assert summary.served_share.mean == pytest.approx(6 / 10)
@@ -82,7 +104,9 @@ def test_summary_of_a_hand_made_run():
     # Refused a night: 1, 1, 1, 1 -> the 95th percentile is 1; served sorted 1, 1, 2, 2: the 5th
     # percentile lies between the two 1s.
     assert (summary.refused_p95.mean, summary.served_p5.mean) == pytest.approx((1.0, 1.0))
-    assert summary.renter_conflicts_month.mean == pytest.approx(4.0)  # 1 a night, a "month" of 4 nights
+    assert summary.renter_conflicts_month.mean == pytest.approx(
+        4.0
+    )  # 1 a night, a "month" of 4 nights
     assert list(summary.refused_histogram[:3]) == [1, 1, 1]
     assert summary.occupancy["street"].tolist() == [1.0] * len(HOURS)
     assert summary.capacity["street"] == 2.0

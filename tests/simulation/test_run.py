@@ -13,7 +13,14 @@ import simulation.run as run_module
 from engine import solve
 from scenarios.calibration import NightCalibration
 from simulation.run import plan_problems, plan_spaces, simulate_run
-from sites import EVERY_NIGHT, bundled_plan, identical_households_site, laiyang, street_plan, with_street_spaces
+from tests.simulation.sites import (
+    EVERY_NIGHT,
+    bundled_plan,
+    identical_households_site,
+    laiyang,
+    street_plan,
+    with_street_spaces,
+)
 
 CALIBRATION = NightCalibration.load()
 
@@ -34,28 +41,49 @@ def test_a_plan_that_doubles_the_street_never_serves_fewer(compound):
     site, model = compound
     voted = bundled_plan("laiyang-voted")
     doubled = with_street_spaces(voted, 202, "doubled street")
-    base, more = (simulate_run(site, plan, model, CALIBRATION, nights=14, seed=3) for plan in (voted, doubled))
+    base, more = (
+        simulate_run(site, plan, model, CALIBRATION, nights=14, seed=3) for plan in (voted, doubled)
+    )
     assert all(row["status"] == "optimal" for row in base.rows + more.rows)
     assert (served(more) >= served(base)).all()
     assert served(more).sum() > served(base).sum()
 
 
 @settings(max_examples=8, deadline=None, derandomize=True)
-@given(households=st.integers(3, 12), spaces=st.integers(1, 6), extra=st.integers(1, 6), seed=st.integers(0, 1000))
+@given(
+    households=st.integers(3, 12),
+    spaces=st.integers(1, 6),
+    extra=st.integers(1, 6),
+    seed=st.integers(0, 1000),
+)
 def test_more_street_spaces_never_serve_fewer_on_any_night(households, spaces, extra, seed):
     site = identical_households_site(households, spaces)
-    runs = [simulate_run(site, street_plan(spaces=count), EVERY_NIGHT, CALIBRATION, nights=10, seed=seed) for count in (spaces, spaces + extra)]
+    runs = [
+        simulate_run(
+            site, street_plan(spaces=count), EVERY_NIGHT, CALIBRATION, nights=10, seed=seed
+        )
+        for count in (spaces, spaces + extra)
+    ]
     assert (served(runs[1]) >= served(runs[0])).all()
 
 
-@pytest.mark.parametrize(("households", "spaces", "window"), [(6, 4, 60), (7, 3, 60), (10, 9, 14), (12, 8, 14)])
+@pytest.mark.parametrize(
+    ("households", "spaces", "window"), [(6, 4, 60), (7, 3, 60), (10, 9, 14), (12, 8, 14)]
+)
 def test_identical_households_are_refused_equally_often_within_one(households, spaces, window):
     # Everyone asks every night and every stay overlaps at 04:00, so each night exactly
     # households - spaces are refused, and fairness must rotate the refusals. A window as long as
     # the run counts every refusal; a 14-night window holds a whole turn of the rotation (10 and
     # 3 nights), where ties in refused nights go to the household refused longest ago.
     site = identical_households_site(households, spaces)
-    run = simulate_run(site, street_plan(fairness_window_nights=window), EVERY_NIGHT, CALIBRATION, nights=42, seed=5)
+    run = simulate_run(
+        site,
+        street_plan(fairness_window_nights=window),
+        EVERY_NIGHT,
+        CALIBRATION,
+        nights=42,
+        seed=5,
+    )
     refusals = run.refused.sum(axis=0)
     assert refusals.sum() == 42 * (households - spaces)
     assert refusals.max() - refusals.min() <= 1
@@ -64,13 +92,18 @@ def test_identical_households_are_refused_equally_often_within_one(households, s
 def test_without_fairness_the_same_households_are_refused_every_night():
     # The control for the test above: with the fairness weight 0 nothing rotates the refusals.
     site = identical_households_site(6, 4)
-    run = simulate_run(site, street_plan(fairness_weight=0), EVERY_NIGHT, CALIBRATION, nights=20, seed=5)
+    run = simulate_run(
+        site, street_plan(fairness_weight=0), EVERY_NIGHT, CALIBRATION, nights=20, seed=5
+    )
     assert run.refused.sum(axis=0).max() - run.refused.sum(axis=0).min() > 1
 
 
 def test_every_plan_faces_the_same_demand(compound):
     site, model = compound
-    runs = [simulate_run(site, bundled_plan(name), model, CALIBRATION, nights=10, seed=11) for name in ("laiyang-voted", "earlier-hours", "fewer-street-spaces")]
+    runs = [
+        simulate_run(site, bundled_plan(name), model, CALIBRATION, nights=10, seed=11)
+        for name in ("laiyang-voted", "earlier-hours", "fewer-street-spaces")
+    ]
     digests = [[row["demand"] for row in run.rows] for run in runs]
     assert digests[0] == digests[1] == digests[2]
     assert [row["requests"] for row in runs[0].rows] == [row["requests"] for row in runs[2].rows]
@@ -80,8 +113,12 @@ def test_every_plan_faces_the_same_demand(compound):
 def test_the_same_seed_gives_the_same_nights_and_another_seed_does_not(compound):
     site, model = compound
     plan = bundled_plan("laiyang-voted")
-    first, again, other = (simulate_run(site, plan, model, CALIBRATION, nights=7, seed=seed) for seed in (2, 2, 3))
-    assert first.rows == [dict(row, solve_seconds=mine["solve_seconds"]) for row, mine in zip(again.rows, first.rows)]
+    first, again, other = (
+        simulate_run(site, plan, model, CALIBRATION, nights=7, seed=seed) for seed in (2, 2, 3)
+    )
+    assert first.rows == [
+        dict(row, solve_seconds=mine["solve_seconds"]) for row, mine in zip(again.rows, first.rows)
+    ]
     assert (first.refused == again.refused).all() and (first.asked == again.asked).all()
     assert [row["demand"] for row in first.rows] != [row["demand"] for row in other.rows]
 
@@ -90,13 +127,28 @@ def test_an_overstay_penalty_demotes_exactly_the_households_that_overstayed(monk
     # Everyone leaves late, so every served car overstays; with a 3-night penalty at priority 0,
     # the households served on the first night are exactly those at priority 0 on the second.
     nights = []
-    monkeypatch.setattr(run_module, "solve", lambda instance, **options: nights.append((instance, solve(instance, **options))) or nights[-1][1])
+    monkeypatch.setattr(
+        run_module,
+        "solve",
+        lambda instance, **options: (
+            nights.append((instance, solve(instance, **options))) or nights[-1][1]
+        ),
+    )
     site = identical_households_site(4, 2)
     late = replace(EVERY_NIGHT, overstay_share=1.0, overstay_mean_minutes=20)
-    run = simulate_run(site, street_plan(overstay_penalty_nights=3, overstay_penalty_priority=0), late, CALIBRATION, nights=2, seed=1)
+    run = simulate_run(
+        site,
+        street_plan(overstay_penalty_nights=3, overstay_penalty_priority=0),
+        late,
+        CALIBRATION,
+        nights=2,
+        seed=1,
+    )
     (first, first_result), (second, _) = nights
     served_first = {first.request_by_id[a.request].household for a in first_result.assignments}
-    demoted = {second.request_by_id[r].household for r, level in second.priorities.items() if level == 0}
+    demoted = {
+        second.request_by_id[r].household for r, level in second.priorities.items() if level == 0
+    }
     assert run.rows[0]["window_overstays"] == 2 and len(served_first) == 2
     assert demoted == served_first
 
@@ -112,10 +164,15 @@ def test_renters_away_release_their_spaces_and_are_back_to_find_late_cars(compou
 
 def test_plan_spaces_copy_street_spaces_and_keep_rented_ones(compound):
     site, _ = compound
-    always, released = plan_spaces(site, with_street_spaces(bundled_plan("laiyang-voted"), 150, "more"))
+    always, released = plan_spaces(
+        site, with_street_spaces(bundled_plan("laiyang-voted"), 150, "more")
+    )
     street = [s for s in always if s.kind == "street"]
     assert len(street) == 150 and len({s.id for s in street}) == 150
-    assert street[101].id == "L-001+1" and (street[101].x, street[101].y) == (street[0].x, street[0].y)
+    assert street[101].id == "L-001+1" and (street[101].x, street[101].y) == (
+        street[0].x,
+        street[0].y,
+    )
     assert len(released) == 345 and all(s.released for s in released.values())
 
 
@@ -124,9 +181,19 @@ def test_plan_problems_name_the_pool_and_the_fix(compound):
     plan = bundled_plan("laiyang-voted")
     from simulation.model import Pool
 
-    bad = replace(plan, pools={"rented": Pool(spaces=10), "garage": Pool()}, policy=replace(plan.policy, windows={"rented": plan.policy.windows["rented"]}))
+    bad = replace(
+        plan,
+        pools={"rented": Pool(spaces=10), "garage": Pool()},
+        policy=replace(plan.policy, windows={"rented": plan.policy.windows["rented"]}),
+    )
     assert plan_problems(site, bad) == [
-        ("pools.rented.spaces", "rented spaces belong to their renters; a plan can share them or not, not add or remove them"),
+        (
+            "pools.rented.spaces",
+            "rented spaces belong to their renters; a plan can share them or not, not add or remove them",
+        ),
         ("pools.garage", "the site has no spaces of kind 'garage' (it has rented, street)"),
-        ("policy.windows", "no hours for the 'street' spaces; give them, or set pools.street.shared: false"),
+        (
+            "policy.windows",
+            "no hours for the 'street' spaces; give them, or set pools.street.shared: false",
+        ),
     ]

@@ -10,7 +10,7 @@ import pytest
 from scenarios.calibration import NightCalibration
 from simulation.report import render_report
 from simulation.sweep import compare_plans
-from sites import bundled_plan, laiyang
+from tests.simulation.sites import bundled_plan, laiyang
 
 CALIBRATION = NightCalibration.load()
 SEEDS = [0, 1]
@@ -24,22 +24,40 @@ def small_comparison():
 
 
 def _figures(comparison) -> list[tuple]:
-    return [(run.plan, run.seed, [dict(row, solve_seconds=0) for row in run.rows]) for runs in comparison.runs.values() for run in runs]
+    return [
+        (run.plan, run.seed, [dict(row, solve_seconds=0) for row in run.rows])
+        for runs in comparison.runs.values()
+        for run in runs
+    ]
 
 
 def test_a_process_pool_gives_the_same_comparison(small_comparison):
     site, model, plans, here = small_comparison
     with ProcessPoolExecutor(max_workers=2) as pool:
-        spread = compare_plans(site, plans, model, CALIBRATION, nights=6, seeds=SEEDS, executor=pool)
+        spread = compare_plans(
+            site, plans, model, CALIBRATION, nights=6, seeds=SEEDS, executor=pool
+        )
     assert _figures(spread) == _figures(here)
 
 
 def test_a_local_dask_cluster_gives_the_same_comparison(small_comparison):
     distributed = pytest.importorskip("distributed")
     site, model, plans, here = small_comparison
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            spread = compare_plans(site, plans, model, CALIBRATION, nights=6, seeds=SEEDS, executor=client.get_executor())
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        spread = compare_plans(
+            site,
+            plans,
+            model,
+            CALIBRATION,
+            nights=6,
+            seeds=SEEDS,
+            executor=client.get_executor(),
+        )
     assert _figures(spread) == _figures(here)
 
 
@@ -64,9 +82,13 @@ def test_the_report_renders_every_plan_in_both_languages_with_four_charts(small_
         assert plan.name_zh in html and plan.summary_zh.split("；")[0] in html
     assert len(re.findall(r"<svg[ >]", html)) == 4
     assert "平均每晚" in html and "On an average night" in html
-    assert "http://" not in html.replace("http://www.w3.org", "")  # self-contained: nothing to fetch
+    assert "http://" not in html.replace(
+        "http://www.w3.org", ""
+    )  # self-contained: nothing to fetch
     assert "<script" not in html
-    assert render_report(site.name, site.start, comparison.summaries, model, SEEDS) == html  # reproducible
+    assert (
+        render_report(site.name, site.start, comparison.summaries, model, SEEDS) == html
+    )  # reproducible
 
 
 def test_report_text_is_escaped(small_comparison):

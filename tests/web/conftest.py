@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.demo import Demo, rented_space, seed_demo
-from web_site import PUBLISHED, Site
+from tests.web.web_site import PUBLISHED, Site
 
 
 @pytest.fixture(scope="session")

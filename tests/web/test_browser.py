@@ -16,12 +16,23 @@ import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
-from web_site import NEXT, PUBLISHED
+from tests.web.web_site import NEXT, PUBLISHED
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTHS = {"phone": {"width": 360, "height": 780}, "desk": {"width": 1280, "height": 900}}
-ARTEFACTS = Path(os.environ.get("PARKING_ARTEFACTS", Path(__file__).parents[2] / "test-artifacts")) / "screenshots"
+ARTEFACTS = (
+    Path(os.environ.get("PARKING_ARTEFACTS", Path(__file__).parents[2] / "test-artifacts"))
+    / "screenshots"
+)
 RESIDENT = "served tonight, rents a space"
 
 
@@ -38,7 +49,9 @@ def base_url(site):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(site.make_app(), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(site.make_app(), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -49,7 +62,9 @@ def base_url(site):
 
 
 def _page(chromium, base_url: str, width: str = "phone", language: str | None = None) -> Page:
-    context = chromium.new_context(viewport=WIDTHS[width], base_url=base_url, locale="zh-CN" if language != "en" else "en-GB")
+    context = chromium.new_context(
+        viewport=WIDTHS[width], base_url=base_url, locale="zh-CN" if language != "en" else "en-GB"
+    )
     if language:
         context.add_cookies([{"name": "parking_lang", "value": language, "url": base_url}])
     page = context.new_page()
@@ -91,7 +106,9 @@ def test_a_resident_signs_in_and_sends_a_request(chromium, base_url, site):
     expect(page.get_by_text("22:10–07:40 · 充电桩")).to_be_visible()
 
 
-def test_staff_run_and_publish_and_the_resident_finds_the_space_on_the_map(chromium, base_url, site):
+def test_staff_run_and_publish_and_the_resident_finds_the_space_on_the_map(
+    chromium, base_url, site
+):
     resident = _page(chromium, base_url)
     _sign_in(resident, site.demo.username(RESIDENT), "resident-demo")
     _send_request(resident, "22:00", "06:30")
@@ -156,7 +173,9 @@ def test_a_renter_releases_the_space(chromium, base_url, site):
     page.get_by_label("最后一晚").fill("2026-11-28")
     page.get_by_role("button", name="出让").click()
     expect(page.get_by_role("status")).to_have_text("车位已出让。")
-    expect(page.get_by_text(f"{site.renter_space}：2026年11月26日 至 2026年11月28日")).to_be_visible()
+    expect(
+        page.get_by_text(f"{site.renter_space}：2026年11月26日 至 2026年11月28日")
+    ).to_be_visible()
     _shoot(page, "resident-release")
 
 
@@ -166,8 +185,12 @@ def test_the_language_switch_changes_every_page_and_is_remembered(chromium, base
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    _sign_in(page, site.demo.username(RESIDENT), "resident-demo", ("Username", "Password", "Sign in"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("The night of Wednesday, 25 November 2026")
+    _sign_in(
+        page, site.demo.username(RESIDENT), "resident-demo", ("Username", "Password", "Sign in")
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "The night of Wednesday, 25 November 2026"
+    )
     page.get_by_role("link", name="History").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The last four weeks")
     page.get_by_role("link", name="中文").click()
@@ -197,7 +220,9 @@ def test_the_gate_list_prints_on_a4_and_downloads_as_csv(chromium, base_url, sit
     (ARTEFACTS / "staff-gate-list.pdf").write_bytes(pdf)
     # A4 (210 x 297 mm) is about 595 x 842 points; Chromium rounds it down by a point.
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
-    assert boxes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes)
+    assert boxes and all(
+        abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in boxes
+    )
 
 
 def test_screenshots_of_the_other_pages(chromium, base_url, site):
@@ -208,7 +233,11 @@ def test_screenshots_of_the_other_pages(chromium, base_url, site):
     _shoot(page, "activate-en")
     desk = _page(chromium, base_url, "desk")
     _sign_in(desk, "staff", "staff-demo")
-    for path, name in [(f"/staff/night/{PUBLISHED}/morning", "staff-morning"), ("/staff/households", "staff-households"), ("/staff/spaces?space=A-001", "staff-spaces")]:
+    for path, name in [
+        (f"/staff/night/{PUBLISHED}/morning", "staff-morning"),
+        ("/staff/households", "staff-households"),
+        ("/staff/spaces?space=A-001", "staff-spaces"),
+    ]:
         desk.goto(path)
         expect(desk.locator("h1")).to_be_visible()
         _shoot(desk, name)
@@ -216,8 +245,12 @@ def test_screenshots_of_the_other_pages(chromium, base_url, site):
 
 RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
 STAFF_PAGES = [
-    f"/staff/night?evening={PUBLISHED}&space=A-010", f"/staff/night/{PUBLISHED}/gate", f"/staff/night/{PUBLISHED}/morning",
-    "/staff/households", "/staff/spaces?space=A-001", "/staff/audit",
+    f"/staff/night?evening={PUBLISHED}&space=A-010",
+    f"/staff/night/{PUBLISHED}/gate",
+    f"/staff/night/{PUBLISHED}/morning",
+    "/staff/households",
+    "/staff/spaces?space=A-001",
+    "/staff/audit",
 ]
 
 
@@ -240,6 +273,9 @@ def test_every_page_passes_axe_in_both_languages(chromium, base_url, site, langu
             page.goto(path)
             violations = axe.run(page).response["violations"]
             if violations:
-                found[path] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+                found[path] = [
+                    (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                    for v in violations
+                ]
         page.context.close()
     assert found == {}

@@ -15,7 +15,7 @@ from engine.result import Reason, Status
 from service.models import Car, Household, NightState, ParkingRequest, Release, Run
 from service.web.i18n import MESSAGES
 from service.web.sitemap import SpaceState
-from web_site import NEXT, PUBLISHED, Browser, resident, staff
+from tests.web.web_site import NEXT, PUBLISHED, Browser, resident, staff
 
 WEB = Path(__file__).parents[2] / "service" / "web"
 # Keys the templates build from a value: every value they can meet must have its entry.
@@ -35,9 +35,17 @@ BUILT_KEYS = {
 
 
 def test_every_key_the_pages_use_has_both_languages():
-    sources = [p.read_text() for p in (WEB / "templates").glob("*.html")] + [p.read_text() for p in WEB.glob("*.py")]
-    used = {key for text in sources for key in re.findall(r"""\bt\(\s*["']([a-z_.]+[a-z_])["']""", text)}
-    used |= {key for text in sources for key in re.findall(r"""done\([^)]*?["']([a-z_]+\.[a-z_.]+)["']""", text)}
+    sources = [p.read_text() for p in (WEB / "templates").glob("*.html")] + [
+        p.read_text() for p in WEB.glob("*.py")
+    ]
+    used = {
+        key for text in sources for key in re.findall(r"""\bt\(\s*["']([a-z_.]+[a-z_])["']""", text)
+    }
+    used |= {
+        key
+        for text in sources
+        for key in re.findall(r"""done\([^)]*?["']([a-z_]+\.[a-z_.]+)["']""", text)
+    }
     used |= {prefix + value for prefix, values in BUILT_KEYS.items() for value in values}
     assert used - MESSAGES.keys() == set()
     assert len(used) > 150
@@ -52,20 +60,35 @@ def test_each_message_has_both_languages_with_the_same_fields(key):
 
 RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
 STAFF_PAGES = [
-    "/staff/night", f"/staff/night?evening={PUBLISHED}&space=A-001", f"/staff/night/{PUBLISHED}/gate", f"/staff/night/{PUBLISHED}/morning",
-    "/staff/households", "/staff/spaces", "/staff/spaces?space=A-001", "/staff/audit", f"/staff/night?evening={PUBLISHED}&space=A-010",
+    "/staff/night",
+    f"/staff/night?evening={PUBLISHED}&space=A-001",
+    f"/staff/night/{PUBLISHED}/gate",
+    f"/staff/night/{PUBLISHED}/morning",
+    "/staff/households",
+    "/staff/spaces",
+    "/staff/spaces?space=A-001",
+    "/staff/audit",
+    f"/staff/night?evening={PUBLISHED}&space=A-010",
 ]
 
 
-@pytest.mark.parametrize("language, html_lang, sign_out", [("zh", "zh-CN", "退出"), ("en", "en", "Sign out")])
+@pytest.mark.parametrize(
+    "language, html_lang, sign_out", [("zh", "zh-CN", "退出"), ("en", "en", "Sign out")]
+)
 def test_every_page_renders_in_both_languages(site, language, html_lang, sign_out):
-    pages = [(resident(site, language=language), RESIDENT_PAGES), (resident(site, "refused tonight", language), [f"/tonight?evening={PUBLISHED}"]), (staff(site, language), STAFF_PAGES)]
+    pages = [
+        (resident(site, language=language), RESIDENT_PAGES),
+        (resident(site, "refused tonight", language), [f"/tonight?evening={PUBLISHED}"]),
+        (staff(site, language), STAFF_PAGES),
+    ]
     for browser, paths in pages:
         for path in paths:
             reply = browser.get(path)
             assert reply.status_code == 200, (path, reply.text[:500])
             assert f'<html lang="{html_lang}">' in reply.text and sign_out in reply.text, path
-            assert not re.search(r"{\w+}", reply.text.split("<main", 1)[1]), f"an unfilled field on {path}"
+            assert not re.search(r"{\w+}", reply.text.split("<main", 1)[1]), (
+                f"an unfilled field on {path}"
+            )
     for path in ("/signin", "/activate"):
         assert f'<html lang="{html_lang}">' in Browser(site, language=language).get(path).text
 
@@ -84,19 +107,31 @@ def test_chinese_is_the_default_and_the_switch_is_remembered_and_stays_on_this_s
 def test_wrong_password_is_refused_in_the_readers_language(site):
     reply = Browser(site).client.post("/signin", data={"username": "staff", "password": "nope"})
     assert reply.status_code == 401 and "用户名或密码错误" in reply.text
-    english = Browser(site, language="en").client.post("/signin", data={"username": "staff", "password": "nope"})
+    english = Browser(site, language="en").client.post(
+        "/signin", data={"username": "staff", "password": "nope"}
+    )
     assert "Wrong username or password" in english.text
 
 
 def test_pages_need_a_session_and_the_right_role(site):
     anonymous = Browser(site)
     reply = anonymous.get(f"/tonight?evening={PUBLISHED}")
-    assert reply.status_code == 303 and reply.headers["location"] == f"/signin?next=%2Ftonight%3Fevening%3D{PUBLISHED}"
+    assert (
+        reply.status_code == 303
+        and reply.headers["location"] == f"/signin?next=%2Ftonight%3Fevening%3D{PUBLISHED}"
+    )
     assert resident(site).get("/staff/night").status_code == 403
     assert staff(site).get("/tonight").status_code == 403
     signed_in = resident(site)
     # After signing in with ?next=, the browser lands where it was going.
-    again = Browser(site).client.post("/signin", data={"username": site.demo.username("refused tonight"), "password": "resident-demo", "next": "/history"})
+    again = Browser(site).client.post(
+        "/signin",
+        data={
+            "username": site.demo.username("refused tonight"),
+            "password": "resident-demo",
+            "next": "/history",
+        },
+    )
     assert again.headers["location"] == "/history"
     assert signed_in.post("/signout").status_code == 303
     assert signed_in.get("/tonight").status_code == 303
@@ -111,7 +146,16 @@ def test_a_post_without_the_form_token_changes_nothing(site):
     browser = resident(site)
     before = len(_requests(site))
     car = re.search(r'<option value="(\d+)"', browser.get("/tonight").text).group(1)
-    reply = browser.client.post("/requests", data={"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:00", "depart": "07:00", "csrf": "0" * 32})
+    reply = browser.client.post(
+        "/requests",
+        data={
+            "evening": NEXT.isoformat(),
+            "car_id": car,
+            "arrive": "22:00",
+            "depart": "07:00",
+            "csrf": "0" * 32,
+        },
+    )
     assert reply.status_code == 403 and "页面已过期" in reply.text
     assert len(_requests(site)) == before
 
@@ -120,25 +164,53 @@ def test_a_request_sent_through_the_form_is_stored_with_its_needs_and_shown(site
     browser = resident(site, language="en")
     page = browser.get("/tonight").text
     car = re.search(r'<option value="(\d+)"', page).group(1)
-    reply = browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:10", "depart": "07:40", "needs": ["ev_charger"], "needs_for": car}, token_from="/tonight")
+    reply = browser.post(
+        "/requests",
+        {
+            "evening": NEXT.isoformat(),
+            "car_id": car,
+            "arrive": "22:10",
+            "depart": "07:40",
+            "needs": ["ev_charger"],
+            "needs_for": car,
+        },
+        token_from="/tonight",
+    )
     assert reply.status_code == 303
     shown = browser.get(reply.headers["location"]).text
     assert "Your request is in." in shown and "22:10–07:40 · EV charger" in shown
     stored = _requests(site)[-1]
-    assert (stored.arrive, stored.depart, stored.needs) == (22 * 60 + 10, 24 * 60 + 7 * 60 + 40, ["ev_charger"])
+    assert (stored.arrive, stored.depart, stored.needs) == (
+        22 * 60 + 10,
+        24 * 60 + 7 * 60 + 40,
+        ["ev_charger"],
+    )
     # The engine sees the stay's needs, not the car's.
-    assert staff(site).post(f"/staff/night/{NEXT}/run", token_from="/staff/night").status_code == 303
+    assert (
+        staff(site).post(f"/staff/night/{NEXT}/run", token_from="/staff/night").status_code == 303
+    )
     with site.app.state.sessions() as session:
         run = session.scalars(select(Run).order_by(Run.id.desc())).first()
-    assert next(r for r in run.snapshot["requests"] if r["id"] == f"q{stored.id}")["needs"] == ["ev_charger"]
+    assert next(r for r in run.snapshot["requests"] if r["id"] == f"q{stored.id}")["needs"] == [
+        "ev_charger"
+    ]
 
 
-@pytest.mark.parametrize("arrive, depart, message", [("22:00", "21:00", "离开时间必须晚于到达时间"), ("25:99", "07:00", "到达时间无效")])
-def test_an_impossible_stay_is_refused_in_the_readers_language_and_nothing_is_stored(site, arrive, depart, message):
+@pytest.mark.parametrize(
+    "arrive, depart, message",
+    [("22:00", "21:00", "离开时间必须晚于到达时间"), ("25:99", "07:00", "到达时间无效")],
+)
+def test_an_impossible_stay_is_refused_in_the_readers_language_and_nothing_is_stored(
+    site, arrive, depart, message
+):
     browser = resident(site)
     car = re.search(r'<option value="(\d+)"', browser.get("/tonight").text).group(1)
     before = len(_requests(site))
-    reply = browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": arrive, "depart": depart}, token_from="/tonight")
+    reply = browser.post(
+        "/requests",
+        {"evening": NEXT.isoformat(), "car_id": car, "arrive": arrive, "depart": depart},
+        token_from="/tonight",
+    )
     assert reply.status_code == 422 and message in reply.text
     assert f'value="{arrive}"' in reply.text  # the form keeps what was typed
     assert len(_requests(site)) == before
@@ -150,16 +222,30 @@ def test_after_the_cutoff_the_form_moves_to_the_next_evening_and_a_late_post_is_
     site.now = site.now.replace(hour=14)  # 22:00 in Shanghai
     page = browser.get("/tonight").text
     assert "Requests closed at" in page and 'name="evening" value="2026-11-26"' in page
-    reply = browser.post("/requests", {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:30", "depart": "07:00"}, token_from="/tonight")
+    reply = browser.post(
+        "/requests",
+        {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:30", "depart": "07:00"},
+        token_from="/tonight",
+    )
     assert reply.status_code == 422 and "Requests for this night are closed." in reply.text
 
 
 def test_standing_requests_are_added_listed_and_removed(site):
     browser = resident(site, language="en")
-    car = re.search(r'id="standing-car" name="car_id"><option value="(\d+)"', browser.get("/tonight").text).group(1)
-    refused = browser.post("/standing-requests", {"car_id": car, "arrive": "22:00", "depart": "07:00"}, token_from="/tonight")
+    car = re.search(
+        r'id="standing-car" name="car_id"><option value="(\d+)"', browser.get("/tonight").text
+    ).group(1)
+    refused = browser.post(
+        "/standing-requests",
+        {"car_id": car, "arrive": "22:00", "depart": "07:00"},
+        token_from="/tonight",
+    )
     assert refused.status_code == 422 and "Choose at least one evening." in refused.text
-    added = browser.post("/standing-requests", {"car_id": car, "arrive": "22:00", "depart": "07:00", "weekdays": ["0", "4"]}, token_from="/tonight")
+    added = browser.post(
+        "/standing-requests",
+        {"car_id": car, "arrive": "22:00", "depart": "07:00", "weekdays": ["0", "4"]},
+        token_from="/tonight",
+    )
     page = browser.get(added.headers["location"]).text
     assert "Mon, Fri, 22:00–07:00" in page
     standing = re.search(r'action="/standing-requests/(\d+)/remove"', page).group(1)
@@ -171,16 +257,30 @@ def test_a_renter_releases_a_range_and_an_overlap_is_refused(site):
     browser = resident(site, language="en")
     space = site.renter_space
     first, last = NEXT.replace(day=26), NEXT.replace(day=28)
-    reply = browser.post("/release", {"space": space, "first": first.isoformat(), "last": last.isoformat()}, token_from="/release")
+    reply = browser.post(
+        "/release",
+        {"space": space, "first": first.isoformat(), "last": last.isoformat()},
+        token_from="/release",
+    )
     assert reply.status_code == 303
     page = browser.get(reply.headers["location"]).text
     assert "Space released." in page and f"{space}: 26 Nov 2026 to 28 Nov 2026" in page
-    again = browser.post("/release", {"space": space, "first": last.isoformat(), "last": last.isoformat()}, token_from="/release")
+    again = browser.post(
+        "/release",
+        {"space": space, "first": last.isoformat(), "last": last.isoformat()},
+        token_from="/release",
+    )
     assert again.status_code == 422 and "overlap a release you already made" in again.text
-    backwards = browser.post("/release", {"space": space, "first": last.isoformat(), "last": first.isoformat()}, token_from="/release")
+    backwards = browser.post(
+        "/release",
+        {"space": space, "first": last.isoformat(), "last": first.isoformat()},
+        token_from="/release",
+    )
     assert backwards.status_code == 422 and "cannot be before the first" in backwards.text
     with site.app.state.sessions() as session:
-        assert len(session.scalars(select(Release).where(Release.first_evening == first)).all()) == 1
+        assert (
+            len(session.scalars(select(Release).where(Release.first_evening == first)).all()) == 1
+        )
 
 
 def test_the_refused_resident_reads_why_and_the_history_counts_it(site):
@@ -189,8 +289,16 @@ def test_the_refused_resident_reads_why_and_the_history_counts_it(site):
     assert "No space this night" in page
     assert any(MESSAGES[f"refused.reason.{r.value}"][1] in page for r in Reason)
     why = re.search(r'<p class="why">([^<]+)</p>', page).group(1)
-    chinese = re.search(r'<p class="why">([^<]+)</p>', resident(site, "refused tonight").get(f"/tonight?evening={PUBLISHED}").text).group(1)
-    assert why[0].isupper() and "space" in why and "车位" in chinese and not re.search(r"[A-Za-z]{3,}", chinese)
+    chinese = re.search(
+        r'<p class="why">([^<]+)</p>',
+        resident(site, "refused tonight").get(f"/tonight?evening={PUBLISHED}").text,
+    ).group(1)
+    assert (
+        why[0].isupper()
+        and "space" in why
+        and "车位" in chinese
+        and not re.search(r"[A-Za-z]{3,}", chinese)
+    )
     assert "refused: 1." in browser.get("/history").text
 
 
@@ -203,7 +311,10 @@ def test_the_served_resident_sees_the_space_the_way_and_the_time_to_leave(site):
 
 def test_staff_run_publish_and_the_gate_list_follow_the_night(site):
     desk = staff(site, language="en")
-    assert f'href="/staff/night?evening={NEXT}" rel="next"' in desk.get(f"/staff/night?evening={PUBLISHED}").text
+    assert (
+        f'href="/staff/night?evening={NEXT}" rel="next"'
+        in desk.get(f"/staff/night?evening={PUBLISHED}").text
+    )
     assert "Not allocated yet." in desk.get(f"/staff/night?evening={NEXT}").text
     assert desk.post(f"/staff/night/{NEXT}/publish", token_from="/staff/night").status_code == 409
     ran = desk.post(f"/staff/night/{NEXT}/run", token_from="/staff/night")
@@ -215,7 +326,10 @@ def test_staff_run_publish_and_the_gate_list_follow_the_night(site):
     assert sheet.startswith("\ufeff")  # so that Excel reads the plates' Chinese as UTF-8
     rows = list(csv.DictReader(io.StringIO(sheet.removeprefix("\ufeff"))))
     assert rows and all(row["Plate"] in gate and row["Space"] in gate for row in rows)
-    assert staff(site).get(f"/staff/night/{PUBLISHED}/gate.csv").text.splitlines()[0] == "\ufeff车位,类型,车牌,住户,从,至"
+    assert (
+        staff(site).get(f"/staff/night/{PUBLISHED}/gate.csv").text.splitlines()[0]
+        == "\ufeff车位,类型,车牌,住户,从,至"
+    )
     assert f"{len(rows)} cars" in gate
 
 
@@ -223,12 +337,25 @@ def test_a_pin_from_the_space_panel_is_listed_and_removed(site):
     desk = staff(site, language="en")
     panel = desk.get(f"/staff/night?evening={PUBLISHED}&space=A-001").text
     assert "Stays on space A-001" in panel
-    request_id, label = re.search(r'id="pin-request" name="request_id">\s*<option value="(\d+)">(\S+ \S+) ', panel).groups()
+    request_id, label = re.search(
+        r'id="pin-request" name="request_id">\s*<option value="(\d+)">(\S+ \S+) ', panel
+    ).groups()
     # The published night takes pins for its re-optimisation.
-    reply = desk.post(f"/staff/night/{PUBLISHED}/pins", {"request_id": request_id, "space": "A-001", "action": "forbid", "reason": "blocked by works"}, token_from="/staff/night")
+    reply = desk.post(
+        f"/staff/night/{PUBLISHED}/pins",
+        {
+            "request_id": request_id,
+            "space": "A-001",
+            "action": "forbid",
+            "reason": "blocked by works",
+        },
+        token_from="/staff/night",
+    )
     page = desk.get(reply.headers["location"]).text
-    assert f"{label}: Forbid this space A-001 (blocked by works)" in page  # household and plate, not a row id
-    pin = re.search(r'/pins/(\d+)/remove', page).group(1)
+    assert (
+        f"{label}: Forbid this space A-001 (blocked by works)" in page
+    )  # household and plate, not a row id
+    pin = re.search(r"/pins/(\d+)/remove", page).group(1)
     removed = desk.post(f"/staff/night/{PUBLISHED}/pins/{pin}/remove", token_from="/staff/night")
     assert "Removed." in desk.get(removed.headers["location"]).text
 
@@ -237,7 +364,9 @@ def test_the_morning_round_records_overstays_and_closes_the_night(site):
     desk = staff(site, language="en")
     page = desk.get(f"/staff/night/{PUBLISHED}/morning").text
     spaces = re.findall(r'name="spaces" value="([^"]+)"', page)
-    reply = desk.post(f"/staff/night/{PUBLISHED}/morning", {"spaces": spaces[:1]}, token_from="/staff/night")
+    reply = desk.post(
+        f"/staff/night/{PUBLISHED}/morning", {"spaces": spaces[:1]}, token_from="/staff/night"
+    )
     closed = desk.get(reply.headers["location"]).text
     assert "Overstays recorded for:" in closed and "Correct the record" in closed
     assert re.search(rf'name="spaces" value="{spaces[0]}" id="over-1" checked', closed)
@@ -248,32 +377,81 @@ def test_the_household_import_names_every_bad_line_and_stores_nothing(site):
     desk = staff(site, language="en")
     assert "480 households" in desk.get("/staff/households").text
     bad = "code,x,y,tags,has_space\n90-101,1,2,,false\n90-102,abc,2,,\n11-203,1,2,,\n"
-    reply = desk.post("/staff/households/import", files={"file": ("new.csv", bad.encode(), "text/csv")}, token_from="/staff/households")
+    reply = desk.post(
+        "/staff/households/import",
+        files={"file": ("new.csv", bad.encode(), "text/csv")},
+        token_from="/staff/households",
+    )
     assert reply.status_code == 422
-    assert "Line 3, x: Position x must be a number (metres)." in reply.text and "Line 4, code: That household already exists." in reply.text
+    assert (
+        "Line 3, x: Position x must be a number (metres)." in reply.text
+        and "Line 4, code: That household already exists." in reply.text
+    )
     assert "480 households" in desk.get("/staff/households").text
-    good = desk.post("/staff/households/import", files={"file": ("new.csv", b"code,x,y\n90-101,1,2\n90-102,3,4\n", "text/csv")}, token_from="/staff/households")
-    assert good.status_code == 201 and "Imported 2 households" in good.text and "482 households" in desk.get("/staff/households").text
+    good = desk.post(
+        "/staff/households/import",
+        files={"file": ("new.csv", b"code,x,y\n90-101,1,2\n90-102,3,4\n", "text/csv")},
+        token_from="/staff/households",
+    )
+    assert (
+        good.status_code == 201
+        and "Imported 2 households" in good.text
+        and "482 households" in desk.get("/staff/households").text
+    )
     code = re.search(r"Activation code for 90-101: ([A-Z0-9]+)", good.text).group(1)
     # The new household activates its account on the page with that code.
     newcomer = Browser(site, language="en")
-    short = newcomer.client.post("/activate", data={"username": "laiyang/90-101", "code": code, "password": "short"})
+    short = newcomer.client.post(
+        "/activate", data={"username": "laiyang/90-101", "code": code, "password": "short"}
+    )
     assert short.status_code == 422
-    activated = newcomer.client.post("/activate", data={"username": "laiyang/90-101", "code": code, "password": "a-long-password"})
+    activated = newcomer.client.post(
+        "/activate",
+        data={"username": "laiyang/90-101", "code": code, "password": "a-long-password"},
+    )
     assert activated.status_code == 303 and activated.headers["location"] == "/tonight"
-    assert newcomer.client.post("/activate", data={"username": "laiyang/90-101", "code": code, "password": "a-long-password"}).status_code == 401
+    assert (
+        newcomer.client.post(
+            "/activate",
+            data={"username": "laiyang/90-101", "code": code, "password": "a-long-password"},
+        ).status_code
+        == 401
+    )
 
 
 def test_spaces_are_added_and_changed_with_errors_named(site):
     desk = staff(site, language="en")
-    added = desk.post("/staff/spaces", {"code": "Z-001", "kind": "street", "size": "large", "x": "1", "y": "2", "ev_charger": "true"}, token_from="/staff/spaces")
+    added = desk.post(
+        "/staff/spaces",
+        {
+            "code": "Z-001",
+            "kind": "street",
+            "size": "large",
+            "x": "1",
+            "y": "2",
+            "ev_charger": "true",
+        },
+        token_from="/staff/spaces",
+    )
     assert "Space added." in desk.get(added.headers["location"]).text
-    bad = desk.post("/staff/spaces", {"code": "Z-002", "kind": "street", "size": "standard", "x": "east", "y": "2"}, token_from="/staff/spaces")
+    bad = desk.post(
+        "/staff/spaces",
+        {"code": "Z-002", "kind": "street", "size": "standard", "x": "east", "y": "2"},
+        token_from="/staff/spaces",
+    )
     assert bad.status_code == 422 and "Position x must be a number (metres)." in bad.text
-    changed = desk.post("/staff/spaces/Z-001", {"size": "standard", "windows": "20:00-08:00"}, token_from="/staff/spaces")
+    changed = desk.post(
+        "/staff/spaces/Z-001",
+        {"size": "standard", "windows": "20:00-08:00"},
+        token_from="/staff/spaces",
+    )
     page = desk.get(changed.headers["location"]).text
     assert "Space saved." in page and "20:00-08:00" in page
-    wrong_renter = desk.post("/staff/spaces/Z-001", {"size": "standard", "renter": "no-such-flat"}, token_from="/staff/spaces")
+    wrong_renter = desk.post(
+        "/staff/spaces/Z-001",
+        {"size": "standard", "renter": "no-such-flat"},
+        token_from="/staff/spaces",
+    )
     assert wrong_renter.status_code == 422
 
 
@@ -281,22 +459,54 @@ def test_long_lists_are_found_by_code_a_page_at_a_time(site):
     desk = staff(site, language="en")
     first, second = desk.get("/staff/households").text, desk.get("/staff/households?page=2").text
     rows = lambda page: re.findall(r"<tr><td>([^<]+)</td>", page)  # noqa: E731
-    assert len(rows(first)) == 50 and not set(rows(first)) & set(rows(second)) and "Page 2 of 10" in second
+    assert (
+        len(rows(first)) == 50
+        and not set(rows(first)) & set(rows(second))
+        and "Page 2 of 10" in second
+    )
     found = desk.get("/staff/households?q=11-20").text
     assert rows(found) and all("11-20" in code for code in rows(found)) and "found" in found
-    assert desk.get("/staff/households?page=abc").status_code == 200 and desk.get("/staff/households?page=999").status_code == 200
+    assert (
+        desk.get("/staff/households?page=abc").status_code == 200
+        and desk.get("/staff/households?page=999").status_code == 200
+    )
     assert "A-001" in desk.get("/staff/spaces?q=a-00").text
 
 
 def test_a_request_taken_at_the_desk_names_the_car_by_household_and_plate(site):
     desk = staff(site, language="en")
-    unknown = desk.post(f"/staff/night/{NEXT}/urgent", {"household": "11-203", "plate": "沪X00000", "arrive": "23:00", "depart": "06:00", "reason": "nurse on call"}, token_from="/staff/night")
-    assert unknown.status_code == 422 and "That household has no car with this plate." in unknown.text
+    unknown = desk.post(
+        f"/staff/night/{NEXT}/urgent",
+        {
+            "household": "11-203",
+            "plate": "沪X00000",
+            "arrive": "23:00",
+            "depart": "06:00",
+            "reason": "nurse on call",
+        },
+        token_from="/staff/night",
+    )
+    assert (
+        unknown.status_code == 422 and "That household has no car with this plate." in unknown.text
+    )
     with site.app.state.sessions() as session:
         plate = session.scalar(select(Car.plate).join(Household).where(Household.code == "11-203"))
     before = len(_requests(site))
-    added = desk.post(f"/staff/night/{NEXT}/urgent", {"household": "11-203", "plate": plate, "arrive": "23:00", "depart": "06:00", "reason": "nurse on call"}, token_from="/staff/night")
-    assert "Request added" in desk.get(added.headers["location"]).text and len(_requests(site)) == before + 1
+    added = desk.post(
+        f"/staff/night/{NEXT}/urgent",
+        {
+            "household": "11-203",
+            "plate": plate,
+            "arrive": "23:00",
+            "depart": "06:00",
+            "reason": "nurse on call",
+        },
+        token_from="/staff/night",
+    )
+    assert (
+        "Request added" in desk.get(added.headers["location"]).text
+        and len(_requests(site)) == before + 1
+    )
     assert "request taken at the desk" in desk.get("/staff/audit").text
 
 
@@ -304,16 +514,26 @@ def test_a_release_withdrawn_at_the_desk_takes_the_space_back_for_that_evening(s
     desk = staff(site, language="en")
     panel = desk.get(f"/staff/night?evening={PUBLISHED}&space=A-010").text
     assert "The renter came back early" in panel
-    reply = desk.post(f"/staff/night/{PUBLISHED}/withdraw-release", {"space": "A-010", "reason": "came home early"}, token_from="/staff/night")
+    reply = desk.post(
+        f"/staff/night/{PUBLISHED}/withdraw-release",
+        {"space": "A-010", "reason": "came home early"},
+        token_from="/staff/night",
+    )
     page = desk.get(reply.headers["location"]).text
     assert "release is withdrawn." in page and "The renter came back early" not in page
-    again = desk.post(f"/staff/night/{PUBLISHED}/withdraw-release", {"space": "A-010", "reason": "came home early"}, token_from="/staff/night")
+    again = desk.post(
+        f"/staff/night/{PUBLISHED}/withdraw-release",
+        {"space": "A-010", "reason": "came home early"},
+        token_from="/staff/night",
+    )
     assert again.status_code == 409 and "This space is not released this evening." in again.text
 
 
 def test_a_resident_registers_a_car_and_a_taken_plate_is_refused(site):
     browser = resident(site, language="en")
-    added = browser.post("/cars", {"plate": "沪z12345", "size": "small", "needs": ["ev_charger"]}, token_from="/cars")
+    added = browser.post(
+        "/cars", {"plate": "沪z12345", "size": "small", "needs": ["ev_charger"]}, token_from="/cars"
+    )
     page = browser.get(added.headers["location"]).text
     assert "Car registered." in page and "沪Z12345</strong> · small · EV charger" in page
     with site.app.state.sessions() as session:
@@ -324,7 +544,11 @@ def test_a_resident_registers_a_car_and_a_taken_plate_is_refused(site):
 
 def test_a_renter_takes_a_release_back_on_the_page(site):
     browser = resident(site, language="en")
-    browser.post("/release", {"space": site.renter_space, "first": "2026-11-26", "last": "2026-11-27"}, token_from="/release")
+    browser.post(
+        "/release",
+        {"space": site.renter_space, "first": "2026-11-26", "last": "2026-11-27"},
+        token_from="/release",
+    )
     release = re.search(r'action="/release/(\d+)/take-back"', browser.get("/release").text).group(1)
     reply = browser.post(f"/release/{release}/take-back", token_from="/release")
     page = browser.get(reply.headers["location"]).text

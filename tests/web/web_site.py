@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from service.deps import get_now
 from service.demo import RESIDENT_PASSWORD, STAFF, Demo
+from service.deps import get_now
 from service.main import create_app
 from service.settings import Settings
 
 PUBLISHED = date(2026, 11, 24)
 NEXT = PUBLISHED + timedelta(days=1)
 # 20:00 in Shanghai on the next evening: before its 21:30 cutoff.
-BEFORE_CUTOFF = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+BEFORE_CUTOFF = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -42,8 +42,16 @@ def form_token(html: str) -> str:
 class Browser:
     """A TestClient signed in through the sign-in form, posting forms with their token."""
 
-    def __init__(self, site: Site, username: str | None = None, password: str | None = None, language: str | None = None) -> None:
-        self.client = TestClient(site.make_app() if site.app is None else site.app, follow_redirects=False)
+    def __init__(
+        self,
+        site: Site,
+        username: str | None = None,
+        password: str | None = None,
+        language: str | None = None,
+    ) -> None:
+        self.client = TestClient(
+            site.make_app() if site.app is None else site.app, follow_redirects=False
+        )
         if language:
             self.client.cookies.set("parking_lang", language)
         if username:
@@ -58,7 +66,9 @@ class Browser:
         return self.client.post(path, data={"csrf": form_token(page.text)} | (data or {}), **kwargs)
 
 
-def resident(site: Site, role: str = "served tonight, rents a space", language: str | None = None) -> Browser:
+def resident(
+    site: Site, role: str = "served tonight, rents a space", language: str | None = None
+) -> Browser:
     return Browser(site, site.demo.username(role), RESIDENT_PASSWORD, language)
 
 
