@@ -47,7 +47,7 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'pages.db'}"
-        demo = seed_demo(url, EVENING)
+        demo = seed_demo(url, EVENING, NOW)
         app = create_app(Settings(database_url=url))
         app.dependency_overrides[get_now] = lambda: NOW
         pages = []

@@ -49,6 +49,7 @@ from scenarios.schema import ScenarioFile
 from service.settings import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
+    from service.settings import Settings
     from simulation.metrics import PlanSummary
 
 app = typer.Typer(
@@ -638,42 +639,66 @@ def nightly(
     database_url: DatabaseUrl = _DEFAULT_DB,
 ) -> None:
     """Allocate a night, for cron: the draft staff review (or, with --publish, what residents see)."""
+    from service.actions.allocation import publish, run_night
+    from service.actions.calendar import current_evening
+    from service.actions.errors import DomainError
+    from service.actions.nights import night_of
     from service.db import make_engine, make_sessions
     from service.models import Compound
-    from service.nightly import Conflict, night_of, publish, run_night
-    from service.settings import Settings
 
     try:
-        evening = date.fromisoformat(night) if night else date.today()
+        chosen = date.fromisoformat(night) if night else None
     except ValueError as error:
         _fail(f"--date {night}: {error}")
+    settings = _settings(database_url=database_url)
     engine = make_engine(database_url)
     sessions = make_sessions(engine)
+    now = datetime.now(UTC)
     try:
         with sessions() as session:
-            if session.get(Compound, compound) is None:
+            found = session.get(Compound, compound)
+            if found is None:
                 _fail(f"--compound {compound}: no such compound in {_safe(database_url)}")
+            # Without --date: the night under way in the compound's own time zone.
+            evening = chosen or current_evening(found.timezone, now)
         run = run_night(
-            sessions,
-            compound,
-            evening,
-            None,
-            time_limit,
-            timedelta(minutes=Settings().run_lock_minutes),
+            sessions=sessions,
+            compound_id=compound,
+            evening=evening,
+            account_id=None,
+            time_limit=time_limit,
+            now=now,
+            stale_after=timedelta(minutes=settings.run_lock_minutes),
         )
         if publish_it:
             with sessions.begin() as session:
-                publish(session, night_of(session, compound, evening), None)
-    except Conflict as error:
-        _fail(str(error))
+                night_row = night_of(session, compound, evening)
+                publish(session=session, night=night_row, account_id=None, now=datetime.now(UTC))
+    except DomainError as error:
+        _fail(error.message)
     finally:
         engine.dispose()
-    result = run.result
-    served = "/".join(str(v) for v in result["served_by_priority"].values())
+    result = run.allocation
+    served = "/".join(str(v) for v in result.served_by_priority.values())
+    state = "published" if publish_it else "draft"
     out.print(
-        f"Night of {evening}, compound {compound}: run {run.id}, {result['status']}, served {served} by priority, {'published' if publish_it else 'draft'}.",
+        f"Night of {evening}, compound {compound}: run {run.id}, {result.status}, "
+        f"served {served} by priority, {state}.",
         highlight=False,
     )
+
+
+def _settings(**given: str) -> Settings:
+    """The service's settings from the environment (and `given`); a bad value names its variable."""
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        _fail(f"the environment's settings are not valid: {problems}")
 
 
 @app.command()
@@ -686,9 +711,8 @@ def serve(
     import uvicorn
 
     from service.main import create_app
-    from service.settings import Settings
 
-    uvicorn.run(create_app(Settings(database_url=database_url)), host=host, port=port)
+    uvicorn.run(create_app(_settings(database_url=database_url)), host=host, port=port)
 
 
 @app.command()
@@ -704,15 +728,16 @@ def demo(
 ) -> None:
     """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and published; then serve it."""
     from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
+    from service.actions.calendar import current_evening
     from service.models import DEFAULT_TIMEZONE
-    from service.nightly import current_evening
 
     if database.exists() and not reset:
         _fail(f"{database} exists; use --reset to replace it, or --database another file")
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     # The scenario's night becomes the night under way, so that the pages show it as tonight's.
-    demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, datetime.now(UTC)))
+    now = datetime.now(UTC)
+    demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, now), now)
     out.print(
         f"Demo database {database}: the Laiyang compound, the night of {demo.evening} allocated and published.",
         highlight=False,

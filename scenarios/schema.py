@@ -7,12 +7,16 @@ result into the engine's dataclasses.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+from engine.model import Policy
 
 SizeName = Literal["small", "standard", "large"]
+# The plan's defaults are the engine's: a file that leaves a key out gets what the engine assumes.
+_ENGINE = Policy()
 
 
 class _Strict(BaseModel):
@@ -45,17 +49,25 @@ class PriorityRuleModel(_Strict):
 
 class FairnessModel(_Strict):
     window_nights: int = Field(
-        14, ge=0, le=3650, description="refusals older than this many nights are forgotten"
+        _ENGINE.fairness_window_nights,
+        ge=0, le=3650, description="refusals older than this many nights are forgotten"
     )
-    weight: Weight = Field(1, description="points per refused night; 0 turns the fairness term off")
+    weight: Weight = Field(
+        _ENGINE.fairness_weight,
+        description="points per refused night; 0 turns the fairness term off",
+    )
 
 
 class OverstayPenaltyModel(_Strict):
     nights: int = Field(
-        0, ge=0, le=3650, description="nights the penalty lasts after an overstay; 0 turns it off"
+        _ENGINE.overstay_penalty_nights,
+        ge=0,
+        le=3650,
+        description="nights the penalty lasts after an overstay; 0 turns it off",
     )
     priority: Priority = Field(
-        0, description="the household's requests drop to at most this priority meanwhile"
+        _ENGINE.overstay_penalty_priority,
+        description="the household's requests drop to at most this priority meanwhile",
     )
 
 
@@ -65,21 +77,29 @@ class PolicyModel(_Strict):
         description="default availability per space kind, e.g. {rented: ['22:00-09:00'], street: ['19:00-07:00']}",
     )
     turnover_minutes: int = Field(
-        0, ge=0, le=24 * 60, description="minimum gap between two cars on one space"
+        _ENGINE.turnover_minutes,
+        ge=0,
+        le=24 * 60, description="minimum gap between two cars on one space"
     )
     max_walk_m: int | None = Field(
-        None, ge=0, le=100_000, description="farthest a household may be sent, straight-line metres"
+        _ENGINE.max_walk_m,
+        ge=0,
+        le=100_000, description="farthest a household may be sent, straight-line metres"
     )
     priority_rules: list[PriorityRuleModel] = Field(
         default_factory=list, description="first matching rule wins"
     )
-    default_priority: Priority = 1
+    default_priority: Priority = _ENGINE.default_priority
     household_cap: int | None = Field(
-        None, ge=0, le=1000, description="most shared spaces one household may take per night"
+        _ENGINE.household_cap,
+        ge=0,
+        le=1000, description="most shared spaces one household may take per night"
     )
     fairness: FairnessModel = Field(default_factory=FairnessModel)
-    walk_weight: Weight = Field(1, description="0 turns the walking term off")
-    stability_weight: Weight = Field(1, description="0 turns the same-space-as-last-night term off")
+    walk_weight: Weight = Field(_ENGINE.walk_weight, description="0 turns the walking term off")
+    stability_weight: Weight = Field(
+        _ENGINE.stability_weight, description="0 turns the same-space-as-last-night term off"
+    )
     overstay_penalty: OverstayPenaltyModel = Field(default_factory=OverstayPenaltyModel)
 
 
@@ -258,3 +278,67 @@ class PlanFile(_Strict):
     pools: dict[str, PoolModel] = Field(
         default_factory=dict, description="per space kind, e.g. {street: {spaces: 60}}"
     )
+
+
+# Stored and printed as "2026-11-24T22:10", as every result written so far.
+Moment = Annotated[datetime, PlainSerializer(lambda moment: moment.isoformat(timespec="minutes"))]
+ByLevel = dict[str, int]
+
+
+class AssignmentRecord(_Strict):
+    """A served request: its space and hours (local date-times) and the walk from its building."""
+
+    request: str
+    household: str
+    space: str
+    kind: str
+    start: Moment
+    end: Moment
+    walk_m: int
+
+
+class RefusalRecord(_Strict):
+    """A refused request, its reason code and the engine's sentence (also in Chinese, where stored)."""
+
+    request: str
+    reason: Literal["no_space_fits", "all_fitting_spaces_taken", "household_cap", "not_allocated"]
+    message: str
+    message_zh: str | None = Field(
+        None, description="the sentence in Simplified Chinese (the service adds it)"
+    )
+
+
+class ObjectiveRecord(_Strict):
+    served_by_priority: ByLevel
+    fairness_points: int
+    rotation_points: int
+    walk_m: int
+    same_space_as_last_night: int
+
+
+class ResultFile(_Strict):
+    """A night's allocation as `parking allocate --format json` writes it and the service stores it.
+
+    Keys as documented in the README ("The JSON result"); levels are keys as strings, highest first.
+    """
+
+    scenario: str
+    night: date
+    status: Literal["optimal", "feasible", "infeasible"]
+    proven_optimal: bool
+    method: str
+    message: str
+    served_by_priority: ByLevel
+    bound_by_priority: ByLevel
+    refused_by_priority: ByLevel
+    objective: ObjectiveRecord
+    assignments: list[AssignmentRecord]
+    unassigned: list[RefusalRecord]
+    solve_seconds: float
+    stats: dict[str, float | int | str]
+
+    def assignment_of(self, request: str) -> AssignmentRecord | None:
+        return next((a for a in self.assignments if a.request == request), None)
+
+    def refusal_of(self, request: str) -> RefusalRecord | None:
+        return next((u for u in self.unassigned if u.request == request), None)

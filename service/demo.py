@@ -4,15 +4,16 @@ it with. `parking demo` serves it; the page tests start from the same state."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from scenarios.loader import LAIYANG, load_scenario
+from service.actions.allocation import publish, run_night
+from service.actions.nights import night_of
 from service.compounds import create_staff, import_scenario, resident_account
 from service.db import make_engine, make_sessions, upgrade
 from service.models import Household, Space
-from service.nightly import night_of, publish, run_night
 from service.security import hash_secret
 
 COMPOUND = "laiyang"
@@ -30,8 +31,9 @@ class Demo:
         return f"{COMPOUND}/{self.residents[role]}"
 
 
-def seed_demo(url: str, evening: date, solver_seconds: float = 20.0) -> Demo:
-    """A new database at `url` holding Laiyang with its night moved to `evening`, allocated and published."""
+def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20.0) -> Demo:
+    """A new database at `url` holding Laiyang with its night moved to `evening`, allocated and
+    published (at `now`)."""
     scenario, _ = load_scenario(LAIYANG)
     upgrade(url)
     engine = make_engine(url)
@@ -40,28 +42,36 @@ def seed_demo(url: str, evening: date, solver_seconds: float = 20.0) -> Demo:
         with sessions.begin() as session:
             import_scenario(session, scenario.model_copy(update={"night": evening}), COMPOUND)
             create_staff(session, COMPOUND, *STAFF)
-        run = run_night(sessions, COMPOUND, evening, None, solver_seconds)
-        household_of = {r["id"]: r["household"] for r in run.snapshot["requests"]}
-        served = {a["household"] for a in run.result["assignments"]}
-        renters = {s["renter"] for s in run.snapshot["spaces"] if s.get("renter")}
+        run = run_night(
+            sessions=sessions,
+            compound_id=COMPOUND,
+            evening=evening,
+            account_id=None,
+            time_limit=solver_seconds,
+            now=now,
+        )
+        household_of = {r.id: r.household for r in run.scenario.requests}
+        served = {a.household for a in run.allocation.assignments}
+        renters = {s.renter for s in run.scenario.spaces if s.renter}
         residents = {
             # A renter whose car was served: shows a space on the map, and can release their own.
             "served tonight, rents a space": next(h for h in sorted(served) if h in renters),
             "refused tonight": next(
-                household_of[u["request"]]
-                for u in run.result["unassigned"]
-                if household_of[u["request"]] not in served
+                household_of[u.request]
+                for u in run.allocation.unassigned
+                if household_of[u.request] not in served
             ),
         }
         with sessions.begin() as session:
             for code in residents.values():
-                household = session.scalar(
+                household = session.scalars(
                     select(Household).where(
                         Household.compound_id == COMPOUND, Household.code == code
                     )
-                )
+                ).one()
                 resident_account(session, household).password_hash = hash_secret(RESIDENT_PASSWORD)
-            publish(session, night_of(session, COMPOUND, evening), None)
+            night = night_of(session, COMPOUND, evening)
+            publish(session=session, night=night, account_id=None, now=now)
     finally:
         engine.dispose()
     return Demo(evening, residents)
@@ -72,11 +82,14 @@ def rented_space(url: str, household: str) -> str:
     engine = make_engine(url)
     try:
         with make_sessions(engine)() as session:
-            return session.scalar(
+            code = session.scalars(
                 select(Space.code)
                 .join(Household, Space.renter_id == Household.id)
                 .where(Household.compound_id == COMPOUND, Household.code == household)
                 .order_by(Space.code)
-            )
+            ).first()
+            if code is None:
+                raise ValueError(f"household {household} rents no space")
+            return code
     finally:
         engine.dispose()

@@ -1,4 +1,4 @@
-"""What routes depend on: a session, the clock, the caller's account and role."""
+"""What routes depend on: a session, the clock, the settings, the caller's account and role."""
 
 from __future__ import annotations
 
@@ -6,26 +6,34 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from service.models import Account, Compound, Household, Role, Token
-from service.security import token_digest
+from service.actions.accounts import UnknownNames, account_of_token
+from service.actions.errors import Forbidden, NotFound, Unauthorised
+from service.models import Account, Compound, Household, Role
 from service.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """The session factory, for work that needs transactions of its own (a night's run)."""
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    return sessions
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     # An async dependency, so that closing the session (and returning its connection) runs on the
     # event loop: a sync one would wait for a free worker thread, and under a rush every worker
     # can be waiting for a connection that only that closing would free.
-    with request.app.state.sessions() as session:
+    with get_sessions(request)() as session:
         yield session
 
 
@@ -34,9 +42,16 @@ def get_now() -> datetime:
     return datetime.now(UTC)
 
 
+def get_unknown_names(request: Request) -> UnknownNames:
+    unknown: UnknownNames = request.app.state.unknown_names
+    return unknown
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+UnknownNamesDep = Annotated[UnknownNames, Depends(get_unknown_names)]
 
 
 def current_account(
@@ -44,43 +59,36 @@ def current_account(
     now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Account:
-    unauthorised = HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        "sign in first (Authorization: Bearer <token>)",
-        headers={"WWW-Authenticate": "Bearer"},
+    account = (
+        account_of_token(session=session, token=credentials.credentials, now=now)
+        if credentials is not None
+        else None
     )
-    if credentials is None:
-        raise unauthorised
-    token = session.get(Token, token_digest(credentials.credentials))
-    if token is None or as_utc(token.expires_at) <= now:
-        raise unauthorised
-    return session.get(Account, token.account_id)
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if account is None:
+        raise Unauthorised("sign_in_first", "sign in first (Authorization: Bearer <token>)")
+    return account
 
 
 AccountDep = Annotated[Account, Depends(current_account)]
 
 
 def resident_household(session: SessionDep, account: AccountDep) -> Household:
-    if account.role != Role.RESIDENT.value or account.household_id is None:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
+    household = session.get(Household, account.household_id) if account.household_id else None
+    if account.role != Role.RESIDENT.value or household is None:
+        raise Forbidden(
+            "residents_only",
             "only residents have a household; staff use /api/v1/compounds/...",
         )
-    return session.get(Household, account.household_id)
+    return household
 
 
 def staff_compound(compound_id: str, session: SessionDep, account: AccountDep) -> Compound:
     if account.role != Role.STAFF.value:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "staff only")
+        raise Forbidden("staff_only", "staff only")
     compound = session.get(Compound, compound_id)
     # Staff of another compound learn nothing, not even that this one exists.
     if compound is None or account.compound_id != compound_id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no compound {compound_id!r}")
+        raise NotFound("no_such_compound", f"no compound {compound_id!r}")
     return compound
 
 

@@ -1,20 +1,38 @@
-"""The application: routers under /api/v1, OpenAPI at /docs, conflicts as 409 with a sentence."""
+"""The application: routers under /api/v1, the pages, OpenAPI at /docs, and one mapping from the
+application layer's refusals to HTTP statuses."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.actions.accounts import UnknownNames
+from service.actions.errors import DomainError, InvalidInput, Unauthorised
 from service.db import POOL_SIZE, make_engine, make_sessions
-from service.nightly import Conflict, InvalidField
+from service.logs import RequestLog, configure_logging
 from service.routes import auth, me, staff
 from service.settings import Settings
+from service.statuses import status_of
 from service.web import pages
 
 # Below FastAPI's 40 worker threads and the pool's connections (see _AtMost).
 MAX_REQUESTS_INSIDE = min(30, POOL_SIZE + 10)
+
+
+def refusal_response(error: DomainError) -> JSONResponse:
+    """The API's answer to a refusal: a sentence, or for bad input every field at fault."""
+    detail: Any = error.message
+    if isinstance(error, InvalidInput):
+        detail = [
+            {"loc": list(p.location), "msg": p.message, "type": p.kind} for p in error.problems
+        ]
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorised) else None
+    return JSONResponse({"detail": detail}, status_code=status_of(error), headers=headers)
 
 
 class _AtMost:
@@ -26,12 +44,12 @@ class _AtMost:
     request waiting for a thread. Fewer requests inside than either makes that impossible.
     """
 
-    def __init__(self, app, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
         self.gate: anyio.Semaphore | None = None
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -43,6 +61,7 @@ class _AtMost:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="Parking allocation",
         version="0.1.0",
@@ -51,16 +70,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = make_sessions(app.state.engine)
-    # Failed sign-ins under names no account has: name -> (failures, first failure).
-    app.state.unknown_login_failures = {}
+    app.state.unknown_names = UnknownNames()
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
     pages.install(app)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
+    app.add_middleware(RequestLog)
 
-    @app.exception_handler(Conflict)
-    def _conflict(_request: Request, error: Conflict) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
+    @app.exception_handler(DomainError)
+    def _refused(request: Request, error: DomainError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return pages.refused_page(request, error, status_of(error))
+        return refusal_response(error)
 
     @app.exception_handler(RequestValidationError)
     def _unprocessable(request: Request, error: RequestValidationError) -> Response:
@@ -71,12 +92,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-    @app.exception_handler(InvalidField)
-    def _invalid(_request: Request, error: InvalidField) -> JSONResponse:
-        return JSONResponse(
-            {"detail": [{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}]},
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
 
     return app

@@ -6,8 +6,9 @@ dates are the evening's date in the compound's time zone.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from scenarios.schema import PolicyModel, ResultFile, ScenarioFile
 
 
 class Base(DeclarativeBase):
@@ -45,6 +48,11 @@ class NightState(str, Enum):
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment as an aware datetime: SQLite hands back naive ones; all stored are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Compound(Base):
     __tablename__ = "compounds"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -53,6 +61,11 @@ class Compound(Base):
     cutoff: Mapped[str] = mapped_column(String(5), default="21:30")
     # The plan in force: a scenario file's `policy` block.
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    @property
+    def plan(self) -> PolicyModel:
+        """The plan in force, validated (with the engine's defaults for what it leaves out)."""
+        return PolicyModel.model_validate(self.policy)
 
 
 class Household(Base):
@@ -204,6 +217,19 @@ class Run(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     engine_version: Mapped[str] = mapped_column(String(40))
+
+    # A run is written once, so its typed views are read once per loaded row.
+    @cached_property
+    def allocation(self) -> ResultFile:
+        """The engine's result as stored (rows from every earlier version of the service load)."""
+        if self.result is None:
+            raise ValueError(f"run {self.id} has no result")
+        return ResultFile.model_validate(self.result)
+
+    @cached_property
+    def scenario(self) -> ScenarioFile:
+        """The scenario document the engine read for this run."""
+        return ScenarioFile.model_validate(self.snapshot)
 
 
 class AuditEntry(Base):

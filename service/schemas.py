@@ -131,6 +131,8 @@ class ReleaseOut(BaseModel):
 class MyOutcome(BaseModel):
     request_id: Id
     plate: str
+    arrive: str = Field(description="the hours asked for, HH:MM")
+    depart: str
     space: str | None
     kind: str | None
     start: str | None

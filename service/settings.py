@@ -1,39 +1,34 @@
-"""Settings from the environment, with defaults that run everything on one machine."""
+"""Settings from the environment, with defaults that run everything on one machine.
+
+A value that does not parse stops the service at start with the variable's name, not later.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///parking.db"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
+    """The service's settings: `DATABASE_URL`, and `PARKING_<NAME>` for the others."""
+
+    model_config = SettingsConfigDict(env_prefix="PARKING_", frozen=True, extra="ignore")
+
     # An SQLite file by default (WAL, foreign keys on); PostgreSQL with postgresql+psycopg://...
-    database_url: str = field(
-        default_factory=lambda: os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("database_url", "DATABASE_URL"),
     )
-    token_hours: float = field(
-        default_factory=lambda: float(os.environ.get("PARKING_TOKEN_HOURS", "12"))
-    )
+    token_hours: float = Field(12, gt=0, le=24 * 365)
     # Residents stay signed in on their phone's browser this long (staff: token_hours, as the API).
-    resident_session_hours: float = field(
-        default_factory=lambda: float(
-            os.environ.get("PARKING_RESIDENT_SESSION_HOURS", str(30 * 24))
-        )
-    )
-    # Failed logins allowed per account within `login_window_minutes` before it is refused for that long.
-    login_attempts: int = field(
-        default_factory=lambda: int(os.environ.get("PARKING_LOGIN_ATTEMPTS", "5"))
-    )
-    login_window_minutes: int = field(
-        default_factory=lambda: int(os.environ.get("PARKING_LOGIN_WINDOW_MINUTES", "15"))
-    )
-    solver_seconds: float = field(
-        default_factory=lambda: float(os.environ.get("PARKING_SOLVER_SECONDS", "20"))
-    )
+    resident_session_hours: float = Field(30 * 24, gt=0, le=24 * 365)
+    # Failed logins allowed per account within `login_window_minutes`, then refused for that long.
+    login_attempts: int = Field(5, ge=1, le=1000)
+    login_window_minutes: int = Field(15, ge=1, le=24 * 60)
+    solver_seconds: float = Field(20, gt=0, le=3600)
     # A run that has held its night this long is taken to have died (a crash, kill -9).
-    run_lock_minutes: float = field(
-        default_factory=lambda: float(os.environ.get("PARKING_RUN_LOCK_MINUTES", "10"))
-    )
+    run_lock_minutes: float = Field(10, gt=0, le=24 * 60)
+    # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
+    log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

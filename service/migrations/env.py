@@ -22,7 +22,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "service.db.alembic_config sets the URL"
+    engine = make_engine(url)
     try:
         with engine.connect() as connection:
             # Batch mode lets later revisions alter SQLite tables (it copies them).

@@ -3,32 +3,28 @@ and errors from the service in the reader's language."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
-from fastapi import Form, HTTPException, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
-from service.models import Compound, Night, NightState
-from service.nightly import Conflict, InvalidField, current_evening, cutoff_of
+from service.actions.calendar import FIRST_EVENING, LAST_EVENING
+from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["clock"] = format_clock
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
-# How many evenings ahead the pages look for one still open to requests, or published early.
-LOOK_AHEAD_DAYS = 7
 # An evening typed into a form: the same years the API takes.
-FormEvening = Annotated[date, Form(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+FormEvening = Annotated[date, Form(ge=FIRST_EVENING, le=LAST_EVENING)]
 FormId = Annotated[int, Form(ge=1, le=2**31 - 1)]
 
 
@@ -103,11 +99,19 @@ def done_message(t: Translator, request: Request) -> str | None:
     return t(key) if key in DONE else None
 
 
+class HasCode(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+Row = TypeVar("Row", bound=HasCode)
+
+
 @dataclass(frozen=True)
-class Listing:
+class Listing(Generic[Row]):
     """One page of a long list, filtered by a part of the code."""
 
-    rows: list
+    rows: list[Row]
     query: str
     page: int
     pages: int
@@ -118,7 +122,7 @@ class Listing:
 PAGE_ROWS = 50
 
 
-def listing(request: Request, items: list) -> Listing:
+def listing(request: Request, items: list[Row]) -> Listing[Row]:
     query = request.query_params.get("q", "").strip()[:40]
     found = [item for item in items if query.lower() in item.code.lower()]
     pages = max(1, -(-len(found) // PAGE_ROWS))
@@ -131,65 +135,42 @@ def listing(request: Request, items: list) -> Listing:
     )
 
 
-def in_compound_time(compound: Compound, moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(compound.timezone))
-
-
-def is_open(session: Session, compound: Compound, evening: date, now: datetime) -> bool:
-    night = session.scalar(
-        select(Night).where(Night.compound_id == compound.id, Night.evening == evening)
-    )
-    return now < cutoff_of(compound, evening) and (
-        night is None or night.state == NightState.OPEN.value
-    )
-
-
-def next_open_evening(session: Session, compound: Compound, now: datetime) -> date | None:
-    """The first evening, from the current one on, that still takes residents' requests."""
-    first = current_evening(compound.timezone, now)
-    return next(
-        (
-            first + timedelta(days=d)
-            for d in range(LOOK_AHEAD_DAYS)
-            if is_open(session, compound, first + timedelta(days=d), now)
-        ),
-        None,
-    )
-
-
 def evening_param(value: str | None, default: date) -> date:
     try:
         chosen = date.fromisoformat(value) if value else default
     except ValueError:
         return default
-    return chosen if date(2000, 1, 1) <= chosen <= date(2099, 12, 31) else default
+    return chosen if FIRST_EVENING <= chosen <= LAST_EVENING else default
 
 
-def error_lines(t: Translator, error: Exception, known: dict[int, str] | None = None) -> list[str]:
-    """The service's refusal, in the reader's language: by the kind of conflict, by the field at
-    fault, or by the status the caller knows the meaning of here (`known`: status -> message key)."""
-    if isinstance(error, Conflict):
-        key = f"error.{type(error).__name__}"
-        return [t(key) if key in MESSAGES else t("error.generic", status=409, detail=str(error))]
-    if isinstance(error, InvalidField):
-        return [field_error(t, field_of([error.field]), str(error))]
+def error_lines(t: Translator, error: DomainError | ValidationError) -> list[str]:
+    """A refusal in the reader's language: by the code the application layer gives it, or field
+    by field for values that cannot be used (the English message when no text says it here)."""
     if isinstance(error, ValidationError):
         return [field_error(t, field_of(e["loc"]), e["msg"]) for e in error.errors()]
-    if isinstance(error, HTTPException):
-        if isinstance(error.detail, list):
-            return [field_error(t, field_of(e["loc"]), e["msg"]) for e in error.detail]
-        if known and error.status_code in known:
-            return [t(known[error.status_code])]
-        if error.status_code == 404:
-            return [t("error.gone")]
-        return [t("error.generic", status=error.status_code, detail=error.detail)]
-    raise error
+    if isinstance(error, InvalidInput):
+        return [problem_line(t, problem) for problem in error.problems]
+    key = f"error.{error.code}"
+    if key in MESSAGES:
+        return [t(key)]
+    # Whatever is not there any more reads the same: cancelled, removed, or never one's own.
+    return [
+        t("error.gone") if isinstance(error, NotFound) else t("error.generic", detail=error.message)
+    ]
 
 
-def field_of(location) -> str:
-    # The last name in the location: ("body", "windows", 0) and ("body", "windows[0]") -> "windows".
-    return next(
-        (str(part).split("[", 1)[0] for part in reversed(location) if isinstance(part, str)), "-"
+def field_of(location: Sequence[str | int]) -> str:
+    """The last name in a location: ("body", "windows", 0) gives "windows"."""
+    return next((part for part in reversed(location) if isinstance(part, str)), "-")
+
+
+def problem_line(t: Translator, problem: FieldProblem) -> str:
+    """One bad value: by the problem's own code where it has a text, else by its field."""
+    key = f"error.{problem.code}"
+    return (
+        t(key)
+        if problem.code and key in MESSAGES
+        else field_error(t, problem.field, problem.message)
     )
 
 
@@ -198,4 +179,5 @@ def field_error(t: Translator, field: str, message: str) -> str:
     return t(key) if key in MESSAGES else t("error.field.generic", field=field, message=message)
 
 
-REFUSALS = (Conflict, InvalidField, ValidationError, HTTPException)
+# What a page catches from the actions it calls: the rules' refusals and bad form values.
+REFUSALS = (DomainError, ValidationError)

@@ -493,28 +493,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no": ("否", "no"),
     "none": ("无", "none"),
     "error.title": ("没有完成：", "Not done:"),
-    "error.CutoffPassed": ("这一晚的申请已截止。", "Requests for this night are closed."),
-    "error.CarAlreadyAsked": (
+    "error.cutoff_passed": ("这一晚的申请已截止。", "Requests for this night are closed."),
+    "error.car_already_asked": (
         "这辆车这一晚已有申请；要改时间，请先取消原申请再提交。",
         "This car already has a request for this night; to change it, cancel that one and send a new one.",
     ),
-    "error.NightBusy": (
+    "error.night_busy": (
         "这一晚正在安排中，请稍后再试。",
         "This night is being allocated right now; try again in a minute.",
     ),
-    "error.NothingToPublish": (
+    "error.nothing_to_publish": (
         "没有可发布的新安排（或草案不可行），请先运行。",
         "There is no new allocation to publish (or the draft is infeasible); run it first.",
     ),
-    "error.NightPublished": (
+    "error.night_published": (
         "这一晚已发布，请用“重新优化”修改。",
         "This night is published; re-optimise it to change it.",
     ),
-    "error.NightClosed": (
+    "error.night_closed": (
         "这一晚已结束，不能再修改。",
         "This night is closed; nothing about it can change.",
     ),
-    "error.NightUnusable": (
+    "error.night_unusable": (
         "这一晚的数据无法安排，请检查车位设置。",
         "The night cannot be allocated as stored; check the spaces' settings.",
     ),
@@ -597,19 +597,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.field.line": ("这一行有未知的或多余的列。", "This line has unknown or extra columns."),
     "error.field.generic": ("{field} 无效：{message}", "{field} is not valid: {message}"),
-    "error.ReleaseOverlaps": (
+    "error.release_overlaps": (
         "这些晚上与已有的出让重叠。",
         "These evenings overlap a release you already made.",
     ),
-    "error.ReleaseStarted": (
+    "error.release_started": (
         "这次出让的晚上都已截止或已安排，请联系物业。",
         "Every evening of this release is past its cutoff or allocated; ask the office.",
     ),
-    "error.NightAllocated": (
+    "error.night_allocated": (
         "其中有晚上已经安排过了，请从之后一晚开始出让。",
         "One of these nights is already allocated; release from the evening after it.",
     ),
-    "error.generic": ("操作未完成（{status}）：{detail}", "Not done ({status}): {detail}"),
+    "error.generic": ("操作未完成：{detail}", "Not done: {detail}"),
+    "error.round_not_open": (
+        "这一晚还没有停放结束，早晨巡查尚未开始。",
+        "No stay of this night has ended yet; the morning round has not opened.",
+    ),
     "error.csrf": ("页面已过期，请重新提交。", "The page had expired; please send it again."),
     "error.not_found": ("找不到这个页面。", "This page does not exist."),
     "error.forbidden": ("您没有权限查看这个页面。", "You may not see this page."),

@@ -3,30 +3,30 @@ and how the pages answer a missing session, the wrong role or a stale form."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.deps import NowDep, SessionDep, SettingsDep
-from service.models import DEFAULT_TIMEZONE, Account, Compound, Role, Token
-from service.routes import auth
-from service.routes.auth import TooManySignIns
+from service.actions import accounts
+from service.actions.errors import DomainError, TooManyAttempts
+from service.deps import NowDep, SessionDep, SettingsDep, UnknownNamesDep
+from service.models import DEFAULT_TIMEZONE, Role
 from service.schemas import ActivateIn, LoginIn, TokenOut
-from service.security import token_digest
+from service.settings import Settings
 from service.web import resident, staff
 from service.web.common import done_message, error_lines, field_error, field_of, render
-from service.web.i18n import LANGUAGES
+from service.web.i18n import LANGUAGES, Translator
 from service.web.session import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
@@ -76,18 +76,10 @@ def signin_page(request: Request, t: TranslatorDep) -> Response:
 
 
 def _signed_in(
-    request: Request, session, issued: TokenOut, settings, now: datetime, target: str
+    request: Request, issued: TokenOut, settings: Settings, now: datetime, target: str
 ) -> Response:
-    """The token in the session cookie; a resident's lasts longer, so that the phone that asked in
-    the evening still shows the space in the morning."""
-    hours = (
-        settings.resident_session_hours
-        if issued.role == Role.RESIDENT.value
-        else settings.token_hours
-    )
-    expires = now + timedelta(hours=hours)
-    session.get(Token, token_digest(issued.access_token)).expires_at = expires
-    session.commit()
+    """The token in an HttpOnly session cookie that lasts as long as the token."""
+    hours = accounts.session_hours(issued.role, settings, for_pages=True)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -101,10 +93,9 @@ def _signed_in(
     return response
 
 
-def _locked_until(session, username: str, error: TooManySignIns, t) -> str:
+def _locked_until(session: Session, username: str, error: TooManyAttempts, t: Translator) -> str:
     """When sign-ins are taken again, in the compound's time (the default zone for unknown names)."""
-    account = session.scalar(select(Account).where(Account.username == username))
-    zone = session.get(Compound, account.compound_id).timezone if account else DEFAULT_TIMEZONE
+    zone = accounts.account_zone(session=session, username=username, default=DEFAULT_TIMEZONE)
     return t.moment(error.retry.astimezone(ZoneInfo(zone)))
 
 
@@ -115,25 +106,29 @@ def signin(
     session: SessionDep,
     now: NowDep,
     settings: SettingsDep,
+    unknown_names: UnknownNamesDep,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     username = username.strip()
     try:
-        issued = auth.login(
-            LoginIn(username=username or "-", password=password or "-"),
-            session,
-            now,
-            settings,
-            request,
+        body = LoginIn(username=username or "-", password=password or "-")
+        issued = accounts.login(
+            session=session,
+            username=body.username,
+            password=body.password,
+            now=now,
+            settings=settings,
+            unknown_names=unknown_names,
+            for_pages=True,
         )
-    except (HTTPException, ValidationError) as error:
+    except (DomainError, ValidationError) as error:
         # A name or password longer than any account's is simply wrong.
-        locked = isinstance(error, TooManySignIns)
+        locked = isinstance(error, TooManyAttempts)
         message = (
             t("signin.locked", until=_locked_until(session, username, error, t))
-            if locked
+            if isinstance(error, TooManyAttempts)
             else t("signin.wrong")
         )
         return render(
@@ -148,7 +143,7 @@ def signin(
         )
     target = _safe_next(next)
     return _signed_in(
-        request, session, issued, settings, now, _home(issued.role) if target == "/" else target
+        request, issued, settings, now, _home(issued.role) if target == "/" else target
     )
 
 
@@ -182,20 +177,19 @@ def activate(
             request, t, "activate.html", 422, errors=error_lines(t, error), username=username[:80]
         )
     try:
-        issued = auth.activate(body, session, now, settings)
-    except HTTPException:
+        issued = accounts.activate(
+            session=session, body=body, now=now, settings=settings, for_pages=True
+        )
+    except DomainError:
         return render(
             request, t, "activate.html", 401, errors=[t("activate.wrong")], username=username
         )
-    return _signed_in(request, session, issued, settings, now, "/tonight")
+    return _signed_in(request, issued, settings, now, "/tonight")
 
 
 @router.post("/signout")
 def signout(request: Request, session: SessionDep, _account: PostedDep) -> Response:
-    session.execute(
-        delete(Token).where(Token.digest == token_digest(request.cookies[SESSION_COOKIE]))
-    )
-    session.commit()
+    accounts.sign_out(session=session, token=request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/signin?done=signout.done", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -210,6 +204,19 @@ def switch_language(language: str, request: Request) -> Response:
             LANGUAGE_COOKIE, language, max_age=YEAR_SECONDS, samesite="lax", path="/"
         )
     return response
+
+
+def refused_page(request: Request, error: DomainError, status_code: int) -> Response:
+    """A refusal that reached no page of its own: said in the reader's language."""
+    t = translator(request)
+    return render(
+        request,
+        t,
+        "refused.html",
+        status_code,
+        message_key="error.title",
+        errors=error_lines(t, error),
+    )
 
 
 def invalid_form(request: Request, error: RequestValidationError) -> Response:

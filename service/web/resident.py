@@ -1,23 +1,24 @@
 """Residents' pages, phone first: tonight (request, my space or why not), releasing a rented space,
-and the last weeks. Every change goes through the API's own route functions, so the pages and the
-API keep one set of rules."""
+and the last weeks. They read and change through the application layer, as the API does, so the
+pages and the API keep one set of rules."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from service.actions import residents
+from service.actions.calendar import current_evening, in_compound_time
 from service.deps import NowDep, SessionDep
-from service.models import Car, Compound, Release, Space
-from service.nightly import current_evening, cutoff_of, published_run, published_runs
-from service.routes import me
-from service.schemas import CarIn, PathId, ReleaseIn, RequestIn, StandingRequestIn
+from service.models import Household
+from service.schemas import CarIn, CarOut, PathId, ReleaseIn, RequestIn, StandingRequestIn
+from service.statuses import status_of
 from service.web.common import (
-    LOOK_AHEAD_DAYS,
     REFUSALS,
     FormEvening,
     FormId,
@@ -25,91 +26,50 @@ from service.web.common import (
     done_message,
     error_lines,
     evening_param,
-    in_compound_time,
-    is_open,
-    next_open_evening,
     render,
 )
+from service.web.i18n import Translator
 from service.web.session import ResidentDep, ResidentPostDep, TranslatorDep
 from service.web.sitemap import way_map
 
 router = APIRouter(include_in_schema=False)
-HISTORY_DAYS = 28
 
-
-def _asked(run, outcome) -> dict:
-    """The request as the run saw it."""
-    return next(r for r in run.snapshot["requests"] if r["id"] == f"q{outcome.request_id}")
-
-
-def _my_space(run, outcome) -> dict:
-    """What the 'my space' card shows for one served request: the outcome and the way to it."""
-    spaces = [(s["id"], s["x"], s["y"]) for s in run.snapshot["spaces"]]
-    kind = next(s["kind"] for s in run.snapshot["spaces"] if s["id"] == outcome.space)
-    request = _asked(run, outcome)
-    home = next(h for h in run.snapshot["households"] if h["id"] == request["household"])
-    building = home["id"].split("-")[0]
-    return {
-        "outcome": outcome,
-        "kind": kind,
-        "building": building,
-        "map": way_map(spaces, (building, home["x"], home["y"]), outcome.space),
-    }
-
-
-def _refusal(run, outcome) -> dict:
-    request = _asked(run, outcome)
-    return {"outcome": outcome, "start": request["arrive"][11:16], "end": request["depart"][11:16]}
+Form_ = dict[str, Any]
 
 
 def _tonight(
     request: Request,
-    t,
-    session,
-    household,
+    t: Translator,
+    session: Session,
+    household: Household,
     now: datetime,
     errors: list[str] | None = None,
-    form: dict | None = None,
+    form: Form_ | None = None,
     status_code: int = 200,
 ) -> Response:
-    compound = session.get(Compound, household.compound_id)
+    compound = residents.compound_of(session, household)
     evening = evening_param(
         request.query_params.get("evening") or (form or {}).get("evening"),
         current_evening(compound.timezone, now),
     )
-    evening_open = is_open(session, compound, evening, now)
-    # The form asks for the night shown when it still takes requests, else the next one that does.
-    open_evening = evening if evening_open else next_open_evening(session, compound, now)
-    run = published_run(session, compound.id, evening)
-    outcomes = me.outcomes_of(run, household.code) if run else []
-    cutoff = cutoff_of(compound, evening)
-    served = [_my_space(run, o) for o in outcomes if o.space]
-    refused = [_refusal(run, o) for o in outcomes if not o.space]
-    mine = me.my_household(session, household)
+    view = residents.tonight(session=session, household=household, evening=evening, now=now)
     return render(
         request,
         t,
         "tonight.html",
         status_code,
-        household=mine,
+        view=view,
+        household=view.household,
         evening=evening,
-        cutoff=in_compound_time(compound, cutoff),
-        evening_open=evening_open,
-        closed_early=not evening_open and now < cutoff,
-        published=run is not None,
-        served=served,
-        refused=refused,
-        requests=me.my_requests(evening, session, household),
-        open_evening=open_evening,
-        open_requests=me.my_requests(open_evening, session, household)
-        if open_evening and open_evening != evening
-        else [],
-        open_cutoff=in_compound_time(compound, cutoff_of(compound, open_evening))
-        if open_evening
-        else None,
-        standing=me.my_standing_requests(session, household),
-        cars={c.id: c for c in mine.cars},
-        penalty_nights=int(compound.policy.get("overstay_penalty", {}).get("nights", 0)),
+        cutoff=in_compound_time(compound, view.cutoff),
+        open_cutoff=in_compound_time(compound, view.open_cutoff) if view.open_cutoff else None,
+        maps_by_request={
+            way.outcome.request_id: way_map(
+                way.spaces, (way.building, *way.home), way.outcome.space or ""
+            )
+            for way in view.served
+        },
+        cars={c.id: c for c in view.household.cars},
         errors=errors or [],
         form=form or {},
         done=done_message(t, request),
@@ -121,6 +81,21 @@ def tonight(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep
 ) -> Response:
     return _tonight(request, t, session, household, now)
+
+
+def _attempt(
+    change: Callable[[], object],
+    page: Callable[[list[str], int], Response],
+    session: Session,
+    t: Translator,
+) -> Response | None:
+    """Make the change; on a refusal, the page again with the reason (and nothing stored)."""
+    try:
+        change()
+    except REFUSALS as error:
+        session.rollback()
+        return page(error_lines(t, error), status_of(error))
+    return None
 
 
 @router.post("/requests")
@@ -144,25 +119,33 @@ def send_request(
         "depart": depart,
         "needs": needs,
     }
-    try:
-        stay_needs = _stay_needs(session.get(Car, car_id), set(needs), needs_for)
-        me.submit_request(
-            evening,
-            RequestIn(car_id=car_id, arrive=arrive, depart=depart, needs=stay_needs),
-            session,
-            household,
-            now,
+    cars = residents.my_household(session=session, household=household).cars
+    car = next((c for c in cars if c.id == car_id), None)
+
+    def submit() -> object:
+        body = RequestIn(
+            car_id=car_id,
+            arrive=arrive,
+            depart=depart,
+            needs=_stay_needs(car, set(needs), needs_for),
         )
-    except REFUSALS as error:
-        session.rollback()
-        return _tonight(request, t, session, household, now, error_lines(t, error), form, 422)
-    return done(f"/tonight?evening={evening.isoformat()}", "request.saved")
+        return residents.submit_request(
+            session=session, household=household, evening=evening, body=body, now=now
+        )
+
+    refused = _attempt(
+        submit,
+        lambda errors, code: _tonight(request, t, session, household, now, errors, form, code),
+        session,
+        t,
+    )
+    return refused or done(f"/tonight?evening={evening.isoformat()}", "request.saved")
 
 
 OFFERED_NEEDS = {"ev_charger", "accessible"}
 
 
-def _stay_needs(car: Car | None, ticked: set[str], ticked_for: int | None) -> list[str] | None:
+def _stay_needs(car: CarOut | None, ticked: set[str], ticked_for: int | None) -> list[str] | None:
     """What the stay needs: the car's own needs (None) unless the resident changed the boxes shown
     for this very car; needs the form does not offer (e.g. covered) are kept either way."""
     if car is None or ticked_for != car.id:
@@ -182,21 +165,16 @@ def cancel_request(
     now: NowDep,
     evening: FormEvening,
 ) -> Response:
-    try:
-        me.cancel_request(request_id, session, household, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _tonight(
-            request,
-            t,
-            session,
-            household,
-            now,
-            error_lines(t, error),
-            {"evening": evening.isoformat()},
-            409,
-        )
-    return done(f"/tonight?evening={evening.isoformat()}", "request.cancelled")
+    form = {"evening": evening.isoformat()}
+    refused = _attempt(
+        lambda: residents.cancel_request(
+            session=session, household=household, request_id=request_id, now=now
+        ),
+        lambda errors, code: _tonight(request, t, session, household, now, errors, form, code),
+        session,
+        t,
+    )
+    return refused or done(f"/tonight?evening={evening.isoformat()}", "request.cancelled")
 
 
 @router.post("/standing-requests")
@@ -211,36 +189,19 @@ def add_standing(
     depart: Annotated[str, Form(max_length=10)],
     weekdays: Annotated[list[int], Form()] = [],  # noqa: B006
 ) -> Response:
-    if not weekdays:
-        return _tonight(
-            request,
-            t,
-            session,
-            household,
-            now,
-            [t("error.field.weekdays")],
-            {"standing_car": car_id},
-            422,
-        )
-    try:
-        me.add_standing_request(
-            StandingRequestIn(car_id=car_id, weekdays=weekdays, arrive=arrive, depart=depart),
-            session,
-            household,
-        )
-    except REFUSALS as error:
-        session.rollback()
-        return _tonight(
-            request,
-            t,
-            session,
-            household,
-            now,
-            error_lines(t, error),
-            {"standing_car": car_id, "weekdays": weekdays},
-            422,
-        )
-    return done("/tonight", "standing.saved")
+    form = {"standing_car": car_id, "weekdays": weekdays}
+
+    def add() -> object:
+        body = StandingRequestIn(car_id=car_id, weekdays=weekdays, arrive=arrive, depart=depart)
+        return residents.add_standing_request(session=session, household=household, body=body)
+
+    refused = _attempt(
+        add,
+        lambda errors, code: _tonight(request, t, session, household, now, errors, form, code),
+        session,
+        t,
+    )
+    return refused or done("/tonight", "standing.saved")
 
 
 @router.post("/standing-requests/{standing_id}/remove")
@@ -252,20 +213,24 @@ def remove_standing(
     household: ResidentPostDep,
     now: NowDep,
 ) -> Response:
-    try:
-        me.remove_standing_request(standing_id, session, household)
-    except REFUSALS as error:
-        return _tonight(request, t, session, household, now, error_lines(t, error), None, 404)
-    return done("/tonight", "standing.removed")
+    refused = _attempt(
+        lambda: residents.remove_standing_request(
+            session=session, household=household, standing_id=standing_id
+        ),
+        lambda errors, code: _tonight(request, t, session, household, now, errors, None, code),
+        session,
+        t,
+    )
+    return refused or done("/tonight", "standing.removed")
 
 
 def _cars_page(
     request: Request,
-    t,
-    session,
-    household,
+    t: Translator,
+    session: Session,
+    household: Household,
     errors: list[str] | None = None,
-    form: dict | None = None,
+    form: Form_ | None = None,
     status_code: int = 200,
 ) -> Response:
     return render(
@@ -273,7 +238,7 @@ def _cars_page(
         t,
         "cars.html",
         status_code,
-        cars=me.my_household(session, household).cars,
+        cars=residents.my_household(session=session, household=household).cars,
         errors=errors or [],
         form=form or {},
         done=done_message(t, request),
@@ -297,64 +262,40 @@ def add_car(
     size: Annotated[str, Form(max_length=10)],
     needs: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
-    try:
-        me.add_car(CarIn(plate=plate.strip().upper(), size=size, needs=needs), session, household)
-    except REFUSALS as error:
-        session.rollback()
-        return _cars_page(
-            request,
-            t,
-            session,
-            household,
-            error_lines(t, error, {409: "error.car_exists"}),
-            {"plate": plate, "size": size, "needs": needs},
-            422,
-        )
-    return done("/cars", "cars.saved")
+    form = {"plate": plate, "size": size, "needs": needs}
+
+    def add() -> object:
+        body = CarIn.model_validate({"plate": plate.strip().upper(), "size": size, "needs": needs})
+        return residents.add_car(session=session, household=household, body=body)
+
+    refused = _attempt(
+        add,
+        lambda errors, _: _cars_page(request, t, session, household, errors, form, 422),
+        session,
+        t,
+    )
+    return refused or done("/cars", "cars.saved")
 
 
 def _release_page(
     request: Request,
-    t,
-    session,
-    household,
+    t: Translator,
+    session: Session,
+    household: Household,
     now: datetime,
     errors: list[str] | None = None,
-    form: dict | None = None,
+    form: Form_ | None = None,
     status_code: int = 200,
 ) -> Response:
-    compound = session.get(Compound, household.compound_id)
-    current = current_evening(compound.timezone, now)
-    spaces = session.scalars(
-        select(Space).where(Space.renter_id == household.id).order_by(Space.code)
-    ).all()
-    releases = session.execute(
-        select(Release, Space.code)
-        .join(Space)
-        .where(Space.renter_id == household.id, Release.last_evening >= current)
-        .order_by(Release.first_evening)
-    ).all()
-    published = published_runs(
-        session, compound.id, current - timedelta(days=1), current + timedelta(days=14)
-    )
-    users = [
-        (evening, use) for evening, run in published for use in me.space_users(run, household.code)
-    ]
-    hours = {
-        s.code: ", ".join(s.windows or compound.policy.get("windows", {}).get(s.kind, []))
-        for s in spaces
-    }
-    first = next_open_evening(session, compound, now) or current + timedelta(days=1)
+    view = residents.my_releases(session=session, household=household, now=now)
+    first = view.first_open.isoformat()
     return render(
         request,
         t,
         "release.html",
         status_code,
-        spaces=spaces,
-        hours=hours,
-        releases=releases,
-        users=users,
-        form={"first": first.isoformat(), "last": first.isoformat()} | (form or {}),
+        view=view,
+        form={"first": first, "last": first} | (form or {}),
         errors=errors or [],
         done=done_message(t, request),
     )
@@ -379,18 +320,18 @@ def release(
     last: FormEvening,
 ) -> Response:
     form = {"space": space, "first": first.isoformat(), "last": last.isoformat()}
-    if last < first:
-        return _release_page(
-            request, t, session, household, now, [t("error.release_order")], form, 422
-        )
-    try:
-        me.release_space(
-            ReleaseIn(space=space, first_evening=first, last_evening=last), session, household, now
-        )
-    except REFUSALS as error:
-        session.rollback()
-        return _release_page(request, t, session, household, now, error_lines(t, error), form, 422)
-    return done("/release", "release.saved")
+
+    def release_it() -> object:
+        body = ReleaseIn(space=space, first_evening=first, last_evening=last)
+        return residents.release_space(session=session, household=household, body=body, now=now)
+
+    refused = _attempt(
+        release_it,
+        lambda errors, code: _release_page(request, t, session, household, now, errors, form, code),
+        session,
+        t,
+    )
+    return refused or done("/release", "release.saved")
 
 
 @router.post("/release/{release_id}/take-back")
@@ -402,32 +343,27 @@ def take_back_release(
     household: ResidentPostDep,
     now: NowDep,
 ) -> Response:
-    try:
-        me.take_back_release(release_id, session, household, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _release_page(request, t, session, household, now, error_lines(t, error), None, 409)
-    return done("/release", "release.taken_back")
+    refused = _attempt(
+        lambda: residents.take_back_release(
+            session=session, household=household, release_id=release_id, now=now
+        ),
+        lambda errors, code: _release_page(request, t, session, household, now, errors, None, code),
+        session,
+        t,
+    )
+    return refused or done("/release", "release.taken_back")
 
 
 @router.get("/history")
 def history(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep
 ) -> Response:
-    compound = session.get(Compound, household.compound_id)
-    current = current_evening(compound.timezone, now)
-    # Nights already published ahead of the current one count too (staff may run early).
-    published = published_runs(
-        session,
-        compound.id,
-        current - timedelta(days=HISTORY_DAYS),
-        current + timedelta(days=LOOK_AHEAD_DAYS),
+    view = residents.my_history(session=session, household=household, now=now)
+    return render(
+        request,
+        t,
+        "history.html",
+        rows=view.rows,
+        served=view.nights_served,
+        refused=view.nights_refused,
     )
-    rows = [
-        (evening, outcome)
-        for evening, run in reversed(published)
-        for outcome in me.outcomes_of(run, household.code)
-    ]
-    served = len({evening for evening, outcome in rows if outcome.space})
-    refused = len({evening for evening, _ in rows}) - served
-    return render(request, t, "history.html", rows=rows, served=served, refused=refused)

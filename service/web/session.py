@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from sqlalchemy.orm import Session
 
-from service.deps import NowDep, SessionDep, as_utc
-from service.models import Account, Compound, Household, Role, Token
-from service.security import token_digest
+from service.actions.accounts import account_of_token
+from service.deps import NowDep, SessionDep
+from service.models import Account, Compound, Household, Role
 from service.web.i18n import Translator, language_of
 
 SESSION_COOKIE = "parking_session"
@@ -49,10 +49,9 @@ def form_token(session_token: str) -> str:
 
 def signed_in(request: Request, session: SessionDep, now: NowDep) -> Account:
     token = request.cookies.get(SESSION_COOKIE)
-    stored = session.get(Token, token_digest(token)) if token else None
-    if stored is None or as_utc(stored.expires_at) <= now:
+    account = account_of_token(session=session, token=token, now=now) if token else None
+    if token is None or account is None:
         raise SignInFirst()
-    account = session.get(Account, stored.account_id)
     request.state.form_token = form_token(token)
     request.state.role = account.role
     return account
@@ -74,9 +73,10 @@ PostedDep = Annotated[Account, Depends(checked_form)]
 
 
 def _resident(session: Session, account: Account) -> Household:
-    if account.role != Role.RESIDENT.value or account.household_id is None:
+    household = session.get(Household, account.household_id) if account.household_id else None
+    if account.role != Role.RESIDENT.value or household is None:
         raise WrongRole("error.residents_only")
-    return session.get(Household, account.household_id)
+    return household
 
 
 def resident_page(session: SessionDep, account: SignedInDep) -> Household:
@@ -90,7 +90,7 @@ def resident_post(session: SessionDep, account: PostedDep) -> Household:
 def _staff(session: Session, account: Account) -> Compound:
     if account.role != Role.STAFF.value:
         raise WrongRole("error.staff_only")
-    return session.get(Compound, account.compound_id)
+    return session.get_one(Compound, account.compound_id)
 
 
 def staff_page(session: SessionDep, account: SignedInDep) -> Compound:

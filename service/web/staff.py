@@ -1,28 +1,27 @@
 """Staff pages, desk first: the night (figures, site map, stays, pins, run and publish), the gate
-list for printing, the morning round, households and spaces. Changes go through the API's route
-functions, as on the residents' pages."""
+list for printing, the morning round, households and spaces. They read and change through the
+application layer, as the API does."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from service.deps import NowDep, SessionDep, SettingsDep
-from service.models import Car, Household, Night, ParkingRequest, Release, Run, Space
-from service.nightly import InvalidField, current_evening, cutoff_of, night_of
-from service.routes import staff as api
+from service.actions import compound as compound_actions
+from service.actions import staff as actions
+from service.actions.calendar import current_evening, in_compound_time
+from service.actions.errors import DomainError, FieldProblem, InvalidInput
+from service.deps import NowDep, SessionDep, SessionsDep, SettingsDep
+from service.models import Compound
 from service.schemas import (
     Evening,
+    HouseholdCreatedOut,
     HouseholdIn,
     OverstaysIn,
     PathId,
@@ -32,6 +31,7 @@ from service.schemas import (
     UrgentRequestIn,
     WithdrawReleaseIn,
 )
+from service.statuses import status_of
 from service.web.common import (
     REFUSALS,
     FormId,
@@ -40,10 +40,11 @@ from service.web.common import (
     error_lines,
     evening_param,
     field_error,
-    in_compound_time,
     listing,
+    problem_line,
     render,
 )
+from service.web.i18n import Translator
 from service.web.session import PostedDep, StaffDep, StaffPostDep, TranslatorDep
 from service.web.sitemap import SpaceState, compound_map
 
@@ -54,80 +55,27 @@ def _night_url(evening: date, space: str | None = None) -> str:
     return f"/staff/night?evening={evening.isoformat()}" + (f"&space={space}" if space else "")
 
 
-def _shown_run(session, night: Night) -> Run | None:
-    """The run staff are looking at: the draft under review, else what is published."""
-    run_id = night.draft_run_id or night.published_run_id
-    return session.get(Run, run_id) if run_id else None
-
-
 def _night_page(
     request: Request,
-    t,
-    session,
-    compound,
-    now,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    now: datetime,
     evening: date,
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    summary = api.read_night(evening, compound, session, now)
-    night = night_of(session, compound.id, evening)
-    spaces = session.scalars(
-        select(Space).where(Space.compound_id == compound.id).order_by(Space.code)
-    ).all()
-    released = set(
-        session.scalars(
-            select(Release.space_id)
-            .join(Space)
-            .where(
-                Space.compound_id == compound.id,
-                Release.first_evening <= evening,
-                Release.last_evening >= evening,
-            )
-        )
-    )
-    shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
-    run = _shown_run(session, night)
-    asked = {r["id"]: r for r in run.snapshot["requests"]} if run else {}
-    refused = [
-        u
-        | {
-            "household": asked[u["request"]]["household"],
-            "plate": asked[u["request"]]["plate"],
-            "start": asked[u["request"]]["arrive"][11:16],
-            "end": asked[u["request"]]["depart"][11:16],
-        }
-        for u in (run.result["unassigned"] if run else ())
-    ]
-    stays: dict[str, list[dict]] = {}
-    for a in run.result["assignments"] if run else ():
-        stays.setdefault(a["space"], []).append(a | {"plate": asked[a["request"]]["plate"]})
+    board = actions.board(session=session, compound=compound, evening=evening, now=now)
     states = {
         s.code: SpaceState.USED
-        if s.code in stays
+        if s.code in board.stays
         else SpaceState.FREE
-        if s.code in shared
+        if s.code in board.shared
         else SpaceState.PRIVATE
-        for s in spaces
+        for s in board.spaces
     }
-    households = session.execute(
-        select(Household.id, Household.code, Household.x, Household.y).where(
-            Household.compound_id == compound.id
-        )
-    ).all()
     selected = request.query_params.get("space")
-    chosen = next((s for s in spaces if s.code == selected), None)
-    renters = {h.id: h.code for h in households}
-    night_requests = session.execute(
-        select(ParkingRequest, Car, Household.code)
-        .join(Car, ParkingRequest.car_id == Car.id)
-        .join(Household, ParkingRequest.household_id == Household.id)
-        .where(ParkingRequest.night_id == night.id)
-        .order_by(Household.code)
-    ).all()
-    # Pins name the request as people know it: household and plate.
-    pin_labels = {r.id: f"{code} {car.plate}" for r, car, code in night_requests}
-    session.commit()
+    chosen = next((s for s in board.spaces if s.code == selected), None)
     return render(
         request,
         t,
@@ -136,27 +84,23 @@ def _night_page(
         evening=evening,
         previous=evening - timedelta(days=1),
         following=evening + timedelta(days=1),
-        night=summary,
-        cutoff=in_compound_time(compound, cutoff_of(compound, evening)),
-        released=sum(1 for s in spaces if s.renter_id is not None and s.code in shared),
-        street=sum(1 for s in spaces if s.renter_id is None),
+        board=board,
+        night=board.night,
+        cutoff=in_compound_time(compound, board.cutoff),
         site=compound_map(
-            [(s.code, s.x, s.y) for s in spaces],
-            [(h.code, h.x, h.y) for h in households],
+            [(s.code, s.x, s.y) for s in board.spaces],
+            board.households,
             states,
             f"{_night_url(evening)}&space=",
             selected,
         ),
         state_of=states,
         chosen=chosen,
-        renter=renters.get(chosen.renter_id) if chosen else None,
-        stays=stays.get(selected, []),
+        renter=board.renters.get(chosen.renter_id) if chosen and chosen.renter_id else None,
+        stays=board.stays.get(selected or "", []),
         released_tonight=chosen is not None
         and chosen.renter_id is not None
-        and chosen.code in shared,
-        night_requests=night_requests,
-        refused=refused,
-        pin_labels=pin_labels,
+        and chosen.code in board.shared,
         zoomed=request.query_params.get("zoom") == "1",
         errors=errors or [],
         done=done_message(t, request),
@@ -180,23 +124,22 @@ def night_page(
 
 def _night_action(
     request: Request,
-    t,
-    session,
-    compound,
-    now,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    now: datetime,
     evening: date,
-    action,
+    action: Callable[[], object],
     success: str,
     space: str | None = None,
-    known: dict | None = None,
 ) -> Response:
+    """Do the action, then back to the night (post, redirect, get); a refusal is said on it."""
     try:
         action()
     except REFUSALS as error:
         session.rollback()
-        status_code = 422 if isinstance(error, (InvalidField, ValidationError)) else 409
         return _night_page(
-            request, t, session, compound, now, evening, error_lines(t, error, known), status_code
+            request, t, session, compound, now, evening, error_lines(t, error), status_of(error)
         )
     return done(_night_url(evening, space), success)
 
@@ -207,6 +150,7 @@ def run(
     evening: Evening,
     t: TranslatorDep,
     session: SessionDep,
+    sessions: SessionsDep,
     compound: StaffPostDep,
     account: PostedDep,
     settings: SettingsDep,
@@ -219,7 +163,15 @@ def run(
         compound,
         now,
         evening,
-        lambda: api.run(evening, compound, session, account, settings, request, now),
+        lambda: actions.run(
+            sessions=sessions,
+            session=session,
+            compound=compound,
+            evening=evening,
+            account=account,
+            settings=settings,
+            now=now,
+        ),
         "night.ran",
     )
 
@@ -230,6 +182,7 @@ def reoptimise(
     evening: Evening,
     t: TranslatorDep,
     session: SessionDep,
+    sessions: SessionsDep,
     compound: StaffPostDep,
     account: PostedDep,
     settings: SettingsDep,
@@ -242,7 +195,16 @@ def reoptimise(
         compound,
         now,
         evening,
-        lambda: api.reoptimise(evening, compound, session, account, settings, request, now),
+        lambda: actions.run(
+            sessions=sessions,
+            session=session,
+            compound=compound,
+            evening=evening,
+            account=account,
+            settings=settings,
+            now=now,
+            after_publishing=True,
+        ),
         "night.ran",
     )
 
@@ -264,7 +226,9 @@ def publish(
         compound,
         now,
         evening,
-        lambda: api.publish_night(evening, compound, session, account, now),
+        lambda: actions.publish_night(
+            session=session, compound=compound, evening=evening, account=account, now=now
+        ),
         "night.published_done",
     )
 
@@ -283,25 +247,15 @@ def add_pin(
     action: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
-    return _night_action(
-        request,
-        t,
-        session,
-        compound,
-        now,
-        evening,
-        lambda: api.add_pin(
-            evening,
-            PinIn(request_id=request_id, space=space, action=action, reason=reason),
-            compound,
-            session,
-            account,
-            now,
-        ),
-        "pin.saved",
-        space,
-        {409: "error.pin_exists"},
-    )
+    def pin() -> object:
+        body = PinIn.model_validate(
+            {"request_id": request_id, "space": space, "action": action, "reason": reason}
+        )
+        return actions.add_pin(
+            session=session, compound=compound, evening=evening, body=body, account=account, now=now
+        )
+
+    return _night_action(request, t, session, compound, now, evening, pin, "pin.saved", space)
 
 
 @router.post("/night/{evening}/pins/{pin_id}/remove")
@@ -322,7 +276,14 @@ def remove_pin(
         compound,
         now,
         evening,
-        lambda: api.remove_pin(evening, pin_id, compound, session, account, now),
+        lambda: actions.remove_pin(
+            session=session,
+            compound=compound,
+            evening=evening,
+            pin_id=pin_id,
+            account=account,
+            now=now,
+        ),
         "pin.removed",
     )
 
@@ -343,32 +304,19 @@ def add_urgent_request(
     reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
     """A request taken at the desk: the car is named by its household and plate, as people give it."""
-    car = session.scalar(
-        select(Car)
-        .join(Household, Car.household_id == Household.id)
-        .where(
-            Household.compound_id == compound.id,
-            Household.code == household.strip(),
-            Car.plate == plate.strip(),
+
+    def take() -> object:
+        car = actions.desk_car(
+            session=session, compound=compound, household=household.strip(), plate=plate.strip()
         )
-    )
-    if car is None:
-        return _night_page(
-            request, t, session, compound, now, evening, [t("error.no_such_car")], 422
+        body = UrgentRequestIn(
+            household=household.strip(), car_id=car.id, arrive=arrive, depart=depart, reason=reason
         )
-    body = lambda: UrgentRequestIn(
-        household=household.strip(), car_id=car.id, arrive=arrive, depart=depart, reason=reason
-    )
-    return _night_action(
-        request,
-        t,
-        session,
-        compound,
-        now,
-        evening,
-        lambda: api.add_urgent_request(evening, body(), compound, session, account, now),
-        "urgent.saved",
-    )
+        return actions.add_urgent_request(
+            session=session, compound=compound, evening=evening, body=body, account=account, now=now
+        )
+
+    return _night_action(request, t, session, compound, now, evening, take, "urgent.saved")
 
 
 @router.post("/night/{evening}/withdraw-release")
@@ -383,53 +331,24 @@ def withdraw_release(
     space: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
-    body = lambda: WithdrawReleaseIn(space=space, reason=reason)  # noqa: E731
+    def withdraw() -> object:
+        body = WithdrawReleaseIn(space=space, reason=reason)
+        return actions.withdraw_release(
+            session=session, compound=compound, evening=evening, body=body, account=account, now=now
+        )
+
     return _night_action(
-        request,
-        t,
-        session,
-        compound,
-        now,
-        evening,
-        lambda: api.withdraw_release(evening, body(), compound, session, account, now),
-        "withdraw.saved",
-        space,
-        {404: "error.not_released"},
+        request, t, session, compound, now, evening, withdraw, "withdraw.saved", space
     )
 
 
 @router.get("/audit")
 def audit(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
     entries = [
-        (
-            in_compound_time(
-                compound, entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
-            ),
-            entry,
-        )
-        for entry in api.audit_log(compound, session, 200)
+        (in_compound_time(compound, entry.at), entry)
+        for entry in actions.audit_log(session=session, compound=compound, limit=200)
     ]
     return render(request, t, "audit.html", entries=entries)
-
-
-def _published_rows(session, compound, evening: date) -> list[dict] | None:
-    """The published night, one row per car with a space, in the order of the spaces; None before publishing."""
-    night = night_of(session, compound.id, evening)
-    if night.published_run_id is None:
-        return None
-    run = session.get(Run, night.published_run_id)
-    plates = {r["id"]: r["plate"] for r in run.snapshot["requests"]}
-    kinds = {s["id"]: s["kind"] for s in run.snapshot["spaces"]}
-    return [
-        a
-        | {
-            "plate": plates[a["request"]],
-            "kind": kinds[a["space"]],
-            "from": a["start"][11:16],
-            "until": a["end"][11:16],
-        }
-        for a in sorted(run.result["assignments"], key=lambda a: (a["space"], a["start"]))
-    ]
 
 
 @router.get("/night/{evening}/gate")
@@ -441,34 +360,10 @@ def gate(
     compound: StaffDep,
     now: NowDep,
 ) -> Response:
-    rows = _published_rows(session, compound, evening)
+    rows = actions.gate_rows(session=session, compound=compound, evening=evening)
     session.commit()
     return render(
         request, t, "gate.html", evening=evening, rows=rows, printed=in_compound_time(compound, now)
-    )
-
-
-@router.get("/night/{evening}/gate.csv")
-def gate_csv(
-    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep
-) -> Response:
-    """The gate list in the reader's language, with a byte-order mark so that Excel reads it as UTF-8."""
-    rows = _published_rows(session, compound, evening)
-    session.commit()
-    if rows is None:
-        return render(request, t, "refused.html", 409, message_key="gate.not_published")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([t(key) for key in GATE_COLUMNS])
-    writer.writerows(
-        [r["space"], t.known("kind.", r["kind"]), r["plate"], r["household"], r["from"], r["until"]]
-        for r in rows
-    )
-    name = f"gate-{compound.id}-{evening.isoformat()}.csv"
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -482,40 +377,40 @@ GATE_COLUMNS = (
 )
 
 
-def _round_opens(
-    compound, evening: date, rows: list[dict] | None, now: datetime
-) -> datetime | None:
-    """When the morning round may be recorded, if not yet: once the first stay has ended, since
-    before that no car can have overstayed (and recording closes the night); with no stays, at
-    noon the day after."""
+@router.get("/night/{evening}/gate.csv")
+def gate_csv(
+    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep
+) -> Response:
+    """The gate list in the reader's language, with a byte-order mark so that Excel reads it as
+    UTF-8."""
+    rows = actions.gate_rows(session=session, compound=compound, evening=evening)
+    session.commit()
     if rows is None:
-        return None
-    zone = ZoneInfo(compound.timezone)
-    opens = min(
-        (_ends(r, zone) for r in rows),
-        default=datetime.combine(evening + timedelta(days=1), time(12), zone),
+        return render(request, t, "refused.html", 409, message_key="gate.not_published")
+    text = actions.gate_csv(
+        rows, [t(key) for key in GATE_COLUMNS], lambda kind: t.known("kind.", kind), masked=False
     )
-    return opens if now < opens else None
-
-
-def _ends(row: dict, zone: ZoneInfo) -> datetime:
-    return datetime.fromisoformat(row["end"]).replace(tzinfo=zone)
+    name = f"gate-{compound.id}-{evening.isoformat()}.csv"
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _morning_page(
     request: Request,
-    t,
-    session,
-    compound,
+    t: Translator,
+    session: Session,
+    compound: Compound,
     evening: date,
     now: datetime,
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    rows = _published_rows(session, compound, evening)
-    night = night_of(session, compound.id, evening)
-    session.commit()
-    zone = ZoneInfo(compound.timezone)
+    rows = actions.gate_rows(session=session, compound=compound, evening=evening)
+    night = actions.read_night(session=session, compound=compound, evening=evening, now=now)
+    opens = actions.round_opens(compound, evening, rows)
     return render(
         request,
         t,
@@ -524,8 +419,8 @@ def _morning_page(
         evening=evening,
         rows=rows,
         night=night,
-        opens_at=_round_opens(compound, evening, rows, now),
-        ended={r["space"] for r in rows or () if _ends(r, zone) <= now},
+        opens_at=opens if opens is not None and now < opens else None,
+        ended={r.space for r in rows or () if r.end <= now},
         errors=errors or [],
         done=done_message(t, request),
     )
@@ -554,46 +449,35 @@ def record_morning(
     now: NowDep,
     spaces: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
-    opens = _round_opens(compound, evening, _published_rows(session, compound, evening), now)
-    if opens is not None:
-        return _morning_page(
-            request,
-            t,
-            session,
-            compound,
-            evening,
-            now,
-            [t("morning.opens", moment=t.moment(opens))],
-            409,
-        )
     try:
-        api.record_overstays(evening, OverstaysIn(spaces=spaces), compound, session, account, now)
+        actions.record_overstays(
+            session=session,
+            compound=compound,
+            evening=evening,
+            body=OverstaysIn(spaces=spaces),
+            account=account,
+            now=now,
+        )
     except REFUSALS as error:
         session.rollback()
         return _morning_page(
-            request,
-            t,
-            session,
-            compound,
-            evening,
-            now,
-            error_lines(t, error, {409: "error.not_published"}),
-            409,
+            request, t, session, compound, evening, now, error_lines(t, error), status_of(error)
         )
     return done(f"/staff/night/{evening.isoformat()}/morning", "morning.saved")
 
 
-# The tags the bundled plans' priority rules read; offered as boxes so that they are spelt as the rules expect.
+# The tags the bundled plans' priority rules read; offered as boxes so that they are spelt as the
+# rules expect.
 KNOWN_TAGS = ("disabled", "elderly", "new_resident")
 
 
 def _households_page(
     request: Request,
-    t,
-    session,
-    compound,
+    t: Translator,
+    session: Session,
+    compound: Compound,
     errors: list[str] | None = None,
-    codes: list | None = None,
+    codes: list[HouseholdCreatedOut] | None = None,
     status_code: int = 200,
 ) -> Response:
     return render(
@@ -601,7 +485,9 @@ def _households_page(
         t,
         "households.html",
         status_code,
-        listing=listing(request, api.list_households(compound, session)),
+        listing=listing(
+            request, compound_actions.list_households(session=session, compound=compound)
+        ),
         known_tags=KNOWN_TAGS,
         errors=errors or [],
         codes=codes or [],
@@ -614,6 +500,28 @@ def households(
     request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep
 ) -> Response:
     return _households_page(request, t, session, compound)
+
+
+def _created_or_refused(
+    request: Request,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    create: Callable[[], list[HouseholdCreatedOut]],
+    created_status: int,
+) -> Response:
+    """The households page with the new activation codes, or with why nothing was stored."""
+    try:
+        created = create()
+    except REFUSALS as error:
+        session.rollback()
+        lines = (
+            _import_errors(t, error) if isinstance(error, DomainError) else error_lines(t, error)
+        )
+        return _households_page(request, t, session, compound, lines, status_code=status_of(error))
+    return _households_page(
+        request, t, session, compound, codes=created, status_code=created_status
+    )
 
 
 @router.post("/households")
@@ -632,26 +540,24 @@ def add_household(
     known_tags: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
     typed = [tag.strip() for tag in tags.split(";") if tag.strip()]
-    try:
-        body = HouseholdIn(
-            code=code.strip(),
-            x=x,
-            y=y,
-            tags=sorted(set(known_tags) & set(KNOWN_TAGS)) + typed,
-            has_space=has_space,
+
+    def create() -> list[HouseholdCreatedOut]:
+        body = HouseholdIn.model_validate(
+            {
+                "code": code.strip(),
+                "x": x,
+                "y": y,
+                "tags": sorted(set(known_tags) & set(KNOWN_TAGS)) + typed,
+                "has_space": has_space,
+            }
         )
-        created = api.create_household(body, compound, session, account, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _households_page(
-            request,
-            t,
-            session,
-            compound,
-            error_lines(t, error, {409: "error.household_exists"}),
-            status_code=422,
-        )
-    return _households_page(request, t, session, compound, codes=[created], status_code=201)
+        return [
+            compound_actions.create_household(
+                session=session, compound=compound, body=body, account=account, now=now
+            )
+        ]
+
+    return _created_or_refused(request, t, session, compound, create, 201)
 
 
 @router.post("/households/import")
@@ -664,44 +570,47 @@ async def import_households(
     account: PostedDep,
     now: NowDep,
 ) -> Response:
-    try:
-        created = await api.import_households(file, compound, session, account, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _households_page(
-            request, t, session, compound, _import_errors(t, error), status_code=422
-        )
-    return _households_page(request, t, session, compound, codes=created, status_code=201)
+    content = await file.read()
+    return _created_or_refused(
+        request,
+        t,
+        session,
+        compound,
+        lambda: compound_actions.import_households(
+            session=session,
+            compound=compound,
+            content=content,
+            filename=file.filename or "",
+            account=account,
+            now=now,
+        ),
+        201,
+    )
 
 
-def _import_errors(t, error: Exception) -> list[str]:
-    """Row by row: 'Line 4, x: ...' for the CSV import's list of problems."""
-    detail = getattr(error, "detail", None)
-    if not isinstance(detail, list):
+def _import_errors(t: Translator, error: DomainError) -> list[str]:
+    """A CSV import's problems row by row ('Line 4, x: ...'); other refusals as everywhere."""
+    if not isinstance(error, InvalidInput) or not all(
+        p.location[0] == "file" for p in error.problems
+    ):
         return error_lines(t, error)
-    lines = []
-    for problem in detail:
-        where = [str(part) for part in problem["loc"][1:]]
-        field = where[-1] if len(where) != 2 else "line"
-        message = (
-            t("error.household_exists")
-            if problem["type"] == "duplicate"
-            else field_error(t, field, problem["msg"])
+    return [_import_line(t, problem) for problem in error.problems]
+
+
+def _import_line(t: Translator, problem: FieldProblem) -> str:
+    where = [str(part) for part in problem.location[1:]]
+    # A whole line's problem (unknown columns) is said as the line's, not its number's.
+    message = (
+        problem_line(t, problem) if len(where) != 2 else field_error(t, "line", problem.message)
+    )
+    if len(where) >= 2 and where[0] == "line":
+        return t(
+            "households.error_line",
+            line=where[1],
+            field=".".join(where[2:]) or "-",
+            message=message,
         )
-        if len(where) >= 2 and where[0] == "line":
-            lines.append(
-                t(
-                    "households.error_line",
-                    line=where[1],
-                    field=".".join(where[2:]) or "-",
-                    message=message,
-                )
-            )
-        else:
-            lines.append(
-                t("households.error_file", field=".".join(where) or "file", message=message)
-            )
-    return lines
+    return t("households.error_file", field=".".join(where) or "file", message=message)
 
 
 @router.post("/households/{code:path}/activation")
@@ -714,20 +623,29 @@ def new_code(
     account: PostedDep,
     now: NowDep,
 ) -> Response:
-    try:
-        created = api.new_activation_code(code, compound, session, account, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _households_page(
-            request, t, session, compound, error_lines(t, error), status_code=404
-        )
-    return _households_page(request, t, session, compound, codes=[created])
+    return _created_or_refused(
+        request,
+        t,
+        session,
+        compound,
+        lambda: [
+            compound_actions.new_activation_code(
+                session=session, compound=compound, household_code=code, account=account, now=now
+            )
+        ],
+        200,
+    )
 
 
 def _spaces_page(
-    request: Request, t, session, compound, errors: list[str] | None = None, status_code: int = 200
+    request: Request,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    errors: list[str] | None = None,
+    status_code: int = 200,
 ) -> Response:
-    spaces = api.list_spaces(compound, session)
+    spaces = compound_actions.list_spaces(session=session, compound=compound)
     selected = request.query_params.get("space")
     return render(
         request,
@@ -760,6 +678,23 @@ def _features(ev_charger: bool, accessible: bool, kept: Iterable[str] = ()) -> l
     return sorted(ticked | (set(kept) - {"accessible", "ev_charger"}))
 
 
+def _space_change(
+    request: Request,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    change: Callable[[], object],
+    code: str,
+    success: str,
+) -> Response:
+    try:
+        change()
+    except REFUSALS as error:
+        session.rollback()
+        return _spaces_page(request, t, session, compound, error_lines(t, error), status_of(error))
+    return done(f"/staff/spaces?{urlencode({'space': code})}", success)
+
+
 @router.post("/spaces")
 def add_space(
     request: Request,
@@ -778,24 +713,24 @@ def add_space(
     ev_charger: Annotated[bool, Form()] = False,
     accessible: Annotated[bool, Form()] = False,
 ) -> Response:
-    try:
-        body = SpaceIn(
-            code=code.strip(),
-            kind=kind,
-            size=size,
-            x=x,
-            y=y,
-            windows=_windows(windows),
-            renter=renter.strip() or None,
-            features=_features(ev_charger, accessible),
+    def create() -> object:
+        body = SpaceIn.model_validate(
+            {
+                "code": code.strip(),
+                "kind": kind,
+                "size": size,
+                "x": x,
+                "y": y,
+                "windows": _windows(windows),
+                "renter": renter.strip() or None,
+                "features": _features(ev_charger, accessible),
+            }
         )
-        api.create_space(body, compound, session, account, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _spaces_page(
-            request, t, session, compound, error_lines(t, error, {409: "error.space_exists"}), 422
+        return compound_actions.create_space(
+            session=session, compound=compound, body=body, account=account, now=now
         )
-    return done(f"/staff/spaces?{urlencode({'space': body.code})}", "spaces.added")
+
+    return _space_change(request, t, session, compound, create, code.strip(), "spaces.added")
 
 
 @router.post("/spaces/{code:path}")
@@ -813,18 +748,18 @@ def change_space(
     ev_charger: Annotated[bool, Form()] = False,
     accessible: Annotated[bool, Form()] = False,
 ) -> Response:
-    try:
-        space = session.scalar(
-            select(Space).where(Space.compound_id == compound.id, Space.code == code)
+    def change() -> object:
+        kept = compound_actions.read_space(session=session, compound=compound, code=code).features
+        body = SpaceChangeIn.model_validate(
+            {
+                "size": size,
+                "windows": _windows(windows),
+                "renter": renter.strip() or None,
+                "features": _features(ev_charger, accessible, kept),
+            }
         )
-        body = SpaceChangeIn(
-            size=size,
-            windows=_windows(windows),
-            renter=renter.strip() or None,
-            features=_features(ev_charger, accessible, space.features if space else ()),
+        return compound_actions.change_space(
+            session=session, compound=compound, space_code=code, body=body, account=account, now=now
         )
-        api.change_space(code, body, compound, session, account, now)
-    except REFUSALS as error:
-        session.rollback()
-        return _spaces_page(request, t, session, compound, error_lines(t, error), 422)
-    return done(f"/staff/spaces?{urlencode({'space': code})}", "spaces.saved")
+
+    return _space_change(request, t, session, compound, change, code, "spaces.saved")

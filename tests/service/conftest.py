@@ -31,6 +31,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 EVENING = date(2026, 11, 24)
 BEFORE_CUTOFF = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
 AFTER_CUTOFF = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
+MORNING_AFTER = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: the stays have ended
 
 TINY = {
     "name": "Tiny compound",

@@ -7,16 +7,17 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from scenarios.loader import parse_scenario
+from service.actions.allocation import run_night
+from service.actions.errors import Conflict
 from service.compounds import import_scenario
 from service.db import make_engine, make_sessions, upgrade
 from service.models import Night, Run
-from service.nightly import NightBusy, run_night
 from tests.service.conftest import EVENING
 
 
@@ -53,15 +54,25 @@ def _night_shift() -> dict:
     }
 
 
+def _run(sessions, **options) -> Run:
+    return run_night(
+        sessions=sessions,
+        compound_id="shift",
+        evening=EVENING,
+        account_id=None,
+        time_limit=1.0,
+        now=datetime.now(UTC),
+        **options,
+    )
+
+
 def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url):
     upgrade(database_url)
     engine = make_engine(database_url)
     sessions = make_sessions(engine)
     with sessions.begin() as session:
         import_scenario(session, parse_scenario(_night_shift()), "shift")
-    first = run_night(
-        sessions, "shift", EVENING, None, time_limit=1.0
-    )  # a draft exists before the crash
+    first = _run(sessions)  # a draft exists before the crash
 
     command = [
         sys.executable,
@@ -104,12 +115,13 @@ def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url)
         assert (night.state, night.draft_run_id) == ("allocated", first.id)
         assert [run.id for run in session.scalars(select(Run))] == [first.id]
     # The dead run still holds the night until its lock is deemed stale ...
-    with pytest.raises(NightBusy):
-        run_night(sessions, "shift", EVENING, None, time_limit=1.0)
+    with pytest.raises(Conflict) as busy:
+        _run(sessions)
+    assert busy.value.code == "night_busy"
     # ... after which a rerun is clean.
-    second = run_night(sessions, "shift", EVENING, None, time_limit=1.0, stale_after=timedelta(0))
+    second = _run(sessions, stale_after=timedelta(0))
     with sessions() as session:
         night = session.scalar(select(Night).where(Night.compound_id == "shift"))
         assert (night.draft_run_id, night.running_since) == (second.id, None)
-        assert second.result["assignments"] and second.snapshot == first.snapshot
+        assert second.allocation.assignments and second.snapshot == first.snapshot
     engine.dispose()

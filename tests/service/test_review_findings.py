@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.service.conftest import AFTER_CUTOFF, EVENING
+from tests.service.conftest import AFTER_CUTOFF, EVENING, MORNING_AFTER
 
 C = "/api/v1/compounds/tiny"
 E = EVENING.isoformat()
@@ -141,7 +141,9 @@ def test_a_closed_night_stays_closed(world):
         },
     )
     world.call("staff", "POST", f"{C}/nights/{E}/reoptimise")
-    world.call("staff", "POST", f"{C}/nights/{E}/overstays", json={"spaces": []})
+    world.now = MORNING_AFTER
+    closed = world.call("staff", "POST", f"{C}/nights/{E}/overstays", json={"spaces": []})
+    assert closed.json()["state"] == "closed"
     assert world.call("staff", "POST", f"{C}/nights/{E}/publish").status_code == 409
     assert (
         world.call(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from tests.web.web_site import PUBLISHED, Site
 def demo_file(tmp_path_factory) -> tuple[Path, Demo]:
     """Seeded once; each test copies the file, so tests do not see each other's changes."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    return path, seed_demo(f"sqlite:///{path}", PUBLISHED, solver_seconds=10)
+    # Run and published at 22:00 in Shanghai, after the evening's cutoff.
+    published_at = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    return path, seed_demo(f"sqlite:///{path}", PUBLISHED, published_at, solver_seconds=10)
 
 
 @pytest.fixture

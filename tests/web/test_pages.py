@@ -227,7 +227,7 @@ def test_after_the_cutoff_the_form_moves_to_the_next_evening_and_a_late_post_is_
         {"evening": NEXT.isoformat(), "car_id": car, "arrive": "22:30", "depart": "07:00"},
         token_from="/tonight",
     )
-    assert reply.status_code == 422 and "Requests for this night are closed." in reply.text
+    assert reply.status_code == 409 and "Requests for this night are closed." in reply.text
 
 
 def test_standing_requests_are_added_listed_and_removed(site):
@@ -270,7 +270,7 @@ def test_a_renter_releases_a_range_and_an_overlap_is_refused(site):
         {"space": space, "first": last.isoformat(), "last": last.isoformat()},
         token_from="/release",
     )
-    assert again.status_code == 422 and "overlap a release you already made" in again.text
+    assert again.status_code == 409 and "overlap a release you already made" in again.text
     backwards = browser.post(
         "/release",
         {"space": space, "first": last.isoformat(), "last": first.isoformat()},
@@ -487,7 +487,7 @@ def test_a_request_taken_at_the_desk_names_the_car_by_household_and_plate(site):
         token_from="/staff/night",
     )
     assert (
-        unknown.status_code == 422 and "That household has no car with this plate." in unknown.text
+        unknown.status_code == 404 and "That household has no car with this plate." in unknown.text
     )
     with site.app.state.sessions() as session:
         plate = session.scalar(select(Car.plate).join(Household).where(Household.code == "11-203"))
@@ -526,7 +526,7 @@ def test_a_release_withdrawn_at_the_desk_takes_the_space_back_for_that_evening(s
         {"space": "A-010", "reason": "came home early"},
         token_from="/staff/night",
     )
-    assert again.status_code == 409 and "This space is not released this evening." in again.text
+    assert again.status_code == 404 and "This space is not released this evening." in again.text
 
 
 def test_a_resident_registers_a_car_and_a_taken_plate_is_refused(site):
@@ -554,4 +554,4 @@ def test_a_renter_takes_a_release_back_on_the_page(site):
     page = browser.get(reply.headers["location"]).text
     assert "Taken back for the evenings still open." in page and "No releases yet." in page
     again = browser.post(f"/release/{release}/take-back", token_from="/release")
-    assert again.status_code == 409 and "That item is not there" in again.text
+    assert again.status_code == 404 and "That item is not there" in again.text

@@ -1,0 +1,413 @@
+"""A night's allocation: from the stored compound to the engine and back, as runs staff publish.
+
+A run stores the exact scenario document the engine read (its snapshot), so running the snapshot
+again reproduces the allocation. Two runs of one night at once are refused; publishing is one
+transaction, so a crash during a run leaves the published allocation as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date, datetime, timedelta
+from importlib.metadata import version
+from typing import Any
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine import solve
+from engine.clock import to_datetime
+from engine.eligibility import EligibilityTable
+from engine.explain import unassigned_reasons
+from engine.model import PinAction
+from engine.phrases import CHINESE
+from engine.result import Status
+from scenarios.errors import ScenarioError
+from scenarios.loader import parse_scenario
+from scenarios.mapping import result_to_dict, to_instance
+from scenarios.schema import ResultFile
+from service.actions.errors import Conflict
+from service.actions.nights import night_of
+from service.models import (
+    AuditEntry,
+    Car,
+    Compound,
+    Household,
+    Night,
+    NightState,
+    ParkingRequest,
+    Release,
+    Run,
+    Space,
+    StaffPin,
+    StandingRequest,
+)
+from service.schemas import Change, ChangesOut
+
+log = logging.getLogger(__name__)
+
+
+def night_document(
+    session: Session, compound: Compound, night: Night, keep: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The night as a scenario file: the compound, tonight's releases, requests and staff pins, and
+    history. `keep` (request id -> space) adds a FORCE pin for each pair still possible tonight."""
+    households = session.scalars(
+        select(Household).where(Household.compound_id == compound.id).order_by(Household.id)
+    ).all()
+    code_of = {h.id: h.code for h in households}
+    spaces = session.scalars(
+        select(Space).where(Space.compound_id == compound.id).order_by(Space.id)
+    ).all()
+    released = released_spaces(session, compound.id, night.evening)
+    requests = session.execute(
+        select(ParkingRequest, Car)
+        .join(Car, ParkingRequest.car_id == Car.id)
+        .where(ParkingRequest.night_id == night.id)
+        .order_by(ParkingRequest.created_at, ParkingRequest.id)
+    ).all()
+
+    def moment(minutes: int) -> str:
+        return to_datetime(night.evening, minutes).isoformat(timespec="minutes")
+
+    pins = [
+        {
+            "request": f"q{p.request_id}",
+            "space": p.space_code,
+            "action": p.action,
+            "reason": p.reason,
+        }
+        for p in session.scalars(
+            select(StaffPin).where(StaffPin.night_id == night.id).order_by(StaffPin.id)
+        )
+    ]
+    shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
+    present = {f"q{r.id}" for r, _ in requests}
+    # Staff pins win: a request staff pinned either way, or a space staff forced, is not kept.
+    staff_requests = {p["request"] for p in pins}
+    staff_forced_spaces = {p["space"] for p in pins if p["action"] == PinAction.FORCE.value}
+    pins += [
+        {
+            "request": request,
+            "space": space,
+            "action": PinAction.FORCE.value,
+            "reason": "published before this change",
+        }
+        for request, space in sorted((keep or {}).items())
+        if request in present
+        and space in shared
+        and request not in staff_requests
+        and space not in staff_forced_spaces
+    ]
+    return {
+        "name": f"{compound.name} — {night.evening.isoformat()}",
+        "night": night.evening.isoformat(),
+        "policy": compound.policy,
+        "spaces": [
+            {
+                "id": s.code,
+                "kind": s.kind,
+                "size": s.size,
+                "features": s.features,
+                "x": s.x,
+                "y": s.y,
+            }
+            | ({"windows": s.windows} if s.windows is not None else {})
+            | (
+                {"renter": code_of[s.renter_id], "released": s.id in released}
+                if s.renter_id is not None
+                else {}
+            )
+            for s in spaces
+        ],
+        "households": [
+            {"id": h.code, "x": h.x, "y": h.y, "tags": h.tags, "has_space": h.has_space}
+            for h in households
+        ],
+        "requests": [
+            {
+                "id": f"q{r.id}",
+                "household": code_of[r.household_id],
+                "plate": car.plate,
+                "arrive": moment(r.arrive),
+                "depart": moment(r.depart),
+                "size": car.size,
+                "needs": car.needs if r.needs is None else r.needs,
+            }
+            for r, car in requests
+        ],
+        "history": _history(session, compound, night),
+        "pins": pins,
+    }
+
+
+def released_spaces(session: Session, compound_id: str, evening: date) -> set[int]:
+    """Ids of the compound's rented spaces that a release covers on `evening`."""
+    return set(
+        session.scalars(
+            select(Release.space_id)
+            .join(Space)
+            .where(
+                Space.compound_id == compound_id,
+                Release.first_evening <= evening,
+                Release.last_evening >= evening,
+            )
+        )
+    )
+
+
+def _history(session: Session, compound: Compound, night: Night) -> list[dict[str, Any]]:
+    """Refusals in the published nights of the fairness window, last night's spaces, and the
+    overstays recorded in the mornings of the penalty's window."""
+    plan = compound.plan
+    reach = max(plan.fairness.window_nights, plan.overstay_penalty.nights, 1)
+    refused: dict[str, list[str]] = {}
+    last_space: dict[str, str] = {}
+    overstayed: dict[str, list[str]] = {}
+    for past, run in session.execute(
+        select(Night, Run)
+        .join(Run, Night.published_run_id == Run.id)
+        .where(
+            Night.compound_id == compound.id,
+            Night.evening < night.evening,
+            Night.evening >= night.evening - timedelta(days=reach),
+        )
+    ):
+        for household in past.overstays or ():
+            overstayed.setdefault(household, []).append(past.evening.isoformat())
+        # Assignments name their household; refusals only their request.
+        households = {r.id: r.household for r in run.scenario.requests}
+        served = {a.household for a in run.allocation.assignments}
+        for household in sorted(
+            {households[u.request] for u in run.allocation.unassigned} - served
+        ):
+            refused.setdefault(household, []).append(past.evening.isoformat())
+        if past.evening == night.evening - timedelta(days=1):
+            for assignment in run.allocation.assignments:
+                last_space.setdefault(assignment.household, assignment.space)
+    return [
+        {"household": h}
+        | ({"refused": sorted(refused[h])} if h in refused else {})
+        | ({"last_space": last_space[h]} if h in last_space else {})
+        | ({"overstayed": sorted(overstayed[h])} if h in overstayed else {})
+        for h in sorted(set(refused) | set(last_space) | set(overstayed))
+    ]
+
+
+def _add_standing_requests(
+    session: Session, compound: Compound, night: Night, now: datetime
+) -> None:
+    """Standing requests for this evening's weekday become the night's requests, for every car the
+    household has not asked for itself."""
+    asked = set(
+        session.scalars(select(ParkingRequest.car_id).where(ParkingRequest.night_id == night.id))
+    )
+    standing = session.scalars(
+        select(StandingRequest)
+        .join(Household, StandingRequest.household_id == Household.id)
+        .where(Household.compound_id == compound.id)
+        .order_by(StandingRequest.id)
+    )
+    for repeat in standing:
+        if night.evening.weekday() in repeat.weekdays and repeat.car_id not in asked:
+            asked.add(repeat.car_id)
+            session.add(
+                ParkingRequest(
+                    night_id=night.id,
+                    household_id=repeat.household_id,
+                    car_id=repeat.car_id,
+                    arrive=repeat.arrive,
+                    depart=repeat.depart,
+                    created_at=now,
+                )
+            )
+    session.flush()
+
+
+def allocate(document: dict[str, Any], time_limit: float) -> ResultFile:
+    """The engine's result (as the JSON result of `parking allocate`) for a scenario document, each
+    refusal's sentence also in Chinese (`message_zh`) for the residents' pages."""
+    instance = to_instance(parse_scenario(document, "night snapshot"), "night snapshot")
+    result = solve(instance, time_limit=time_limit)
+    stored = ResultFile.model_validate(result_to_dict(instance, result))
+    if result.status is not Status.INFEASIBLE and result.unassigned:
+        table = EligibilityTable(instance)
+        chinese = unassigned_reasons(instance, table, list(result.assignments), CHINESE)
+        for refusal, said in zip(stored.unassigned, chinese, strict=True):
+            refusal.message_zh = said.message
+    return stored
+
+
+def run_night(
+    *,
+    sessions: sessionmaker[Session],
+    compound_id: str,
+    evening: date,
+    account_id: int | None,
+    time_limit: float,
+    now: datetime,
+    stale_after: timedelta = timedelta(minutes=10),
+    after_publishing: bool = False,
+) -> Run:
+    """Allocate the night as a draft run.
+
+    Conflict ``night_busy`` if another run of it is in progress (a run holding the night longer
+    than `stale_after` is taken to have died). Once the night is published, only
+    `after_publishing` runs are allowed: they keep every published assignment that is still
+    possible (FORCE pins), so a late change moves as few cars as it can. The run's own
+    transactions come from `sessions`: the engine works outside any of them.
+    """
+    started = time.monotonic()
+    keep: dict[str, str] | None = None
+    with sessions.begin() as session:
+        night = night_of(session, compound_id, evening)
+        published = night.state == NightState.PUBLISHED.value
+        if night.state == NightState.CLOSED.value or published != after_publishing:
+            raise Conflict(
+                "night_published",
+                f"the night of {evening} is {night.state}; "
+                + (
+                    "re-optimise it to change the published allocation"
+                    if published
+                    else "nothing is published to keep"
+                ),
+            )
+        if after_publishing:
+            keep = {a.request: a.space for a in published_allocation(session, night).assignments}
+        night_id = night.id
+    with sessions.begin() as session:
+        # One atomic UPDATE takes the night, on SQLite and PostgreSQL alike.
+        claim = session.execute(
+            update(Night)
+            .where(
+                Night.id == night_id,
+                or_(Night.running_since.is_(None), Night.running_since < now - stale_after),
+            )
+            .values(running_since=now)
+        )
+        assert isinstance(claim, CursorResult), "an UPDATE answers with a cursor"
+        taken = claim.rowcount
+    if not taken:
+        raise Conflict(
+            "night_busy",
+            f"the night of {evening} is being allocated right now; try again in a minute",
+        )
+    try:
+        with sessions.begin() as session:
+            compound = session.get_one(Compound, compound_id)
+            night = session.get_one(Night, night_id)
+            _add_standing_requests(session, compound, night, now)
+            document = night_document(session, compound, night, keep)
+        try:
+            result = allocate(document, time_limit)
+        except ScenarioError as error:
+            said = "; ".join(f"{path}: {text}" if path else text for path, text in error.problems)
+            raise Conflict(
+                "night_unusable", f"the night cannot be allocated as stored: {said}"
+            ) from None
+        with sessions.begin() as session:
+            run = Run(
+                night_id=night_id,
+                account_id=account_id,
+                started_at=now,
+                # On the clock given: when the run was asked for, plus how long it took.
+                finished_at=now + timedelta(seconds=time.monotonic() - started),
+                snapshot=document,
+                result=result.model_dump(mode="json", exclude_none=True),
+                engine_version=version("parking-allocation"),
+            )
+            session.add(run)
+            session.flush()
+            night = session.get_one(Night, night_id)
+            night.draft_run_id = run.id
+            if not after_publishing:
+                night.state = NightState.ALLOCATED.value
+            night.running_since = None
+            session.add(
+                AuditEntry(
+                    at=run.finished_at,
+                    account_id=account_id,
+                    compound_id=compound_id,
+                    action="run",
+                    detail=f"night {evening}: run {run.id}, {result.status}",
+                )
+            )
+        log.info(
+            "run compound=%s evening=%s run=%d status=%s served=%s refused=%s seconds=%.3f",
+            compound_id,
+            evening,
+            run.id,
+            result.status,
+            "/".join(map(str, result.served_by_priority.values())),
+            "/".join(map(str, result.refused_by_priority.values())),
+            result.solve_seconds,
+        )
+        return run
+    except BaseException:
+        with sessions.begin() as session:
+            session.execute(update(Night).where(Night.id == night_id).values(running_since=None))
+        raise
+
+
+def published_allocation(session: Session, night: Night) -> ResultFile:
+    """The published run's result; the caller knows the night is published."""
+    if night.published_run_id is None:
+        raise Conflict("not_published", f"the night of {night.evening} is not published yet")
+    return session.get_one(Run, night.published_run_id).allocation
+
+
+def publish(*, session: Session, night: Night, account_id: int | None, now: datetime) -> Run:
+    """The draft becomes what residents see, in the caller's transaction."""
+    if night.state == NightState.CLOSED.value:
+        raise Conflict(
+            "night_closed",
+            f"the night of {night.evening} is closed (its overstays are recorded); "
+            "its allocation stands",
+        )
+    if night.draft_run_id is None or night.draft_run_id == night.published_run_id:
+        raise Conflict(
+            "nothing_to_publish",
+            f"the night of {night.evening} has no new allocation to publish; run it first",
+        )
+    draft = session.get_one(Run, night.draft_run_id)
+    if draft.allocation.status == Status.INFEASIBLE.value:
+        raise Conflict(
+            "nothing_to_publish",
+            f"the draft cannot be published: {draft.allocation.message}; "
+            "remove a pin and run again",
+        )
+    night.published_run_id = night.draft_run_id
+    night.state = NightState.PUBLISHED.value
+    session.add(
+        AuditEntry(
+            at=now,
+            account_id=account_id,
+            compound_id=night.compound_id,
+            action="publish",
+            detail=f"night {night.evening}: run {night.draft_run_id}",
+        )
+    )
+    log.info("publish compound=%s evening=%s run=%d", night.compound_id, night.evening, draft.id)
+    return draft
+
+
+def changes(before: ResultFile, after: ResultFile) -> ChangesOut:
+    """Who a new allocation moves, newly serves, and no longer serves, compared with `before`."""
+    old = {a.request: a for a in before.assignments}
+    new = {a.request: a for a in after.assignments}
+    return ChangesOut(
+        moved=[
+            Change(request=r, household=new[r].household, from_=old[r].space, to=new[r].space)
+            for r in sorted(old.keys() & new.keys())
+            if old[r].space != new[r].space
+        ],
+        newly_served=[
+            Change(request=r, household=new[r].household, to=new[r].space)
+            for r in sorted(new.keys() - old.keys())
+        ],
+        no_longer_served=[
+            Change(request=r, household=old[r].household, from_=old[r].space)
+            for r in sorted(old.keys() - new.keys())
+        ],
+    )

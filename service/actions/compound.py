@@ -1,0 +1,384 @@
+"""Staff's compound: its spaces, its households and their activation codes (one by one or from a
+CSV file)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scenarios.mapping import window_from_text
+from service.actions.calendar import ANY_EVENING
+from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
+from service.compounds import issue_activation
+from service.models import Account, AuditEntry, Compound, Household, Release, Space
+from service.schemas import (
+    CompoundOut,
+    HouseholdChangeIn,
+    HouseholdCreatedOut,
+    HouseholdIn,
+    HouseholdListOut,
+    SpaceChangeIn,
+    SpaceIn,
+    SpaceOut,
+)
+
+CSV_FIELDS = ("code", "x", "y", "tags", "has_space")
+
+Coded = TypeVar("Coded", Household, Space)
+
+
+def _audit(
+    session: Session, compound: Compound, account: Account, now: datetime, action: str, detail: str
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now, account_id=account.id, compound_id=compound.id, action=action, detail=detail
+        )
+    )
+
+
+def read_compound(*, session: Session, compound: Compound) -> CompoundOut:
+    def count(model: type[Household] | type[Space]) -> int:
+        query = select(func.count()).select_from(model).where(model.compound_id == compound.id)
+        return session.scalar(query) or 0
+
+    return CompoundOut(
+        id=compound.id,
+        name=compound.name,
+        timezone=compound.timezone,
+        cutoff=compound.cutoff,
+        policy=compound.policy,
+        spaces=count(Space),
+        households=count(Household),
+    )
+
+
+def _space_out(space: Space, renters: dict[int, str]) -> SpaceOut:
+    return SpaceOut(
+        code=space.code,
+        kind=space.kind,
+        size=space.size,
+        features=space.features,
+        x=space.x,
+        y=space.y,
+        windows=space.windows,
+        renter=renters.get(space.renter_id) if space.renter_id is not None else None,
+    )
+
+
+def list_spaces(*, session: Session, compound: Compound) -> list[SpaceOut]:
+    renters = {
+        id_: code
+        for id_, code in session.execute(
+            select(Household.id, Household.code).where(Household.compound_id == compound.id)
+        )
+    }
+    spaces = session.scalars(
+        select(Space).where(Space.compound_id == compound.id).order_by(Space.code)
+    )
+    return [_space_out(space, renters) for space in spaces]
+
+
+def read_space(*, session: Session, compound: Compound, code: str) -> SpaceOut:
+    space = _by_code(session, Space, compound, code)
+    if space is None:
+        raise NotFound("no_such_space", f"no space {code!r}")
+    renter = session.get(Household, space.renter_id) if space.renter_id else None
+    return _space_out(space, {renter.id: renter.code} if renter else {})
+
+
+def _by_code(session: Session, model: type[Coded], compound: Compound, code: str) -> Coded | None:
+    return session.scalar(select(model).where(model.compound_id == compound.id, model.code == code))
+
+
+def _checked_space(
+    session: Session,
+    compound: Compound,
+    kind: str,
+    windows: list[str] | None,
+    renter_code: str | None,
+) -> Household | None:
+    """The renter (if any), once the space's hours and renter are known to be usable."""
+    renter = None
+    if renter_code is not None:
+        renter = _by_code(session, Household, compound, renter_code)
+        if renter is None:
+            raise InvalidField("renter", f"no household {renter_code!r} in this compound")
+    for i, text in enumerate(windows or ()):
+        try:
+            window_from_text(text, ANY_EVENING)
+        except ValueError as error:
+            raise InvalidField(f"windows[{i}]", str(error)) from None
+    if windows is None and kind not in compound.plan.windows:
+        raise InvalidField(
+            "windows", f"the plan gives no hours for {kind!r} spaces; give this space its windows"
+        )
+    return renter
+
+
+def create_space(
+    *, session: Session, compound: Compound, body: SpaceIn, account: Account, now: datetime
+) -> SpaceOut:
+    if _by_code(session, Space, compound, body.code) is not None:
+        raise Conflict("space_exists", f"space {body.code} already exists")
+    renter = _checked_space(session, compound, body.kind, body.windows, body.renter)
+    space = Space(
+        compound_id=compound.id,
+        code=body.code,
+        kind=body.kind,
+        size=body.size,
+        features=body.features,
+        x=body.x,
+        y=body.y,
+        windows=body.windows,
+        renter_id=renter.id if renter else None,
+    )
+    session.add(space)
+    _audit(session, compound, account, now, "create space", body.code)
+    session.commit()
+    return _space_out(space, {renter.id: renter.code} if renter else {})
+
+
+def _not_null(given: dict[str, Any], names: Iterable[str]) -> None:
+    for name in names:
+        if name in given and given[name] is None:
+            raise InvalidField(name, "must not be null")
+
+
+def change_space(
+    *,
+    session: Session,
+    compound: Compound,
+    space_code: str,
+    body: SpaceChangeIn,
+    account: Account,
+    now: datetime,
+) -> SpaceOut:
+    """Change a space; only the fields sent change. Nights already run keep their snapshot."""
+    space = _by_code(session, Space, compound, space_code)
+    if space is None:
+        raise NotFound("no_such_space", f"no space {space_code!r}")
+    given = body.model_dump(exclude_unset=True)
+    _not_null(given, ("kind", "size", "features", "x", "y"))
+    current = session.get(Household, space.renter_id) if space.renter_id else None
+    renter_code: str | None = (
+        given["renter"] if "renter" in given else (current.code if current else None)
+    )
+    renter = _checked_space(
+        session,
+        compound,
+        given.get("kind", space.kind),
+        given.get("windows", space.windows),
+        renter_code,
+    )
+    for name in ("kind", "size", "features", "x", "y", "windows"):
+        if name in given:
+            setattr(space, name, given[name])
+    if (renter.id if renter else None) != space.renter_id:
+        # Releases were the old renter's to give; they end with the rental.
+        for release in session.scalars(select(Release).where(Release.space_id == space.id)):
+            session.delete(release)
+    space.renter_id = renter.id if renter else None
+    _audit(session, compound, account, now, "change space", f"{space_code}: {sorted(given)}")
+    session.commit()
+    return _space_out(space, {renter.id: renter.code} if renter else {})
+
+
+def _is_activated(session: Session, household: Household) -> bool:
+    password = select(Account.password_hash).where(Account.household_id == household.id)
+    return session.scalar(password) is not None
+
+
+def _household_out(household: Household, activated: bool) -> HouseholdListOut:
+    return HouseholdListOut(
+        code=household.code,
+        x=household.x,
+        y=household.y,
+        tags=household.tags,
+        has_space=household.has_space,
+        activated=activated,
+    )
+
+
+def change_household(
+    *,
+    session: Session,
+    compound: Compound,
+    household_code: str,
+    body: HouseholdChangeIn,
+    account: Account,
+    now: datetime,
+) -> HouseholdListOut:
+    """Change a household; only the fields sent change."""
+    household = _household(session, compound, household_code)
+    given = body.model_dump(exclude_unset=True)
+    _not_null(given, given)
+    for name, value in given.items():
+        setattr(household, name, value)
+    _audit(
+        session, compound, account, now, "change household", f"{household_code}: {sorted(given)}"
+    )
+    session.commit()
+    return _household_out(household, _is_activated(session, household))
+
+
+def _household(session: Session, compound: Compound, code: str) -> Household:
+    household = _by_code(session, Household, compound, code)
+    if household is None:
+        raise NotFound("no_such_household", f"no household {code!r}")
+    return household
+
+
+def list_households(*, session: Session, compound: Compound) -> list[HouseholdListOut]:
+    rows = session.execute(
+        select(Household, Account.password_hash)
+        .outerjoin(Account, Account.household_id == Household.id)
+        .where(Household.compound_id == compound.id)
+        .order_by(Household.code)
+    )
+    return [_household_out(h, password is not None) for h, password in rows]
+
+
+def _created(compound: Compound, household: Household, code: str) -> HouseholdCreatedOut:
+    return HouseholdCreatedOut(
+        household=household.code, username=f"{compound.id}/{household.code}", activation_code=code
+    )
+
+
+def create_household(
+    *, session: Session, compound: Compound, body: HouseholdIn, account: Account, now: datetime
+) -> HouseholdCreatedOut:
+    """A household and its resident account; hand the activation code to the resident."""
+    if _by_code(session, Household, compound, body.code) is not None:
+        raise Conflict("household_exists", f"household {body.code} already exists")
+    household = _add_household(session, compound, body)
+    code = issue_activation(session, household)
+    _audit(session, compound, account, now, "create household", body.code)
+    session.commit()
+    return _created(compound, household, code)
+
+
+def _add_household(session: Session, compound: Compound, body: HouseholdIn) -> Household:
+    household = Household(
+        compound_id=compound.id,
+        code=body.code,
+        x=body.x,
+        y=body.y,
+        tags=body.tags,
+        has_space=body.has_space,
+    )
+    session.add(household)
+    session.flush()
+    return household
+
+
+def new_activation_code(
+    *, session: Session, compound: Compound, household_code: str, account: Account, now: datetime
+) -> HouseholdCreatedOut:
+    """A new one-time code for the household's resident (a lost password); the old one stops
+    working."""
+    household = _household(session, compound, household_code)
+    code = issue_activation(session, household)
+    _audit(session, compound, account, now, "activation code", household_code)
+    session.commit()
+    return _created(compound, household, code)
+
+
+def _csv_text(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Excel on Chinese Windows saves CSV in GBK, which GB18030 contains.
+    try:
+        return content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            [FieldProblem(("file",), "is neither UTF-8 nor GBK (GB18030) text")]
+        ) from None
+
+
+def import_households(
+    *,
+    session: Session,
+    compound: Compound,
+    content: bytes,
+    filename: str,
+    account: Account,
+    now: datetime,
+) -> list[HouseholdCreatedOut]:
+    """Households from a CSV file (columns code, x, y, tags separated by ';', has_space), each
+    with an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows. All or nothing:
+    any bad row gives InvalidInput listing every bad row, and nothing is stored."""
+    reader = csv.DictReader(io.StringIO(_csv_text(content)))
+    missing = [name for name in ("code", "x", "y") if name not in (reader.fieldnames or ())]
+    if missing:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    ("file", "header"),
+                    f"missing columns {', '.join(missing)} (expected {', '.join(CSV_FIELDS)})",
+                )
+            ]
+        )
+    existing = set(
+        session.scalars(select(Household.code).where(Household.compound_id == compound.id))
+    )
+    valid: list[HouseholdIn] = []
+    problems: list[FieldProblem] = []
+    for line, row in enumerate(reader, start=2):
+        unknown = sorted(set(row) - set(CSV_FIELDS) - {None})
+        if unknown or None in row:
+            problems.append(
+                FieldProblem(
+                    ("file", "line", line),
+                    f"unknown or extra columns {unknown or 'beyond the header'}",
+                )
+            )
+            continue
+        values: dict[str, Any] = {
+            "code": (row["code"] or "").strip(),
+            "x": row["x"],
+            "y": row["y"],
+            "tags": [t for t in (row.get("tags") or "").split(";") if t.strip()],
+        }
+        has_space = (row.get("has_space") or "").strip()
+        if has_space:
+            # yes/no, true/false, 1/0, and as a Chinese spreadsheet says it: 是/否.
+            values["has_space"] = {"是": "true", "否": "false"}.get(has_space, has_space.lower())
+        try:
+            household = HouseholdIn.model_validate(values)
+        except ValidationError as error:
+            problems.extend(
+                FieldProblem(("file", "line", line, *e["loc"]), e["msg"], e["type"])
+                for e in error.errors()
+            )
+            continue
+        if household.code in existing:
+            problems.append(
+                FieldProblem(
+                    ("file", "line", line, "code"),
+                    f"household {household.code} already exists",
+                    "duplicate",
+                    code="household_exists",
+                )
+            )
+            continue
+        existing.add(household.code)
+        valid.append(household)
+    if problems:
+        raise InvalidInput(problems)
+    created = []
+    for body in valid:
+        added = _add_household(session, compound, body)
+        created.append(_created(compound, added, issue_activation(session, added)))
+    _audit(session, compound, account, now, "import households", f"{len(created)} from {filename}")
+    session.commit()
+    return created

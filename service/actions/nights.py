@@ -1,0 +1,105 @@
+"""A night's row and its state: made on first use, open until the cutoff, closed in the morning."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.actions.calendar import current_evening, cutoff_of
+from service.actions.errors import Conflict
+from service.models import Compound, Night, NightState, Run
+
+# How many evenings ahead the pages look for one still open to requests, or published early.
+LOOK_AHEAD_DAYS = 7
+
+
+def night_of(session: Session, compound_id: str, evening: date) -> Night:
+    """The night's row, made on first use."""
+    night = _stored_night(session, compound_id, evening)
+    if night is None:
+        # Many residents may open the same night at once: whoever comes second uses the first's row.
+        try:
+            with session.begin_nested():
+                night = Night(compound_id=compound_id, evening=evening)
+                session.add(night)
+        except IntegrityError:
+            night = _stored_night(session, compound_id, evening)
+            assert night is not None, "the row that won the race is there"
+    return night
+
+
+def _stored_night(session: Session, compound_id: str, evening: date) -> Night | None:
+    return session.scalar(
+        select(Night).where(Night.compound_id == compound_id, Night.evening == evening)
+    )
+
+
+def open_night(session: Session, compound_id: str, evening: date) -> Night:
+    """The night, unless its morning has been recorded (closed): then nothing about it changes."""
+    night = night_of(session, compound_id, evening)
+    if night.state == NightState.CLOSED.value:
+        raise Conflict(
+            "night_closed",
+            f"the night of {evening} is closed (its overstays are recorded); "
+            "nothing about it can change",
+        )
+    return night
+
+
+def require_open(session: Session, compound: Compound, evening: date, now: datetime) -> Night:
+    """The night, if residents may still change its requests; Conflict ``cutoff_passed`` otherwise."""
+    night = night_of(session, compound.id, evening)
+    if now >= cutoff_of(compound, evening) or night.state != NightState.OPEN.value:
+        raise Conflict(
+            "cutoff_passed",
+            f"requests for the night of {evening} closed at {compound.cutoff} "
+            f"({compound.timezone})",
+        )
+    return night
+
+
+def is_open(session: Session, compound: Compound, evening: date, now: datetime) -> bool:
+    """Residents may still ask for (or change) this evening."""
+    night = _stored_night(session, compound.id, evening)
+    return now < cutoff_of(compound, evening) and (
+        night is None or night.state == NightState.OPEN.value
+    )
+
+
+def next_open_evening(session: Session, compound: Compound, now: datetime) -> date | None:
+    """The first evening, from the current one on, that still takes residents' requests."""
+    first = current_evening(compound.timezone, now)
+    evenings = (first + timedelta(days=d) for d in range(LOOK_AHEAD_DAYS))
+    return next((e for e in evenings if is_open(session, compound, e, now)), None)
+
+
+def shown_state(compound: Compound, night: Night, now: datetime) -> NightState:
+    """The state as people see it: past the cutoff an open night is locked."""
+    if night.state == NightState.OPEN.value and now >= cutoff_of(compound, night.evening):
+        return NightState.LOCKED
+    return NightState(night.state)
+
+
+def published_run(session: Session, compound_id: str, evening: date) -> Run | None:
+    """What residents see of the night: its published run, if any."""
+    night = _stored_night(session, compound_id, evening)
+    if night is None or night.published_run_id is None:
+        return None
+    return session.get(Run, night.published_run_id)
+
+
+def published_runs(
+    session: Session, compound_id: str, first: date, last: date
+) -> list[tuple[date, Run]]:
+    """The published nights from `first` to `last`, each with its run, in order of evening."""
+    return list(
+        session.execute(
+            select(Night.evening, Run)
+            .join(Run, Night.published_run_id == Run.id)
+            .where(Night.compound_id == compound_id, Night.evening.between(first, last))
+            .order_by(Night.evening)
+        )
+    )

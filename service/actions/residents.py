@@ -1,0 +1,602 @@
+"""A resident's own household: cars, requests, standing requests, releases of a rented space, and
+what the published nights gave it.
+
+Every object is looked up within the caller's household, so another household's is NotFound, as
+if it did not exist. Changes to a night's requests are taken until its cutoff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.clock import format_clock, parse_clock
+from service.actions.calendar import (
+    ANY_EVENING,
+    current_evening,
+    cutoff_of,
+    evenings_of,
+    stay_minutes,
+)
+from service.actions.errors import Conflict, InvalidField, NotFound
+from service.actions.nights import (
+    LOOK_AHEAD_DAYS,
+    is_open,
+    next_open_evening,
+    published_run,
+    published_runs,
+    require_open,
+)
+from service.models import (
+    AuditEntry,
+    Car,
+    Compound,
+    Household,
+    Night,
+    ParkingRequest,
+    Release,
+    Run,
+    Space,
+    StandingRequest,
+)
+from service.schemas import (
+    AllocationOut,
+    CarIn,
+    CarOut,
+    HouseholdOut,
+    MyOutcome,
+    ReleaseIn,
+    ReleaseOut,
+    RequestIn,
+    RequestOut,
+    SpaceUseOut,
+    StandingRequestIn,
+    StandingRequestOut,
+)
+from service.security import masked_plate
+
+# The residents' history goes back four weeks.
+HISTORY_DAYS = 28
+
+
+def _car_out(car: Car) -> CarOut:
+    return CarOut(id=car.id, plate=car.plate, size=car.size, needs=car.needs)
+
+
+def _own_car(session: Session, household: Household, car_id: int) -> Car:
+    car = session.get(Car, car_id)
+    if car is None or car.household_id != household.id:
+        raise NotFound("no_such_car", f"no car {car_id} in your household")
+    return car
+
+
+def compound_of(session: Session, household: Household) -> Compound:
+    return session.get_one(Compound, household.compound_id)
+
+
+def my_household(*, session: Session, household: Household) -> HouseholdOut:
+    """The household, its cars (plates in full: they are its own) and the spaces it rents."""
+    cars = session.scalars(
+        select(Car).where(Car.household_id == household.id).order_by(Car.id)
+    ).all()
+    spaces = session.scalars(
+        select(Space.code).where(Space.renter_id == household.id).order_by(Space.code)
+    ).all()
+    return HouseholdOut(
+        compound=household.compound_id,
+        household=household.code,
+        tags=household.tags,
+        has_space=household.has_space,
+        cars=[_car_out(c) for c in cars],
+        spaces=list(spaces),
+    )
+
+
+def add_car(*, session: Session, household: Household, body: CarIn) -> CarOut:
+    """Register a car; a plate belongs to one household of a compound."""
+    same_plate = session.scalar(
+        select(Car)
+        .join(Household, Car.household_id == Household.id)
+        .where(Household.compound_id == household.compound_id, Car.plate == body.plate)
+    )
+    if same_plate is not None:
+        whose = (
+            "your household"
+            if same_plate.household_id == household.id
+            else "another household; ask the office"
+        )
+        raise Conflict("car_exists", f"{body.plate} is already registered by {whose}")
+    car = Car(household_id=household.id, plate=body.plate, size=body.size, needs=body.needs)
+    session.add(car)
+    session.commit()
+    return _car_out(car)
+
+
+def _request_out(request: ParkingRequest, night: Night, car: Car) -> RequestOut:
+    return RequestOut(
+        id=request.id,
+        evening=night.evening,
+        car_id=car.id,
+        plate=car.plate,
+        arrive=format_clock(request.arrive),
+        depart=format_clock(request.depart),
+        needs=car.needs if request.needs is None else request.needs,
+    )
+
+
+def my_requests(*, session: Session, household: Household, evening: date) -> list[RequestOut]:
+    rows = session.execute(
+        select(ParkingRequest, Night, Car)
+        .join(Night, ParkingRequest.night_id == Night.id)
+        .join(Car, ParkingRequest.car_id == Car.id)
+        .where(ParkingRequest.household_id == household.id, Night.evening == evening)
+        .order_by(ParkingRequest.id)
+    )
+    return [_request_out(r, n, c) for r, n, c in rows]
+
+
+def commit_request(session: Session, plate: str, evening: date) -> None:
+    """Commit a new or changed request; the database's one-request-per-car-and-night rule decides
+    a race between two at once, and the loser gets a conflict, not an error."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            "car_already_asked",
+            f"car {plate} already has a request for the night of {evening}; "
+            "change or cancel that one",
+        ) from None
+
+
+def _needs(body: RequestIn) -> list[str] | None:
+    return None if body.needs is None else sorted(set(body.needs))
+
+
+def submit_request(
+    *, session: Session, household: Household, evening: date, body: RequestIn, now: datetime
+) -> RequestOut:
+    """Ask for a shared space for one car on one evening, until the evening's cutoff."""
+    car = _own_car(session, household, body.car_id)
+    arrive, depart = stay_minutes(body.arrive, body.depart, evening)
+    night = require_open(session, compound_of(session, household), evening, now)
+    request = ParkingRequest(
+        night_id=night.id,
+        household_id=household.id,
+        car_id=car.id,
+        arrive=arrive,
+        depart=depart,
+        created_at=now,
+        needs=_needs(body),
+    )
+    session.add(request)
+    commit_request(session, car.plate, evening)
+    return _request_out(request, night, car)
+
+
+def _own_request(
+    session: Session, household: Household, request_id: int
+) -> tuple[ParkingRequest, Night, Car]:
+    request = session.get(ParkingRequest, request_id)
+    if request is None or request.household_id != household.id:
+        raise NotFound("no_such_request", f"no request {request_id} in your household")
+    return request, session.get_one(Night, request.night_id), session.get_one(Car, request.car_id)
+
+
+def change_request(
+    *, session: Session, household: Household, request_id: int, body: RequestIn, now: datetime
+) -> RequestOut:
+    """Change a request's car, hours or needs, until its evening's cutoff."""
+    request, night, _ = _own_request(session, household, request_id)
+    car = _own_car(session, household, body.car_id)
+    arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
+    require_open(session, compound_of(session, household), night.evening, now)
+    request.car_id, request.arrive, request.depart = car.id, arrive, depart
+    request.needs = _needs(body)
+    commit_request(session, car.plate, night.evening)
+    return _request_out(request, night, car)
+
+
+def cancel_request(
+    *, session: Session, household: Household, request_id: int, now: datetime
+) -> None:
+    """Cancel a request, until its evening's cutoff."""
+    request, night, car = _own_request(session, household, request_id)
+    require_open(session, compound_of(session, household), night.evening, now)
+    session.delete(request)
+    session.add(
+        AuditEntry(
+            at=now,
+            compound_id=household.compound_id,
+            action="cancel request",
+            detail=f"{household.code} {car.plate} night {night.evening}",
+        )
+    )
+    session.commit()
+
+
+def _standing_out(standing: StandingRequest) -> StandingRequestOut:
+    return StandingRequestOut(
+        id=standing.id,
+        car_id=standing.car_id,
+        weekdays=standing.weekdays,
+        arrive=format_clock(standing.arrive),
+        depart=format_clock(standing.depart),
+    )
+
+
+def my_standing_requests(*, session: Session, household: Household) -> list[StandingRequestOut]:
+    rows = session.scalars(
+        select(StandingRequest)
+        .where(StandingRequest.household_id == household.id)
+        .order_by(StandingRequest.id)
+    )
+    return [_standing_out(s) for s in rows]
+
+
+def add_standing_request(
+    *, session: Session, household: Household, body: StandingRequestIn
+) -> StandingRequestOut:
+    """A request that repeats on the given evenings; it becomes that night's request for the car
+    when the night is allocated, unless the household asked for the car that night itself."""
+    car = _own_car(session, household, body.car_id)
+    if any(not 0 <= day <= 6 for day in body.weekdays) or len(set(body.weekdays)) != len(
+        body.weekdays
+    ):
+        raise InvalidField("weekdays", "list each evening once, 0 (Monday) to 6 (Sunday)")
+    arrive, depart = stay_minutes(body.arrive, body.depart, ANY_EVENING)
+    standing = StandingRequest(
+        household_id=household.id,
+        car_id=car.id,
+        weekdays=sorted(body.weekdays),
+        arrive=arrive,
+        depart=depart,
+    )
+    session.add(standing)
+    session.commit()
+    return _standing_out(standing)
+
+
+def remove_standing_request(*, session: Session, household: Household, standing_id: int) -> None:
+    standing = session.get(StandingRequest, standing_id)
+    if standing is None or standing.household_id != household.id:
+        raise NotFound(
+            "no_such_standing_request", f"no standing request {standing_id} in your household"
+        )
+    session.delete(standing)
+    session.commit()
+
+
+def _settled_evenings(session: Session, compound: Compound, first: date, last: date) -> set[date]:
+    """The evenings in [first, last] whose night is allocated or being allocated: a release
+    cannot change there."""
+    return set(
+        session.scalars(
+            select(Night.evening).where(
+                Night.compound_id == compound.id,
+                Night.evening.between(first, last),
+                or_(Night.draft_run_id.is_not(None), Night.running_since.is_not(None)),
+            )
+        )
+    )
+
+
+def release_space(
+    *, session: Session, household: Household, body: ReleaseIn, now: datetime
+) -> ReleaseOut:
+    """Leave the space free on every evening from first_evening to last_evening (away Mon-Fri)."""
+    space = session.scalar(
+        select(Space).where(
+            Space.compound_id == household.compound_id,
+            Space.code == body.space,
+            Space.renter_id == household.id,
+        )
+    )
+    if space is None:
+        raise NotFound("no_rented_space", f"your household rents no space {body.space!r}")
+    if body.last_evening < body.first_evening:
+        raise InvalidField("last_evening", "is before first_evening", code="release_order")
+    # Tonight can only be released before the cutoff: the allocation may already be running; and
+    # no evening of the range may have been allocated already.
+    compound = compound_of(session, household)
+    require_open(session, compound, body.first_evening, now)
+    settled = _settled_evenings(session, compound, body.first_evening, body.last_evening)
+    if settled:
+        raise Conflict(
+            "night_allocated",
+            f"the night of {min(settled)} is already allocated (or being allocated); "
+            "release from the evening after it",
+        )
+    overlapping = session.scalar(
+        select(Release).where(
+            Release.space_id == space.id,
+            Release.first_evening <= body.last_evening,
+            Release.last_evening >= body.first_evening,
+        )
+    )
+    if overlapping is not None:
+        raise Conflict(
+            "release_overlaps",
+            f"{space.code} is already released from {overlapping.first_evening} "
+            f"to {overlapping.last_evening}",
+        )
+    release = Release(
+        space_id=space.id, first_evening=body.first_evening, last_evening=body.last_evening
+    )
+    session.add(release)
+    session.commit()
+    return ReleaseOut(
+        id=release.id,
+        space=space.code,
+        first_evening=release.first_evening,
+        last_evening=release.last_evening,
+    )
+
+
+def release_without(session: Session, release: Release, dropped: set[date]) -> list[Release]:
+    """Replace a release by the ranges of its evenings not in `dropped` (in the caller's
+    transaction)."""
+    kept: list[Release] = []
+    for evening in evenings_of(release):
+        if evening in dropped:
+            continue
+        if kept and kept[-1].last_evening + timedelta(days=1) == evening:
+            kept[-1].last_evening = evening
+        else:
+            kept.append(
+                Release(space_id=release.space_id, first_evening=evening, last_evening=evening)
+            )
+    session.delete(release)
+    session.add_all(kept)
+    session.flush()
+    return kept
+
+
+def take_back_release(
+    *, session: Session, household: Household, release_id: int, now: datetime
+) -> list[ReleaseOut]:
+    """Take the space back for every evening of a release that can still change: before its
+    cutoff, not allocated, not being allocated. The others stay released; the answer lists what
+    remains (empty: the whole release is gone). Conflict when no evening of it can change any
+    more."""
+    release = session.get(Release, release_id)
+    space = session.get(Space, release.space_id) if release is not None else None
+    if release is None or space is None or space.renter_id != household.id:
+        raise NotFound("no_such_release", f"no release {release_id} of your household")
+    compound = compound_of(session, household)
+    settled = _settled_evenings(session, compound, release.first_evening, release.last_evening)
+    taken_back = [
+        e for e in evenings_of(release) if e not in settled and now < cutoff_of(compound, e)
+    ]
+    if not taken_back:
+        raise Conflict(
+            "release_started",
+            "every evening of this release is past its cutoff or allocated; ask the office",
+        )
+    remaining = release_without(session, release, set(taken_back))
+    session.add(
+        AuditEntry(
+            at=now,
+            compound_id=compound.id,
+            action="take back release",
+            detail=f"{household.code} {space.code}: {', '.join(e.isoformat() for e in taken_back)}",
+        )
+    )
+    session.commit()
+    return [
+        ReleaseOut(
+            id=r.id, space=space.code, first_evening=r.first_evening, last_evening=r.last_evening
+        )
+        for r in remaining
+    ]
+
+
+def outcomes_of(run: Run, household_code: str) -> list[MyOutcome]:
+    """Each of the household's requests in a run: its space and hours, or the reason for none."""
+    scenario, allocation = run.scenario, run.allocation
+    outcomes = []
+    for request in scenario.requests:
+        if request.household != household_code:
+            continue
+        served, refused = allocation.assignment_of(request.id), allocation.refusal_of(request.id)
+        outcomes.append(
+            MyOutcome(
+                request_id=int(request.id.removeprefix("q")),
+                plate=request.plate,
+                arrive=format_clock(parse_clock(request.arrive, scenario.night)),
+                depart=format_clock(parse_clock(request.depart, scenario.night)),
+                space=served.space if served else None,
+                kind=served.kind if served else None,
+                start=f"{served.start:%H:%M}" if served else None,
+                end=f"{served.end:%H:%M}" if served else None,
+                walk_m=served.walk_m if served else None,
+                reason=refused.reason if refused else None,
+                message=refused.message if refused else None,
+                message_zh=refused.message_zh if refused else None,
+            )
+        )
+    return outcomes
+
+
+def my_allocation(*, session: Session, household: Household, evening: date) -> AllocationOut:
+    """My space that night, or why there is none; empty until staff publish the night."""
+    run = published_run(session, household.compound_id, evening)
+    return AllocationOut(
+        evening=evening,
+        published=run is not None,
+        outcomes=outcomes_of(run, household.code) if run else [],
+    )
+
+
+def space_users(run: Run, household_code: str) -> list[SpaceUseOut]:
+    """Who may use the household's rented spaces in a run, and when (plates masked)."""
+    # The renters of that night, as the run saw them, not as they are today.
+    mine = {space.id for space in run.scenario.spaces if space.renter == household_code}
+    plates = {r.id: r.plate for r in run.scenario.requests}
+    return [
+        SpaceUseOut(
+            space=a.space,
+            plate=masked_plate(plates[a.request]),
+            start=f"{a.start:%H:%M}",
+            end=f"{a.end:%H:%M}",
+        )
+        for a in sorted(run.allocation.assignments, key=lambda a: (a.space, a.start))
+        if a.space in mine
+    ]
+
+
+def who_uses_my_space(
+    *, session: Session, household: Household, evening: date
+) -> list[SpaceUseOut]:
+    """For a renter who released a space: who may use it that night and when (plates masked)."""
+    run = published_run(session, household.compound_id, evening)
+    return space_users(run, household.code) if run else []
+
+
+@dataclass(frozen=True)
+class WayToSpace:
+    """What a served resident's card shows beside the outcome: the way from home to the space."""
+
+    outcome: MyOutcome
+    building: str
+    home: tuple[float, float]
+    spaces: list[tuple[str, float, float]]
+
+
+@dataclass(frozen=True)
+class Tonight:
+    """A resident's view of one evening: the outcome once published, the requests, the form."""
+
+    household: HouseholdOut
+    evening: date
+    cutoff: datetime
+    evening_open: bool
+    closed_early: bool
+    published: bool
+    served: list[WayToSpace]
+    refused: list[MyOutcome]
+    requests: list[RequestOut]
+    # The evening the form asks for: this one while open, else the next that takes requests.
+    open_evening: date | None
+    open_cutoff: datetime | None
+    open_requests: list[RequestOut]
+    standing: list[StandingRequestOut]
+    overstay_penalty_nights: int
+
+
+def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
+    home = next(h for h in run.scenario.households if h.id == household_code)
+    return WayToSpace(
+        outcome=outcome,
+        building=home.id.split("-")[0],
+        home=(home.x, home.y),
+        spaces=[(s.id, s.x, s.y) for s in run.scenario.spaces],
+    )
+
+
+def tonight(*, session: Session, household: Household, evening: date, now: datetime) -> Tonight:
+    """Everything the resident's page for `evening` shows."""
+    compound = compound_of(session, household)
+    evening_open = is_open(session, compound, evening, now)
+    open_evening = evening if evening_open else next_open_evening(session, compound, now)
+    run = published_run(session, compound.id, evening)
+    outcomes = outcomes_of(run, household.code) if run else []
+    cutoff = cutoff_of(compound, evening)
+    requests = my_requests(session=session, household=household, evening=evening)
+    return Tonight(
+        household=my_household(session=session, household=household),
+        evening=evening,
+        cutoff=cutoff,
+        evening_open=evening_open,
+        closed_early=not evening_open and now < cutoff,
+        published=run is not None,
+        served=[_way(run, o, household.code) for o in outcomes if o.space and run],
+        refused=[o for o in outcomes if not o.space],
+        requests=requests,
+        open_evening=open_evening,
+        open_cutoff=cutoff_of(compound, open_evening) if open_evening else None,
+        open_requests=(
+            my_requests(session=session, household=household, evening=open_evening)
+            if open_evening and open_evening != evening
+            else []
+        ),
+        standing=my_standing_requests(session=session, household=household),
+        overstay_penalty_nights=compound.plan.overstay_penalty.nights,
+    )
+
+
+@dataclass(frozen=True)
+class RentedSpace:
+    code: str
+    hours: list[str]
+
+
+@dataclass(frozen=True)
+class MyReleases:
+    """A renter's page: the spaces, the releases still to come, who uses them, the form's dates."""
+
+    spaces: list[RentedSpace]
+    releases: list[ReleaseOut]
+    users: list[tuple[date, SpaceUseOut]]
+    first_open: date
+
+
+def my_releases(*, session: Session, household: Household, now: datetime) -> MyReleases:
+    compound = compound_of(session, household)
+    current = current_evening(compound.timezone, now)
+    spaces = session.scalars(
+        select(Space).where(Space.renter_id == household.id).order_by(Space.code)
+    ).all()
+    releases = session.execute(
+        select(Release, Space.code)
+        .join(Space)
+        .where(Space.renter_id == household.id, Release.last_evening >= current)
+        .order_by(Release.first_evening)
+    )
+    published = published_runs(
+        session, compound.id, current - timedelta(days=1), current + timedelta(days=14)
+    )
+    windows = compound.plan.windows
+    return MyReleases(
+        spaces=[RentedSpace(s.code, s.windows or windows.get(s.kind, [])) for s in spaces],
+        releases=[
+            ReleaseOut(
+                id=r.id, space=code, first_evening=r.first_evening, last_evening=r.last_evening
+            )
+            for r, code in releases
+        ],
+        users=[(e, use) for e, run in published for use in space_users(run, household.code)],
+        first_open=next_open_evening(session, compound, now) or current + timedelta(days=1),
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    """The last weeks, newest first: one row per request of a published night."""
+
+    rows: list[tuple[date, MyOutcome]]
+    nights_served: int
+    nights_refused: int
+
+
+def my_history(*, session: Session, household: Household, now: datetime) -> History:
+    compound = compound_of(session, household)
+    current = current_evening(compound.timezone, now)
+    # Nights already published ahead of the current one count too (staff may run early).
+    published = published_runs(
+        session,
+        compound.id,
+        current - timedelta(days=HISTORY_DAYS),
+        current + timedelta(days=LOOK_AHEAD_DAYS),
+    )
+    rows = [
+        (evening, outcome)
+        for evening, run in reversed(published)
+        for outcome in outcomes_of(run, household.code)
+    ]
+    served = len({evening for evening, outcome in rows if outcome.space})
+    return History(rows, served, len({evening for evening, _ in rows}) - served)
