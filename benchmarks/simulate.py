@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from unittest import mock
 
 from engine.solver import assignment
-from scenarios.calibration import NightCalibration
+from scenarios.calibration import load_calibration
 from scenarios.loader import LAIYANG, PLANS, load_plan, load_scenario
 from scenarios.mapping import to_demand_model, to_site
 from simulation.sweep import compare_plans
@@ -33,7 +33,7 @@ def measure(
     started = time.perf_counter()
     scenario, instance = load_scenario(LAIYANG)
     site = to_site(scenario, instance)
-    calibration = NightCalibration.load()
+    calibration = load_calibration()
     model = to_demand_model(scenario.demand, calibration)
     plans = [load_plan(PLANS / f"{name}.yaml") for name in plan_names]
     if workers > 1:

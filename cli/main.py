@@ -27,7 +27,7 @@ from rich.table import Table
 from engine import Instance, Result, solve
 from engine.eligibility import EligibilityTable
 from engine.explain import explain_request
-from scenarios.calibration import NightCalibration
+from scenarios.calibration import load_calibration
 from scenarios.generate import SiteParameters, generate_district, generate_scenario
 from scenarios.loader import (
     PLANS,
@@ -374,7 +374,7 @@ def simulate(
     except (ValueError, OverflowError) as error:
         _fail(f"--start {start}: {error}")
     site = replace(site, start=evening)
-    calibration = NightCalibration.load()
+    calibration = load_calibration()
     model = to_demand_model(scenario_file.demand, calibration)
     seed_list = list(range(first_seed, first_seed + seeds))
     if not plan_paths:

@@ -7,6 +7,8 @@ departure, which the scenario generator samples to time simulated nightly parkin
 
 Only the derived histogram (``scenarios/data/night-calibration.json``) is bundled; the data
 itself stays outside the project and ``python -m scenarios.calibration`` rebuilds the JSON.
+:func:`load_calibration` reads it into the simulator's plain
+:class:`simulation.calibration.NightCalibration`.
 
 All times are minutes since midnight of the *evening date*, so a night is one increasing axis:
 22:10 is 1330 and 07:40 the next morning is 1900.
@@ -20,7 +22,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from statistics import mean, median_low
@@ -28,7 +29,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from engine.clock import format_clock, minutes_of_day
+from engine.clock import DAY, format_clock
+from simulation.calibration import CLASSES, WEEKEND_EVENINGS, NightCalibration
 
 DATA_PATH = (
     Path(__file__).resolve().parents[2]
@@ -42,7 +44,6 @@ SOURCE = (
     "Sørensen et al., Data in Brief 36 (2021) 107105, CC BY 4.0 — Trondheim residential EV sessions"
 )
 
-DAY = 24 * 60
 BIN_MINUTES = 30
 ARRIVE_START = 12 * 60  # 12:00 on the evening date
 DEPART_START = DAY + 4 * 60  # 04:00 next morning; the arrival window ends here too
@@ -50,13 +51,9 @@ DEPART_END = DAY + 13 * 60  # 13:00 next morning
 ARRIVE_BINS = (DEPART_START - ARRIVE_START) // BIN_MINUTES
 DEPART_BINS = (DEPART_END - DEPART_START) // BIN_MINUTES
 MAX_SESSION_HOURS = 24.0
-SAMPLE_STEP = 5  # minutes; sampled times are multiples of this
 
-CLASSES = ("weeknight", "weekend")
-WEEKEND_EVENINGS = frozenset({4, 5})  # Friday and Saturday: the next day is not a workday
 _TIMESTAMP = "%d.%m.%Y %H:%M"
 _REQUIRED_COLUMNS = ("User_ID", "User_type", "Start_plugin", "End_plugout", "Duration_hours")
-_QUANTILE_PERCENTS = (10, 50, 90)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HABIT_MIN_SESSIONS = 10  # fewer overnight sessions give no stable median to be habitual around
 HABIT_RADIUS_BINS = 1  # "habitual" = within one 30-minute bin of the user's median
@@ -100,10 +97,6 @@ def _read_sessions(csv_path: Path) -> tuple[list[_Session], int, int]:
             if session is not None:
                 sessions.append(session)
     return sessions, read, read - len(sessions)
-
-
-def _format_clock(minutes: float) -> str:
-    return format_clock(round(minutes))
 
 
 def _clock_minutes(moment: datetime) -> int:
@@ -253,9 +246,9 @@ def build_calibration(csv_path: Path | str) -> dict[str, Any]:
     return {
         "source": SOURCE,
         "bin_minutes": BIN_MINUTES,
-        "arrive_first_bin": _format_clock(ARRIVE_START),
+        "arrive_first_bin": format_clock(ARRIVE_START),
         "arrive_bins": ARRIVE_BINS,
-        "depart_first_bin": _format_clock(DEPART_START),
+        "depart_first_bin": format_clock(DEPART_START),
         "depart_bins": DEPART_BINS,
         "sessions_read": read,
         "sessions_overnight": {c: int(joint[c].sum()) for c in CLASSES},
@@ -268,107 +261,10 @@ def build_calibration(csv_path: Path | str) -> dict[str, Any]:
     }
 
 
-def _marginal_quantile(counts: np.ndarray, start: int, bin_minutes: int, q: float) -> float:
-    """Quantile of a binned distribution, assuming times spread evenly within a bin."""
-    cumulative = np.cumsum(counts)
-    target = q * cumulative[-1]
-    # First bin reaching the target; it has a non-zero count because target > 0.
-    i = int(np.searchsorted(cumulative, target))
-    before = cumulative[i] - counts[i]
-    return float(start + (i + (target - before) / counts[i]) * bin_minutes)
-
-
-@dataclass(frozen=True)
-class NightCalibration:
-    """The bundled night calibration, mirroring the JSON written by :func:`build_calibration`."""
-
-    source: str
-    bin_minutes: int
-    arrive_first_bin: str
-    arrive_bins: int
-    depart_first_bin: str
-    depart_bins: int
-    sessions_read: int
-    sessions_overnight: dict[str, int]
-    rows_skipped: int
-    joint: dict[str, list[list[int]]]
-    stay_out_share: dict[str, float]
-    weekday_factor: list[float]
-    habit_share: float
-    habit_users: int
-
-    def __post_init__(self) -> None:
-        for night_class in CLASSES:
-            if np.shape(self.joint[night_class]) != (self.arrive_bins, self.depart_bins):
-                raise ValueError(f"joint[{night_class!r}] does not match the bin counts")
-        if self.bin_minutes % SAMPLE_STEP:
-            raise ValueError(f"bin_minutes must be a multiple of {SAMPLE_STEP}")
-        # sample_stays relies on this to guarantee departure > arrival.
-        if self.arrive_start + self.arrive_bins * self.bin_minutes > self.depart_start:
-            raise ValueError("the arrival window must end before the departure window starts")
-        if len(self.weekday_factor) != len(WEEKDAYS) or min(self.weekday_factor) < 0:
-            raise ValueError("weekday_factor must hold 7 non-negative values, Monday first")
-        # Each value is rounded to 4 decimals, so the mean may miss 1.0 by up to 5e-5.
-        if abs(mean(self.weekday_factor) - 1.0) > 1e-4:
-            raise ValueError("weekday_factor must average 1.0")
-        if not 0.0 <= self.habit_share <= 1.0:
-            raise ValueError("habit_share must be in [0, 1]")
-        if self.habit_users < 0:
-            raise ValueError("habit_users must be non-negative")
-
-    @classmethod
-    def load(cls, path: Path | str | None = None) -> NightCalibration:
-        with Path(path or BUNDLED_PATH).open(encoding="utf-8") as handle:
-            return cls(**json.load(handle))
-
-    @property
-    def arrive_start(self) -> int:
-        """Start of the first arrival bin, minutes since the evening's midnight."""
-        return minutes_of_day(self.arrive_first_bin)
-
-    @property
-    def depart_start(self) -> int:
-        """Start of the first departure bin; departures are on the next morning by definition."""
-        return DAY + minutes_of_day(self.depart_first_bin)
-
-    def _counts(self, weekend: bool) -> np.ndarray:
-        counts = np.asarray(self.joint["weekend" if weekend else "weeknight"], dtype=np.float64)
-        if counts.sum() <= 0:
-            raise ValueError("the calibration has no overnight sessions for this class")
-        return counts
-
-    def sample_stays(self, rng: np.random.Generator, n: int, weekend: bool = False) -> np.ndarray:
-        """``n`` (arrival, departure) pairs in minutes since the evening's midnight, shape (n, 2).
-
-        A histogram cell is drawn in proportion to its count, then a 5-minute slot uniformly
-        inside it. Samples never leave their cell, and the arrival window ends where the
-        departure window starts, so departure > arrival always holds.
-        """
-        counts = self._counts(weekend).ravel()
-        cells = rng.choice(counts.size, size=n, p=counts / counts.sum())
-        arrive_bin, depart_bin = np.divmod(cells, self.depart_bins)
-        offsets = rng.integers(0, self.bin_minutes // SAMPLE_STEP, size=(n, 2)) * SAMPLE_STEP
-        arrive = self.arrive_start + arrive_bin * self.bin_minutes + offsets[:, 0]
-        depart = self.depart_start + depart_bin * self.bin_minutes + offsets[:, 1]
-        return np.column_stack((arrive, depart)).astype(np.int64)
-
-    def quantile_minutes(self, q: float, weekend: bool = False) -> tuple[float, float]:
-        """The ``q`` quantile (0 < q <= 1) of arrival and of departure, in evening minutes."""
-        if not 0.0 < q <= 1.0:
-            raise ValueError("q must be in (0, 1]")
-        counts = self._counts(weekend)
-        return (
-            _marginal_quantile(counts.sum(axis=1), self.arrive_start, self.bin_minutes, q),
-            _marginal_quantile(counts.sum(axis=0), self.depart_start, self.bin_minutes, q),
-        )
-
-    def quantiles(self, weekend: bool = False) -> dict[str, dict[int, str]]:
-        """10/50/90 % quantiles as clock times: ``{"arrive": {10: "HH:MM", ...}, "depart": ...}``."""
-        pairs = {p: self.quantile_minutes(p / 100, weekend) for p in _QUANTILE_PERCENTS}
-        return {
-            "arrive": {p: _format_clock(arrive) for p, (arrive, _) in pairs.items()},
-            "depart": {p: _format_clock(depart) for p, (_, depart) in pairs.items()},
-        }
+def load_calibration(path: Path | str | None = None) -> NightCalibration:
+    """The calibration in ``path``, by default the bundled one."""
+    with Path(path or BUNDLED_PATH).open(encoding="utf-8") as handle:
+        return NightCalibration(**json.load(handle))
 
 
 def _to_json(calibration: Mapping[str, Any]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from engine.clock import format_clock
-from scenarios.calibration import NightCalibration
+from scenarios.calibration import load_calibration
 from scenarios.mapping import window_from_text
 from simulation.demand import longest_part_inside
 
@@ -109,7 +109,7 @@ def generate_scenario(
 
     requesters = [h for h in households if not h["has_space"] or h["id"] in second_car_owners]
     requesters = [h for h in requesters if rng.random() < site.request_share]
-    calibration = NightCalibration.load()
+    calibration = load_calibration()
     stays = calibration.sample_stays(rng, len(requesters), weekend=site.weekend)
     requests = [
         _request(rng, site, i, household, stays[i], night) for i, household in enumerate(requesters)

@@ -22,9 +22,9 @@ from engine import (
     Window,
 )
 from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_datetime
-from scenarios.calibration import NightCalibration
 from scenarios.errors import ScenarioError
 from scenarios.schema import DemandSection, PlanFile, PolicyModel, ScenarioFile
+from simulation.calibration import NightCalibration
 from simulation.demand import fit_repeat_share
 from simulation.model import Car, DemandModel, Plan, Pool, Site
 

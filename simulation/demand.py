@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from engine import Window
-from scenarios.calibration import SAMPLE_STEP, WEEKEND_EVENINGS, NightCalibration
+from simulation.calibration import SAMPLE_STEP, WEEKEND_EVENINGS, NightCalibration
 from simulation.model import DemandModel, Site
 
 # A stay is shaped to a plan's hours only if at least this much of it fits.

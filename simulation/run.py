@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from engine import HouseholdHistory, Instance, Policy, Request, Result, Size, Space, Window, solve
-from scenarios.calibration import NightCalibration
+from simulation.calibration import NightCalibration
 from simulation.demand import DemandStream, NightDemand, longest_part_inside
 from simulation.model import DemandModel, Plan, Site
 

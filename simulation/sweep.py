@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 
-from scenarios.calibration import NightCalibration
+from simulation.calibration import NightCalibration
 from simulation.metrics import PlanSummary, summarise
 from simulation.model import DemandModel, Plan, Site
 from simulation.run import RunResult, simulate_run

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from engine import Household, Policy, Space, Window
-from scenarios.calibration import NightCalibration
+from scenarios.calibration import load_calibration
 from scenarios.loader import LAIYANG, PLANS, load_plan, load_scenario
 from scenarios.mapping import to_demand_model, to_site
 from simulation.model import Car, DemandModel, Plan, Pool, Site
@@ -17,7 +17,7 @@ STREET = (Window(19 * 60, 31 * 60),)
 
 def laiyang() -> tuple[Site, DemandModel]:
     scenario, instance = load_scenario(LAIYANG)
-    return to_site(scenario, instance), to_demand_model(scenario.demand, NightCalibration.load())
+    return to_site(scenario, instance), to_demand_model(scenario.demand, load_calibration())
 
 
 def bundled_plan(name: str) -> Plan:

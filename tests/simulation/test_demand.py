@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from engine import Window
-from scenarios.calibration import WEEKEND_EVENINGS, NightCalibration
+from scenarios.calibration import load_calibration
+from simulation.calibration import WEEKEND_EVENINGS
 from simulation.demand import (
     DemandStream,
     fit_nights,
@@ -20,7 +21,7 @@ from simulation.demand import (
 from simulation.model import DemandModel
 from tests.simulation.sites import START, laiyang
 
-CALIBRATION = NightCalibration.load()
+CALIBRATION = load_calibration()
 RENTED, STREET = Window(22 * 60, 33 * 60), Window(19 * 60, 31 * 60)  # 22:00-09:00, 19:00-07:00
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import simulation.run as run_module
 from engine import solve
-from scenarios.calibration import NightCalibration
+from scenarios.calibration import load_calibration
 from simulation.run import plan_problems, plan_spaces, simulate_run
 from tests.simulation.sites import (
     EVERY_NIGHT,
@@ -22,7 +22,7 @@ from tests.simulation.sites import (
     with_street_spaces,
 )
 
-CALIBRATION = NightCalibration.load()
+CALIBRATION = load_calibration()
 
 
 def served(run) -> np.ndarray:

@@ -7,12 +7,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
-from scenarios.calibration import NightCalibration
+from scenarios.calibration import load_calibration
 from simulation.report import render_report
 from simulation.sweep import compare_plans
 from tests.simulation.sites import bundled_plan, laiyang
 
-CALIBRATION = NightCalibration.load()
+CALIBRATION = load_calibration()
 SEEDS = [0, 1]
 
 
