@@ -37,56 +37,60 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 Problems = list[tuple[str, str]]
 
 
-def _parsed(parse: Callable[[], T], path: str, problems: Problems) -> T | None:
-    """parse(), or None with its ValueError recorded against `path`."""
+def _parsed(parse: Callable[..., T], *args: Any, path: str, problems: Problems) -> T | None:
+    """parse(*args), or None with its ValueError recorded against `path`."""
     try:
-        return parse()
+        return parse(*args)
     except ValueError as error:
         problems.append((path, str(error)))
         return None
 
 
+def _windows(
+    texts: list[str], path: str, problems: Problems, night: date, day_start: int = 12 * 60
+) -> tuple[Window, ...]:
+    """The windows listed at `path`, leaving out (and recording) each one that does not parse."""
+    parsed = [
+        _parsed(window_from_text, text, night, day_start, path=f"{path}[{i}]", problems=problems)
+        for i, text in enumerate(texts)
+    ]
+    if not texts:
+        problems.append((path, "must list at least one window such as '22:00-09:00'"))
+    return tuple(window for window in parsed if window is not None)
+
+
 def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
     problems: Problems = []
-    day_start = _parsed(lambda: minutes_of_day(scenario.day_start), "day_start", problems)
+    day_start = _parsed(minutes_of_day, scenario.day_start, path="day_start", problems=problems)
     if day_start is None:
         day_start = 12 * 60
     night = scenario.night
 
-    def windows(texts: list[str], path: str) -> tuple[Window, ...]:
-        parsed = []
-        for i, text in enumerate(texts):
-            window = _parsed(
-                lambda: window_from_text(text, night, day_start), f"{path}[{i}]", problems
-            )
-            if window is not None:
-                parsed.append(window)
-        if not texts:
-            problems.append((path, "must list at least one window such as '22:00-09:00'"))
-        return tuple(parsed)
-
     # Parse every time first, so that all problems are reported before any dataclass is built.
     policy_windows = {
-        kind: windows(texts, f"policy.windows.{kind}")
+        kind: _windows(texts, f"policy.windows.{kind}", problems, night, day_start)
         for kind, texts in scenario.policy.windows.items()
     }
     space_windows = [
-        windows(s.windows, f"spaces[{i}].windows") if s.windows is not None else None
+        _windows(s.windows, f"spaces[{i}].windows", problems, night, day_start)
+        if s.windows is not None
+        else None
         for i, s in enumerate(scenario.spaces)
     ]
     stays: list[tuple[int, int]] = []
     for i, r in enumerate(scenario.requests):
         arrive = _parsed(
-            lambda: parse_clock(r.arrive, night, day_start), f"requests[{i}].arrive", problems
+            parse_clock, r.arrive, night, day_start, path=f"requests[{i}].arrive", problems=problems
         )
         depart = _parsed(
-            lambda: parse_clock(r.depart, night, day_start), f"requests[{i}].depart", problems
+            parse_clock, r.depart, night, day_start, path=f"requests[{i}].depart", problems=problems
         )
         if arrive is not None and depart is not None and depart <= arrive:
             problems.append(
                 (
                     f"requests[{i}].depart",
-                    f"{r.depart} is not after arrive {r.arrive} (times before {scenario.day_start} are the next morning)",
+                    f"{r.depart} is not after arrive {r.arrive} "
+                    f"(times before {scenario.day_start} are the next morning)",
                 )
             )
         stays.append((arrive or 0, depart or 0))
@@ -186,19 +190,10 @@ def to_plan(plan: PlanFile, source: str = "plan") -> Plan:
     problems: Problems = []
     # Any evening will do: a plan's hours are clock times and mean the same on every night.
     evening = date(2026, 1, 5)
-    windows: dict[str, tuple[Window, ...]] = {}
-    for kind, texts in plan.policy.windows.items():
-        parsed = [
-            _parsed(
-                lambda: window_from_text(text, evening), f"policy.windows.{kind}[{i}]", problems
-            )
-            for i, text in enumerate(texts)
-        ]
-        if not texts:
-            problems.append(
-                (f"policy.windows.{kind}", "must list at least one window such as '22:00-09:00'")
-            )
-        windows[kind] = tuple(w for w in parsed if w is not None)
+    windows = {
+        kind: _windows(texts, f"policy.windows.{kind}", problems, evening)
+        for kind, texts in plan.policy.windows.items()
+    }
     if problems:
         raise ScenarioError(source, problems, what="plan")
     return Plan(
@@ -214,7 +209,7 @@ def to_plan(plan: PlanFile, source: str = "plan") -> Plan:
 
 
 def to_site(scenario: ScenarioFile, instance: Instance) -> Site:
-    """What the simulator keeps of a scenario: the spaces, households and cars (not tonight's requests)."""
+    """What the simulator keeps of a scenario: spaces, households, cars (not tonight's requests)."""
     cars = tuple(
         Car(household.id, car.plate, Size[car.size.upper()], frozenset(car.needs))
         for household in scenario.households
@@ -237,7 +232,7 @@ def to_demand_model(section: DemandSection, calibration: NightCalibration) -> De
 
 
 def window_from_text(text: str, night, day_start: int = 12 * 60) -> Window:
-    """A window such as "22:00-09:00"; one that ends at or before its start runs into the next day."""
+    """A window such as "22:00-09:00"; one ending at or before its start runs into the next day."""
     match = _WINDOW.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a window like '22:00-09:00'")
