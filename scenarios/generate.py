@@ -129,7 +129,7 @@ def generate_scenario(
 
 
 def _buildings(count: int) -> list[tuple[float, float]]:
-    """Rows of slab buildings 36 m apart east-west and 40 m apart north-south, the street to the south."""
+    """Rows of slab buildings 36 m apart east-west and 40 m north-south, the street to the south."""
     columns = 8
     return [(20.0 + 36.0 * (i % columns), 40.0 + 40.0 * (i // columns)) for i in range(count)]
 
@@ -165,7 +165,8 @@ def _marked_spaces(rng, site: SiteParameters, buildings, renters) -> list[dict[s
 
 
 def _street_spaces(site: SiteParameters, buildings) -> list[dict[str, Any]]:
-    """Parallel spaces 6 m long (large cars fit) on the street along the site's south edge, centred on the site."""
+    """Parallel spaces 6 m long (large cars fit) on the street along the site's south edge,
+    centred on the site."""
     centre = (min(x for x, _ in buildings) + max(x for x, _ in buildings)) / 2
     first = centre - 6.0 * site.street_spaces / 2
     # The two spaces at the ends of the row are painted wider, for wheelchair users.
@@ -276,7 +277,8 @@ def _plate(rng) -> str:
 
 
 def _history(rng, night: date, households, spaces, requesters) -> list[dict[str, Any]]:
-    """Recent refusals for some households without a space, and last night's space for some requesters."""
+    """Recent refusals for some households without a space, and last night's space for some
+    requesters."""
     shared = [s["id"] for s in spaces if s["kind"] == "street" or s["released"]]
     history = []
     for household in requesters:
@@ -372,7 +374,8 @@ def _move_into_district(
             request | {"id": prefixed(request["id"]), "household": prefixed(request["household"])}
         )
     for entry in part["history"]:
-        # Last night's space may have been on the compound's own street, which the district replaces.
+        # Last night's space may have been on the compound's own street, which the district
+        # replaces.
         moved = {"household": prefixed(entry["household"])} | (
             {"refused": entry["refused"]} if "refused" in entry else {}
         )

@@ -27,7 +27,8 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _UniqueKeyLoader(_SafeLoader):
-    """A YAML mapping with a key twice is almost always a typo; PyYAML would keep the last silently."""
+    """A YAML mapping with a key twice is almost always a typo; PyYAML would keep the last
+    silently."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -99,7 +100,8 @@ def read_document(path: Path, what: str = "scenario") -> Any:
 
 
 class _CompactDumper(yaml.SafeDumper):
-    """Writes each space, household (with its cars) and request on one line, so a 500-entry file stays readable."""
+    """Writes each space, household (with its cars) and request on one line, so a 500-entry file
+    stays readable."""
 
     def ignore_aliases(self, data: Any) -> bool:
         # Anchors would make a hand-edited file's entries depend on each other.
@@ -143,7 +145,8 @@ def parse_scenario(document: Any, source: str = "scenario") -> ScenarioFile:
             [
                 (
                     "",
-                    "the top level must be a mapping with name, night, policy, spaces, households, requests",
+                    "the top level must be a mapping with name, night, policy, spaces, "
+                    "households, requests",
                 )
             ],
         )
@@ -213,7 +216,8 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
         elif entry.household in seen_history:
             yield (
                 f"history[{i}].household",
-                f"{entry.household!r} already has an entry at history[{seen_history[entry.household]}]",
+                f"{entry.household!r} already has an entry at "
+                f"history[{seen_history[entry.household]}]",
             )
         seen_history.setdefault(entry.household, i)
         if entry.last_space is not None and entry.last_space not in spaces:
@@ -228,7 +232,8 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
         if key in seen_pins:
             yield (
                 f"pins[{i}]",
-                f"request {pin.request!r} and space {pin.space!r} are already pinned at pins[{seen_pins[key]}]",
+                f"request {pin.request!r} and space {pin.space!r} are already pinned at "
+                f"pins[{seen_pins[key]}]",
             )
         seen_pins.setdefault(key, i)
 

@@ -114,7 +114,8 @@ class NightCalibration:
         )
 
     def quantiles(self, weekend: bool = False) -> dict[str, dict[int, str]]:
-        """10/50/90 % quantiles as clock times: ``{"arrive": {10: "HH:MM", ...}, "depart": ...}``."""
+        """10/50/90 % quantiles as clock times:
+        ``{"arrive": {10: "HH:MM", ...}, "depart": ...}``."""
         pairs = {p: self.quantile_minutes(p / 100, weekend) for p in _QUANTILE_PERCENTS}
         return {
             "arrive": {p: format_clock(round(arrive)) for p, (arrive, _) in pairs.items()},

@@ -26,7 +26,7 @@ MIN_SHAPED_MINUTES = 60
 def longest_part_inside(
     arrive: np.ndarray, depart: np.ndarray, windows: Sequence[Window]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each stay cut to the longest part one window holds, if that is at least an hour; else unchanged.
+    """Each stay cut to the longest part one window holds if that is at least an hour, else kept.
 
     This is how a resident who has read the plan fills in the form: "the street is free until
     07:00, so I ask until 07:00". Ties go to the first window listed.
@@ -77,7 +77,8 @@ def fit_repeat_share(calibration: NightCalibration, habit_share: float) -> float
     weeknights, weekend_nights = fit_nights(calibration)
     habit_p = _habit_probabilities(calibration)
 
-    # One synthetic population for every step: only which nights repeat the habit depends on the share.
+    # One synthetic population for every step: only which nights repeat the habit depends on the
+    # share.
     rng = np.random.default_rng(0)
     habit = rng.choice(habit_p.size, size=_FIT_CARS, p=habit_p)
     fresh = np.concatenate(
@@ -129,7 +130,8 @@ def _habit_or_fresh(
     jitter: np.ndarray,
     repeat: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(arrival bins, departure bins): the habit moved by at most a bin where `repeat`, else the fresh cell."""
+    """(arrival bins, departure bins): the habit moved by at most a bin where `repeat`, else the
+    fresh cell."""
     habit_arrive, habit_depart = np.divmod(habit, calibration.depart_bins)
     fresh_arrive, fresh_depart = np.divmod(fresh, calibration.depart_bins)
     arrive = np.where(

@@ -102,7 +102,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class DemandModel:
-    """How residents behave, night by night. Defaults: docs/simulation.md says where each comes from."""
+    """How residents behave, night by night; docs/simulation.md says where each default comes
+    from."""
 
     # Share of nights a car without a space of its own needs one, before the weekday factor.
     need_share_without_space: float = 0.9

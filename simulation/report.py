@@ -229,26 +229,38 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
     s = summary
     month = s.month_nights
     english = (
-        f"On an average night {s.served_per_night.mean:.0f} of {s.requests_per_night.mean:.0f} requests get a space "
-        f"({_percent(s.served_share.mean)}); on a bad night (one in twenty) {s.refused_p95.mean:.0f} requests are refused. "
-        f"A household that asks is refused on average {s.refused_nights_mean.mean:.1f} nights in {month}, and "
-        f"{_percent(s.refused_over_share.mean)} of them more than {s.refused_over} nights. "
-        f"New residents are served on {_percent(s.served_share_new.mean)} of the nights they ask, other residents on "
-        f"{_percent(s.served_share_others.mean)}. About {s.renter_conflicts_month.mean:.1f} times in {month} nights a renter "
-        f"comes home to find the space still taken (of {s.renters_back_month.mean:.0f} renters coming back); "
-        f"{s.window_overstays_month.mean:.0f} cars stay past their window. The average walk is {s.walk_m.mean:.0f} m."
+        f"On an average night {s.served_per_night.mean:.0f} of {s.requests_per_night.mean:.0f} "
+        f"requests get a space ({_percent(s.served_share.mean)}); "
+        f"on a bad night (one in twenty) {s.refused_p95.mean:.0f} requests are refused. "
+        f"A household that asks is refused on average {s.refused_nights_mean.mean:.1f} nights "
+        f"in {month}, and {_percent(s.refused_over_share.mean)} of them more than "
+        f"{s.refused_over} nights. "
+        f"New residents are served on {_percent(s.served_share_new.mean)} of the nights they "
+        f"ask, other residents on {_percent(s.served_share_others.mean)}. "
+        f"About {s.renter_conflicts_month.mean:.1f} times in {month} nights a renter comes home "
+        f"to find the space still taken (of {s.renters_back_month.mean:.0f} renters coming back); "
+        f"{s.window_overstays_month.mean:.0f} cars stay past their window. "
+        f"The average walk is {s.walk_m.mean:.0f} m."
     )
     chinese = (
-        f"平均每晚{s.requests_per_night.mean:.0f}个申请中约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
+        f"平均每晚{s.requests_per_night.mean:.0f}个申请中"
+        f"约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
         f"较差的夜晚（二十晚中的一晚）有{s.refused_p95.mean:.0f}个申请未获分配。"
-        f"申请的家庭平均每{month}晚有{s.refused_nights_mean.mean:.1f}晚未获分配，其中{_percent(s.refused_over_share.mean)}的家庭超过{s.refused_over}晚。"
-        f"新住户在申请的夜晚中有{_percent(s.served_share_new.mean)}获分配，其他住户为{_percent(s.served_share_others.mean)}。"
-        f"每{month}晚约有{s.renter_conflicts_month.mean:.1f}次租户回家时发现车位仍被占用（回家的租户约{s.renters_back_month.mean:.0f}人次）；"
-        f"{s.window_overstays_month.mean:.0f}辆车超出共享时段停放。平均步行{s.walk_m.mean:.0f}米。"
+        f"申请的家庭平均每{month}晚有{s.refused_nights_mean.mean:.1f}晚未获分配，"
+        f"其中{_percent(s.refused_over_share.mean)}的家庭超过{s.refused_over}晚。"
+        f"新住户在申请的夜晚中有{_percent(s.served_share_new.mean)}获分配，"
+        f"其他住户为{_percent(s.served_share_others.mean)}。"
+        f"每{month}晚约有{s.renter_conflicts_month.mean:.1f}次租户回家时发现车位仍被占用"
+        f"（回家的租户约{s.renters_back_month.mean:.0f}人次）；"
+        f"{s.window_overstays_month.mean:.0f}辆车超出共享时段停放。"
+        f"平均步行{s.walk_m.mean:.0f}米。"
     )
     for need, estimate in s.served_share_by_need.items():
         english_need, chinese_need = NEED_LABELS.get(need, (need, need))
-        english += f" Cars needing {english_need} are served on {_percent(estimate.mean)} of the nights they ask."
+        english += (
+            f" Cars needing {english_need} are served on {_percent(estimate.mean)} "
+            "of the nights they ask."
+        )
         chinese += f"需要{chinese_need}的车辆在申请的夜晚中有{_percent(estimate.mean)}获分配。"
     return english, chinese
 

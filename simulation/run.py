@@ -26,7 +26,7 @@ _HOURS = np.array(HOURS)
 
 @dataclass
 class RunResult:
-    """What one (plan, seed) run produced: a row per night plus per-household and per-hour arrays."""
+    """What one (plan, seed) run produced: a row per night, and arrays per household and hour."""
 
     plan: str
     seed: int
@@ -52,14 +52,16 @@ def plan_problems(site: Site, plan: Plan) -> list[tuple[str, str]]:
             problems.append(
                 (
                     f"pools.{kind}.spaces",
-                    f"{kind} spaces belong to their renters; a plan can share them or not, not add or remove them",
+                    f"{kind} spaces belong to their renters; "
+                    "a plan can share them or not, not add or remove them",
                 )
             )
         elif pool.spaces is not None and not pool.shared:
             problems.append(
                 (
                     f"pools.{kind}.spaces",
-                    "a pool that is not shared has no spaces to count; drop spaces or shared: false",
+                    "a pool that is not shared has no spaces to count; "
+                    "drop spaces or shared: false",
                 )
             )
     for kind in plan.policy.windows:
@@ -75,14 +77,16 @@ def plan_problems(site: Site, plan: Plan) -> list[tuple[str, str]]:
             problems.append(
                 (
                     "policy.windows",
-                    f"no hours for the {kind!r} spaces; give them, or set pools.{kind}.shared: false",
+                    f"no hours for the {kind!r} spaces; "
+                    f"give them, or set pools.{kind}.shared: false",
                 )
             )
     return problems
 
 
 def plan_spaces(site: Site, plan: Plan) -> tuple[tuple[Space, ...], dict[str, Space]]:
-    """(spaces always shared under the plan, released copies of the rented spaces by renter-less id)."""
+    """(spaces always shared under the plan, released copies of the rented spaces by renter-less
+    id)."""
     always: list[Space] = []
     released: dict[str, Space] = {}
     by_kind: dict[str, list[Space]] = defaultdict(list)
