@@ -178,7 +178,8 @@ def explain(
         out.print(line, highlight=False)
     if not result.proven_optimal:
         out.print(
-            f"(The allocation is {result.status.value}, not proven optimal within {time_limit:g} s.)",
+            f"(The allocation is {result.status.value}, "
+            f"not proven optimal within {time_limit:g} s.)",
             highlight=False,
         )
 
@@ -231,7 +232,8 @@ def generate(
         int,
         typer.Option(
             min=1,
-            help="More than 1: a district of this many such compounds, in clusters sharing a street.",
+            help="More than 1: a district of this many such compounds, "
+            "in clusters sharing a street.",
         ),
     ] = 1,
 ) -> None:
@@ -265,7 +267,8 @@ def generate(
         sys.stdout.write(text)
     else:
         err.print(
-            f"Wrote {out_path}: {len(document['spaces'])} spaces, {len(document['households'])} households, {len(document['requests'])} requests.",
+            f"Wrote {out_path}: {len(document['spaces'])} spaces, "
+            f"{len(document['households'])} households, {len(document['requests'])} requests.",
             highlight=False,
         )
 
@@ -336,7 +339,8 @@ def simulate(
         and importlib.util.find_spec("pyarrow") is None
     ):
         _fail(
-            "--raw .parquet needs pyarrow: pip install 'parking-allocation[parquet]' (or write .csv)"
+            "--raw .parquet needs pyarrow: "
+            "pip install 'parking-allocation[parquet]' (or write .csv)"
         )
     for option, path in (("--report", report), ("--raw", raw)):
         if path is not None and not path.parent.is_dir():
@@ -347,7 +351,8 @@ def simulate(
     site = to_site(scenario_file, instance)
     if not site.shared_cars:
         _fail(
-            f"{scenario}: no household lists a car that needs a shared space (households[].cars); the simulator draws requests from those cars"
+            f"{scenario}: no household lists a car that needs a shared space "
+            "(households[].cars); the simulator draws requests from those cars"
         )
     paths = plan_paths or sorted(PLANS.glob("*.yaml"))
     try:
@@ -365,7 +370,8 @@ def simulate(
     for path, plan in zip(paths, plans):
         if plan.name in named:
             _fail(
-                f"{named[plan.name]} and {path} are both named {plan.name!r}; the report could not tell them apart"
+                f"{named[plan.name]} and {path} are both named {plan.name!r}; "
+                "the report could not tell them apart"
             )
         named[plan.name] = path
     try:
@@ -498,11 +504,13 @@ def _csv_text(instance: Instance, result: Result) -> str:
 def _print_summary(instance: Instance, result: Result) -> None:
     status = "proven optimal" if result.proven_optimal else result.status.value
     out.print(
-        f"[bold]{instance.name}[/bold] — night of {instance.night.isoformat()} (until {(instance.night + timedelta(days=1)).isoformat()} morning)",
+        f"[bold]{instance.name}[/bold] — night of {instance.night.isoformat()} "
+        f"(until {(instance.night + timedelta(days=1)).isoformat()} morning)",
         highlight=False,
     )
     out.print(
-        f"Status: [bold]{status}[/bold] · solved in {result.solve_seconds:.3f} s · method {result.method}",
+        f"Status: [bold]{status}[/bold] · solved in {result.solve_seconds:.3f} s "
+        f"· method {result.method}",
         highlight=False,
     )
     if result.message:
@@ -538,7 +546,9 @@ def _print_summary(instance: Instance, result: Result) -> None:
         pools.add_row(kind, str(shared[kind]), str(used[kind]), str(shared[kind] - used[kind]))
     out.print(pools)
     out.print(
-        f"Walking: {result.objective.walk_m} m in total; fairness points served: {result.objective.fairness_points}; same space as last night: {result.objective.same_space_as_last_night}",
+        f"Walking: {result.objective.walk_m} m in total; "
+        f"fairness points served: {result.objective.fairness_points}; "
+        f"same space as last night: {result.objective.same_space_as_last_night}",
         highlight=False,
     )
 
@@ -618,7 +628,10 @@ def import_command(
     finally:
         engine.dispose()
     out.print(
-        f"Compound {summary.compound}: {summary.households} households, {summary.spaces} spaces, {summary.cars} cars; night {scenario_file.night}: {summary.requests} requests, {summary.releases} released spaces.",
+        f"Compound {summary.compound}: {summary.households} households, "
+        f"{summary.spaces} spaces, {summary.cars} cars; "
+        f"night {scenario_file.night}: {summary.requests} requests, "
+        f"{summary.releases} released spaces.",
         highlight=False,
     )
 
@@ -638,7 +651,8 @@ def nightly(
     time_limit: TimeLimit = 20.0,
     database_url: DatabaseUrl = _DEFAULT_DB,
 ) -> None:
-    """Allocate a night, for cron: the draft staff review (or, with --publish, what residents see)."""
+    """Allocate a night, for cron: the draft staff review (or, with --publish, what residents
+    see)."""
     from service.actions.allocation import publish, run_night
     from service.actions.calendar import current_evening
     from service.actions.errors import DomainError
@@ -726,9 +740,10 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1 afterwards.")
     ] = True,
 ) -> None:
-    """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and published; then serve it."""
-    from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
+    """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and
+    published; then serve it."""
     from service.actions.calendar import current_evening
+    from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
     from service.models import DEFAULT_TIMEZONE
 
     if database.exists() and not reset:
@@ -739,7 +754,8 @@ def demo(
     now = datetime.now(UTC)
     demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, now), now)
     out.print(
-        f"Demo database {database}: the Laiyang compound, the night of {demo.evening} allocated and published.",
+        f"Demo database {database}: the Laiyang compound, "
+        f"the night of {demo.evening} allocated and published.",
         highlight=False,
     )
     out.print(f"Open http://127.0.0.1:{port}/ and sign in (username / password):", highlight=False)

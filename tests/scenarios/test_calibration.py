@@ -14,7 +14,8 @@ HEADER = (
 )
 # 7 Jan 2019 is a Monday, 11 Jan 2019 a Friday.
 ROWS = [
-    # Monday evening 22:10 -> Tuesday 07:40: weeknight, arrival bin 20 (22:00), departure bin 7 (07:30).
+    # Monday evening 22:10 -> Tuesday 07:40: weeknight, arrival bin 20 (22:00), departure bin 7
+    # (07:30).
     "1;G;G-1;Private;NA;07.01.2019 22:10;22;08.01.2019 07:40;7;12,5;9,5;Jan;Monday",
     # Daytime session: plugged in at 10:00, not overnight, excluded.
     "2;G;G-1;Private;NA;08.01.2019 10:00;10;08.01.2019 16:00;16;8,1;6;Jan;Tuesday",

@@ -1,4 +1,5 @@
-"""Generated scenarios are valid, reproducible, and the bundled Laiyang night is what the generator makes."""
+"""Generated scenarios are valid and reproducible, and the generator makes the bundled Laiyang
+night."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from scenarios.mapping import to_instance
 
 
 def test_bundled_laiyang_is_the_generators_output():
-    # Regenerate with: parking scenario generate --seed 2026 --night 2026-11-24 --name "<name below>"
-    #                  --out scenarios/laiyang-xinjiayuan.yaml
+    # Regenerate with:
+    #   parking scenario generate --seed 2026 --night 2026-11-24 --name "<name below>"
+    #       --out scenarios/laiyang-xinjiayuan.yaml
     bundled = yaml.safe_load(LAIYANG.read_text(encoding="utf-8"))
     regenerated = generate_scenario(2026, date(2026, 11, 24), name=bundled["name"])
     assert yaml.safe_load(write_document(regenerated, None)) == bundled

@@ -104,7 +104,8 @@ CASES = [
     ),
     (
         broken("requests.0.depart", "21:00"),
-        "requests[0].depart: 21:00 is not after arrive 22:10 (times before 12:00 are the next morning)",
+        "requests[0].depart: 21:00 is not after arrive 22:10 "
+        "(times before 12:00 are the next morning)",
     ),
     (
         broken("policy.windows.street", ["19:00 to 07:00"]),

@@ -77,9 +77,11 @@ def test_summary_of_a_hand_made_run():
     base = identical_households_site(3, 1)
     site = replace(
         base,
-        households=base.households[:2]
-        + (replace(base.households[2], tags=frozenset({"new_resident"})),),
-        cars=base.cars[:2] + (replace(base.cars[2], needs=frozenset({"ev_charger"})),),
+        households=(
+            *base.households[:2],
+            replace(base.households[2], tags=frozenset({"new_resident"})),
+        ),
+        cars=(*base.cars[:2], replace(base.cars[2], needs=frozenset({"ev_charger"}))),
     )
     asked = [[1, 1, 1], [1, 1, 0], [1, 1, 1], [1, 1, 0]]
     refused = [

@@ -189,7 +189,8 @@ def test_plan_problems_name_the_pool_and_the_fix(compound):
     assert plan_problems(site, bad) == [
         (
             "pools.rented.spaces",
-            "rented spaces belong to their renters; a plan can share them or not, not add or remove them",
+            "rented spaces belong to their renters; "
+            "a plan can share them or not, not add or remove them",
         ),
         ("pools.garage", "the site has no spaces of kind 'garage' (it has rented, street)"),
         (
