@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,6 +16,8 @@ from service.models import Account, Compound, Household, Role
 from service.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
+# Row ids in paths fit the databases' 32-bit integers.
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def get_settings(request: Request) -> Settings:

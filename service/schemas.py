@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from scenarios.schema import SizeName
@@ -17,7 +16,6 @@ Clock = Field(
 )
 # Row ids fit the databases' 32-bit integers; evenings stay where dates and the morning after exist.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Evening = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
 Code = Annotated[
     str,

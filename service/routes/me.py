@@ -8,14 +8,13 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from service.actions import residents
-from service.deps import HouseholdDep, NowDep, SessionDep
+from service.deps import HouseholdDep, NowDep, PathId, SessionDep
 from service.schemas import (
     AllocationOut,
     CarIn,
     CarOut,
     Evening,
     HouseholdOut,
-    PathId,
     ReleaseIn,
     ReleaseOut,
     RequestIn,

@@ -8,7 +8,15 @@ from fastapi.responses import Response
 from service.actions import compound as compound_actions
 from service.actions import staff
 from service.actions.errors import Conflict
-from service.deps import AccountDep, NowDep, SessionDep, SessionsDep, SettingsDep, StaffCompoundDep
+from service.deps import (
+    AccountDep,
+    NowDep,
+    PathId,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    StaffCompoundDep,
+)
 from service.schemas import (
     AuditOut,
     CompoundOut,
@@ -19,7 +27,6 @@ from service.schemas import (
     HouseholdListOut,
     NightOut,
     OverstaysIn,
-    PathId,
     PinIn,
     SpaceChangeIn,
     SpaceIn,

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from service.actions import residents
 from service.actions.calendar import current_evening, in_compound_time
-from service.deps import NowDep, SessionDep
+from service.deps import NowDep, PathId, SessionDep
 from service.models import Household
-from service.schemas import CarIn, CarOut, PathId, ReleaseIn, RequestIn, StandingRequestIn
+from service.schemas import CarIn, CarOut, ReleaseIn, RequestIn, StandingRequestIn
 from service.statuses import status_of
 from service.web.common import (
     REFUSALS,

@@ -17,14 +17,13 @@ from service.actions import compound as compound_actions
 from service.actions import staff as actions
 from service.actions.calendar import current_evening, in_compound_time
 from service.actions.errors import DomainError, FieldProblem, InvalidInput
-from service.deps import NowDep, SessionDep, SessionsDep, SettingsDep
+from service.deps import NowDep, PathId, SessionDep, SessionsDep, SettingsDep
 from service.models import Compound
 from service.schemas import (
     Evening,
     HouseholdCreatedOut,
     HouseholdIn,
     OverstaysIn,
-    PathId,
     PinIn,
     SpaceChangeIn,
     SpaceIn,
