@@ -622,7 +622,9 @@ def import_command(
     engine = make_engine(database_url)
     try:
         with make_sessions(engine).begin() as session:
-            summary = import_scenario(session, scenario_file, compound, name or None)
+            summary = import_scenario(
+                session, scenario_file, compound, now=datetime.now(UTC), name=name or None
+            )
     except CompoundExists as error:
         _fail(str(error))
     finally:

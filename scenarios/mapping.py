@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -23,7 +23,16 @@ from engine import (
 )
 from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_datetime
 from scenarios.errors import ScenarioError
-from scenarios.schema import DemandSection, PlanFile, PolicyModel, ScenarioFile
+from scenarios.schema import (
+    AssignmentRecord,
+    DemandSection,
+    ObjectiveRecord,
+    PlanFile,
+    PolicyModel,
+    RefusalRecord,
+    ResultFile,
+    ScenarioFile,
+)
 from simulation.calibration import NightCalibration
 from simulation.demand import fit_repeat_share
 from simulation.model import Car, DemandModel, Plan, Pool, Site
@@ -242,54 +251,57 @@ def window_from_text(text: str, night, day_start: int = 12 * 60) -> Window:
     return Window(start, end)
 
 
-def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
-    """The JSON result other tools read; keys are documented in the README."""
-
-    def moment(minutes: int) -> str:
-        return to_datetime(instance.night, minutes).isoformat(timespec="minutes")
-
+def result_file(instance: Instance, result: Result) -> ResultFile:
+    """The engine's result as the typed file other tools read (keys documented in the README)."""
     levels = sorted(result.served_by_priority, reverse=True)
     refused = dict.fromkeys(levels, 0)
     for unassigned in result.unassigned:
         refused[instance.priorities[unassigned.request]] += 1
-    return {
-        "scenario": instance.name,
-        "night": instance.night.isoformat(),
-        "status": result.status.value,
-        "proven_optimal": result.proven_optimal,
-        "method": result.method,
-        "message": result.message,
-        "served_by_priority": {str(level): result.served_by_priority[level] for level in levels},
-        "bound_by_priority": {str(level): result.bound_by_priority[level] for level in levels},
-        "refused_by_priority": {str(level): refused[level] for level in levels},
-        "objective": {
-            "served_by_priority": {
-                str(level): result.served_by_priority[level] for level in levels
-            },
-            "fairness_points": result.objective.fairness_points,
-            "rotation_points": result.objective.rotation_points,
-            "walk_m": result.objective.walk_m,
-            "same_space_as_last_night": result.objective.same_space_as_last_night,
-        },
-        "assignments": [
-            {
-                "request": a.request,
-                "household": instance.request_by_id[a.request].household,
-                "space": a.space,
-                "kind": instance.space_by_id[a.space].kind,
-                "start": moment(a.start),
-                "end": moment(a.end),
-                "walk_m": a.walk_m,
-            }
+
+    def by_level(counts: Mapping[int, int]) -> dict[str, int]:
+        return {str(level): counts[level] for level in levels}
+
+    return ResultFile(
+        scenario=instance.name,
+        night=instance.night,
+        status=result.status.value,
+        proven_optimal=result.proven_optimal,
+        method=result.method,
+        message=result.message,
+        served_by_priority=by_level(result.served_by_priority),
+        bound_by_priority=by_level(result.bound_by_priority),
+        refused_by_priority=by_level(refused),
+        objective=ObjectiveRecord(
+            served_by_priority=by_level(result.served_by_priority),
+            fairness_points=result.objective.fairness_points,
+            rotation_points=result.objective.rotation_points,
+            walk_m=result.objective.walk_m,
+            same_space_as_last_night=result.objective.same_space_as_last_night,
+        ),
+        assignments=[
+            AssignmentRecord(
+                request=a.request,
+                household=instance.request_by_id[a.request].household,
+                space=a.space,
+                kind=instance.space_by_id[a.space].kind,
+                start=to_datetime(instance.night, a.start),
+                end=to_datetime(instance.night, a.end),
+                walk_m=a.walk_m,
+            )
             for a in result.assignments
         ],
-        "unassigned": [
-            {"request": u.request, "reason": u.reason.value, "message": u.message}
+        unassigned=[
+            RefusalRecord(request=u.request, reason=u.reason.value, message=u.message)
             for u in result.unassigned
         ],
-        "solve_seconds": round(result.solve_seconds, 4),
-        "stats": result.stats,
-    }
+        solve_seconds=round(result.solve_seconds, 4),
+        stats=result.stats,
+    )
+
+
+def result_to_dict(instance: Instance, result: Result) -> dict[str, Any]:
+    """The JSON result, as `parking allocate --format json` prints it."""
+    return result_file(instance, result).model_dump(mode="json", exclude_none=True)
 
 
 CSV_COLUMNS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,10 +40,15 @@ class ImportSummary:
 
 
 def import_scenario(
-    session: Session, scenario: ScenarioFile, compound_id: str, name: str | None = None
+    session: Session,
+    scenario: ScenarioFile,
+    compound_id: str,
+    *,
+    now: datetime,
+    name: str | None = None,
 ) -> ImportSummary:
     """A new compound holding the scenario's plan, spaces, households and cars; its released spaces
-    and requests become those of the scenario's night. The caller commits."""
+    and requests become those of the scenario's night, asked `now`. The caller commits."""
     if session.get(Compound, compound_id) is not None:
         raise CompoundExists(f"compound {compound_id!r} already exists")
     session.add(
@@ -113,7 +118,6 @@ def import_scenario(
         if s.released
     ]
     session.add_all(released)
-    now = datetime.now(UTC)
     session.add_all(
         ParkingRequest(
             night_id=night.id,

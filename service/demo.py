@@ -40,7 +40,8 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
     sessions = make_sessions(engine)
     try:
         with sessions.begin() as session:
-            import_scenario(session, scenario.model_copy(update={"night": evening}), COMPOUND)
+            tonight = scenario.model_copy(update={"night": evening})
+            import_scenario(session, tonight, COMPOUND, now=now)
             create_staff(session, COMPOUND, *STAFF)
         run = run_night(
             sessions=sessions,

@@ -25,7 +25,7 @@ from engine.phrases import CHINESE
 from engine.result import Status
 from scenarios.errors import ScenarioError
 from scenarios.loader import parse_scenario
-from scenarios.mapping import result_to_dict, to_instance
+from scenarios.mapping import result_file, to_instance
 from scenarios.schema import ResultFile
 from service.actions.errors import Conflict
 from service.actions.nights import night_of
@@ -230,7 +230,7 @@ def allocate(document: dict[str, Any], time_limit: float) -> ResultFile:
     refusal's sentence also in Chinese (`message_zh`) for the residents' pages."""
     instance = to_instance(parse_scenario(document, "night snapshot"), "night snapshot")
     result = solve(instance, time_limit=time_limit)
-    stored = ResultFile.model_validate(result_to_dict(instance, result))
+    stored = result_file(instance, result)
     if result.status is not Status.INFEASIBLE and result.unassigned:
         table = EligibilityTable(instance)
         chinese = unassigned_reasons(instance, table, list(result.assignments), CHINESE)

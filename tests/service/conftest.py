@@ -138,8 +138,9 @@ class World:
         sessions = make_sessions(self.app.state.engine)
         self.codes: dict[str, str] = {}
         with sessions.begin() as session:
-            import_scenario(session, parse_scenario(TINY), "tiny")
-            import_scenario(session, parse_scenario(TINY | {"name": "Other compound"}), "other")
+            import_scenario(session, parse_scenario(TINY), "tiny", now=BEFORE_CUTOFF)
+            other = parse_scenario(TINY | {"name": "Other compound"})
+            import_scenario(session, other, "other", now=BEFORE_CUTOFF)
             create_staff(session, "tiny", "staff", "staff-password")
             create_staff(session, "other", "other-staff", "staff-password")
             session.flush()

@@ -71,7 +71,7 @@ def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url)
     engine = make_engine(database_url)
     sessions = make_sessions(engine)
     with sessions.begin() as session:
-        import_scenario(session, parse_scenario(_night_shift()), "shift")
+        import_scenario(session, parse_scenario(_night_shift()), "shift", now=datetime.now(UTC))
     first = _run(sessions)  # a draft exists before the crash
 
     command = [

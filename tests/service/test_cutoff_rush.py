@@ -25,7 +25,7 @@ from service.main import create_app
 from service.models import Car, Household, ParkingRequest, Token
 from service.security import new_token
 from service.settings import Settings
-from tests.service.conftest import EVENING, TINY, _free_port
+from tests.service.conftest import BEFORE_CUTOFF, EVENING, TINY, _free_port
 
 HOUSEHOLDS = 500
 
@@ -46,7 +46,7 @@ def _seed(app) -> list[tuple[str, int]]:
     }
     callers = []
     with app.state.sessions.begin() as session:
-        import_scenario(session, parse_scenario(document), "rush")
+        import_scenario(session, parse_scenario(document), "rush", now=BEFORE_CUTOFF)
         session.flush()
         for household in session.scalars(select(Household).where(Household.compound_id == "rush")):
             account = resident_account(session, household)
