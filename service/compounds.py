@@ -167,7 +167,8 @@ def resident_account(session: Session, household: Household) -> Account:
 
 
 def issue_activation(session: Session, household: Household) -> str:
-    """A one-time code with which the household's resident sets a password; replaces any earlier one."""
+    """A one-time code with which the household's resident sets a password; replaces any
+    earlier one."""
     code = new_activation_code()
     resident_account(session, household).activation_hash = hash_secret(code)
     return code

@@ -1,4 +1,5 @@
-"""The stored world: compounds and what they hold, nights and their runs, accounts and the audit log.
+"""The stored world: compounds and what they hold, nights and their runs, accounts and the audit
+log.
 
 Times of a stay are night minutes, as in the engine (22:10 is 1330, 07:40 next morning 1900);
 dates are the evening's date in the compound's time zone.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -29,7 +30,11 @@ from scenarios.schema import PolicyModel, ResultFile, ScenarioFile
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Role(str, Enum):
@@ -180,7 +185,8 @@ class StandingRequest(Base):
 
 
 class StaffPin(Base):
-    """A staff decision for a night: this request must (force) or must not (forbid) use this space."""
+    """A staff decision for a night: this request must (force) or must not (forbid) use this
+    space."""
 
     __tablename__ = "pins"
     __table_args__ = (UniqueConstraint("night_id", "request_id", "space_code"),)

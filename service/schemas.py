@@ -80,7 +80,9 @@ class RequestIn(_In):
     needs: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
         None,
         max_length=10,
-        description="what this stay needs (ev_charger, accessible, ...); omitted: the car's own needs",
+        description=(
+            "what this stay needs (ev_charger, accessible, ...); omitted: the car's own needs"
+        ),
     )
 
 
@@ -140,7 +142,10 @@ class MyOutcome(BaseModel):
     message: str | None
     message_zh: str | None = Field(
         None,
-        description="the same sentence in Simplified Chinese (runs made before the Chinese phrasebook have none)",
+        description=(
+            "the same sentence in Simplified Chinese "
+            "(runs made before the Chinese phrasebook have none)"
+        ),
     )
 
 

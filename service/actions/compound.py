@@ -74,12 +74,8 @@ def _space_out(space: Space, renters: dict[int, str]) -> SpaceOut:
 
 
 def list_spaces(*, session: Session, compound: Compound) -> list[SpaceOut]:
-    renters = {
-        id_: code
-        for id_, code in session.execute(
-            select(Household.id, Household.code).where(Household.compound_id == compound.id)
-        )
-    }
+    households = select(Household.id, Household.code).where(Household.compound_id == compound.id)
+    renters = dict(session.execute(households).all())
     spaces = session.scalars(
         select(Space).where(Space.compound_id == compound.id).order_by(Space.code)
     )
@@ -168,9 +164,7 @@ def change_space(
     given = body.model_dump(exclude_unset=True)
     _not_null(given, ("kind", "size", "features", "x", "y"))
     current = session.get(Household, space.renter_id) if space.renter_id else None
-    renter_code: str | None = (
-        given["renter"] if "renter" in given else (current.code if current else None)
-    )
+    renter_code: str | None = given.get("renter", current.code if current else None)
     renter = _checked_space(
         session,
         compound,

@@ -50,7 +50,7 @@ def open_night(session: Session, compound_id: str, evening: date) -> Night:
 
 
 def require_open(session: Session, compound: Compound, evening: date, now: datetime) -> Night:
-    """The night, if residents may still change its requests; Conflict ``cutoff_passed`` otherwise."""
+    """The night, if residents may still change its requests; else Conflict ``cutoff_passed``."""
     night = night_of(session, compound.id, evening)
     if now >= cutoff_of(compound, evening) or night.state != NightState.OPEN.value:
         raise Conflict(

@@ -1,4 +1,5 @@
-"""Alembic environment: the URL comes from the caller (`service.db.upgrade`), the metadata from the models."""
+"""Alembic environment: the URL comes from the caller (`service.db.upgrade`), the metadata from
+the models."""
 
 from __future__ import annotations
 

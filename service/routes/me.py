@@ -97,7 +97,7 @@ def remove_standing_request(
 def release_space(
     body: ReleaseIn, session: SessionDep, household: HouseholdDep, now: NowDep
 ) -> ReleaseOut:
-    """Leave the space free on every evening from first_evening to last_evening (e.g. away Mon-Fri)."""
+    """Leave the space free on every evening from first_evening to last_evening (away Mon-Fri)."""
     return residents.release_space(session=session, household=household, body=body, now=now)
 
 

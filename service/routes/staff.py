@@ -173,7 +173,7 @@ def run(
     settings: SettingsDep,
     now: NowDep,
 ) -> NightOut:
-    """Allocate the night as a draft (again, if need be); 409 while another run of it is going on."""
+    """Allocate the night as a draft (again, if need be); 409 while another run of it goes on."""
     return staff.run(
         sessions=sessions,
         session=session,

@@ -39,13 +39,17 @@ def _page_to_return_to(request: Request) -> str:
     return "/"
 
 
-# No framing (clickjacking); scripts and styles from this site only (inline style attributes size the maps).
+# No framing (clickjacking); scripts and styles from this site only (inline style attributes size
+# the maps).
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
 }
 
 

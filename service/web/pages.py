@@ -94,7 +94,8 @@ def _signed_in(
 
 
 def _locked_until(session: Session, username: str, error: TooManyAttempts, t: Translator) -> str:
-    """When sign-ins are taken again, in the compound's time (the default zone for unknown names)."""
+    """When sign-ins are taken again, in the compound's time (the default zone for unknown
+    names)."""
     zone = accounts.account_zone(session=session, username=username, default=DEFAULT_TIMEZONE)
     return t.moment(error.retry.astimezone(ZoneInfo(zone)))
 

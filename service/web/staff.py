@@ -302,7 +302,7 @@ def add_urgent_request(
     depart: Annotated[str, Form(max_length=10)],
     reason: Annotated[str, Form(max_length=500)],
 ) -> Response:
-    """A request taken at the desk: the car is named by its household and plate, as people give it."""
+    """A request taken at the desk: the car named by its household and plate, as people give it."""
 
     def take() -> object:
         car = actions.desk_car(

@@ -173,9 +173,8 @@ def test_every_route_checks_its_caller(world):
             reply = world.call(caller, method, url, json=body)
             outcome = "denied" if reply.status_code in DENIED else "allowed"
             if reply.status_code >= 500 or outcome != _expected(tags, caller, path, body):
-                failures.append(
-                    f"{method} {path} as {caller or 'anonymous'}: {reply.status_code} {reply.text[:120]}"
-                )
+                who = caller or "anonymous"
+                failures.append(f"{method} {path} as {who}: {reply.status_code} {reply.text[:120]}")
     assert failures == []
 
 

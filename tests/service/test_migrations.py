@@ -41,12 +41,14 @@ def test_a_database_of_the_previous_revision_upgrades_with_its_data(database_url
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO compounds (id, name, timezone, cutoff, policy) VALUES ('c', 'C', 'Asia/Shanghai', '21:30', '{}')"
+                "INSERT INTO compounds (id, name, timezone, cutoff, policy) "
+                "VALUES ('c', 'C', 'Asia/Shanghai', '21:30', '{}')"
             )
         )
         connection.execute(
             text(
-                "INSERT INTO nights (compound_id, evening, state) VALUES ('c', '2026-11-24', 'open')"
+                "INSERT INTO nights (compound_id, evening, state) "
+                "VALUES ('c', '2026-11-24', 'open')"
             )
         )
     engine.dispose()

@@ -18,8 +18,8 @@ def test_upgrade_import_and_a_nightly_run(tmp_path):
     )
     assert imported.exit_code == 0, imported.output
     assert (
-        "Compound laiyang: 480 households, 446 spaces, 525 cars; night 2026-11-24: 161 requests, 39 released spaces."
-        in imported.stdout
+        "Compound laiyang: 480 households, 446 spaces, 525 cars; "
+        "night 2026-11-24: 161 requests, 39 released spaces." in imported.stdout
     )
     again = runner.invoke(
         app, ["import", str(LAIYANG), "--compound", "laiyang", "--database-url", url]

@@ -256,7 +256,8 @@ STAFF_PAGES = [
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_page_passes_axe_in_both_languages(chromium, base_url, site, language):
-    """axe-core's WCAG rules (labels, names, contrast, landmarks, ARIA, ...): no violation of any impact."""
+    """axe-core's WCAG rules (labels, names, contrast, landmarks, ARIA, ...): no violation of any
+    impact."""
     axe = Axe()
     labels = ("用户名", "密码", "登录") if language == "zh" else ("Username", "Password", "Sign in")
     found = {}
