@@ -50,7 +50,9 @@ class PriorityRuleModel(_Strict):
 class FairnessModel(_Strict):
     window_nights: int = Field(
         _ENGINE.fairness_window_nights,
-        ge=0, le=3650, description="refusals older than this many nights are forgotten"
+        ge=0,
+        le=3650,
+        description="refusals older than this many nights are forgotten",
     )
     weight: Weight = Field(
         _ENGINE.fairness_weight,
@@ -74,17 +76,22 @@ class OverstayPenaltyModel(_Strict):
 class PolicyModel(_Strict):
     windows: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="default availability per space kind, e.g. {rented: ['22:00-09:00'], street: ['19:00-07:00']}",
+        description=(
+            "default availability per space kind, "
+            "e.g. {rented: ['22:00-09:00'], street: ['19:00-07:00']}"
+        ),
     )
     turnover_minutes: int = Field(
         _ENGINE.turnover_minutes,
         ge=0,
-        le=24 * 60, description="minimum gap between two cars on one space"
+        le=24 * 60,
+        description="minimum gap between two cars on one space",
     )
     max_walk_m: int | None = Field(
         _ENGINE.max_walk_m,
         ge=0,
-        le=100_000, description="farthest a household may be sent, straight-line metres"
+        le=100_000,
+        description="farthest a household may be sent, straight-line metres",
     )
     priority_rules: list[PriorityRuleModel] = Field(
         default_factory=list, description="first matching rule wins"
@@ -93,7 +100,8 @@ class PolicyModel(_Strict):
     household_cap: int | None = Field(
         _ENGINE.household_cap,
         ge=0,
-        le=1000, description="most shared spaces one household may take per night"
+        le=1000,
+        description="most shared spaces one household may take per night",
     )
     fairness: FairnessModel = Field(default_factory=FairnessModel)
     walk_weight: Weight = Field(_ENGINE.walk_weight, description="0 turns the walking term off")
@@ -121,7 +129,9 @@ class SpaceModel(_Strict):
     )
     compounds: list[str] = Field(
         default_factory=list,
-        description="compounds whose residents may use it (a street may serve several); absent: all",
+        description=(
+            "compounds whose residents may use it (a street may serve several); absent: all"
+        ),
     )
 
 
@@ -146,7 +156,10 @@ class HouseholdModel(_Strict):
     compound: str | None = None
     cars: list[CarModel] = Field(
         default_factory=list,
-        description="the household's cars, first those parked on its own rented spaces; the simulator draws the others' nightly requests",
+        description=(
+            "the household's cars, first those parked on its own rented spaces; "
+            "the simulator draws the others' nightly requests"
+        ),
     )
 
 
@@ -187,7 +200,7 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class DemandSection(_Strict):
-    """How residents behave night by night, for `parking simulate`; absent values use the defaults."""
+    """How residents behave night by night, for `parking simulate`; absent values: defaults."""
 
     need_share_without_space: Share = Field(
         0.9, description="share of nights a car of a household without a space needs one"
@@ -229,7 +242,8 @@ class DemandSection(_Strict):
         # Away on a share s of nights in spells of mean length L needs s / (1 - s) / L <= 1.
         if self.renter_away_share / (1 - self.renter_away_share) / self.away_spell_nights > 1:
             raise ValueError(
-                f"renter_away_share {self.renter_away_share} cannot be reached with spells of {self.away_spell_nights} nights; "
+                f"renter_away_share {self.renter_away_share} cannot be reached "
+                f"with spells of {self.away_spell_nights} nights; "
                 "lower it or lengthen away_spell_nights"
             )
         return self
@@ -260,7 +274,10 @@ class PoolModel(_Strict):
         None,
         ge=0,
         le=100_000,
-        description="spaces of this kind under the plan (absent: as the site has); extra ones copy the site's",
+        description=(
+            "spaces of this kind under the plan (absent: as the site has); "
+            "extra ones copy the site's"
+        ),
     )
     shared: bool = Field(True, description="false: this kind is not shared at all under the plan")
 
@@ -298,7 +315,8 @@ class AssignmentRecord(_Strict):
 
 
 class RefusalRecord(_Strict):
-    """A refused request, its reason code and the engine's sentence (also in Chinese, where stored)."""
+    """A refused request: its reason code and the engine's sentence (also in Chinese, where
+    stored)."""
 
     request: str
     reason: Literal["no_space_fits", "all_fitting_spaces_taken", "household_cap", "not_allocated"]
