@@ -191,9 +191,8 @@ def test_a_request_sent_through_the_form_is_stored_with_its_needs_and_shown(site
     )
     with site.app.state.sessions() as session:
         run = session.scalars(select(Run).order_by(Run.id.desc())).first()
-    assert next(r for r in run.snapshot["requests"] if r["id"] == f"q{stored.id}")["needs"] == [
-        "ev_charger"
-    ]
+    asked = next(r for r in run.scenario.requests if r.id == f"q{stored.id}")
+    assert asked.needs == ["ev_charger"]
 
 
 @pytest.mark.parametrize(
