@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -656,7 +657,7 @@ def nightly(
     """Allocate a night, for cron: the draft staff review (or, with --publish, what residents
     see)."""
     from service.actions.allocation import publish, run_night
-    from service.actions.calendar import current_evening
+    from service.actions.calendar import current_evening, cutoff_of
     from service.actions.errors import DomainError
     from service.actions.nights import night_of
     from service.db import make_engine, make_sessions
@@ -677,6 +678,15 @@ def nightly(
                 _fail(f"--compound {compound}: no such compound in {_safe(database_url)}")
             # Without --date: the night under way in the compound's own time zone.
             evening = chosen or current_evening(found.timezone, now)
+            cutoff = cutoff_of(found, evening)
+        grace = timedelta(seconds=settings.cutoff_grace_seconds)
+        if cutoff <= now < cutoff + grace:
+            # Cron at the cutoff: requests that reached the service before it are still taken.
+            err.print(
+                f"Waiting until {cutoff + grace:%H:%M:%S} for requests sent before the cutoff."
+            )
+            time.sleep((cutoff + grace - now).total_seconds())
+            now = datetime.now(UTC)
         run = run_night(
             sessions=sessions,
             compound_id=compound,
@@ -684,7 +694,7 @@ def nightly(
             account_id=None,
             time_limit=time_limit,
             now=now,
-            stale_after=timedelta(minutes=settings.run_lock_minutes),
+            cutoff_grace=grace,
         )
         if publish_it:
             with sessions.begin() as session:

@@ -39,7 +39,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """Now, in UTC; tests replace it to stand before or after a cutoff."""
     return datetime.now(UTC)
 

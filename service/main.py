@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.actions.accounts import UnknownNames
 from service.actions.errors import DomainError, InvalidInput, Unauthorised
+from service.arrival import NoteArrival
 from service.db import POOL_SIZE, make_engine, make_sessions
 from service.logs import RequestLog, configure_logging
 from service.routes import auth, me, staff
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.install(app)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
     app.add_middleware(RequestLog)
+    app.add_middleware(NoteArrival)
 
     @app.exception_handler(DomainError)
     def _refused(request: Request, error: DomainError) -> Response:

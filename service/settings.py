@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     login_attempts: int = Field(5, ge=1, le=1000)
     login_window_minutes: int = Field(15, ge=1, le=24 * 60)
     solver_seconds: float = Field(20, gt=0, le=3600)
-    # A run that has held its night this long is taken to have died (a crash, kill -9).
-    run_lock_minutes: float = Field(10, gt=0, le=24 * 60)
+    # Requests that reached the service before the cutoff are taken for this long after it; a
+    # night is run before its cutoff (closing it early) or after this grace, not in between.
+    cutoff_grace_seconds: float = Field(60, ge=0, le=3600)
     # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

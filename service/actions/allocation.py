@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from importlib.metadata import version
 from typing import Any
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import solve
@@ -27,8 +27,10 @@ from scenarios.errors import ScenarioError
 from scenarios.loader import parse_scenario
 from scenarios.mapping import result_file, to_instance
 from scenarios.schema import ResultFile
+from service.actions.calendar import cutoff_of
 from service.actions.errors import Conflict
-from service.actions.nights import night_of
+from service.actions.nights import hold_night, night_of
+from service.actions.runlock import holding
 from service.models import (
     AuditEntry,
     Car,
@@ -247,107 +249,145 @@ def run_night(
     account_id: int | None,
     time_limit: float,
     now: datetime,
-    stale_after: timedelta = timedelta(minutes=10),
+    cutoff_grace: timedelta = timedelta(0),
     after_publishing: bool = False,
 ) -> Run:
     """Allocate the night as a draft run.
 
-    Conflict ``night_busy`` if another run of it is in progress (a run holding the night longer
-    than `stale_after` is taken to have died). Once the night is published, only
-    `after_publishing` runs are allowed: they keep every published assignment that is still
-    possible (FORCE pins), so a late change moves as few cars as it can. The run's own
-    transactions come from `sessions`: the engine works outside any of them.
+    Conflict ``night_busy`` while another run of it holds its lock (a crashed run's lock is
+    released with it). An open night runs before its cutoff (closing requests early, as staff
+    may) or once `cutoff_grace` has passed after it, never in between: a request that reached
+    the server before the cutoff is still being taken then (Conflict ``cutoff_grace``). Once the
+    night is published, only `after_publishing` runs are allowed: they keep every published
+    assignment that is still possible (FORCE pins), so a late change moves as few cars as it
+    can. The run's own transactions come from `sessions`: the engine works outside any of them.
     """
     started = time.monotonic()
-    keep: dict[str, str] | None = None
+    engine = sessions.kw["bind"]
     with sessions.begin() as session:
         night = night_of(session, compound_id, evening)
-        published = night.state == NightState.PUBLISHED.value
-        if night.state == NightState.CLOSED.value or published != after_publishing:
-            raise Conflict(
-                "night_published",
-                f"the night of {evening} is {night.state}; "
-                + (
-                    "re-optimise it to change the published allocation"
-                    if published
-                    else "nothing is published to keep"
-                ),
-            )
-        if after_publishing:
-            keep = {a.request: a.space for a in published_allocation(session, night).assignments}
         night_id = night.id
-    with sessions.begin() as session:
-        # One atomic UPDATE takes the night, on SQLite and PostgreSQL alike.
-        claim = session.execute(
-            update(Night)
-            .where(
-                Night.id == night_id,
-                or_(Night.running_since.is_(None), Night.running_since < now - stale_after),
+    with holding(engine, night_id) as taken:
+        if not taken:
+            raise Conflict(
+                "night_busy",
+                f"the night of {evening} is being allocated right now; try again in a minute",
             )
-            .values(running_since=now)
-        )
-        assert isinstance(claim, CursorResult), "an UPDATE answers with a cursor"
-        taken = claim.rowcount
-    if not taken:
-        raise Conflict(
-            "night_busy",
-            f"the night of {evening} is being allocated right now; try again in a minute",
-        )
-    try:
         with sessions.begin() as session:
             compound = session.get_one(Compound, compound_id)
-            night = session.get_one(Night, night_id)
-            _add_standing_requests(session, compound, night, now)
-            document = night_document(session, compound, night, keep)
+            night = hold_night(session, session.get_one(Night, night_id))
+            keep = _allowed_run(session, compound, night, now, cutoff_grace, after_publishing)
+            # Committed before the snapshot is read: from here on, changes to the night's
+            # requests wait for the run to end or are refused (nights.hold_open).
+            night.running_since = now
         try:
-            result = allocate(document, time_limit)
-        except ScenarioError as error:
-            said = "; ".join(f"{path}: {text}" if path else text for path, text in error.problems)
-            raise Conflict(
-                "night_unusable", f"the night cannot be allocated as stored: {said}"
-            ) from None
-        with sessions.begin() as session:
-            run = Run(
-                night_id=night_id,
-                account_id=account_id,
-                started_at=now,
-                # On the clock given: when the run was asked for, plus how long it took.
-                finished_at=now + timedelta(seconds=time.monotonic() - started),
-                snapshot=document,
-                result=result.model_dump(mode="json", exclude_none=True),
-                engine_version=version("parking-allocation"),
+            run = _run_and_store(
+                sessions, compound_id, night_id, account_id, time_limit, now, keep, after_publishing
             )
-            session.add(run)
-            session.flush()
-            night = session.get_one(Night, night_id)
-            night.draft_run_id = run.id
-            if not after_publishing:
-                night.state = NightState.ALLOCATED.value
-            night.running_since = None
-            session.add(
-                AuditEntry(
-                    at=run.finished_at,
-                    account_id=account_id,
-                    compound_id=compound_id,
-                    action="run",
-                    detail=f"night {evening}: run {run.id}, {result.status}",
+        except BaseException:
+            with sessions.begin() as session:
+                session.execute(
+                    update(Night).where(Night.id == night_id).values(running_since=None)
                 )
-            )
-        log.info(
-            "run compound=%s evening=%s run=%d status=%s served=%s refused=%s seconds=%.3f",
-            compound_id,
-            evening,
-            run.id,
-            result.status,
-            "/".join(map(str, result.served_by_priority.values())),
-            "/".join(map(str, result.refused_by_priority.values())),
-            result.solve_seconds,
+            raise
+    finished = now + timedelta(seconds=time.monotonic() - started)
+    log.info(
+        "run compound=%s evening=%s run=%d status=%s served=%s refused=%s seconds=%.3f",
+        compound_id,
+        evening,
+        run.id,
+        run.allocation.status,
+        "/".join(map(str, run.allocation.served_by_priority.values())),
+        "/".join(map(str, run.allocation.refused_by_priority.values())),
+        (finished - now).total_seconds(),
+    )
+    return run
+
+
+def _allowed_run(
+    session: Session,
+    compound: Compound,
+    night: Night,
+    now: datetime,
+    cutoff_grace: timedelta,
+    after_publishing: bool,
+) -> dict[str, str] | None:
+    """The published assignments to keep (re-optimising), once the night may be run now."""
+    published = night.state == NightState.PUBLISHED.value
+    if night.state == NightState.CLOSED.value or published != after_publishing:
+        raise Conflict(
+            "night_published",
+            f"the night of {night.evening} is {night.state}; "
+            + (
+                "re-optimise it to change the published allocation"
+                if published
+                else "nothing is published to keep"
+            ),
         )
-        return run
-    except BaseException:
-        with sessions.begin() as session:
-            session.execute(update(Night).where(Night.id == night_id).values(running_since=None))
-        raise
+    cutoff = cutoff_of(compound, night.evening)
+    if night.state == NightState.OPEN.value and cutoff <= now < cutoff + cutoff_grace:
+        raise Conflict(
+            "cutoff_grace",
+            f"requests that reached the service before the cutoff are still being taken; "
+            f"run the night of {night.evening} from {cutoff + cutoff_grace:%H:%M:%S} "
+            f"({compound.timezone})",
+        )
+    if after_publishing:
+        return {a.request: a.space for a in published_allocation(session, night).assignments}
+    return None
+
+
+def _run_and_store(
+    sessions: sessionmaker[Session],
+    compound_id: str,
+    night_id: int,
+    account_id: int | None,
+    time_limit: float,
+    now: datetime,
+    keep: dict[str, str] | None,
+    after_publishing: bool,
+) -> Run:
+    started = time.monotonic()
+    with sessions.begin() as session:
+        compound = session.get_one(Compound, compound_id)
+        night = session.get_one(Night, night_id)
+        _add_standing_requests(session, compound, night, now)
+        document = night_document(session, compound, night, keep)
+    try:
+        result = allocate(document, time_limit)
+    except ScenarioError as error:
+        said = "; ".join(f"{path}: {text}" if path else text for path, text in error.problems)
+        raise Conflict(
+            "night_unusable", f"the night cannot be allocated as stored: {said}"
+        ) from None
+    with sessions.begin() as session:
+        run = Run(
+            night_id=night_id,
+            account_id=account_id,
+            started_at=now,
+            # On the clock given: when the run was asked for, plus how long it took.
+            finished_at=now + timedelta(seconds=time.monotonic() - started),
+            snapshot=document,
+            result=result.model_dump(mode="json", exclude_none=True),
+            engine_version=version("parking-allocation"),
+        )
+        session.add(run)
+        session.flush()
+        night = session.get_one(Night, night_id)
+        night.draft_run_id = run.id
+        if not after_publishing:
+            night.state = NightState.ALLOCATED.value
+        night.running_since = None
+        session.add(
+            AuditEntry(
+                at=run.finished_at,
+                account_id=account_id,
+                compound_id=compound_id,
+                action="run",
+                detail=f"night {night.evening}: run {run.id}, {result.status}",
+            )
+        )
+    return run
 
 
 def published_allocation(session: Session, night: Night) -> ResultFile:

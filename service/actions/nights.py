@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.actions.calendar import current_evening, cutoff_of
 from service.actions.errors import Conflict
+from service.actions.runlock import is_running
 from service.models import Compound, Night, NightState, Run
 
 # How many evenings ahead the pages look for one still open to requests, or published early.
@@ -38,8 +39,9 @@ def _stored_night(session: Session, compound_id: str, evening: date) -> Night | 
 
 
 def open_night(session: Session, compound_id: str, evening: date) -> Night:
-    """The night, unless its morning has been recorded (closed): then nothing about it changes."""
-    night = night_of(session, compound_id, evening)
+    """The night, held (`hold_unless_running`) for a change by staff, unless its morning has
+    been recorded (closed): then nothing about it changes."""
+    night = hold_unless_running(session, night_of(session, compound_id, evening))
     if night.state == NightState.CLOSED.value:
         raise Conflict(
             "night_closed",
@@ -49,10 +51,40 @@ def open_night(session: Session, compound_id: str, evening: date) -> Night:
     return night
 
 
-def require_open(session: Session, compound: Compound, evening: date, now: datetime) -> Night:
-    """The night, if residents may still change its requests; else Conflict ``cutoff_passed``."""
-    night = night_of(session, compound.id, evening)
-    if now >= cutoff_of(compound, evening) or night.state != NightState.OPEN.value:
+def hold_night(session: Session, night: Night) -> Night:
+    """Lock the night's row until the caller's transaction ends, and read it afresh.
+
+    A run takes its night by writing this row before it reads the night's requests, so a change
+    made while holding the row either commits before the run reads (and is in its snapshot) or
+    finds the night being allocated: the two can never miss each other. (PostgreSQL locks the
+    row; SQLite takes its one write lock for the transaction.)
+    """
+    session.execute(update(Night).where(Night.id == night.id).values(state=Night.state))
+    session.refresh(night)
+    return night
+
+
+def hold_unless_running(session: Session, night: Night) -> Night:
+    """`hold_night`, refusing with Conflict ``night_busy`` while a run of the night is under way.
+    A trace left by a run that died (its lock is free) is cleared."""
+    hold_night(session, night)
+    if night.running_since is not None:
+        if is_running(session.get_bind(), night.id):  # type: ignore[arg-type]
+            raise Conflict(
+                "night_busy",
+                f"the night of {night.evening} is being allocated right now; "
+                "nothing about it can change until the run ends",
+            )
+        night.running_since = None
+    return night
+
+
+def require_open(session: Session, compound: Compound, evening: date, arrived: datetime) -> Night:
+    """The night, held (`hold_unless_running`), if residents may still change its requests: the
+    change reached the service (`arrived`) before the cutoff and no run has started; else
+    Conflict ``cutoff_passed``."""
+    night = hold_unless_running(session, night_of(session, compound.id, evening))
+    if arrived >= cutoff_of(compound, evening) or night.state != NightState.OPEN.value:
         raise Conflict(
             "cutoff_passed",
             f"requests for the night of {evening} closed at {compound.cutoff} "

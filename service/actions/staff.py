@@ -140,7 +140,7 @@ def run(
         account_id=account.id,
         time_limit=settings.solver_seconds,
         now=now,
-        stale_after=timedelta(minutes=settings.run_lock_minutes),
+        cutoff_grace=timedelta(seconds=settings.cutoff_grace_seconds),
         after_publishing=after_publishing,
     )
     session.expire_all()

@@ -8,7 +8,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from service.actions import residents
-from service.deps import HouseholdDep, NowDep, PathId, SessionDep
+from service.arrival import ArrivedDep
+from service.deps import HouseholdDep, PathId, SessionDep
 from service.schemas import (
     AllocationOut,
     CarIn,
@@ -47,7 +48,7 @@ def my_requests(evening: Evening, session: SessionDep, household: HouseholdDep) 
     "/nights/{evening}/requests", response_model=RequestOut, status_code=status.HTTP_201_CREATED
 )
 def submit_request(
-    evening: Evening, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep
+    evening: Evening, body: RequestIn, session: SessionDep, household: HouseholdDep, now: ArrivedDep
 ) -> RequestOut:
     return residents.submit_request(
         session=session, household=household, evening=evening, body=body, now=now
@@ -56,7 +57,11 @@ def submit_request(
 
 @router.put("/requests/{request_id}", response_model=RequestOut)
 def change_request(
-    request_id: PathId, body: RequestIn, session: SessionDep, household: HouseholdDep, now: NowDep
+    request_id: PathId,
+    body: RequestIn,
+    session: SessionDep,
+    household: HouseholdDep,
+    now: ArrivedDep,
 ) -> RequestOut:
     return residents.change_request(
         session=session, household=household, request_id=request_id, body=body, now=now
@@ -65,7 +70,7 @@ def change_request(
 
 @router.delete("/requests/{request_id}", status_code=status.HTTP_204_NO_CONTENT)
 def cancel_request(
-    request_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep
+    request_id: PathId, session: SessionDep, household: HouseholdDep, now: ArrivedDep
 ) -> None:
     residents.cancel_request(session=session, household=household, request_id=request_id, now=now)
 
@@ -95,7 +100,7 @@ def remove_standing_request(
 
 @router.post("/releases", response_model=ReleaseOut, status_code=status.HTTP_201_CREATED)
 def release_space(
-    body: ReleaseIn, session: SessionDep, household: HouseholdDep, now: NowDep
+    body: ReleaseIn, session: SessionDep, household: HouseholdDep, now: ArrivedDep
 ) -> ReleaseOut:
     """Leave the space free on every evening from first_evening to last_evening (away Mon-Fri)."""
     return residents.release_space(session=session, household=household, body=body, now=now)
@@ -103,7 +108,7 @@ def release_space(
 
 @router.delete("/releases/{release_id}", response_model=list[ReleaseOut])
 def take_back_release(
-    release_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep
+    release_id: PathId, session: SessionDep, household: HouseholdDep, now: ArrivedDep
 ) -> list[ReleaseOut]:
     """Take the space back for every evening of a release that can still change: before its
     cutoff, not allocated, not being allocated. The others stay released; the answer lists what

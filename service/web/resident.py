@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service.actions import residents
 from service.actions.calendar import current_evening, in_compound_time
+from service.arrival import ArrivedDep
 from service.deps import NowDep, PathId, SessionDep
 from service.models import Household
 from service.schemas import CarIn, CarOut, ReleaseIn, RequestIn, StandingRequestIn
@@ -104,7 +105,7 @@ def send_request(
     t: TranslatorDep,
     session: SessionDep,
     household: ResidentPostDep,
-    now: NowDep,
+    now: ArrivedDep,
     evening: FormEvening,
     car_id: FormId,
     arrive: Annotated[str, Form(max_length=10)],
@@ -162,7 +163,7 @@ def cancel_request(
     t: TranslatorDep,
     session: SessionDep,
     household: ResidentPostDep,
-    now: NowDep,
+    now: ArrivedDep,
     evening: FormEvening,
 ) -> Response:
     form = {"evening": evening.isoformat()}
@@ -314,7 +315,7 @@ def release(
     t: TranslatorDep,
     session: SessionDep,
     household: ResidentPostDep,
-    now: NowDep,
+    now: ArrivedDep,
     space: Annotated[str, Form(max_length=40)],
     first: FormEvening,
     last: FormEvening,
@@ -341,7 +342,7 @@ def take_back_release(
     t: TranslatorDep,
     session: SessionDep,
     household: ResidentPostDep,
-    now: NowDep,
+    now: ArrivedDep,
 ) -> Response:
     refused = _attempt(
         lambda: residents.take_back_release(

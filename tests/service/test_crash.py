@@ -1,4 +1,5 @@
-"""A run killed with SIGKILL in the middle leaves the night as it was, and a rerun is clean."""
+"""A run killed with SIGKILL in the middle leaves the night as it was, and a rerun starts at once
+and is clean."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -66,7 +67,7 @@ def _run(sessions, **options) -> Run:
     )
 
 
-def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url):
+def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_starts_at_once(database_url):
     upgrade(database_url)
     engine = make_engine(database_url)
     sessions = make_sessions(engine)
@@ -103,6 +104,10 @@ def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url)
             time.sleep(0.05)
         time.sleep(1.0)  # well inside the solve: it has two minutes
         assert process.poll() is None
+        # While it lives, its lock keeps a second run out.
+        with pytest.raises(Conflict) as busy:
+            _run(sessions)
+        assert busy.value.code == "night_busy"
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     finally:
@@ -114,12 +119,11 @@ def test_a_run_killed_mid_way_changes_nothing_and_a_rerun_is_clean(database_url)
         night = session.scalar(select(Night).where(Night.compound_id == "shift"))
         assert (night.state, night.draft_run_id) == ("allocated", first.id)
         assert [run.id for run in session.scalars(select(Run))] == [first.id]
-    # The dead run still holds the night until its lock is deemed stale ...
-    with pytest.raises(Conflict) as busy:
-        _run(sessions)
-    assert busy.value.code == "night_busy"
-    # ... after which a rerun is clean.
-    second = _run(sessions, stale_after=timedelta(0))
+    # The dead run's lock died with it (its trace, running_since, is left), so a rerun starts
+    # at once.
+    with sessions() as session:
+        assert session.scalar(select(Night.running_since)) is not None
+    second = _run(sessions)
     with sessions() as session:
         night = session.scalar(select(Night).where(Night.compound_id == "shift"))
         assert (night.draft_run_id, night.running_since) == (second.id, None)

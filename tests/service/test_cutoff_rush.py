@@ -7,103 +7,50 @@ refused (409) rather than stored twice. Figures (throughput, latency) are printe
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx2 as httpx
 import numpy as np
-import uvicorn
 from sqlalchemy import func, select
 
-from scenarios.loader import parse_scenario
-from service.compounds import import_scenario, resident_account
 from service.db import upgrade
 from service.deps import get_now
 from service.main import create_app
-from service.models import Car, Household, ParkingRequest, Token
-from service.security import new_token
+from service.models import ParkingRequest
 from service.settings import Settings
-from tests.service.conftest import BEFORE_CUTOFF, EVENING, TINY, _free_port
+from tests.service.conftest import EVENING
+from tests.service.live import Caller, seed_compound, serving
 
 HOUSEHOLDS = 500
-
-
-def _seed(app) -> list[tuple[str, int]]:
-    """500 households with a car each, and a session token for each (no password hashing)."""
-    document = dict(TINY) | {
-        "households": [
-            {
-                "id": f"h{i}",
-                "x": float(i % 40),
-                "y": float(i // 40),
-                "cars": [{"plate": f"沪R·{i:05d}"}],
-            }
-            for i in range(HOUSEHOLDS)
-        ],
-        "spaces": [{"id": f"L-{i}", "kind": "street", "x": 0, "y": 0} for i in range(50)],
-    }
-    callers = []
-    with app.state.sessions.begin() as session:
-        import_scenario(session, parse_scenario(document), "rush", now=BEFORE_CUTOFF)
-        session.flush()
-        for household in session.scalars(select(Household).where(Household.compound_id == "rush")):
-            account = resident_account(session, household)
-            session.flush()
-            token, digest = new_token()
-            session.add(
-                Token(
-                    digest=digest,
-                    account_id=account.id,
-                    expires_at=datetime.now(UTC) + timedelta(hours=1),
-                )
-            )
-            car = session.scalar(select(Car.id).where(Car.household_id == household.id))
-            callers.append((token, car))
-    return callers
 
 
 def test_500_requests_at_the_cutoff_are_stored_exactly_once(database_url):
     upgrade(database_url)
     app = create_app(Settings(database_url=database_url))
-    app.dependency_overrides[get_now] = lambda: datetime(
-        2026, 11, 24, 13, 29, 59, tzinfo=UTC
-    )  # 21:29:59 in Shanghai
-    callers = _seed(app)
-    port = _free_port()
-    # Keep-alive longer than the rush: a connection the server closes as the client reuses it would
-    # fail a request for a reason that has nothing to do with the service.
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=300
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/api/v1/me/nights/{EVENING}/requests"
-    try:
-        with httpx.Client(timeout=60, limits=httpx.Limits(max_connections=100)) as client:
+    # 21:29:59 in Shanghai
+    app.dependency_overrides[get_now] = lambda: datetime(2026, 11, 24, 13, 29, 59, tzinfo=UTC)
+    callers = seed_compound(app, households=HOUSEHOLDS)
+    url = f"/api/v1/me/nights/{EVENING}/requests"
+    with (
+        serving(app) as base,
+        httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=100)) as client,
+    ):
 
-            def submit(caller: tuple[str, int]) -> tuple[int, float]:
-                token, car = caller
-                started = time.perf_counter()
-                reply = client.post(
-                    url,
-                    headers={"Authorization": f"Bearer {token}"},
-                    json={"car_id": car, "arrive": "22:00", "depart": "07:00"},
-                )
-                return reply.status_code, time.perf_counter() - started
-
+        def submit(caller: Caller) -> tuple[int, float]:
             started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=100) as pool:
-                outcomes = list(pool.map(submit, callers + callers))
-            elapsed = time.perf_counter() - started
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+            reply = client.post(
+                url,
+                headers=caller.headers,
+                json={"car_id": caller.car, "arrive": "22:00", "depart": "07:00"},
+            )
+            return reply.status_code, time.perf_counter() - started
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            outcomes = list(pool.map(submit, callers + callers))
+        elapsed = time.perf_counter() - started
     statuses = [status for status, _ in outcomes]
     assert sorted(set(statuses)) in ([201, 409], [201])
     assert statuses.count(201) == HOUSEHOLDS and statuses.count(409) == HOUSEHOLDS
