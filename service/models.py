@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -114,6 +115,10 @@ class Car(Base):
 
 class Account(Base):
     __tablename__ = "accounts"
+    # A counted failure has the moment the count began (see actions.accounts).
+    __table_args__ = (
+        CheckConstraint("failed_logins = 0 OR first_failure_at IS NOT NULL", name="failures_dated"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(10))

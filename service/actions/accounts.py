@@ -7,41 +7,46 @@ which usernames exist.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, case, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.actions.errors import TooManyAttempts, Unauthorised
-from service.models import Account, AuditEntry, Role, Token, as_utc
+from service.models import Account, AuditEntry, Compound, Role, Token, as_utc
 from service.schemas import ActivateIn, TokenOut
 from service.security import hash_secret, new_token, token_digest, verify_secret
 from service.settings import Settings
 
 
 class UnknownNames:
-    """Failed sign-ins under names no account has: name -> (failures, first failure), bounded."""
+    """Failed tries under names no account has: name -> (failures, first failure), bounded, and
+    counted under a lock (the service answers from many threads)."""
 
     LIMIT = 10_000
 
     def __init__(self) -> None:
         self.failures: dict[str, tuple[int, datetime]] = {}
+        self._lock = threading.Lock()
 
-    def check_and_count(self, username: str, now: datetime, settings: Settings) -> None:
+    def count(self, username: str, now: datetime, settings: Settings) -> None:
         """Count one more failure for `username`; TooManyAttempts once it has had its tries."""
         window = timedelta(minutes=settings.login_window_minutes)
-        count, first = self.failures.get(username, (0, now))
-        if first + window <= now:
-            count, first = 0, now
-        if count >= settings.login_attempts:
-            raise _too_many(first + window)
-        if len(self.failures) >= self.LIMIT:
-            # Bounded memory under a flood of invented names: forget the expired ones, then all.
-            for name in [n for n, (_, since) in self.failures.items() if since + window <= now]:
-                del self.failures[name]
+        with self._lock:
+            count, first = self.failures.get(username, (0, now))
+            if first + window <= now:
+                count, first = 0, now
+            if count >= settings.login_attempts:
+                raise _too_many(first + window)
             if len(self.failures) >= self.LIMIT:
-                self.failures.clear()
-        self.failures[username] = (count + 1, first)
+                # Bounded memory under a flood of invented names: forget the expired, then all.
+                expired = [n for n, (_, since) in self.failures.items() if since + window <= now]
+                for name in expired:
+                    del self.failures[name]
+                if len(self.failures) >= self.LIMIT:
+                    self.failures.clear()
+            self.failures[username] = (count + 1, first)
 
 
 def _too_many(retry: datetime) -> TooManyAttempts:
@@ -67,6 +72,44 @@ def session_hours(role: str, settings: Settings, for_pages: bool) -> float:
 
 
 _WRONG_LOGIN = "wrong username or password"
+_WRONG_CODE = "wrong username or activation code (codes work once; ask the office for a new one)"
+# Checked when there is no secret to check (an unknown name, an account not yet activated), so
+# that the answer takes as long as for a real one and does not tell which names exist.
+_DUMMY = hash_secret(new_token()[0])
+
+
+def _take_a_try(session: Session, account: Account, now: datetime, settings: Settings) -> None:
+    """Count a try at the account's secret before checking it, in one statement; refuse with
+    TooManyAttempts when the account has had its tries in the window. Counting first and in one
+    UPDATE means concurrent guesses cannot slip past the limit, and the counter and its date
+    always change together."""
+    window_start = now - timedelta(minutes=settings.login_window_minutes)
+    expired = or_(Account.first_failure_at.is_(None), Account.first_failure_at <= window_start)
+    taken = session.execute(
+        update(Account)
+        .where(
+            Account.id == account.id, or_(expired, Account.failed_logins < settings.login_attempts)
+        )
+        .values(
+            failed_logins=case((expired, 1), else_=Account.failed_logins + 1),
+            first_failure_at=case((expired, now), else_=Account.first_failure_at),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    assert isinstance(taken, CursorResult), "an UPDATE answers with a cursor"
+    if not taken.rowcount:
+        first = session.scalar(select(Account.first_failure_at).where(Account.id == account.id))
+        raise _too_many(as_utc(first or now) + timedelta(minutes=settings.login_window_minutes))
+
+
+def _succeeded(session: Session, account: Account) -> None:
+    session.execute(
+        update(Account)
+        .where(Account.id == account.id)
+        .values(failed_logins=0, first_failure_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def login(
@@ -80,22 +123,18 @@ def login(
     for_pages: bool = False,
 ) -> TokenOut:
     """A token for the account; Unauthorised for a wrong name or password, TooManyAttempts while
-    the account (or the unknown name) is locked."""
+    the account (or the unknown name) has had its tries."""
     account = session.scalar(select(Account).where(Account.username == username))
-    window = timedelta(minutes=settings.login_window_minutes)
     if account is None:
-        unknown_names.check_and_count(username, now, settings)
+        unknown_names.count(username, now, settings)
+    else:
+        _take_a_try(session, account, now, settings)
+    if account is None or account.password_hash is None:
+        verify_secret(_DUMMY, password)
         raise Unauthorised("wrong_login", _WRONG_LOGIN)
-    if account.first_failure_at is not None and as_utc(account.first_failure_at) + window <= now:
-        account.failed_logins, account.first_failure_at = 0, None
-    if account.failed_logins >= settings.login_attempts and account.first_failure_at is not None:
-        raise _too_many(as_utc(account.first_failure_at) + window)
     if not verify_secret(account.password_hash, password):
-        account.failed_logins += 1
-        account.first_failure_at = account.first_failure_at or now
-        session.commit()
         raise Unauthorised("wrong_login", _WRONG_LOGIN)
-    account.failed_logins, account.first_failure_at = 0, None
+    _succeeded(session, account)
     issued = _issue(session, account, now, session_hours(account.role, settings, for_pages))
     session.commit()
     return issued
@@ -107,15 +146,24 @@ def activate(
     body: ActivateIn,
     now: datetime,
     settings: Settings,
+    unknown_names: UnknownNames,
     for_pages: bool = False,
 ) -> TokenOut:
-    """Set the household account's password with the one-time code from the office, and sign in."""
+    """Set the household account's password with the one-time code from the office, and sign in.
+    Tries count as sign-in tries do: too many wrong codes lock the account for a while."""
     account = session.scalar(select(Account).where(Account.username == body.username))
-    if account is None or not verify_secret(account.activation_hash, body.code.strip().upper()):
-        raise Unauthorised(
-            "wrong_activation",
-            "wrong username or activation code (codes work once; ask the office for a new one)",
-        )
+    code = body.code.strip().upper()
+    if account is None:
+        unknown_names.count(body.username, now, settings)
+    else:
+        _take_a_try(session, account, now, settings)
+    if account is None or account.activation_hash is None:
+        verify_secret(_DUMMY, code)
+        raise Unauthorised("wrong_activation", _WRONG_CODE)
+    if not verify_secret(account.activation_hash, code):
+        raise Unauthorised("wrong_activation", _WRONG_CODE)
+    _succeeded(session, account)
+    session.refresh(account)
     account.password_hash = hash_secret(body.password)
     account.activation_hash = None
     session.add(
@@ -130,6 +178,13 @@ def activate(
     issued = _issue(session, account, now, session_hours(account.role, settings, for_pages))
     session.commit()
     return issued
+
+
+def reset(*, session: Session, account: Account) -> None:
+    """A new activation code was issued (a lost password, a stolen phone): the old password and
+    every session of the account stop working; the code sets a new password."""
+    account.password_hash = None
+    session.execute(delete(Token).where(Token.account_id == account.id))
 
 
 def account_of_token(*, session: Session, token: str, now: datetime) -> Account | None:
@@ -157,7 +212,5 @@ def account_zone(*, session: Session, username: str, default: str) -> str:
     account = session.scalar(select(Account).where(Account.username == username))
     if account is None:
         return default
-    from service.models import Compound
-
     compound = session.get(Compound, account.compound_id)
     return compound.timezone if compound is not None else default

@@ -29,7 +29,7 @@ from scenarios.mapping import result_file, to_instance
 from scenarios.schema import ResultFile
 from service.actions.calendar import cutoff_of
 from service.actions.errors import Conflict
-from service.actions.nights import hold_night, night_of
+from service.actions.nights import hold_night, hold_unless_running, night_of
 from service.actions.runlock import holding
 from service.models import (
     AuditEntry,
@@ -398,7 +398,9 @@ def published_allocation(session: Session, night: Night) -> ResultFile:
 
 
 def publish(*, session: Session, night: Night, account_id: int | None, now: datetime) -> Run:
-    """The draft becomes what residents see, in the caller's transaction."""
+    """The draft becomes what residents see, in the caller's transaction. The night's row is
+    held first, so of two publications at once the second finds nothing new to publish."""
+    hold_unless_running(session, night)
     if night.state == NightState.CLOSED.value:
         raise Conflict(
             "night_closed",

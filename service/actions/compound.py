@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scenarios.mapping import window_from_text
+from service.actions import accounts
 from service.actions.calendar import ANY_EVENING
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
-from service.compounds import issue_activation
+from service.compounds import issue_activation, resident_account
 from service.models import Account, AuditEntry, Compound, Household, Release, Space
 from service.schemas import (
     CompoundOut,
@@ -276,10 +277,11 @@ def _add_household(session: Session, compound: Compound, body: HouseholdIn) -> H
 def new_activation_code(
     *, session: Session, compound: Compound, household_code: str, account: Account, now: datetime
 ) -> HouseholdCreatedOut:
-    """A new one-time code for the household's resident (a lost password); the old one stops
-    working."""
+    """A new one-time code for the household's resident (a lost password, a stolen phone): the
+    old code, the old password and every session of the account stop working."""
     household = _household(session, compound, household_code)
     code = issue_activation(session, household)
+    accounts.reset(session=session, account=resident_account(session, household))
     _audit(session, compound, account, now, "activation code", household_code)
     session.commit()
     return _created(compound, household, code)

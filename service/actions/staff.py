@@ -26,7 +26,7 @@ from service.actions.allocation import (
 )
 from service.actions.calendar import cutoff_of, stay_minutes
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
-from service.actions.nights import night_of, open_night, shown_state
+from service.actions.nights import hold_unless_running, night_of, open_night, shown_state
 from service.actions.residents import commit_request, release_without
 from service.models import (
     Account,
@@ -358,7 +358,7 @@ def record_overstays(
 ) -> NightOut:
     """The morning round: the spaces where a car stayed after its window. Their households get
     the plan's overstay penalty on the next nights; the night is closed."""
-    night = night_of(session, compound.id, evening)
+    night = hold_unless_running(session, night_of(session, compound.id, evening))
     if night.published_run_id is None:
         raise Conflict(
             "not_published", f"the night of {evening} is not published; there is nobody to record"

@@ -30,9 +30,17 @@ def login(
 
 
 @router.post("/activate", response_model=TokenOut)
-def activate(body: ActivateIn, session: SessionDep, now: NowDep, settings: SettingsDep) -> TokenOut:
+def activate(
+    body: ActivateIn,
+    session: SessionDep,
+    now: NowDep,
+    settings: SettingsDep,
+    unknown_names: UnknownNamesDep,
+) -> TokenOut:
     """Set the household account's password with the one-time code from the office, and sign in."""
-    return accounts.activate(session=session, body=body, now=now, settings=settings)
+    return accounts.activate(
+        session=session, body=body, now=now, settings=settings, unknown_names=unknown_names
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,9 @@ from service.web.session import (
     StaleForm,
     TranslatorDep,
     WrongRole,
+    is_signin_form,
+    keep_signin_token,
+    signin_token,
     translator,
 )
 
@@ -62,12 +65,27 @@ def start(account: SignedInDep) -> Response:
     return RedirectResponse(_home(account.role), status_code=303)
 
 
+def _signin_page(
+    request: Request, t: Translator, status_code: int = 200, **context: Any
+) -> Response:
+    signin_token(request)
+    page = render(request, t, "signin.html", status_code, **context)
+    return keep_signin_token(request, page)
+
+
+def _activate_page(
+    request: Request, t: Translator, status_code: int = 200, **context: Any
+) -> Response:
+    signin_token(request)
+    page = render(request, t, "activate.html", status_code, **context)
+    return keep_signin_token(request, page)
+
+
 @router.get("/signin")
 def signin_page(request: Request, t: TranslatorDep) -> Response:
-    return render(
+    return _signin_page(
         request,
         t,
-        "signin.html",
         next=_safe_next(request.query_params.get("next")),
         errors=[],
         username="",
@@ -111,8 +129,23 @@ def signin(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     username = username.strip()
+
+    def again(status_code: int, message: str) -> Response:
+        return _signin_page(
+            request,
+            t,
+            status_code,
+            next=_safe_next(next),
+            errors=[message],
+            username=username[:80],
+            done=None,
+        )
+
+    if not is_signin_form(request, csrf):
+        return again(403, t("error.csrf"))
     try:
         body = LoginIn(username=username or "-", password=password or "-")
         issued = accounts.login(
@@ -124,24 +157,11 @@ def signin(
             unknown_names=unknown_names,
             for_pages=True,
         )
-    except (DomainError, ValidationError) as error:
+    except TooManyAttempts as error:
+        return again(429, t("signin.locked", until=_locked_until(session, username, error, t)))
+    except (DomainError, ValidationError):
         # A name or password longer than any account's is simply wrong.
-        locked = isinstance(error, TooManyAttempts)
-        message = (
-            t("signin.locked", until=_locked_until(session, username, error, t))
-            if isinstance(error, TooManyAttempts)
-            else t("signin.wrong")
-        )
-        return render(
-            request,
-            t,
-            "signin.html",
-            429 if locked else 401,
-            next=_safe_next(next),
-            errors=[message],
-            username=username[:80],
-            done=None,
-        )
+        return again(401, t("signin.wrong"))
     target = _safe_next(next)
     return _signed_in(
         request, issued, settings, now, _home(issued.role) if target == "/" else target
@@ -150,12 +170,8 @@ def signin(
 
 @router.get("/activate")
 def activate_page(request: Request, t: TranslatorDep) -> Response:
-    return render(
-        request,
-        t,
-        "activate.html",
-        errors=[],
-        username=request.query_params.get("username", "")[:80],
+    return _activate_page(
+        request, t, errors=[], username=request.query_params.get("username", "")[:80]
     )
 
 
@@ -166,25 +182,36 @@ def activate(
     session: SessionDep,
     now: NowDep,
     settings: SettingsDep,
+    unknown_names: UnknownNamesDep,
     username: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     username = username.strip()
+
+    def again(status_code: int, errors: list[str]) -> Response:
+        return _activate_page(request, t, status_code, errors=errors, username=username[:80])
+
+    if not is_signin_form(request, csrf):
+        return again(403, [t("error.csrf")])
     try:
         body = ActivateIn(username=username or "-", code=code.strip() or "-", password=password)
     except ValidationError as error:
-        return render(
-            request, t, "activate.html", 422, errors=error_lines(t, error), username=username[:80]
-        )
+        return again(422, error_lines(t, error))
     try:
         issued = accounts.activate(
-            session=session, body=body, now=now, settings=settings, for_pages=True
+            session=session,
+            body=body,
+            now=now,
+            settings=settings,
+            unknown_names=unknown_names,
+            for_pages=True,
         )
+    except TooManyAttempts as error:
+        return again(429, [t("signin.locked", until=_locked_until(session, username, error, t))])
     except DomainError:
-        return render(
-            request, t, "activate.html", 401, errors=[t("activate.wrong")], username=username
-        )
+        return again(401, [t("activate.wrong")])
     return _signed_in(request, issued, settings, now, "/tonight")
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Form, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from service.actions.accounts import account_of_token
@@ -17,6 +20,11 @@ from service.web.i18n import Translator, language_of
 
 SESSION_COOKIE = "parking_session"
 LANGUAGE_COOKIE = "parking_lang"
+# The sign-in and activation forms come before any session: their token is a random value kept in
+# this cookie and echoed by the form (a double submit). Another site can make a browser post the
+# form but can neither read the cookie nor set it (SameSite=Strict), so it cannot sign a victim
+# into an account of its choosing.
+SIGNIN_COOKIE = "parking_signin"
 
 
 class SignInFirst(Exception):
@@ -45,6 +53,38 @@ TranslatorDep = Annotated[Translator, Depends(translator)]
 def form_token(session_token: str) -> str:
     """A token tied to the session, put in every form and checked on every post."""
     return hmac.new(session_token.encode(), b"form", hashlib.sha256).hexdigest()[:32]
+
+
+def signin_token(request: Request) -> str:
+    """The sign-in form's token for this browser (a new one if it has none), put in the page."""
+    token = request.cookies.get(SIGNIN_COOKIE) or secrets.token_hex(16)
+    request.state.form_token = token
+    return token
+
+
+def keep_signin_token(request: Request, response: Response) -> Response:
+    """Give the browser the sign-in form's token it was shown, if it did not have it yet."""
+    token = request.state.form_token
+    if request.cookies.get(SIGNIN_COOKIE) != token:
+        response.set_cookie(
+            SIGNIN_COOKIE,
+            token,
+            max_age=24 * 3600,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return response
+
+
+def is_signin_form(request: Request, csrf: str) -> bool:
+    """The sign-in (or activation) form was posted from this site's page, with its token."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.url.netloc:
+        return False
+    cookie = request.cookies.get(SIGNIN_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(csrf, cookie)
 
 
 def signed_in(request: Request, session: SessionDep, now: NowDep) -> Account:

@@ -162,7 +162,8 @@ def test_every_route_checks_its_caller(world):
             compound_id="tiny",
             evening=evening,
             request_id=request_id,
-            household_code="1-101",
+            # Not a caller here: a new activation code ends its sessions.
+            household_code="3-301",
             pin_id=pin_id,
             standing_id=standing_id,
             space_code="L-1",

@@ -7,6 +7,7 @@ published (q1 on A-1, q2 on L-1, q3 refused: all fitting spaces taken).
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -78,12 +79,19 @@ def test_old_runs_read_through_the_api_and_the_pages(tmp_path):
     ]
 
 
+def _sign_in(client: TestClient, username: str, password: str) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text)
+    assert token is not None
+    data = {"username": username, "password": password, "csrf": token.group(1)}
+    assert client.post("/signin", data=data, follow_redirects=False).status_code == 303
+
+
 def test_old_runs_show_on_the_pages(tmp_path):
     resident, desk = _client(tmp_path, "resident.db"), _client(tmp_path, "desk.db")
-    resident.post("/signin", data={"username": "tiny/4-401", "password": "pw-4-401-123"})
+    _sign_in(resident, "tiny/4-401", "pw-4-401-123")
     page = resident.get(f"/tonight?evening={EVENING}")
     assert page.status_code == 200 and "19:30" in page.text and "优先级" in page.text
-    desk.post("/signin", data={"username": "staff", "password": "staff-password"})
+    _sign_in(desk, "staff", "staff-password")
     night = desk.get(f"/staff/night?evening={EVENING}&space=L-1")
     assert night.status_code == 200 and "沪B·33333" in night.text and "4-401" in night.text
 

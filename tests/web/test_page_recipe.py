@@ -23,7 +23,10 @@ from tests.web.web_site import Site, resident, staff
 # Step 2: the words, one key per sentence, in both languages.
 WORDS = {
     "size_page.title": ("小区规模", "Size of the compound"),
-    "size_page.counts": ("{households} 户，{spaces} 个车位", "{households} households, {spaces} spaces"),
+    "size_page.counts": (
+        "{households} 户，{spaces} 个车位",
+        "{households} households, {spaces} spaces",
+    ),
 }
 # Step 3: the template.
 TEMPLATE = """{% extends "base.html" %}

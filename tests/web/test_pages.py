@@ -105,10 +105,10 @@ def test_chinese_is_the_default_and_the_switch_is_remembered_and_stays_on_this_s
 
 
 def test_wrong_password_is_refused_in_the_readers_language(site):
-    reply = Browser(site).client.post("/signin", data={"username": "staff", "password": "nope"})
+    reply = Browser(site).post("/signin", {"username": "staff", "password": "nope"}, "/signin")
     assert reply.status_code == 401 and "用户名或密码错误" in reply.text
-    english = Browser(site, language="en").client.post(
-        "/signin", data={"username": "staff", "password": "nope"}
+    english = Browser(site, language="en").post(
+        "/signin", {"username": "staff", "password": "nope"}, "/signin"
     )
     assert "Wrong username or password" in english.text
 
@@ -124,13 +124,14 @@ def test_pages_need_a_session_and_the_right_role(site):
     assert staff(site).get("/tonight").status_code == 403
     signed_in = resident(site)
     # After signing in with ?next=, the browser lands where it was going.
-    again = Browser(site).client.post(
+    again = Browser(site).post(
         "/signin",
-        data={
+        {
             "username": site.demo.username("refused tonight"),
             "password": "resident-demo",
             "next": "/history",
         },
+        "/signin",
     )
     assert again.headers["location"] == "/history"
     assert signed_in.post("/signout").status_code == 303
@@ -400,19 +401,21 @@ def test_the_household_import_names_every_bad_line_and_stores_nothing(site):
     code = re.search(r"Activation code for 90-101: ([A-Z0-9]+)", good.text).group(1)
     # The new household activates its account on the page with that code.
     newcomer = Browser(site, language="en")
-    short = newcomer.client.post(
-        "/activate", data={"username": "laiyang/90-101", "code": code, "password": "short"}
+    short = newcomer.post(
+        "/activate", {"username": "laiyang/90-101", "code": code, "password": "short"}, "/activate"
     )
     assert short.status_code == 422
-    activated = newcomer.client.post(
+    activated = newcomer.post(
         "/activate",
-        data={"username": "laiyang/90-101", "code": code, "password": "a-long-password"},
+        {"username": "laiyang/90-101", "code": code, "password": "a-long-password"},
+        "/activate",
     )
     assert activated.status_code == 303 and activated.headers["location"] == "/tonight"
     assert (
-        newcomer.client.post(
+        newcomer.post(
             "/activate",
-            data={"username": "laiyang/90-101", "code": code, "password": "a-long-password"},
+            {"username": "laiyang/90-101", "code": code, "password": "a-long-password"},
+            "/activate",
         ).status_code
         == 401
     )

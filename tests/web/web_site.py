@@ -55,7 +55,7 @@ class Browser:
         if language:
             self.client.cookies.set("parking_lang", language)
         if username:
-            reply = self.client.post("/signin", data={"username": username, "password": password})
+            reply = self.post("/signin", {"username": username, "password": password}, "/signin")
             assert reply.status_code == 303, reply.text
 
     def get(self, path: str, **kwargs):
