@@ -1,26 +1,62 @@
 """A solver-independent check of an allocation against every hard rule.
 
 It reads only the instance's plain dataclasses, pair by pair, so it shares no code path with the
-vectorised eligibility or the solvers it checks. Family names match the solver's constraints.
+vectorised eligibility or the solvers it checks. A pair rule's family is its `Rule` value (the
+rules' per-pair functions are in `engine.rules`); the families that concern the allocation as a
+whole are named here, after the solver's constraint families.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.model import Instance, PinAction
-from engine.result import Result, Status
+from engine import rules
+from engine.model import Instance, PinAction, Request
+from engine.result import Assignment, Result, Status
+
+# Records one broken rule: (family, message).
+_Report = Callable[[str, str], None]
 
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule.
+
+    Attributes
+    ----------
+    family : str
+        For a pair rule, its `Rule` value ("pool", "window", ...); otherwise one of
+        "known_ids", "every_request_accounted", "infeasible_is_empty", "whole_stay",
+        "reported_walk", "one_space_per_request", "no_overlap_on_space", "household_cap",
+        "pins".
+    message : str
+        What is wrong, naming the requests and spaces.
+    """
+
     family: str
     message: str
 
 
 def check_allocation(instance: Instance, result: Result) -> list[Violation]:
-    """Every broken rule, empty when the allocation is valid."""
+    """Every hard rule the result breaks.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night the result claims to allocate.
+    result : Result
+        Any allocation: the engine's, a baseline's or a hand-made one.
+
+    Returns
+    -------
+    list of Violation
+        Empty when the allocation is valid: every request is accounted for once, each assigned
+        request holds one space for its whole stay, every pair rule of `engine.rules.HARD_RULES`
+        holds, stays on a space do not overlap, household caps and forced pins hold, the walks
+        reported are the plan's, and an infeasible result assigns nothing.
+    """
     violations: list[Violation] = []
 
     def broken(family: str, message: str) -> None:
@@ -36,7 +72,8 @@ def check_allocation(instance: Instance, result: Result) -> list[Violation]:
         else:
             broken(
                 "known_ids",
-                f"assignment {assignment.request} -> {assignment.space} names an unknown request or space",
+                f"assignment {assignment.request} -> {assignment.space} "
+                "names an unknown request or space",
             )
 
     _every_request_accounted(instance, result, broken)
@@ -46,57 +83,31 @@ def check_allocation(instance: Instance, result: Result) -> list[Violation]:
     for assignment in placed:
         request = instance.request_by_id[assignment.request]
         space = instance.space_by_id[assignment.space]
-        household = instance.household_by_id[request.household]
         if (assignment.start, assignment.end) != (request.arrive, request.depart):
             broken(
                 "whole_stay",
-                f"{request.id} is placed {assignment.start}-{assignment.end}, not its stay {request.arrive}-{request.depart}",
+                f"{request.id} is placed {assignment.start}-{assignment.end}, "
+                f"not its stay {request.arrive}-{request.depart}",
             )
-        if not space.in_pool:
-            broken(
-                "in_tonights_pool",
-                f"{request.id} is on {space.id}, which its renter has not released",
-            )
-        if not space.open_to(household.compound):
-            broken(
-                "same_compound",
-                f"{request.id} of compound {household.compound} is on {space.id} of compounds {sorted(space.compounds)}",
-            )
-        if not any(
-            w.start <= request.arrive and request.depart <= w.end
-            for w in instance.windows_of(space)
-        ):
-            broken("inside_window", f"{request.id} stays outside every window of {space.id}")
-        if request.size > space.size:
-            broken(
-                "fits_space",
-                f"{request.id} ({request.size.label}) is too large for {space.id} ({space.size.label})",
-            )
-        if not request.needs <= space.features:
-            broken(
-                "fits_space",
-                f"{space.id} lacks {sorted(request.needs - space.features)} needed by {request.id}",
-            )
-        walk = household.walk_to(space)
+        walk = instance.household_by_id[request.household].walk_to(space)
         if assignment.walk_m != walk:
             broken(
-                "within_walk",
+                "reported_walk",
                 f"{request.id} on {space.id} reports {assignment.walk_m} m, the plan says {walk} m",
             )
-        if instance.policy.max_walk_m is not None and walk > instance.policy.max_walk_m:
-            broken(
-                "within_walk",
-                f"{request.id} walks {walk} m to {space.id}, more than {instance.policy.max_walk_m} m",
-            )
+        for hard in rules.HARD_RULES:
+            breach = hard.breach(instance, request, space)
+            if breach is not None:
+                broken(hard.rule.value, breach)
 
     _one_space_per_request(placed, broken)
     _no_overlap_on_space(instance, placed, broken)
     _household_cap(instance, placed, broken)
-    _pins(instance, result, placed, broken)
+    _forced_pins(instance, result, placed, broken)
     return violations
 
 
-def _every_request_accounted(instance: Instance, result: Result, broken) -> None:
+def _every_request_accounted(instance: Instance, result: Result, broken: _Report) -> None:
     mentioned = Counter(
         [a.request for a in result.assignments] + [u.request for u in result.unassigned]
     )
@@ -114,14 +125,14 @@ def _every_request_accounted(instance: Instance, result: Result, broken) -> None
             )
 
 
-def _one_space_per_request(placed, broken) -> None:
+def _one_space_per_request(placed: list[Assignment], broken: _Report) -> None:
     for request_id, times in Counter(a.request for a in placed).items():
         if times > 1:
             broken("one_space_per_request", f"{request_id} holds {times} spaces")
 
 
-def _no_overlap_on_space(instance: Instance, placed, broken) -> None:
-    by_space = defaultdict(list)
+def _no_overlap_on_space(instance: Instance, placed: list[Assignment], broken: _Report) -> None:
+    by_space: dict[str, list[Request]] = defaultdict(list)
     for assignment in placed:
         by_space[assignment.space].append(instance.request_by_id[assignment.request])
     for space_id, stays in by_space.items():
@@ -130,11 +141,12 @@ def _no_overlap_on_space(instance: Instance, placed, broken) -> None:
                 if instance.overlaps(first, second):
                     broken(
                         "no_overlap_on_space",
-                        f"{first.id} and {second.id} overlap on {space_id} (turnover {instance.policy.turnover_minutes} min)",
+                        f"{first.id} and {second.id} overlap on {space_id} "
+                        f"(turnover {instance.policy.turnover_minutes} min)",
                     )
 
 
-def _household_cap(instance: Instance, placed, broken) -> None:
+def _household_cap(instance: Instance, placed: list[Assignment], broken: _Report) -> None:
     cap = instance.policy.household_cap
     if cap is None:
         return
@@ -145,12 +157,13 @@ def _household_cap(instance: Instance, placed, broken) -> None:
             broken("household_cap", f"household {household} holds {held} shared spaces, cap {cap}")
 
 
-def _pins(instance: Instance, result: Result, placed, broken) -> None:
+def _forced_pins(
+    instance: Instance, result: Result, placed: list[Assignment], broken: _Report
+) -> None:
+    # Forbid pins are a pair rule (Rule.FORBIDDEN); forcing one is about the whole allocation.
     if result.status is Status.INFEASIBLE:
         return
     on = {(a.request, a.space) for a in placed}
     for pin in instance.pins:
         if pin.action is PinAction.FORCE and (pin.request, pin.space) not in on:
             broken("pins", f"{pin.request} is forced onto {pin.space} but is not there")
-        if pin.action is PinAction.FORBID and (pin.request, pin.space) in on:
-            broken("pins", f"{pin.request} is forbidden on {pin.space} but is there")

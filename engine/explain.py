@@ -11,11 +11,14 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from engine import rules
+from engine.arrays import BoolArray
 from engine.clock import format_clock
-from engine.eligibility import RULES, EligibilityTable
+from engine.eligibility import EligibilityTable
 from engine.model import Instance, PinAction, Request, Space
 from engine.phrases import ENGLISH, English, count_noun
 from engine.result import Assignment, Reason, Unassigned
+from engine.rules import Rule
 
 
 def unassigned_reasons(
@@ -42,7 +45,7 @@ def unassigned_reasons(
         considered = [instance.spaces[s] for s in cols.tolist()]
         for position, row in enumerate(rows.tolist()):
             request = instance.requests[row]
-            excluded = {rule: failures[rule][position] for rule in RULES}
+            excluded = {rule: refused[position] for rule, refused in failures.items()}
             fits = ~np.logical_or.reduce(list(excluded.values()))
             if not fits.any():
                 message = no_space_fits_message(instance, request, excluded, considered, phrases)
@@ -67,113 +70,54 @@ def unassigned_reasons(
 def no_space_fits_message(
     instance: Instance,
     request: Request,
-    excluded: dict[str, np.ndarray],
+    excluded: dict[Rule, BoolArray],
     considered: list[Space],
     phrases: English = ENGLISH,
 ) -> str:
-    """Name, rule by rule, what excludes every space; each space is counted under its first failing rule.
+    """Name, rule by rule, what excludes every space; each space is counted under its first
+    failing rule.
 
-    `considered` are the spaces open to the request's compound (`excluded` is over them); the
-    others are counted as belonging to other compounds.
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+    request : Request
+        A request that no space fits.
+    excluded : dict of Rule to BoolArray
+        For each rule, in `engine.rules.HARD_RULES` order, which of `considered` it excludes.
+    considered : list of Space
+        The spaces open to the request's compound; the others are counted as belonging to other
+        compounds.
+    phrases : English, optional
+        The phrasebook (`ENGLISH` or `CHINESE`).
+
+    Returns
+    -------
+    str
+        One sentence without a capital or a full stop, such as "departs 08:30 but street spaces
+        must be empty by 07:00 and 1 rented space is not released tonight".
     """
     if not instance.spaces:
         return phrases.no_spaces()
+    hard_rules = rules.HARD_RULES
     first_rule = np.full(len(considered), -1)
-    for position in reversed(range(len(RULES))):
-        first_rule[excluded[RULES[position]]] = position
-    by_rule: dict[str, list[Space]] = defaultdict(list)
+    for position in reversed(range(len(hard_rules))):
+        first_rule[excluded[hard_rules[position].rule]] = position
+    by_rule: dict[Rule, list[Space]] = defaultdict(list)
     for space, position in zip(considered, first_rule.tolist()):
-        by_rule[RULES[position]].append(space)
+        by_rule[hard_rules[position].rule].append(space)
     # Unreleased spaces come last: they are the background, the other rules are the news.
-    order = [rule for rule in RULES if rule != "pool"] + ["pool"]
+    said_order = sorted(hard_rules, key=lambda hard: hard.rule is Rule.POOL)
     said = [
         phrase
-        for rule in order
-        if by_rule.get(rule)
-        for phrase in _rule_phrases(instance, request, rule, by_rule[rule], phrases)
+        for hard in said_order
+        if by_rule.get(hard.rule)
+        for phrase in hard.say(instance, request, by_rule[hard.rule], phrases)
     ]
     elsewhere = len(instance.spaces) - len(considered)
     if elsewhere:
         said.insert(0, phrases.in_other_compounds(elsewhere))
     return phrases.join(said)
-
-
-def _rule_phrases(
-    instance: Instance, request: Request, rule: str, spaces: list[Space], phrases: English
-) -> list[str]:
-    count = len(spaces)
-    kinds = phrases.kinds(sorted({s.kind for s in spaces}))
-    if rule == "pool":
-        return [phrases.not_released(count, kinds)]
-    if rule == "compound":
-        return [phrases.another_compound(count, kinds)]
-    if rule == "window":
-        return _window_phrases(instance, request, spaces, phrases)
-    if rule == "size":
-        return [phrases.too_small(count, kinds, request.size.label)]
-    if rule == "features":
-        missing = sorted(
-            request.needs - frozenset.intersection(*(s.features for s in spaces))
-        ) or sorted(request.needs)
-        return [phrases.lacking(count, kinds, missing)]
-    if rule == "walk":
-        return [phrases.too_far(count, kinds, instance.policy.max_walk_m)]
-    return [phrases.excluded_by_staff(count)]
-
-
-def _window_phrases(
-    instance: Instance, request: Request, spaces: list[Space], phrases: English
-) -> list[str]:
-    """Group the spaces by the way their hours miss this stay: opening too late, closing too early, or neither."""
-    late_opening: dict[int, set[str]] = defaultdict(set)
-    early_closing: dict[int, set[str]] = defaultdict(set)
-    elsewhere: set[str] = set()
-    # Many spaces share their hours: decide once per distinct (label, windows).
-    hours = {
-        (
-            space.kind if space.windows is None else phrases.own_hours(space.kind),
-            instance.windows_of(space),
-        )
-        for space in spaces
-    }
-    for label, windows in hours:
-        started = [w for w in windows if w.start <= request.arrive < w.end]
-        if started:
-            early_closing[max(w.end for w in started)].add(label)
-        elif all(request.arrive < w.start for w in windows) or any(
-            request.arrive < w.start <= request.depart for w in windows
-        ):
-            # The first window opening after the arrival that holds the departure, else the first one.
-            later = sorted((w for w in windows if w.start > request.arrive), key=lambda w: w.start)
-            opening = next((w for w in later if request.depart <= w.end), later[0])
-            late_opening[opening.start].add(label)
-            # Both ends can miss: say so, or the resident fixes the arrival and is refused again.
-            if request.depart > opening.end:
-                early_closing[opening.end].add(label)
-        else:
-            elsewhere.add(label)
-
-    def labels(kinds: set[str]) -> str:
-        return phrases.kinds(sorted(kinds))
-
-    said = []
-    if late_opening:
-        said.append(
-            phrases.opens_too_late(
-                format_clock(request.arrive),
-                [(labels(kinds), format_clock(t)) for t, kinds in sorted(late_opening.items())],
-            )
-        )
-    if early_closing:
-        said.append(
-            phrases.closes_too_early(
-                format_clock(request.depart),
-                [(labels(kinds), format_clock(t)) for t, kinds in sorted(early_closing.items())],
-            )
-        )
-    if elsewhere:
-        said.append(phrases.not_shared_at(labels(elsewhere), format_clock(request.arrive)))
-    return said
 
 
 def all_taken_message(
@@ -236,7 +180,7 @@ def explain_request(
         )
     walk = table.walk(np.array([index]))[0]
     failures = table.failures(np.array([index]), walk[None, :])
-    fits = ~np.logical_or.reduce([failures[r][0] for r in RULES])
+    fits = ~np.logical_or.reduce([refused[0] for refused in failures.values()])
     lines.append(
         f"{count_noun(int(fits.sum()), 'space')} of {len(instance.spaces)} fit{'s' if fits.sum() == 1 else ''} this request."
     )

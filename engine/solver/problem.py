@@ -14,7 +14,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from engine.eligibility import RULES, EligibilityTable
+from engine.eligibility import EligibilityTable
 from engine.model import Instance, PinAction
 
 
@@ -125,9 +125,10 @@ def _place_forced_pins(
             )
         if (r, s) not in eligible:
             failed = table.failures(np.array([r]))
-            rule = next(rule for rule in RULES if failed[rule][0, s])
+            rule = next(rule for rule, refused in failed.items() if refused[0, s])
             raise PinConflict(
-                f"request {pin.request} is forced onto space {pin.space}, which breaks the {rule} rule"
+                f"request {pin.request} is forced onto space {pin.space}, "
+                f"which breaks the {rule.value} rule"
             )
         for other, other_space in forced.items():
             if other_space == s and instance.overlaps(requests[r], requests[other]):

@@ -1,7 +1,7 @@
 """Independent optima for small nights, to compare the engine against.
 
-Nothing here imports the engine's eligibility or solver code: the rules are re-implemented from
-the plain dataclasses of `engine.model`.
+Nothing here imports the engine's eligibility, rules or solver code: the rules are re-implemented
+from the plain dataclasses of `engine.model`, and only the rules' names come from `engine.rules`.
 
 The objective key, compared with ordinary tuple comparison (bigger is better), is
 
@@ -22,6 +22,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
 from engine.model import Instance, PinAction, Request, Space
+from engine.rules import Rule
 
 Key = tuple
 
@@ -34,34 +35,34 @@ def levels_of(instance: Instance) -> list[int]:
     return sorted(set(instance.priorities.values()), reverse=True)
 
 
-def failed_rules(instance: Instance, request: Request, space: Space) -> list[str]:
+def failed_rules(instance: Instance, request: Request, space: Space) -> list[Rule]:
     """Every pair rule that excludes `space` for `request` (forbid pins included)."""
     household = instance.household_by_id[request.household]
     policy = instance.policy
     failed = []
     if not (space.renter is None or space.released):
-        failed.append("pool")
+        failed.append(Rule.POOL)
     if (
         space.compounds
         and household.compound is not None
         and household.compound not in space.compounds
     ):
-        failed.append("compound")
+        failed.append(Rule.COMPOUND)
     if not any(
         w.start <= request.arrive and request.depart <= w.end for w in instance.windows_of(space)
     ):
-        failed.append("window")
+        failed.append(Rule.WINDOW)
     if int(request.size) > int(space.size):
-        failed.append("size")
+        failed.append(Rule.SIZE)
     if not set(request.needs) <= set(space.features):
-        failed.append("features")
+        failed.append(Rule.FEATURES)
     if policy.max_walk_m is not None and household.walk_to(space) > policy.max_walk_m:
-        failed.append("walk")
+        failed.append(Rule.WALK)
     if any(
         p.request == request.id and p.space == space.id and p.action is PinAction.FORBID
         for p in instance.pins
     ):
-        failed.append("forbidden")
+        failed.append(Rule.FORBIDDEN)
     return failed
 
 
@@ -166,7 +167,7 @@ def brute_force(instance: Instance) -> Key | None:
     on_space: dict[str, list[Request]] = {space.id: [] for space in instance.spaces}
     held: Counter = Counter()
     served = [0] * len(levels)
-    totals = {"fair": 0, "rotation": 0, "walk": 0, "stable": 0}
+    totals = {"fair": 0, "rotation": 0, "metres": 0, "stable": 0}
 
     def current_key(extra_served=None, extra_fair=0, extra_rotation=0, extra_stable=0) -> Key:
         counts = served if extra_served is None else [a + b for a, b in zip(served, extra_served)]
@@ -174,7 +175,7 @@ def brute_force(instance: Instance) -> Key | None:
             tuple(counts),
             totals["fair"] + extra_fair if policy.fairness_weight else 0,
             totals["rotation"] + extra_rotation if policy.fairness_weight else 0,
-            -totals["walk"] if policy.walk_weight else 0,
+            -totals["metres"] if policy.walk_weight else 0,
             totals["stable"] + extra_stable if policy.stability_weight else 0,
         )
 
@@ -202,11 +203,11 @@ def brute_force(instance: Instance) -> Key | None:
                 served[level_index[instance.priorities[request.id]]] += 1
                 totals["fair"] += instance.fairness_points.get(household, 0)
                 totals["rotation"] += instance.rotation_points.get(household, 0)
-                totals["walk"] += walk
+                totals["metres"] += walk
                 totals["stable"] += stable
                 search(i + 1)
                 totals["stable"] -= stable
-                totals["walk"] -= walk
+                totals["metres"] -= walk
                 totals["fair"] -= instance.fairness_points.get(household, 0)
                 totals["rotation"] -= instance.rotation_points.get(household, 0)
                 served[level_index[instance.priorities[request.id]]] -= 1

@@ -1,4 +1,7 @@
-"""The checker catches each broken rule: hand-made bad allocations, one per family."""
+"""The checker catches each broken rule: hand-made bad allocations, one per family.
+
+Every pair rule is also caught on its own one-pair night in test_rule_pairs.py.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from engine import Assignment, Status, check_allocation, solve
+from engine.rules import Rule
 from tests.engine.builders import forbid, household, instance, request, space
 
 
@@ -41,12 +45,12 @@ def _with(result, *assignments):
             (Assignment("ra", "S", 1320, 1800, 3), Assignment("rb", "S", 1380, 1740, 3)),
             "no_overlap_on_space",
         ),
-        ((Assignment("ra", "R", 1320, 1800, 0),), "in_tonights_pool"),
-        ((Assignment("big", "S", 1320, 1800, 3),), "fits_space"),
-        ((Assignment("ra", "T", 1320, 1800, 500),), "within_walk"),
-        ((Assignment("ra", "S", 1320, 1800, 99),), "within_walk"),
+        ((Assignment("ra", "R", 1320, 1800, 0),), Rule.POOL),
+        ((Assignment("big", "S", 1320, 1800, 3),), Rule.SIZE),
+        ((Assignment("ra", "T", 1320, 1800, 500),), Rule.WALK),
+        ((Assignment("ra", "S", 1320, 1800, 99),), "reported_walk"),
         ((Assignment("ra", "S", 1330, 1800, 3),), "whole_stay"),
-        ((Assignment("rb", "S", 1380, 1740, 3),), "pins"),
+        ((Assignment("rb", "S", 1380, 1740, 3),), Rule.FORBIDDEN),
         (
             (Assignment("ra", "S", 1320, 1800, 3), Assignment("ra", "T", 1320, 1800, 500)),
             "one_space_per_request",
@@ -76,7 +80,7 @@ def test_window_rule_is_caught():
     result = replace(
         solve(night), assignments=(Assignment("ra", "S", 1080, 1800, 0),), unassigned=()
     )
-    assert "inside_window" in {v.family for v in check_allocation(night, result)}
+    assert Rule.WINDOW in {v.family for v in check_allocation(night, result)}
 
 
 def test_the_solvers_output_passes():

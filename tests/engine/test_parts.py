@@ -44,12 +44,12 @@ def test_a_space_open_to_all_keeps_the_night_whole():
     assert independent_parts(night) == [night]
 
 
-@pytest.mark.parametrize("pool", [ThreadPoolExecutor, ProcessPoolExecutor])
-def test_solving_the_parts_on_workers_gives_the_same_night(pool):
+@pytest.mark.parametrize("executor_type", [ThreadPoolExecutor, ProcessPoolExecutor])
+def test_solving_the_parts_on_workers_gives_the_same_night(executor_type):
     night = _district()
     assert len(independent_parts(night)) > 1
     alone = solve(night)
-    with pool(max_workers=2) as executor:
+    with executor_type(max_workers=2) as executor:
         spread = solve(night, executor=executor)
     assert spread.status is Status.OPTIMAL
     assert spread.objective == alone.objective

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from engine import Reason, Status, check_allocation, solve
+from engine.rules import Rule
 from tests.engine.builders import (
     NIGHT,
     forbid,
@@ -204,7 +205,7 @@ def test_force_pin_onto_a_space_that_does_not_fit_is_infeasible():
     )
     result = solve(night)
     assert result.status is Status.INFEASIBLE
-    assert "size" in result.message
+    assert f"breaks the {Rule.SIZE.value} rule" in result.message
 
 
 # --- objective -------------------------------------------------------------------------------------
