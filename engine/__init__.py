@@ -15,13 +15,15 @@ from engine.model import (
     Window,
 )
 from engine.result import Assignment, Objective, Reason, Result, Status, Unassigned
-from engine.solver import allocate_first_come, objective_of, solve
+from engine.solver import METHODS, Method, allocate_first_come, objective_of, solve
 
 __all__ = [
+    "METHODS",
     "Assignment",
     "Household",
     "HouseholdHistory",
     "Instance",
+    "Method",
     "Objective",
     "Pin",
     "PinAction",

@@ -1,9 +1,10 @@
 """Solve a night: compile, split into independent parts, pick the fastest exact method for each.
 
 A part where every space takes at most one stay is a weighted bipartite matching, solved exactly
-as a dense assignment when small, else by min-cost flow. Other parts (spaces taking several stays a night, or objective tiers too wide
-for one flow weight) go to CP-SAT, warm-started by a greedy placement. Whatever happens within
-the time limit, the result is feasible; it is called optimal only when every part is proven.
+as a sparse assignment when no household cap binds, else by min-cost flow. Other parts (spaces
+taking several stays a night, or objective tiers too wide for one flow weight) go to CP-SAT,
+warm-started by a greedy placement. Whatever happens within the time limit, the result is
+feasible; it is called optimal only when every part is proven.
 """
 
 from __future__ import annotations
@@ -11,42 +12,86 @@ from __future__ import annotations
 import time
 from concurrent.futures import Executor
 from functools import partial
+from typing import Literal, get_args
 
 import numpy as np
 
+from engine.arrays import IntArray
 from engine.eligibility import EligibilityTable
 from engine.explain import unassigned_reasons
 from engine.model import Instance
 from engine.parts import independent_parts
 from engine.result import Assignment, Objective, Reason, Result, Status, Unassigned
-from engine.solver.assignment import solve_assignment
+from engine.solver.assignment import MAX_PAIRS, solve_assignment
 from engine.solver.flow import solve_matching
 from engine.solver.greedy import greedy_fill, priority_order
 from engine.solver.objective import Tier, objective_tiers
 from engine.solver.problem import Component, PinConflict, Problem, compile_problem
 
-__all__ = ["allocate_first_come", "solve"]
+__all__ = ["METHODS", "Method", "allocate_first_come", "objective_of", "solve"]
+
+Method = Literal["auto", "assignment", "flow", "cp-sat"]
+"""How `solve` treats the parts of a night; see its docstring."""
+METHODS: tuple[Method, ...] = get_args(Method)
 
 
 def solve(
     instance: Instance,
     time_limit: float = 10.0,
     seed: int = 0,
-    use_flow: bool = True,
+    method: Method = "auto",
     executor: Executor | None = None,
     explain: bool = True,
 ) -> Result:
     """The lexicographically best allocation found within `time_limit` seconds.
 
-    With an `executor` (a process pool, or a Dask cluster's `client.get_executor()`), sub-nights
-    that share nothing are solved on its workers. `use_flow=False` sends every part to CP-SAT, to
-    cross-check the flow special case. `explain=False` leaves out the refused requests and their
-    reasons (for workers whose caller explains the whole night at once).
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+    time_limit : float, optional
+        Seconds for the whole night; only CP-SAT parts can run out of it.
+    seed : int, optional
+        CP-SAT's random seed; the same input and seed give the same allocation.
+    method : {"auto", "assignment", "flow", "cp-sat"}, optional
+        Which exact method solves each independent part of the night. A part is a *matching*
+        when no space can take two of its stays; other parts always go to CP-SAT.
+
+        - "auto" (default): a matching part by the sparse assignment when no household cap
+          binds in it, it has at most `MAX_PAIRS` pairs and its weights are exact in doubles;
+          else by min-cost flow (in stages when the tiers do not fit one flow); else by CP-SAT.
+        - "assignment": every matching part by the sparse assignment, whatever its size.
+        - "flow": every matching part by min-cost flow.
+        - "cp-sat": every part by CP-SAT (slow on large matchings: for cross-checks).
+
+        "assignment" and "flow" do not fall back: a part they cannot solve exactly raises.
+    executor : concurrent.futures.Executor, optional
+        A process pool, or a Dask cluster's ``client.get_executor()``: sub-nights that share
+        nothing (`engine.parts.independent_parts`) are solved on its workers.
+    explain : bool, optional
+        False leaves out the refused requests and their reasons (for workers whose caller
+        explains the whole night at once).
+
+    Returns
+    -------
+    Result
+        Always valid under every hard rule: `Status.OPTIMAL` when every part was proven,
+        `Status.FEASIBLE` when the time limit cut CP-SAT short, `Status.INFEASIBLE` (nothing
+        assigned, a message) when the forced pins cannot all hold.
+
+    Raises
+    ------
+    ValueError
+        For an unknown `method`; for "assignment" on a matching part where a household cap
+        binds or whose weights are too large for exact arithmetic in doubles; for "flow" on a
+        matching part whose objective tiers do not fit 64-bit costs even one at a time.
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
     if executor is not None:
         parts = independent_parts(instance)
         if len(parts) > 1:
-            return _solve_parts(instance, parts, executor, time_limit, seed, use_flow)
+            return _solve_parts(instance, parts, executor, time_limit, seed, method)
     started = time.monotonic()
     deadline = started + time_limit
     try:
@@ -55,7 +100,7 @@ def solve(
         return _infeasible(instance, str(conflict), time.monotonic() - started)
 
     tiers = objective_tiers(problem)
-    chosen: list[np.ndarray] = []
+    chosen: list[IntArray] = []
     proven = True
     bounds = dict.fromkeys(problem.levels, 0)
     counts: dict[str, int] = {
@@ -65,13 +110,14 @@ def solve(
         "cp_sat_components": 0,
     }
     for component in sorted(problem.components, key=lambda c: len(c.pairs)):
-        picked, method = (
-            _matching(problem, component, tiers)
-            if use_flow and component.is_matching
-            else (None, "")
+        matched = (
+            _solve_matching_part(problem, component, tiers, method)
+            if method != "cp-sat" and component.is_matching
+            else None
         )
-        if picked is not None:
-            counts[f"{method}_components"] += 1
+        if matched is not None:
+            picked, used = matched
+            counts[f"{used}_components"] += 1
             chosen.append(picked)
             _add_served(bounds, problem, picked)
             continue
@@ -101,32 +147,57 @@ def solve(
         )
     for request in problem.forced:
         bounds[int(problem.priority[request])] += 1
-    used = (
+    used_methods = (
         ("assignment", counts["assignment_components"]),
         ("flow", counts["flow_components"]),
         ("cp-sat", counts["cp_sat_components"]),
     )
-    method = "+".join(name for name, components in used if components) or "none"
     return _result(
         problem,
         picked,
         Status.OPTIMAL if proven else Status.FEASIBLE,
         bounds,
-        method,
+        "+".join(name for name, components in used_methods if components) or "none",
         started,
         counts,
         explain,
     )
 
 
-def _matching(
-    problem: Problem, component: Component, tiers: list[Tier]
-) -> tuple[np.ndarray | None, str]:
-    """The fastest exact matching method that applies: dense assignment, else min-cost flow."""
-    picked = solve_assignment(problem, component, tiers)
+def _solve_matching_part(
+    problem: Problem, component: Component, tiers: list[Tier], method: Method
+) -> tuple[IntArray, Literal["assignment", "flow"]] | None:
+    """A matching part by the method asked for, and the method used; None sends it to CP-SAT."""
+    if method == "assignment" or (method == "auto" and len(component.pairs) <= MAX_PAIRS):
+        picked, why_not = _by_assignment(problem, component, tiers)
+        if picked is not None:
+            return picked, "assignment"
+        if method == "assignment":
+            raise ValueError(
+                f"method 'assignment' cannot solve a part of night {problem.instance.name!r}: "
+                f"{why_not}; use 'flow' or 'auto'"
+            )
+    picked = solve_matching(problem, component, tiers)
     if picked is not None:
-        return picked, "assignment"
-    return solve_matching(problem, component, tiers), "flow"
+        return picked, "flow"
+    if method == "flow":
+        raise ValueError(
+            f"method 'flow' cannot solve a part of night {problem.instance.name!r}: its "
+            "objective tiers do not fit 64-bit costs even one at a time; use 'cp-sat' or 'auto'"
+        )
+    return None
+
+
+def _by_assignment(
+    problem: Problem, component: Component, tiers: list[Tier]
+) -> tuple[IntArray | None, str]:
+    """The assignment's pairs, or None and why it cannot solve this part exactly."""
+    if component.binding_households:
+        return None, "a household cap binds in it, which an assignment cannot hold"
+    picked = solve_assignment(problem, component, tiers)
+    if picked is None:
+        return None, "its objective weights are too large for exact arithmetic in doubles"
+    return picked, ""
 
 
 def _solve_parts(
@@ -135,13 +206,13 @@ def _solve_parts(
     executor: Executor,
     time_limit: float,
     seed: int,
-    use_flow: bool,
+    method: Method,
 ) -> Result:
     started = time.monotonic()
     # Wall-clock, not monotonic: the workers may be other processes or other machines.
     deadline = time.time() + time_limit
     results = list(
-        executor.map(partial(_solve_before, deadline=deadline, seed=seed, use_flow=use_flow), parts)
+        executor.map(partial(_solve_before, deadline=deadline, seed=seed, method=method), parts)
     )
     infeasible = [r for r in results if r.status is Status.INFEASIBLE]
     if infeasible:
@@ -179,13 +250,9 @@ def _solve_parts(
     )
 
 
-def _solve_before(part: Instance, deadline: float, seed: int, use_flow: bool) -> Result:
+def _solve_before(part: Instance, deadline: float, seed: int, method: Method) -> Result:
     return solve(
-        part,
-        time_limit=max(0.01, deadline - time.time()),
-        seed=seed,
-        use_flow=use_flow,
-        explain=False,
+        part, time_limit=max(0.01, deadline - time.time()), seed=seed, method=method, explain=False
     )
 
 

@@ -14,24 +14,37 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from engine.arrays import IntArray
 from engine.solver.objective import Tier, combined_weights
 from engine.solver.problem import Component, Problem
 
-# Beyond this many pairs the flow solver is as fast and has no floating-point limit.
 MAX_PAIRS = 100_000
+"""Beyond this many pairs `solve(method="auto")` uses the flow: as fast, no floating-point limit."""
 # Doubles hold every integer up to 2**53; potentials sum at most rows + columns costs.
 _EXACT_LIMIT = 2**52
 
 
-def solve_assignment(
-    problem: Problem, component: Component, tiers: list[Tier]
-) -> np.ndarray | None:
-    """The chosen pairs (indices into the problem's pair arrays), or None when this method does not apply."""
-    if component.binding_households or not component.is_matching:
-        return None
+def solve_assignment(problem: Problem, component: Component, tiers: list[Tier]) -> IntArray | None:
+    """The lexicographically best pairs of a matching part without a binding household cap.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    component : Component
+        A part where each space takes at most one stay (`Component.is_matching`) and no
+        household cap binds.
+    tiers : list of Tier
+        The objective, most important first.
+
+    Returns
+    -------
+    IntArray or None
+        The chosen pairs (indices into the problem's pair arrays), ascending; None when the
+        combined weights are too large for exact arithmetic in doubles.
+    """
+    assert component.is_matching and not component.binding_households, "not an assignment"
     pairs = component.pairs
-    if len(pairs) > MAX_PAIRS:
-        return None
     requests = component.requests
     spaces = np.unique(problem.pair_space[pairs])
     rows, columns = len(requests), len(spaces) + len(requests)

@@ -1,19 +1,23 @@
-"""Which solver takes which part, and what a cut-short search may claim."""
+"""Which solver takes which part, what `method=` forces, and what a cut-short search may claim."""
 
 from __future__ import annotations
 
-from unittest import mock
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from ortools.sat.python import cp_model
 
-from engine import Status, check_allocation, solve
-from engine.solver import assignment, flow
-from engine.solver.objective import combined_weights
+from engine import Instance, Status, check_allocation, solve
+from engine.solver.assignment import MAX_PAIRS
+from engine.solver.objective import combined_weights, objective_tiers
+from engine.solver.problem import compile_problem
 from tests.engine.builders import household, instance, request, space
 from tests.engine.oracles import key_of_result
 from tests.engine.strategies import small_instances
+
+# The flow solver's cost range: 2**62 over the network's node count plus one (engine.solver.flow).
+FLOW_COSTS = 2**62
 
 
 def _multi_stay_night():
@@ -27,61 +31,24 @@ def _multi_stay_night():
     )
 
 
-def test_a_search_that_finds_nothing_claims_only_trivial_bounds(monkeypatch):
-    # CP-SAT stopped with no solution (UNKNOWN) knows no bound; the result keeps the greedy
-    # placement and bounds each level by its number of requests, never by CP-SAT's empty bound.
-    monkeypatch.setattr(cp_model.CpSolver, "Solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
-    night = _multi_stay_night()
-    result = solve(night)
-    assert result.status is Status.FEASIBLE
-    assert check_allocation(night, result) == []
-    assert result.bound_by_priority == {2: 3, 1: 3}
-
-
-def test_multi_stay_night_is_proven_by_cp_sat():
-    result = solve(_multi_stay_night())
-    assert result.method == "cp-sat"
-    assert result.status is Status.OPTIMAL
-    assert result.served_by_priority == {2: 3, 1: 3}
-
-
-def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
-    # Household a has two cars and cap 1; every stay overlaps, so it is still a matching: flow.
-    # Optimum: a's priority-2 car and b's car are served, a's second car is refused by the cap.
-    night = instance(
-        [space("S1"), space("S2"), space("S3")],
-        [household("a"), household("b")],
+def _capped_night(walk_weight: int = 1) -> Instance:
+    # Two households, cap 1, three spaces. a's two cars and b's car all fit every space; a1 is
+    # priority 2. Walks: a lives by S1 (0 m) and S2 (10 m), b by S3 (0 m) and S2 (10 m).
+    # Optimum: a1 on S1 and b1 on S3 (a2 refused by the cap): served {2: 1, 1: 1}, walk 0.
+    return instance(
+        [space("S1", x=0), space("S2", x=10), space("S3", x=20)],
+        [household("a", x=0), household("b", x=20)],
         [
             request("a1", "a", priority=2),
             request("a2", "a", priority=1),
             request("b1", "b", priority=1),
         ],
         household_cap=1,
+        walk_weight=walk_weight,
     )
-    result = solve(night)
-    assert result.method == "flow"
-    assert result.served_by_priority == {2: 1, 1: 1}
-    assert {a.request for a in result.assignments} == {"a1", "b1"}
 
 
-def test_a_matching_with_too_many_pairs_goes_to_the_flow_solver():
-    # 30 requests x 20 spaces = 600 pairs, above a limit of 500.
-    night = instance(
-        [space(f"S{i}", x=i) for i in range(20)],
-        [household(f"h{i}") for i in range(30)],
-        [request(f"r{i}", f"h{i}") for i in range(30)],
-    )
-    with mock.patch.object(assignment, "MAX_PAIRS", 500):
-        result = solve(night)
-    assert result.method == "flow"
-    assert len(result.assignments) == 20
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_assignment_and_flow_agree_on_generated_compounds(seed):
-    # Generated compounds are matchings without a binding cap, where the assignment applies.
-    from datetime import date
-
+def _generated_compound(seed: int) -> Instance:
     from scenarios.generate import SiteParameters, generate_scenario
     from scenarios.loader import parse_scenario
     from scenarios.mapping import to_instance
@@ -94,72 +61,129 @@ def test_assignment_and_flow_agree_on_generated_compounds(seed):
         second_cars=10,
         release_share=0.3,
     )
-    night = to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
-    by_default = solve(night)
-    with mock.patch.object(assignment, "MAX_PAIRS", 0):
-        by_flow = solve(night)
+    return to_instance(parse_scenario(generate_scenario(seed, date(2026, 12, 1), site)))
+
+
+# --- methods -------------------------------------------------------------------------------------
+
+
+def test_multi_stay_night_is_proven_by_cp_sat():
+    result = solve(_multi_stay_night())
+    assert result.method == "cp-sat"
+    assert result.status is Status.OPTIMAL
+    assert result.served_by_priority == {2: 3, 1: 3}
+
+
+@pytest.mark.parametrize("method", ["assignment", "flow"])
+def test_a_matching_method_leaves_a_multi_stay_night_to_cp_sat(method):
+    assert solve(_multi_stay_night(), method=method).method == "cp-sat"
+
+
+def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
+    result = solve(_capped_night())
+    assert result.method == "flow"
+    assert result.served_by_priority == {2: 1, 1: 1}
+    assert {a.request for a in result.assignments} == {"a1", "b1"}
+
+
+def test_the_assignment_refuses_a_binding_household_cap():
+    with pytest.raises(ValueError, match=r"method 'assignment' cannot .* household cap binds"):
+        solve(_capped_night(), method="assignment")
+
+
+def test_an_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown method 'simplex'"):
+        solve(_capped_night(), method="simplex")  # type: ignore[arg-type]
+
+
+def test_auto_leaves_a_matching_with_more_than_max_pairs_to_the_flow():
+    # 317 x 317 = 100,489 pairs, just above MAX_PAIRS; every household lives by its own space.
+    side = 317
+    night = instance(
+        [space(f"S{i}", x=i) for i in range(side)],
+        [household(f"h{i}", x=i) for i in range(side)],
+        [request(f"r{i}", f"h{i}") for i in range(side)],
+    )
+    assert side * side > MAX_PAIRS
+    by_default, by_assignment = solve(night), solve(night, method="assignment")
+    assert (by_default.method, by_assignment.method) == ("flow", "assignment")
+    assert by_assignment.objective == by_default.objective
+    assert by_default.objective.walk_m == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_assignment_and_flow_agree_on_generated_compounds(seed):
+    # Generated compounds are matchings without a binding cap, where the assignment applies.
+    night = _generated_compound(seed)
+    by_default, by_flow = solve(night), solve(night, method="flow")
     assert by_default.method == "assignment" and by_flow.method == "flow"
     assert key_of_result(night, by_default.assignments) == key_of_result(night, by_flow.assignments)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matching_and_cp_sat_agree_on_generated_nights(seed):
+    # The matching special case and the general CP-SAT model reach the same lexicographic optimum.
+    night = _generated_compound(seed)
+    by_matching, by_cp_sat = solve(night), solve(night, time_limit=60, method="cp-sat")
+    assert by_matching.method == "assignment" and by_cp_sat.method == "cp-sat"
+    assert by_cp_sat.status is Status.OPTIMAL
+    assert by_matching.objective == by_cp_sat.objective
+    assert check_allocation(night, by_cp_sat) == []
 
 
 @settings(max_examples=80, deadline=None, derandomize=True)
 @given(small_instances())
 def test_assignment_and_flow_reach_the_same_optimum(night):
     # Two exact methods for the same matching components: the objectives must be equal.
-    by_default = solve(night)
-    with mock.patch.object(assignment, "MAX_PAIRS", 0):
-        by_flow = solve(night)
+    by_default, by_flow = solve(night), solve(night, method="flow")
     assert "assignment" not in by_flow.method
     assert key_of_result(night, by_default.assignments) == key_of_result(night, by_flow.assignments)
     assert check_allocation(night, by_default) == []
 
 
-def _one_tier_per_stage(problem, component, tiers, matroid, limit):
-    return tiers[:1], combined_weights(
-        problem, tiers[:1], component.pairs, matroid=matroid, limit=limit
-    )
-
-
-def _staged(night):
-    # Every tier in a stage of its own, and no dense assignment.
-    with (
-        mock.patch.object(assignment, "MAX_PAIRS", 0),
-        mock.patch.object(flow, "_widest_stage", _one_tier_per_stage),
-    ):
-        return solve(night)
+# --- the flow in stages --------------------------------------------------------------------------
 
 
 def test_tiers_too_wide_for_one_flow_are_solved_in_stages():
-    # Two households, cap 1, three spaces. a's two cars and b's car all fit every space; a1 is
-    # priority 2. Walks: a lives by S1 (0 m) and S2 (10 m), b by S3 (0 m) and S2 (10 m).
-    # Optimum: a1 on S1 and b1 on S3: served {2: 1, 1: 1}, walk 0.
-    night = instance(
-        [space("S1", x=0), space("S2", x=10), space("S3", x=20)],
-        [household("a", x=0), household("b", x=20)],
-        [
-            request("a1", "a", priority=2),
-            request("a2", "a", priority=1),
-            request("b1", "b", priority=1),
-        ],
-        household_cap=1,
+    # Walking weighs 10**16 per metre. The network has 9 nodes (3 requests, 3 spaces, household
+    # a and its "served" node, the sink), so costs must stay within 2**62 // 10 = 4.6e17: the
+    # walking tier alone (at most 20 m, 2e17) fits, all three tiers together do not. Only a flow
+    # in stages can solve it, and method="flow" does not fall back.
+    night = _capped_night(walk_weight=10**16)
+    problem = compile_problem(night)
+    tiers = objective_tiers(problem)
+    (component,) = problem.components
+    limit = FLOW_COSTS // 10
+    assert combined_weights(problem, tiers, component.pairs, matroid=False, limit=limit) is None
+    assert all(
+        combined_weights(problem, [tier], component.pairs, matroid=False, limit=limit) is not None
+        for tier in tiers
     )
-    with mock.patch.object(
-        flow._Network, "potentials", autospec=True, side_effect=flow._Network.potentials
-    ) as potentials:
-        with mock.patch.object(flow, "_COST_LIMIT", 1_000):  # too small for two tiers at once
-            result = solve(night)
-    assert potentials.called
+    result = solve(night, method="flow")
     assert result.method == "flow" and result.status is Status.OPTIMAL
     assert {(a.request, a.space) for a in result.assignments} == {("a1", "S1"), ("b1", "S3")}
     assert result.objective.walk_m == 0
 
 
-@settings(max_examples=80, deadline=None, derandomize=True)
-@given(small_instances())
-def test_flow_in_stages_reaches_the_same_optimum(night):
-    by_default, by_stages = solve(night), _staged(night)
-    assert key_of_result(night, by_stages.assignments) == key_of_result(
-        night, by_default.assignments
-    )
-    assert by_stages.status == by_default.status
-    assert check_allocation(night, by_stages) == []
+def test_the_flow_refuses_a_tier_too_wide_for_it_and_auto_uses_cp_sat():
+    # 5 * 10**16 per metre: the walking tier alone (up to 1e18) exceeds the 4.6e17 the flow takes.
+    night = _capped_night(walk_weight=5 * 10**16)
+    with pytest.raises(ValueError, match="method 'flow' cannot"):
+        solve(night, method="flow")
+    result = solve(night)
+    assert result.method == "cp-sat" and result.status is Status.OPTIMAL
+    assert {(a.request, a.space) for a in result.assignments} == {("a1", "S1"), ("b1", "S3")}
+
+
+# --- CP-SAT stopped early ------------------------------------------------------------------------
+
+
+def test_a_search_that_finds_nothing_claims_only_trivial_bounds(monkeypatch):
+    # CP-SAT stopped with no solution (UNKNOWN) knows no bound; the result keeps the greedy
+    # placement and bounds each level by its number of requests, never by CP-SAT's empty bound.
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
+    night = _multi_stay_night()
+    result = solve(night)
+    assert result.status is Status.FEASIBLE
+    assert check_allocation(night, result) == []
+    assert result.bound_by_priority == {2: 3, 1: 3}
