@@ -15,8 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
+from engine.arrays import IntArray
 from engine.solver.objective import Tier, combined_weights
 from engine.solver.problem import Component, Problem
 
@@ -25,10 +27,10 @@ _COST_LIMIT = 2**62
 
 @dataclass
 class _Network:
-    tails: np.ndarray
-    heads: np.ndarray
-    capacities: np.ndarray
-    supplies: np.ndarray
+    tails: IntArray
+    heads: IntArray
+    capacities: IntArray
+    supplies: IntArray
     pairs: int  # the first `pairs` arcs are the (request, space) pairs, in component order
 
     @property
@@ -36,12 +38,12 @@ class _Network:
         # OR-Tools scales costs by the number of nodes and refuses (BAD_COST_RANGE) what could overflow.
         return _COST_LIMIT // (len(self.supplies) + 1)
 
-    def costs(self, pair_weights: np.ndarray) -> np.ndarray:
+    def costs(self, pair_weights: IntArray) -> IntArray:
         costs = np.zeros(len(self.tails), dtype=np.int64)
         costs[: self.pairs] = -pair_weights
         return costs
 
-    def solve(self, costs: np.ndarray, arcs: np.ndarray, supplies: np.ndarray) -> np.ndarray | None:
+    def solve(self, costs: IntArray, arcs: IntArray, supplies: IntArray) -> IntArray | None:
         """Flow on each of `arcs` (indices) at minimum cost, or None if the costs are out of range."""
         network = min_cost_flow.SimpleMinCostFlow()
         network.add_arcs_with_capacity_and_unit_cost(
@@ -58,9 +60,10 @@ class _Network:
             raise RuntimeError(
                 f"min-cost flow returned status {status} on a network that always has a feasible flow"
             )
-        return network.flows(np.arange(len(arcs), dtype=np.int32))
+        flows: IntArray = network.flows(np.arange(len(arcs), dtype=np.int32))
+        return flows
 
-    def potentials(self, costs: np.ndarray, arcs: np.ndarray, flows: np.ndarray) -> np.ndarray:
+    def potentials(self, costs: IntArray, arcs: IntArray, flows: IntArray) -> IntArray:
         """Node potentials proving `flows` optimal: shortest distances in the residual network."""
         forward = flows < self.capacities[arcs]
         backward = flows > 0
@@ -94,11 +97,11 @@ def _network(problem: Problem, component: Component) -> _Network:
     }  # +1: its "served" node
     sink = first_household + 2 * len(binding)
 
-    tails: list[np.ndarray] = []
-    heads: list[np.ndarray] = []
-    capacities: list[np.ndarray] = []
+    tails: list[IntArray] = []
+    heads: list[IntArray] = []
+    capacities: list[IntArray] = []
 
-    def add(tail, head, capacity) -> None:
+    def add(tail: npt.ArrayLike, head: npt.ArrayLike, capacity: npt.ArrayLike) -> None:
         tails.append(np.asarray(tail, dtype=np.int64))
         heads.append(np.asarray(head, dtype=np.int64))
         capacities.append(np.asarray(capacity, dtype=np.int64))
@@ -112,7 +115,7 @@ def _network(problem: Problem, component: Component) -> _Network:
 
     supplies = np.zeros(sink + 1, dtype=np.int64)
     by_household: dict[str, list[int]] = {h: [] for h in binding}
-    free_requests = []
+    free_requests: list[int] = []
     for r in requests:
         household = instance.requests[r].household
         (by_household[household] if household in by_household else free_requests).append(r)
@@ -138,9 +141,24 @@ def _network(problem: Problem, component: Component) -> _Network:
     )
 
 
-def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) -> np.ndarray | None:
-    """The chosen pairs (indices into the problem's pair arrays), or None if even one tier's weights
-    do not fit the solver."""
+def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) -> IntArray | None:
+    """The lexicographically best pairs of a matching part, by min-cost flow in stages.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    component : Component
+        A part where each space takes at most one stay (`Component.is_matching`).
+    tiers : list of Tier
+        The objective, most important first.
+
+    Returns
+    -------
+    IntArray or None
+        The chosen pairs (indices into the problem's pair arrays); None when some tier's
+        weights do not fit the solver's 64-bit costs even alone.
+    """
     network = _network(problem, component)
     matroid = not component.binding_households
     arcs = np.arange(len(network.tails))
@@ -148,16 +166,13 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
     forced = np.zeros(len(network.tails), dtype=bool)
     remaining = list(tiers)
     while True:
-        stage, weights = _widest_stage(problem, component, remaining, matroid, network.cost_limit)
+        solved = _widest_stage(network, problem, component, remaining, matroid, arcs, supplies)
         # The rank trick needs the whole network's matroid; later stages restrict the network.
         matroid = False
-        if weights is None:
+        if solved is None:
             return None
-        costs = network.costs(weights)
-        flows = network.solve(costs, arcs, supplies)
-        if flows is None:
-            return None
-        remaining = remaining[len(stage) :]
+        stage, costs, flows = solved
+        remaining = remaining[stage:]
         if not remaining:
             carrying = forced.copy()
             carrying[arcs[flows > 0]] = True
@@ -174,13 +189,29 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
 
 
 def _widest_stage(
-    problem: Problem, component: Component, tiers: list[Tier], matroid: bool, limit: int
-) -> tuple[list[Tier], np.ndarray | None]:
-    """The longest run of leading tiers whose combined weights fit, and those weights."""
+    network: _Network,
+    problem: Problem,
+    component: Component,
+    tiers: list[Tier],
+    matroid: bool,
+    arcs: IntArray,
+    supplies: IntArray,
+) -> tuple[int, IntArray, IntArray] | None:
+    """An optimal flow for the longest run of leading tiers the solver takes at once.
+
+    Returns how many tiers it covers, the arcs' costs and the flow on `arcs`; None when not even
+    the first tier alone fits.
+    """
     for end in range(len(tiers), 0, -1):
         weights = combined_weights(
-            problem, tiers[:end], component.pairs, matroid=matroid, limit=limit
+            problem, tiers[:end], component.pairs, matroid=matroid, limit=network.cost_limit
         )
-        if weights is not None:
-            return tiers[:end], weights
-    return [], None
+        if weights is None:
+            continue
+        costs = network.costs(weights)
+        flows = network.solve(costs, arcs, supplies)
+        # Within `cost_limit` OR-Tools may still refuse the costs (its node potentials can
+        # outgrow 64 bits while it works); fewer tiers at once may pass.
+        if flows is not None:
+            return end, costs, flows
+    return None
