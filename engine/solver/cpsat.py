@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from engine.arrays import IntArray
 from engine.solver.greedy import greedy_fill, priority_order
 from engine.solver.objective import Tier
 from engine.solver.problem import Component, Problem
@@ -23,18 +24,56 @@ from engine.solver.problem import Component, Problem
 
 @dataclass
 class TieredSolution:
-    chosen: np.ndarray  # pair indices
+    """What the tier-by-tier search reached on one part.
+
+    Attributes
+    ----------
+    chosen : IntArray
+        The chosen pairs (indices into the problem's pair arrays).
+    proven : bool
+        Every tier was solved to optimality within the time limit.
+    level_bounds : dict of int to int
+        For each priority level whose tier was reached, the best bound on its served requests.
+    """
+
+    chosen: IntArray
     proven: bool
-    # Best bound on served requests for each priority level whose tier was reached.
     level_bounds: dict[int, int] = field(default_factory=dict)
 
 
 def solve_tiers(
     problem: Problem, component: Component, tiers: list[Tier], deadline: float, seed: int = 0
 ) -> TieredSolution:
+    """Optimise the tiers one after another on one part, each optimum held for the next.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    component : Component
+        The part to solve.
+    tiers : list of Tier
+        The objective, most important first.
+    deadline : float
+        `time.monotonic()` by which to stop.
+    seed : int, optional
+        CP-SAT's random seed.
+
+    Returns
+    -------
+    TieredSolution
+        Always a valid placement: where the search stops early it keeps its last solution, or the
+        greedy warm start when it found none.
+
+    Raises
+    ------
+    RuntimeError
+        When CP-SAT calls the model invalid or infeasible: placing nothing satisfies every
+        constraint and each held optimum was reached by a solution, so either is a bug here.
+    """
     pairs = component.pairs
     model = cp_model.CpModel()
-    x = [model.NewBoolVar(f"x{p}") for p in pairs.tolist()]
+    x = [model.new_bool_var(f"x{p}") for p in pairs.tolist()]
     local = {int(p): i for i, p in enumerate(pairs.tolist())}
     _one_space_per_request(model, problem, pairs, x)
     _no_overlap_on_space(model, problem, component, x)
@@ -42,58 +81,67 @@ def solve_tiers(
 
     order = priority_order(problem, component.requests.tolist())
     solution = TieredSolution(chosen=greedy_fill(problem, order, pairs), proven=True)
-    var_indices = [v.Index() for v in x]
     for tier in tiers:
         coefficients = tier.value[pairs].tolist()
         if not any(coefficients):
             continue
-        objective = cp_model.LinearExpr.WeightedSum(x, coefficients)
-        model.ClearObjective()
-        model.Maximize(objective)
-        _set_hint(model, var_indices, local, solution.chosen)
+        objective = cp_model.LinearExpr.weighted_sum(x, coefficients)
+        model.clear_objective()
+        model.maximize(objective)
+        _set_hint(model, x, local, solution.chosen)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             solution.proven = False
             break
         solver = _solver(remaining, seed)
-        status = solver.Solve(model)
-        if status == cp_model.OPTIMAL:
-            value = round(solver.ObjectiveValue())
-            if tier.level is not None:
-                solution.level_bounds[tier.level] = value
-            # A tier's optimum leaves the lower tiers' requests to chance; placing what still fits
-            # keeps every held optimum and gives the next tier a complete warm start.
-            solution.chosen = greedy_fill(
-                problem, order, pairs, _chosen(solver, var_indices, pairs)
-            )
-            model.Add(objective >= value)
-            continue
-        solution.proven = False
-        # Without a solution (status UNKNOWN) CP-SAT's bound is not meaningful; the level then
-        # keeps the caller's trivial bound.
-        if status == cp_model.FEASIBLE:
-            solution.chosen = _chosen(solver, var_indices, pairs)
-            if tier.level is not None:
-                solution.level_bounds[tier.level] = int(
-                    np.floor(solver.BestObjectiveBound() + 1e-6)
+        status = solver.solve(model)
+        match status:
+            case cp_model.OPTIMAL:
+                value = round(solver.objective_value)
+                if tier.level is not None:
+                    solution.level_bounds[tier.level] = value
+                # A tier's optimum leaves the lower tiers' requests to chance; placing what still
+                # fits keeps every held optimum and gives the next tier a complete warm start.
+                solution.chosen = greedy_fill(problem, order, pairs, _chosen(solver, x, pairs))
+                model.add(objective >= value)
+                continue
+            case cp_model.FEASIBLE:
+                # Stopped by the time limit with a solution: keep it, and CP-SAT's bound on
+                # the tier.
+                solution.chosen = _chosen(solver, x, pairs)
+                if tier.level is not None:
+                    solution.level_bounds[tier.level] = int(
+                        np.floor(solver.best_objective_bound + 1e-6)
+                    )
+            case cp_model.UNKNOWN:
+                # Stopped by the time limit before any solution: the placement so far stands,
+                # and CP-SAT's bound means nothing (the level keeps the caller's trivial bound).
+                pass
+            case _:
+                # MODEL_INVALID or INFEASIBLE.
+                raise RuntimeError(
+                    f"CP-SAT answered {solver.status_name(status)} on tier {tier.name!r} of "
+                    f"night {problem.instance.name!r}: placing nothing is always feasible, so "
+                    "the model is wrong"
                 )
+        solution.proven = False
         break
     return solution
 
 
 def _one_space_per_request(
-    model: cp_model.CpModel, problem: Problem, pairs: np.ndarray, x: list
+    model: cp_model.CpModel, problem: Problem, pairs: IntArray, x: list[cp_model.IntVar]
 ) -> None:
-    by_request: dict[int, list] = defaultdict(list)
+    by_request: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     for var, request in zip(x, problem.pair_request[pairs].tolist()):
         by_request[request].append(var)
     for variables in by_request.values():
         if len(variables) > 1:
-            model.AddAtMostOne(variables)
+            model.add_at_most_one(variables)
 
 
 def _no_overlap_on_space(
-    model: cp_model.CpModel, problem: Problem, component: Component, x: list
+    model: cp_model.CpModel, problem: Problem, component: Component, x: list[cp_model.IntVar]
 ) -> None:
     """At most one car at a time on a space, turnover gap included.
 
@@ -103,7 +151,7 @@ def _no_overlap_on_space(
     """
     instance = problem.instance
     gap = instance.policy.turnover_minutes
-    by_space: dict[int, list[tuple[int, int, object]]] = defaultdict(list)
+    by_space: dict[int, list[tuple[int, int, cp_model.IntVar]]] = defaultdict(list)
     for var, request, space in zip(
         x,
         problem.pair_request[component.pairs].tolist(),
@@ -115,10 +163,10 @@ def _no_overlap_on_space(
         if len(stays) < 2:
             continue
         if space not in component.multi_stay_spaces:
-            model.AddAtMostOne([var for _, _, var in stays])
+            model.add_at_most_one([var for _, _, var in stays])
             continue
         for clique in _maximal_cliques([(arrive, leave) for arrive, leave, _ in stays]):
-            model.AddAtMostOne([stays[i][2] for i in clique])
+            model.add_at_most_one([stays[i][2] for i in clique])
 
 
 def _maximal_cliques(stays: list[tuple[int, int]]) -> list[list[int]]:
@@ -133,7 +181,7 @@ def _maximal_cliques(stays: list[tuple[int, int]]) -> list[list[int]]:
         + [(arrive, 1, i) for i, (arrive, _) in enumerate(stays)]
     )
     present: set[int] = set()
-    cliques = []
+    cliques: list[list[int]] = []
     for position, (_, is_arrival, stay) in enumerate(events):
         if not is_arrival:
             present.discard(stay)
@@ -146,29 +194,28 @@ def _maximal_cliques(stays: list[tuple[int, int]]) -> list[list[int]]:
 
 
 def _household_cap(
-    model: cp_model.CpModel, problem: Problem, component: Component, x: list
+    model: cp_model.CpModel, problem: Problem, component: Component, x: list[cp_model.IntVar]
 ) -> None:
     if not component.binding_households:
         return
-    by_household: dict[str, list] = defaultdict(list)
+    by_household: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     for var, request in zip(x, problem.pair_request[component.pairs].tolist()):
         household = problem.instance.requests[request].household
         if household in component.binding_households:
             by_household[household].append(var)
     for household, variables in by_household.items():
-        model.Add(sum(variables) <= problem.cap_left[household])
+        model.add(sum(variables) <= problem.cap_left[household])
 
 
 def _set_hint(
-    model: cp_model.CpModel, var_indices: list[int], local: dict[int, int], chosen: np.ndarray
+    model: cp_model.CpModel, x: list[cp_model.IntVar], local: dict[int, int], chosen: IntArray
 ) -> None:
+    """Hint a complete solution: the `chosen` pairs on, every other pair off."""
     model.clear_hints()
-    hint = model.proto.solution_hint
-    values = np.zeros(len(var_indices), dtype=np.int64)
-    for pair in chosen.tolist():
-        values[local[pair]] = 1
-    hint.vars.extend(var_indices)
-    hint.values.extend(values.tolist())
+    values = np.zeros(len(x), dtype=bool)
+    values[[local[pair] for pair in chosen.tolist()]] = True
+    for var, value in zip(x, values.tolist()):
+        model.add_hint(var, value)
 
 
 def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
@@ -181,6 +228,7 @@ def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _chosen(solver: cp_model.CpSolver, var_indices: list[int], pairs: np.ndarray) -> np.ndarray:
-    values = np.asarray(solver.response_proto.solution, dtype=np.int64)[var_indices]
-    return pairs[values > 0]
+def _chosen(solver: cp_model.CpSolver, x: list[cp_model.IntVar], pairs: IntArray) -> IntArray:
+    """The pairs set in the solver's last solution."""
+    chosen: IntArray = pairs[np.array([solver.boolean_value(var) for var in x], dtype=bool)]
+    return chosen

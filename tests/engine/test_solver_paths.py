@@ -214,3 +214,13 @@ def test_a_search_that_finds_nothing_claims_only_trivial_bounds(monkeypatch):
     assert result.status is Status.FEASIBLE
     assert check_allocation(night, result) == []
     assert result.bound_by_priority == {2: 3, 1: 3}
+
+
+@pytest.mark.parametrize("status", [cp_model.INFEASIBLE, cp_model.MODEL_INVALID])
+def test_cp_sat_calling_the_model_infeasible_or_invalid_is_a_bug(monkeypatch, status):
+    # Placing nothing is always feasible, so these answers mean the model is wrong: never
+    # reported as a feasible night.
+    monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: status)
+    with pytest.raises(RuntimeError, match=f"CP-SAT answered {status.name}"):
+        solve(_multi_stay_night())
+
