@@ -385,6 +385,10 @@ def _as_result(
         status=status,
         objective=objective,
         bound_by_priority=dict(objective.served_by_priority),
+        refused_by_priority={
+            level: sum(instance.priorities[u.request] == level for u in unassigned)
+            for level in objective.served_by_priority
+        },
         assignments=tuple(sorted(assignments, key=lambda a: a.request)),
         unassigned=unassigned,
         solve_seconds=seconds,

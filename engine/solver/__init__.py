@@ -10,6 +10,7 @@ feasible; it is called optimal only when every part is proven.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from concurrent.futures import Executor
 from functools import partial
 from typing import Literal, get_args
@@ -241,6 +242,7 @@ def _solve_parts(
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         objective=objective,
         bound_by_priority=bounds,
+        refused_by_priority=_refused(instance, objective),
         assignments=tuple(assignments),
         # Recomputed on the whole night: a part cannot count the spaces of the other parts.
         unassigned=tuple(unassigned_reasons(instance, EligibilityTable(instance), assignments)),
@@ -325,6 +327,7 @@ def _result(
         status=status,
         objective=objective,
         bound_by_priority=bounds,
+        refused_by_priority=_refused(instance, objective),
         assignments=tuple(assignments),
         unassigned=tuple(unassigned_reasons(instance, problem.table, assignments))
         if explain
@@ -356,12 +359,21 @@ def objective_of(instance: Instance, assignments: list[Assignment]) -> Objective
     )
 
 
+def _refused(instance: Instance, objective: Objective) -> dict[int, int]:
+    """Requests not served at each level."""
+    requests = Counter(instance.priorities.values())
+    return {
+        level: requests[level] - served for level, served in objective.served_by_priority.items()
+    }
+
+
 def _infeasible(instance: Instance, message: str, seconds: float) -> Result:
     levels = sorted(set(instance.priorities.values()), reverse=True)
     return Result(
         status=Status.INFEASIBLE,
         objective=Objective(dict.fromkeys(levels, 0), 0, 0, 0, 0),
         bound_by_priority=dict.fromkeys(levels, 0),
+        refused_by_priority=dict(Counter(instance.priorities.values())),
         assignments=(),
         unassigned=tuple(
             Unassigned(r.id, Reason.NOT_ALLOCATED, f"the night was not allocated: {message}")
