@@ -1,4 +1,8 @@
-"""Pure allocation engine: domain dataclasses, solvers, checker and explanations (no web, no database)."""
+"""Pure allocation engine: domain dataclasses, rules, solvers, checker and explanations.
+
+No web, no database, no pydantic: the edges (scenarios, service, CLI) map their data onto
+`Instance` and read back a `Result`.
+"""
 
 from engine.checker import Violation, check_allocation
 from engine.model import (

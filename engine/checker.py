@@ -27,7 +27,7 @@ class Violation:
     Attributes
     ----------
     family : str
-        For a pair rule, its `Rule` value ("pool", "window", ...); otherwise one of
+        For a pair rule, the value of its `Rule`; otherwise one of
         "known_ids", "every_request_accounted", "infeasible_is_empty", "whole_stay",
         "reported_walk", "one_space_per_request", "no_overlap_on_space", "household_cap",
         "pins".

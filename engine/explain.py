@@ -27,19 +27,39 @@ def unassigned_reasons(
     assignments: list[Assignment],
     phrases: English = ENGLISH,
 ) -> list[Unassigned]:
+    """The reason, in words, of every request the allocation leaves without a space.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+    table : EligibilityTable
+        Its eligibility table (``EligibilityTable(instance)``).
+    assignments : list of Assignment
+        The allocation.
+    phrases : English, optional
+        The phrasebook: `ENGLISH` (default) or `CHINESE`.
+
+    Returns
+    -------
+    list of Unassigned
+        In request order: `Reason.NO_SPACE_FITS` naming the rules that exclude every space,
+        `Reason.HOUSEHOLD_CAP`, or `Reason.ALL_FITTING_SPACES_TAKEN` counting the fitting spaces
+        and the priority levels of the stays that hold them.
+    """
     served = {a.request for a in assignments}
     unserved = np.array(
         [i for i, r in enumerate(instance.requests) if r.id not in served], dtype=np.int64
     )
     if not len(unserved):
         return []
-    stays_on = defaultdict(list)
-    held_by = Counter()
+    stays_on: dict[str, list[Request]] = defaultdict(list)
+    held_by: Counter[str] = Counter()
     for assignment in assignments:
         stays_on[assignment.space].append(instance.request_by_id[assignment.request])
         held_by[instance.request_by_id[assignment.request].household] += 1
     cap = instance.policy.household_cap
-    reasons = {}
+    reasons: dict[int, Unassigned] = {}
     for rows, cols in table.blocks(unserved):
         failures = table.failures(rows, cols=cols)
         considered = [instance.spaces[s] for s in cols.tolist()]
@@ -127,6 +147,27 @@ def all_taken_message(
     stays_on: dict[str, list[Request]],
     phrases: English = ENGLISH,
 ) -> str:
+    """Why a request that some spaces fit got none: they were all taken for its stay.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+    request : Request
+        The refused request.
+    fitting : list of Space
+        The spaces that fit it.
+    stays_on : dict of str to list of Request
+        The requests placed on each space, by space id.
+    phrases : English, optional
+        The phrasebook.
+
+    Returns
+    -------
+    str
+        How many spaces fit, and the priority levels (with counts) of the stays that overlap
+        this one on them; never who they are.
+    """
     gap = instance.policy.turnover_minutes
     levels: Counter[int] = Counter(
         instance.priorities[other.id]
@@ -162,12 +203,40 @@ def explain_request(
     unassigned: Unassigned | None,
     proven: bool = True,
 ) -> list[str]:
-    """A few plain lines on one request: its priority, the spaces that fit, and the outcome."""
+    """A few plain lines on one request: its priority, the spaces that fit, and the outcome.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+    table : EligibilityTable
+        Its eligibility table.
+    request_id : str
+        The request to explain.
+    assignments : list of Assignment
+        The allocation.
+    unassigned : Unassigned or None
+        The request's reason when it got no space (`Result.unassigned_of`).
+    proven : bool, optional
+        The allocation is proven optimal; otherwise a free nearer space may be the time limit's
+        doing, and the lines say so.
+
+    Returns
+    -------
+    list of str
+        English sentences, each with its full stop, for `parking explain`.
+
+    Raises
+    ------
+    ValueError
+        When the request got no space and `unassigned` is None.
+    """
     index = next(i for i, r in enumerate(instance.requests) if r.id == request_id)
     request = instance.requests[index]
+    stay = f"{format_clock(request.arrive)}–{format_clock(request.depart)}"
+    needs = f", needs {', '.join(sorted(request.needs))}" if request.needs else ""
     lines = [
-        f"Request {request.id}: {format_clock(request.arrive)}–{format_clock(request.depart)}, {request.size.label} car"
-        + (f", needs {', '.join(sorted(request.needs))}" if request.needs else ""),
+        f"Request {request.id}: {stay}, {request.size.label} car{needs}",
         "Priority {} ({}).".format(*instance.priority_sources[request.id]),
     ]
     points = instance.fairness_points.get(request.household, 0)
@@ -175,23 +244,28 @@ def explain_request(
         window = instance.policy.fairness_window_nights
         last = window + 1 - instance.rotation_points[request.household]
         lines.append(
-            f"Fairness: {points} point(s) for nights refused in the last {window}, the latest {count_noun(last, 'night')} ago; "
+            f"Fairness: {points} point(s) for nights refused in the last {window}, "
+            f"the latest {count_noun(last, 'night')} ago; "
             "served before others of the same priority."
         )
     walk = table.walk(np.array([index]))[0]
     failures = table.failures(np.array([index]), walk[None, :])
     fits = ~np.logical_or.reduce([refused[0] for refused in failures.values()])
+    fitting = int(fits.sum())
     lines.append(
-        f"{count_noun(int(fits.sum()), 'space')} of {len(instance.spaces)} fit{'s' if fits.sum() == 1 else ''} this request."
+        f"{count_noun(fitting, 'space')} of {len(instance.spaces)} "
+        f"fit{'s' if fitting == 1 else ''} this request."
     )
     own = next((a for a in assignments if a.request == request_id), None)
     if own is None:
-        lines.append(
-            f"No space: {unassigned.reason.value}. {unassigned.message[0].upper()}{unassigned.message[1:]}."
-        )
+        if unassigned is None:
+            raise ValueError(f"request {request_id} has no space and no reason was given")
+        message = unassigned.message
+        lines.append(f"No space: {unassigned.reason.value}. {message[0].upper()}{message[1:]}.")
         return lines
     lines.append(
-        f"Assigned space {own.space}, {own.walk_m} m from your building, {format_clock(own.start)}–{format_clock(own.end)}."
+        f"Assigned space {own.space}, {own.walk_m} m from your building, "
+        f"{format_clock(own.start)}–{format_clock(own.end)}."
     )
     busy = {
         a.space
@@ -204,7 +278,8 @@ def explain_request(
         lines.append("It is the nearest space that fits.")
     elif taken == len(nearer):
         lines.append(
-            f"{count_noun(taken, 'nearer fitting space')} {'was' if taken == 1 else 'were'} taken by other cars for at least part of this stay."
+            f"{count_noun(taken, 'nearer fitting space')} {'was' if taken == 1 else 'were'} "
+            "taken by other cars for at least part of this stay."
         )
     else:
         lines.append(

@@ -30,12 +30,24 @@ class Size(IntEnum):
 
     @property
     def label(self) -> str:
+        """The size in words: "small", "standard" or "large"."""
         return self.name.lower()
 
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open availability interval [start, end) in night minutes."""
+    """A half-open availability interval ``[start, end)`` in night minutes.
+
+    Attributes
+    ----------
+    start, end : int
+        Night minutes (22:00 is 1320, 07:00 the next morning 1860).
+
+    Raises
+    ------
+    ValueError
+        When it ends before it starts, or at its start.
+    """
 
     start: int
     end: int
@@ -46,7 +58,18 @@ class Window:
 
 
 def merged(windows: tuple[Window, ...]) -> tuple[Window, ...]:
-    """Overlapping or touching windows as one: a stay may run across the seam."""
+    """Overlapping or touching windows as one: a stay may run across the seam.
+
+    Parameters
+    ----------
+    windows : tuple of Window
+        In any order.
+
+    Returns
+    -------
+    tuple of Window
+        Disjoint, not touching, by start.
+    """
     result: list[Window] = []
     for window in sorted(windows, key=lambda w: w.start):
         if result and window.start <= result[-1].end:
@@ -63,18 +86,47 @@ def _check_location(label: str, x: float, y: float) -> None:
 
 @dataclass(frozen=True)
 class Space:
+    """A bookable resource: a parking space, a charge point, a bike locker.
+
+    Attributes
+    ----------
+    id : str
+        Unique within the night.
+    kind : str
+        Its kind ("rented", "street", ...), which names the policy's default windows for it.
+    size : Size
+        The largest car it takes.
+    features : frozenset of str
+        What it offers ("ev_charger", "accessible", "covered", ...).
+    x, y : float
+        Coordinates in metres on the site plan.
+    windows : tuple of Window or None
+        Its own availability, merged where windows touch; None: the policy's windows for its
+        kind apply.
+    renter : str or None
+        The household that rents it; a rented space is shared only when `released`.
+    released : bool
+        Its renter releases it tonight.
+    compounds : frozenset of str
+        The compounds whose residents may use it (a street segment may serve several
+        neighbours); empty: open to every compound of the instance.
+
+    Raises
+    ------
+    ValueError
+        For an empty id or kind, an explicit empty window list, or coordinates that are not
+        finite.
+    """
+
     id: str
     kind: str
     size: Size = Size.STANDARD
     features: frozenset[str] = frozenset()
     x: float = 0.0
     y: float = 0.0
-    # None: the policy's default windows for this kind apply.
     windows: tuple[Window, ...] | None = None
     renter: str | None = None
     released: bool = False
-    # The compounds whose residents may use it (a street segment may serve several neighbours);
-    # empty: open to every compound of the instance.
     compounds: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
@@ -89,6 +141,7 @@ class Space:
         _check_location(f"space {self.id}", self.x, self.y)
 
     def open_to(self, compound: str | None) -> bool:
+        """Residents of `compound` may use it (a household of no compound may use any space)."""
         return not self.compounds or compound is None or compound in self.compounds
 
     @property
@@ -99,6 +152,27 @@ class Space:
 
 @dataclass(frozen=True)
 class Household:
+    """A flat or house whose cars ask for spaces.
+
+    Attributes
+    ----------
+    id : str
+        Unique within the night.
+    x, y : float
+        Coordinates of its building's entrance in metres.
+    tags : frozenset of str
+        What priority rules may match ("disabled", "night_shift", ...).
+    has_space : bool
+        It rents a space of its own.
+    compound : str or None
+        Its compound; None: it may use every space.
+
+    Raises
+    ------
+    ValueError
+        For an empty id or coordinates that are not finite.
+    """
+
     id: str
     x: float = 0.0
     y: float = 0.0
@@ -112,12 +186,37 @@ class Household:
         _check_location(f"household {self.id}", self.x, self.y)
 
     def walk_to(self, space: Space) -> int:
-        """Straight-line distance in whole metres (site plans give no footpaths)."""
+        """Straight-line distance to `space` in whole metres (site plans give no footpaths)."""
         return round(hypot(space.x - self.x, space.y - self.y))
 
 
 @dataclass(frozen=True)
 class Request:
+    """One car asking for one space for one stay.
+
+    Attributes
+    ----------
+    id : str
+        Unique within the night.
+    household : str
+        The household's id.
+    arrive, depart : int
+        The stay in night minutes, ``[arrive, depart)``.
+    size : Size
+        The car's size.
+    needs : frozenset of str
+        Features the space must have.
+    plate : str
+        The number plate, for staff; never shown to other residents.
+    priority : int or None
+        A level set by staff; None: the policy's priority rules decide.
+
+    Raises
+    ------
+    ValueError
+        For an empty id, or a stay that departs at or before its arrival.
+    """
+
     id: str
     household: str
     arrive: int
@@ -125,7 +224,6 @@ class Request:
     size: Size = Size.STANDARD
     needs: frozenset[str] = frozenset()
     plate: str = ""
-    # None: the policy's priority rules decide.
     priority: int | None = None
 
     def __post_init__(self) -> None:
@@ -139,7 +237,22 @@ class Request:
 
 @dataclass(frozen=True)
 class PriorityRule:
-    """Requests matching every given condition get `priority`; the first matching rule wins."""
+    """Requests matching every given condition get `priority`; the first matching rule wins.
+
+    Attributes
+    ----------
+    priority : int
+        The level it gives; higher levels are served first.
+    label : str
+        Its name in words, quoted when a request's priority is explained.
+    has_space : bool or None
+        Match households that rent a space (True) or do not (False); None: either.
+    tags_any : frozenset of str
+        Match households with at least one of these tags; empty: any.
+    first_car : bool or None
+        Match a household's first request of the night (True) or its later ones (False); None:
+        either.
+    """
 
     priority: int
     label: str = ""
@@ -148,6 +261,7 @@ class PriorityRule:
     first_car: bool | None = None
 
     def matches(self, household: Household, is_first_car: bool) -> bool:
+        """Every condition given holds for this household's request."""
         if self.has_space is not None and household.has_space != self.has_space:
             return False
         if self.tags_any and not (self.tags_any & household.tags):
@@ -162,6 +276,38 @@ class Policy:
     The objective is strictly lexicographic: served requests per priority level (highest level
     first), then fairness (refused nights, then how recently), then walking, then stability. A
     zero weight drops that term.
+
+    Attributes
+    ----------
+    windows : mapping of str to tuple of Window
+        Default availability per space kind, merged where windows touch.
+    turnover_minutes : int
+        Gap required between two stays on one space.
+    max_walk_m : int or None
+        Walking limit in metres; None: no limit.
+    priority_rules : tuple of PriorityRule
+        Tried in order; the first that matches gives a request its level.
+    default_priority : int
+        The level of a request no rule matches.
+    household_cap : int or None
+        Shared spaces one household may take a night; None: no cap.
+    fairness_window_nights : int
+        How many past nights a refusal counts for fairness.
+    fairness_weight : int
+        Points a household earns for each night it was refused within the window.
+    walk_weight, stability_weight : int
+        Weights of the walking and stability terms (zero drops the term).
+    overstay_penalty_nights : int
+        For this many nights after an overstay, the household's requests drop to at most
+        `overstay_penalty_priority` (a priority staff set on a request stands: theirs is the
+        later decision); zero turns the penalty off.
+    overstay_penalty_priority : int
+        The level an overstay drops a household to.
+
+    Raises
+    ------
+    ValueError
+        For a negative count, limit or weight, or an empty window list for a kind.
     """
 
     windows: Mapping[str, tuple[Window, ...]] = field(default_factory=dict)
@@ -171,12 +317,9 @@ class Policy:
     default_priority: int = 1
     household_cap: int | None = None
     fairness_window_nights: int = 14
-    # Points a household earns for each night it was refused within the window.
     fairness_weight: int = 1
     walk_weight: int = 1
     stability_weight: int = 1
-    # For this many nights after an overstay, the household's requests drop to at most this level
-    # (a priority staff set on a request stands: theirs is the later decision).
     overstay_penalty_nights: int = 0
     overstay_penalty_priority: int = 0
 
@@ -204,21 +347,48 @@ class Policy:
 
 @dataclass(frozen=True)
 class HouseholdHistory:
+    """What past nights tell about one household.
+
+    Attributes
+    ----------
+    household : str
+        The household's id.
+    refused_nights : tuple of date
+        Evenings on which a request of it was refused.
+    last_space : str or None
+        The space it had last night, if any.
+    overstayed_nights : tuple of date
+        Evenings whose car stayed on a shared space after its window closed.
+    """
+
     household: str
     refused_nights: tuple[date, ...] = ()
     last_space: str | None = None
-    # Nights whose car stayed on a shared space after its window closed.
     overstayed_nights: tuple[date, ...] = ()
 
 
 class PinAction(str, Enum):
+    """What a staff pin does."""
+
     FORCE = "force"
+    """The request must use the space."""
     FORBID = "forbid"
+    """The request must not use the space."""
 
 
 @dataclass(frozen=True)
 class Pin:
-    """A staff decision: this request must (force) or must not (forbid) use this space."""
+    """A staff decision: this request must (force) or must not (forbid) use this space.
+
+    Attributes
+    ----------
+    request, space : str
+        Their ids.
+    action : PinAction
+        Force or forbid.
+    reason : str
+        Staff's words, for the record.
+    """
 
     request: str
     space: str
@@ -228,7 +398,31 @@ class Pin:
 
 @dataclass(frozen=True)
 class Instance:
-    """One night of one or several compounds."""
+    """One night of one or several compounds: everything the engine needs to allocate it.
+
+    Attributes
+    ----------
+    name : str
+        For messages and results.
+    night : date
+        The evening date; night minutes count from its midnight.
+    spaces, households, requests : tuple
+        Of `Space`, `Household` and `Request`; ids unique within each. Requests are in
+        submission order, which breaks ties.
+    policy : Policy
+        The plan.
+    history : tuple of HouseholdHistory
+        At most one entry per household.
+    pins : tuple of Pin
+        Staff decisions for tonight.
+
+    Raises
+    ------
+    ValueError
+        For duplicate ids, references to unknown households, requests or spaces, a space
+        without windows of its own or of its kind, more than `MAX_FEATURES` distinct features,
+        or a pin given twice.
+    """
 
     name: str
     night: date
@@ -256,14 +450,16 @@ class Instance:
         for space in self.spaces:
             if space.windows is None and space.kind not in self.policy.windows:
                 raise ValueError(
-                    f"space {space.id}: no windows given and the policy has none for kind {space.kind!r}"
+                    f"space {space.id}: no windows given "
+                    f"and the policy has none for kind {space.kind!r}"
                 )
             if space.renter is not None and space.renter not in self.household_by_id:
                 raise ValueError(f"space {space.id}: unknown renter {space.renter!r}")
         features = {f for space in self.spaces for f in space.features}
         if len(features) > MAX_FEATURES:
             raise ValueError(
-                f"spaces name {len(features)} distinct features; at most {MAX_FEATURES} are supported"
+                f"spaces name {len(features)} distinct features; "
+                f"at most {MAX_FEATURES} are supported"
             )
         seen_history: set[str] = set()
         for entry in self.history:
@@ -286,21 +482,26 @@ class Instance:
 
     @cached_property
     def space_by_id(self) -> dict[str, Space]:
+        """Spaces by id."""
         return {space.id: space for space in self.spaces}
 
     @cached_property
     def household_by_id(self) -> dict[str, Household]:
+        """Households by id."""
         return {household.id: household for household in self.households}
 
     @cached_property
     def request_by_id(self) -> dict[str, Request]:
+        """Requests by id."""
         return {request.id: request for request in self.requests}
 
     @cached_property
     def history_by_household(self) -> dict[str, HouseholdHistory]:
+        """History entries by household id."""
         return {entry.household: entry for entry in self.history}
 
     def windows_of(self, space: Space) -> tuple[Window, ...]:
+        """The space's availability: its own windows, else the policy's for its kind."""
         return space.windows if space.windows is not None else self.policy.windows[space.kind]
 
     @cached_property
@@ -393,10 +594,12 @@ class Instance:
         return points
 
     def last_space_of(self, household: str) -> str | None:
+        """The id of the space the household had last night, if any."""
         entry = self.history_by_household.get(household)
         return entry.last_space if entry else None
 
     def overlaps(self, first: Request, second: Request) -> bool:
-        """Two stays conflict on one space unless one leaves a turnover gap before the other arrives."""
+        """The two stays cannot share a space: neither leaves the turnover gap before the other
+        arrives."""
         gap = self.policy.turnover_minutes
         return first.arrive < second.depart + gap and second.arrive < first.depart + gap

@@ -17,9 +17,21 @@ def independent_parts(instance: Instance) -> list[Instance]:
 
     A space open to every compound, a household without a compound, or a forced pin across groups
     keeps the night whole.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+
+    Returns
+    -------
+    list of Instance
+        Nights that share no space, household, request, history entry or pin, each named after
+        the night with its compounds in brackets; their optima together are the night's.
     """
-    if any(not space.compounds for space in instance.spaces) or any(
-        h.compound is None for h in instance.households
+    compound_of = {h.id: h.compound for h in instance.households if h.compound is not None}
+    if any(not space.compounds for space in instance.spaces) or len(compound_of) < len(
+        instance.households
     ):
         return [instance]
     leader: dict[str, str] = {}
@@ -34,8 +46,8 @@ def independent_parts(instance: Instance) -> list[Instance]:
         first, *others = sorted(space.compounds)
         for other in others:
             leader[find(other)] = find(first)
-    for household in instance.households:
-        find(household.compound)
+    for compound in compound_of.values():
+        find(compound)
     groups: dict[str, set[str]] = {}
     for compound in leader:
         groups.setdefault(find(compound), set()).add(compound)
@@ -44,7 +56,7 @@ def independent_parts(instance: Instance) -> list[Instance]:
 
     group_of = {compound: root for root, members in groups.items() for compound in members}
     space_group = {space.id: group_of[next(iter(space.compounds))] for space in instance.spaces}
-    household_group = {h.id: group_of[h.compound] for h in instance.households}
+    household_group = {household: group_of[c] for household, c in compound_of.items()}
     request_group = {r.id: household_group[r.household] for r in instance.requests}
     if any(
         pin.action is PinAction.FORCE and space_group[pin.space] != request_group[pin.request]

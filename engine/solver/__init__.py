@@ -259,7 +259,20 @@ def _solve_before(part: Instance, deadline: float, seed: int, method: Method) ->
 
 
 def allocate_first_come(instance: Instance) -> Result:
-    """The baseline: requests in submission order, each on the nearest space still free."""
+    """The baseline a property office would use by hand: requests in submission order, each on
+    the nearest space still free.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+
+    Returns
+    -------
+    Result
+        `Status.FEASIBLE` (or `Status.INFEASIBLE` when the forced pins cannot hold), method
+        "first-come-first-served", with reasons for the refused.
+    """
     started = time.monotonic()
     try:
         problem = compile_problem(instance)
@@ -271,19 +284,19 @@ def allocate_first_come(instance: Instance) -> Result:
     return _result(problem, picked, Status.FEASIBLE, {}, "first-come-first-served", started, {})
 
 
-def _add_served(bounds: dict[int, int], problem: Problem, picked: np.ndarray) -> None:
+def _add_served(bounds: dict[int, int], problem: Problem, picked: IntArray) -> None:
     for request in problem.pair_request[picked].tolist():
         bounds[int(problem.priority[request])] += 1
 
 
 def _result(
     problem: Problem,
-    picked: np.ndarray,
+    picked: IntArray,
     status: Status,
     bounds: dict[int, int],
     method: str,
     started: float,
-    stats: dict,
+    stats: dict[str, int],
     explain: bool = True,
 ) -> Result:
     instance = problem.instance
@@ -339,7 +352,21 @@ def _result(
 
 
 def objective_of(instance: Instance, assignments: list[Assignment]) -> Objective:
-    """The objective's terms of any allocation, recomputed from the instance alone."""
+    """The objective's terms of any allocation, recomputed from the instance alone.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+    assignments : list of Assignment
+        Any allocation (the engine's, a baseline's, a hand-made one).
+
+    Returns
+    -------
+    Objective
+        Served requests per level (every level present tonight), fairness and rotation points,
+        total walk (as reported by the assignments) and requests on last night's space.
+    """
     levels = sorted(set(instance.priorities.values()), reverse=True)
     served = dict.fromkeys(levels, 0)
     fairness = rotation = walk = stable = 0

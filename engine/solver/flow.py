@@ -27,6 +27,8 @@ _COST_LIMIT = 2**62
 
 @dataclass
 class _Network:
+    """A part's flow network as arc arrays; node i's supply is `supplies[i]`."""
+
     tails: IntArray
     heads: IntArray
     capacities: IntArray
@@ -35,7 +37,11 @@ class _Network:
 
     @property
     def cost_limit(self) -> int:
-        # OR-Tools scales costs by the number of nodes and refuses (BAD_COST_RANGE) what could overflow.
+        """The largest cost magnitude OR-Tools takes on this network.
+
+        It scales costs by the number of nodes plus one and refuses (BAD_COST_RANGE) what could
+        then overflow.
+        """
         return _COST_LIMIT // (len(self.supplies) + 1)
 
     def costs(self, pair_weights: IntArray) -> IntArray:
@@ -44,7 +50,7 @@ class _Network:
         return costs
 
     def solve(self, costs: IntArray, arcs: IntArray, supplies: IntArray) -> IntArray | None:
-        """Flow on each of `arcs` (indices) at minimum cost, or None if the costs are out of range."""
+        """Flow on each of `arcs` (indices) at minimum cost; None when the costs are too large."""
         network = min_cost_flow.SimpleMinCostFlow()
         network.add_arcs_with_capacity_and_unit_cost(
             self.tails[arcs].astype(np.int32),
@@ -58,7 +64,8 @@ class _Network:
             return None
         if status != network.OPTIMAL:
             raise RuntimeError(
-                f"min-cost flow returned status {status} on a network that always has a feasible flow"
+                f"min-cost flow returned status {status} "
+                "on a network that always has a feasible flow"
             )
         flows: IntArray = network.flows(np.arange(len(arcs), dtype=np.int32))
         return flows
@@ -92,9 +99,8 @@ def _network(problem: Problem, component: Component) -> _Network:
     request_node = {r: i for i, r in enumerate(requests)}
     space_node = {s: len(requests) + i for i, s in enumerate(spaces.tolist())}
     first_household = len(requests) + len(spaces)
-    household_node = {
-        h: first_household + 2 * i for i, h in enumerate(binding)
-    }  # +1: its "served" node
+    # Each binding household has a node and, right after it, its "served" node.
+    household_node = {h: first_household + 2 * i for i, h in enumerate(binding)}
     sink = first_household + 2 * len(binding)
 
     tails: list[IntArray] = []
@@ -118,7 +124,7 @@ def _network(problem: Problem, component: Component) -> _Network:
     free_requests: list[int] = []
     for r in requests:
         household = instance.requests[r].household
-        (by_household[household] if household in by_household else free_requests).append(r)
+        by_household.get(household, free_requests).append(r)
     free_nodes = [request_node[r] for r in free_requests]
     supplies[free_nodes] = 1
     add(free_nodes, np.full(len(free_nodes), sink), np.ones(len(free_nodes)))

@@ -11,11 +11,18 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from engine.arrays import IntArray
 from engine.solver.problem import Problem
 
 
 class Occupancy:
-    """Stays placed so far on each space, and shared spaces taken so far by each household."""
+    """Stays placed so far on each space, and shared spaces taken so far by each household.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night; its forced pins are placed at once.
+    """
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
@@ -25,10 +32,12 @@ class Occupancy:
             self.place(request, space)
 
     def place(self, request: int, space: int) -> None:
+        """Put request index `request` on space index `space`."""
         self.stays[space].append(request)
         self.taken_by_household[self.problem.instance.requests[request].household] += 1
 
     def is_free(self, request: int, space: int) -> bool:
+        """No stay placed on the space overlaps the request's, turnover gap included."""
         requests = self.problem.instance.requests
         return not any(
             self.problem.instance.overlaps(requests[request], requests[other])
@@ -36,6 +45,7 @@ class Occupancy:
         )
 
     def under_cap(self, request: int) -> bool:
+        """The request's household may take one more shared space."""
         cap = self.problem.instance.policy.household_cap
         return (
             cap is None
@@ -43,8 +53,21 @@ class Occupancy:
         )
 
 
-def pairs_by_request(problem: Problem, pairs: np.ndarray) -> dict[int, list[int]]:
-    """Each request's pairs, nearest space first (ties by space order, for determinism)."""
+def pairs_by_request(problem: Problem, pairs: IntArray) -> dict[int, list[int]]:
+    """Each request's pairs, nearest space first (ties by space order, for determinism).
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    pairs : IntArray
+        Indices into the problem's pair arrays.
+
+    Returns
+    -------
+    dict of int to list of int
+        Request index to its pair indices.
+    """
     order = pairs[
         np.lexsort(
             (problem.pair_space[pairs], problem.pair_walk[pairs], problem.pair_request[pairs])
@@ -57,9 +80,27 @@ def pairs_by_request(problem: Problem, pairs: np.ndarray) -> dict[int, list[int]
 
 
 def greedy_fill(
-    problem: Problem, order: Iterable[int], pairs: np.ndarray, already: np.ndarray | None = None
-) -> np.ndarray:
-    """Place requests in `order` on top of the pairs `already` chosen; return all chosen pairs."""
+    problem: Problem, order: Iterable[int], pairs: IntArray, already: IntArray | None = None
+) -> IntArray:
+    """Place requests in `order`, each on its nearest free space, on top of the pairs `already`
+    chosen.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    order : iterable of int
+        Request indices, in the order they choose.
+    pairs : IntArray
+        The pairs they may choose from (indices into the problem's pair arrays).
+    already : IntArray, optional
+        Pairs placed before (kept as they are).
+
+    Returns
+    -------
+    IntArray
+        Every chosen pair, ascending.
+    """
     occupancy = Occupancy(problem)
     chosen = [] if already is None else already.tolist()
     served = set()
@@ -82,7 +123,8 @@ def greedy_fill(
 
 
 def priority_order(problem: Problem, requests: Iterable[int]) -> list[int]:
-    """Highest priority first, then most fairness points, most recently refused, submission order."""
+    """The request indices by highest priority, then most fairness points, then most recently
+    refused, then submission order."""
     return sorted(
         requests,
         key=lambda r: (-problem.priority[r], -problem.fairness[r], -problem.rotation[r], r),

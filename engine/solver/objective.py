@@ -10,19 +10,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.arrays import IntArray
 from engine.solver.problem import Problem
 
 
 @dataclass(frozen=True)
 class Tier:
+    """One term of the lexicographic objective.
+
+    Attributes
+    ----------
+    name : str
+        For messages ("served at priority 2", "fairness", "walking", ...).
+    value : IntArray
+        Per pair of the problem, to be maximised.
+    per_request : bool
+        The value depends only on the request, not on the space it gets.
+    level : int or None
+        The priority level whose served requests it counts; None for the other tiers.
+    """
+
     name: str
-    value: np.ndarray  # per pair of the problem, to be maximised
-    # True when the value depends only on the request, not on the space it gets.
+    value: IntArray
     per_request: bool
     level: int | None = None
 
 
 def objective_tiers(problem: Problem) -> list[Tier]:
+    """The problem's tiers, most important first, without those that are zero on every pair.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+
+    Returns
+    -------
+    list of Tier
+        One per priority level (highest first), then fairness and rotation, walking and
+        stability, each left out when its policy weight is zero.
+    """
     policy = problem.instance.policy
     request_priority = problem.priority[problem.pair_request]
     tiers = [
@@ -46,12 +73,27 @@ def objective_tiers(problem: Problem) -> list[Tier]:
     return [tier for tier in tiers if tier.value.any()]
 
 
-def request_class_rank(problem: Problem, tiers: list[Tier], pairs: np.ndarray) -> np.ndarray:
+def request_class_rank(problem: Problem, tiers: list[Tier], pairs: IntArray) -> IntArray:
     """Collapse the leading per-request tiers into one small weight per pair.
 
     Where the servable sets of requests form a matroid (each space takes one stay and no household
     cap binds), every set of maximum total weight is lexicographically optimal for any weights
     that order the request classes the same way; so ranks 1..K replace huge tier multipliers.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    tiers : list of Tier
+        The objective, most important first.
+    pairs : IntArray
+        Indices into the problem's pair arrays.
+
+    Returns
+    -------
+    IntArray
+        Per pair, its request's class rank from 1 (lowest) to K; all 1 without a leading
+        per-request tier.
     """
     leading = _leading_per_request(tiers)
     request = problem.pair_request[pairs]
@@ -61,7 +103,8 @@ def request_class_rank(problem: Problem, tiers: list[Tier], pairs: np.ndarray) -
     requests, first_pair = np.unique(request, return_index=True)
     keys = np.stack([tier.value[pairs][first_pair] for tier in leading], axis=1)
     _, rank = np.unique(keys, axis=0, return_inverse=True)
-    return rank.reshape(-1)[np.searchsorted(requests, request)].astype(np.int64) + 1
+    ranks: IntArray = rank.reshape(-1)[np.searchsorted(requests, request)].astype(np.int64) + 1
+    return ranks
 
 
 def _leading_per_request(tiers: list[Tier]) -> list[Tier]:
@@ -74,15 +117,35 @@ def _leading_per_request(tiers: list[Tier]) -> list[Tier]:
 
 
 def combined_weights(
-    problem: Problem, tiers: list[Tier], pairs: np.ndarray, matroid: bool, limit: int
-) -> np.ndarray | None:
-    """One exact integer weight per pair whose maximum-weight allocations are lexicographically optimal.
+    problem: Problem, tiers: list[Tier], pairs: IntArray, matroid: bool, limit: int
+) -> IntArray | None:
+    """One exact integer weight per pair whose maximum-weight allocations are lexicographically
+    optimal.
 
     Each tier is scaled above the widest possible swing of everything below it. Scales are
-    computed with Python integers; None means some weight would exceed `limit` in magnitude.
+    computed with Python integers.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    tiers : list of Tier
+        The tiers to combine, most important first.
+    pairs : IntArray
+        Indices into the problem's pair arrays.
+    matroid : bool
+        The pairs' servable request sets form a matroid (a matching without a binding household
+        cap), so the leading per-request tiers may collapse into ranks (`request_class_rank`).
+    limit : int
+        The largest weight magnitude the caller's solver takes.
+
+    Returns
+    -------
+    IntArray or None
+        Per pair, its weight; None when some weight would exceed `limit` in magnitude.
     """
     request = problem.pair_request[pairs]
-    columns: list[np.ndarray] = []
+    columns: list[IntArray] = []
     remaining = tiers
     if matroid:
         leading = _leading_per_request(tiers)
@@ -104,7 +167,7 @@ def combined_weights(
     return weights
 
 
-def _swing(values: np.ndarray, request: np.ndarray) -> int:
+def _swing(values: IntArray, request: IntArray) -> int:
     """How far the tier's total can move between any two allocations (each request counts once)."""
     if len(values) == 0:
         return 0

@@ -14,6 +14,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from engine.arrays import BoolArray, IntArray
 from engine.eligibility import EligibilityTable
 from engine.model import Instance, PinAction
 
@@ -24,31 +25,66 @@ class PinConflict(Exception):
 
 @dataclass
 class Component:
-    """A part of the night that shares nothing with the others."""
+    """A part of the night that shares no space and no binding household cap with the others.
 
-    requests: np.ndarray  # request indices
-    pairs: np.ndarray  # indices into Problem's pair arrays
-    multi_stay_spaces: frozenset[int]  # spaces that can take two of these requests in one night
-    binding_households: frozenset[str]  # households whose cap can bind here
+    Attributes
+    ----------
+    requests : IntArray
+        Request indices, ascending.
+    pairs : IntArray
+        Indices into the problem's pair arrays.
+    multi_stay_spaces : frozenset of int
+        Space indices that can take two of these requests in one night.
+    binding_households : frozenset of str
+        Households whose cap can bind here (more requests than shared spaces left).
+    """
+
+    requests: IntArray
+    pairs: IntArray
+    multi_stay_spaces: frozenset[int]
+    binding_households: frozenset[str]
 
     @property
     def is_matching(self) -> bool:
+        """No space can take two of its stays: a weighted bipartite matching."""
         return not self.multi_stay_spaces
 
 
 @dataclass
 class Problem:
+    """The night as the solvers see it: eligible pairs without the forced pins' requests.
+
+    Attributes
+    ----------
+    instance : Instance
+        The night.
+    table : EligibilityTable
+        Its arrays.
+    pair_request, pair_space, pair_walk : IntArray
+        The eligible pairs still to decide: request index, space index, walk in metres.
+    priority, fairness, rotation : IntArray
+        Per request index: its level, its household's fairness and rotation points.
+    pair_stable : IntArray
+        Per pair: 1 when the space is the household's of last night.
+    forced : dict of int to int
+        Forced pins placed already: request index to space index.
+    cap_left : dict of str to int
+        Shared spaces each household may still take (empty without a cap).
+    components : list of Component
+        The independent parts.
+    """
+
     instance: Instance
     table: EligibilityTable
-    pair_request: np.ndarray
-    pair_space: np.ndarray
-    pair_walk: np.ndarray
-    priority: np.ndarray  # per request index
-    fairness: np.ndarray  # per request index
-    rotation: np.ndarray  # per request index
-    pair_stable: np.ndarray  # per pair: the household's space last night
-    forced: dict[int, int]  # request index -> space index
-    cap_left: dict[str, int]  # household -> shared spaces it may still take
+    pair_request: IntArray
+    pair_space: IntArray
+    pair_walk: IntArray
+    priority: IntArray
+    fairness: IntArray
+    rotation: IntArray
+    pair_stable: IntArray
+    forced: dict[int, int]
+    cap_left: dict[str, int]
     components: list[Component] = field(default_factory=list)
 
     @property
@@ -58,6 +94,25 @@ class Problem:
 
 
 def compile_problem(instance: Instance) -> Problem:
+    """Eligibility, forced pins placed, and the independent parts.
+
+    Parameters
+    ----------
+    instance : Instance
+        The night.
+
+    Returns
+    -------
+    Problem
+        Ready for the solvers.
+
+    Raises
+    ------
+    PinConflict
+        When the forced pins cannot all hold: a request forced onto two spaces or onto one that
+        breaks a rule, two overlapping stays forced onto one space, or more pins on a household
+        than its cap.
+    """
     table = EligibilityTable(instance)
     pairs = table.eligible_pairs()
     requests, spaces = instance.requests, instance.spaces
@@ -107,7 +162,7 @@ def compile_problem(instance: Instance) -> Problem:
 
 
 def _place_forced_pins(
-    instance: Instance, table: EligibilityTable, pair_request: np.ndarray, pair_space: np.ndarray
+    instance: Instance, table: EligibilityTable, pair_request: IntArray, pair_space: IntArray
 ) -> dict[int, int]:
     forcing = [pin for pin in instance.pins if pin.action is PinAction.FORCE]
     if not forcing:
@@ -121,7 +176,8 @@ def _place_forced_pins(
         r, s = request_index[pin.request], space_index[pin.space]
         if r in forced:
             raise PinConflict(
-                f"request {pin.request} is forced onto two spaces, {spaces[forced[r]].id} and {pin.space}"
+                f"request {pin.request} is forced onto two spaces, "
+                f"{spaces[forced[r]].id} and {pin.space}"
             )
         if (r, s) not in eligible:
             failed = table.failures(np.array([r]))
@@ -133,7 +189,8 @@ def _place_forced_pins(
         for other, other_space in forced.items():
             if other_space == s and instance.overlaps(requests[r], requests[other]):
                 raise PinConflict(
-                    f"requests {requests[other].id} and {pin.request} are both forced onto space {pin.space} at overlapping times"
+                    f"requests {requests[other].id} and {pin.request} are both forced onto "
+                    f"space {pin.space} at overlapping times"
                 )
         forced[r] = s
     return forced
@@ -143,9 +200,9 @@ def _pairs_clear_of_forced(
     table: EligibilityTable,
     gap: int,
     forced: dict[int, int],
-    pair_request: np.ndarray,
-    pair_space: np.ndarray,
-) -> np.ndarray:
+    pair_request: IntArray,
+    pair_space: IntArray,
+) -> BoolArray:
     keep = ~np.isin(pair_request, list(forced))
     if not forced:
         return keep
