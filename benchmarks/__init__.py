@@ -1,1 +1,4 @@
-"""Solve-time benchmarks: seeded instances, naive baselines, the table (`python -m benchmarks.run`)."""
+"""Solve-time benchmarks: seeded instances, naive baselines, the table.
+
+The table is `python -m benchmarks.run`; see docs/performance.md.
+"""

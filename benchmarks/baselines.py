@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
     conflicts: list[tuple[int, int]] = []
     order = np.argsort(space, kind="stable")
     bounds = np.flatnonzero(np.r_[True, np.diff(space[order]) != 0, True])
-    for first, last in zip(bounds[:-1], bounds[1:]):
+    for first, last in pairwise(bounds):
         members = order[first:last]
         if len(members) < 2:
             continue
@@ -167,7 +168,7 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
         scale *= _swing(values, request, len(requests)) + 1
     scales.reverse()
     weight = [0] * n
-    for (name, values), (_, tier_scale) in zip(tiers, scales):
+    for (_, values), (_, tier_scale) in zip(tiers, scales):
         for p, v in enumerate(values.tolist()):
             if v:
                 weight[p] += v * tier_scale
@@ -208,7 +209,8 @@ def formulation_for_cpsat(instance: Instance) -> NaiveFormulation:
         if _fits_cpsat(formulation):
             if unit > 1:
                 formulation.notes.append(
-                    f"big-M weights overflow int64 with walk in metres; walk counted in units of {unit} m"
+                    "big-M weights overflow int64 with walk in metres; "
+                    f"walk counted in units of {unit} m"
                 )
             return formulation
     raise OverflowError(
@@ -218,7 +220,8 @@ def formulation_for_cpsat(instance: Instance) -> NaiveFormulation:
 
 @dataclass
 class BaselineRun:
-    """Everything a baseline run measured; `plain_cpsat` / `scipy_milp` return its first three fields."""
+    """Everything a baseline run measured; `plain_cpsat` / `scipy_milp` return its first three
+    fields."""
 
     status: str  # optimal, feasible, infeasible, unknown, skipped
     served_by_priority: dict[int, int]
@@ -233,7 +236,8 @@ class BaselineRun:
 
 
 def plain_cpsat(instance: Instance, time_limit: float) -> tuple[str, dict[int, int], float]:
-    """The naive CP-SAT model: (status, served per priority level, seconds including model building)."""
+    """The naive CP-SAT model: (status, served per priority level, seconds including model
+    building)."""
     return run_plain_cpsat(instance, time_limit).as_tuple()
 
 
@@ -313,7 +317,7 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
     lengths = [len(r) for r in rows]
     conflict = np.asarray(formulation.conflicts, dtype=np.int64).reshape(-1, 2)
     columns = (
-        np.concatenate(rows + [conflict.reshape(-1)])
+        np.concatenate([*rows, conflict.reshape(-1)])
         if rows or len(conflict)
         else np.zeros(0, dtype=np.int64)
     )
@@ -362,7 +366,8 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
 def _as_result(
     formulation: NaiveFormulation, chosen: np.ndarray, status: Status, seconds: float, method: str
 ) -> Result:
-    """The baseline's allocation as an engine Result, so that `engine.check_allocation` can judge it."""
+    """The baseline's allocation as an engine Result, so that `engine.check_allocation` can judge
+    it."""
     instance = formulation.instance
     assignments = []
     for p in chosen.tolist():

@@ -178,7 +178,7 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
     (19:00-07:00) or late departures that only rented spaces (22:00-09:00) can hold.
     """
     rng = np.random.default_rng(seed)
-    n_spaces = int(round(0.85 * n))
+    n_spaces = round(0.85 * n)
     space_sizes = rng.choice(
         [Size.SMALL, Size.STANDARD, Size.LARGE], size=n_spaces, p=[0.2, 0.6, 0.2]
     )

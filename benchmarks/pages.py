@@ -103,8 +103,10 @@ def main() -> None:
                 as_staff,
             ),
         ]
+        machine = platform.processor() or platform.machine()
         table = Table(
-            title=f"Pages vs the API on the demo state, {rounds} rounds ({platform.processor() or platform.machine()}, Python {platform.python_version()})"
+            title=f"Pages vs the API on the demo state, {rounds} rounds "
+            f"({machine}, Python {platform.python_version()})"
         )
         for column in (
             "page",

@@ -1,6 +1,6 @@
 """The solve-time table: the engine against first-come-first-served and two naive exact models.
 
-    .venv/bin/python -m benchmarks.run            # baselines get 60 s each (about 10 minutes in all)
+    .venv/bin/python -m benchmarks.run            # baselines get 60 s each (10 minutes in all)
     .venv/bin/python -m benchmarks.run --quick    # baselines get 10 s each
     .venv/bin/python -m benchmarks.run --only laiyang dense
 
@@ -60,8 +60,8 @@ def machine_line() -> str:
     except OSError:
         pass
     return (
-        f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} logical CPUs ({cpu}), "
-        f"OR-Tools {ortools.__version__}"
+        f"{platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} logical CPUs ({cpu}), OR-Tools {ortools.__version__}"
     )
 
 
@@ -125,7 +125,8 @@ def measure(
         violations = check_allocation(instance, result)
         if violations:
             row.problems.append(
-                f"{label}: {len(violations)} rule violations, e.g. {violations[0].family}: {violations[0].message}"
+                f"{label}: {len(violations)} rule violations, "
+                f"e.g. {violations[0].family}: {violations[0].message}"
             )
     ours_served = lex(ours.served_by_priority, levels)
     for label, run in (("plain CP-SAT", plain), ("HiGHS", milp)):
@@ -134,18 +135,21 @@ def measure(
         theirs = lex(run.served_by_priority, levels)
         if run.status == "optimal" and ours.status is Status.OPTIMAL and theirs != ours_served:
             row.problems.append(
-                f"DISAGREEMENT: ours and {label} are both proven optimal but serve {ours_served} vs {theirs}"
+                f"DISAGREEMENT: ours and {label} are both proven optimal "
+                f"but serve {ours_served} vs {theirs}"
             )
         # The engine's bound at level L holds with the levels above at ours' served counts.
         for i, level in enumerate(levels):
-            if theirs[:i] == ours_served[:i] and theirs[i] > ours.bound_by_priority.get(level, 0):
+            bound = ours.bound_by_priority.get(level)
+            if theirs[:i] == ours_served[:i] and theirs[i] > (bound or 0):
                 row.problems.append(
-                    f"BOUND VIOLATED: {label}'s valid allocation serves {theirs[i]} at level {level}, "
-                    f"above the engine's bound {ours.bound_by_priority.get(level)} (levels above equal)"
+                    f"BOUND VIOLATED: {label}'s valid allocation serves {theirs[i]} "
+                    f"at level {level}, above the engine's bound {bound} (levels above equal)"
                 )
         if theirs > ours_served:
             row.problems.append(
-                f"{label} serves more than ours: {theirs} vs {ours_served} (ours is {ours.status.value})"
+                f"{label} serves more than ours: {theirs} vs {ours_served} "
+                f"(ours is {ours.status.value})"
             )
     for note in formulation.notes:
         row.problems.append(f"note: {note}")
@@ -279,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"machine: {machine_line()}")
     console.print(f"engine source sha256: {digest}")
     console.print(
-        f"command: .venv/bin/python -m benchmarks.run{' --quick' if args.quick else ''}; ours: engine.solve(time_limit={OUR_TIME_LIMIT:g}); baselines: {limit:g} s, 2 workers"
+        f"command: .venv/bin/python -m benchmarks.run{' --quick' if args.quick else ''}; "
+        f"ours: engine.solve(time_limit={OUR_TIME_LIMIT:g}); baselines: {limit:g} s, 2 workers"
     )
     rows = []
     for name in args.only or list(instances.ALL):
@@ -290,11 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     render(rows, limit, console)
     seconds, status = process_seconds()
     console.print(
-        f"whole process: `parking allocate scenarios/laiyang-xinjiayuan.yaml --format json` best of 3: {seconds:.2f} s ({status})"
+        "whole process: `parking allocate scenarios/laiyang-xinjiayuan.yaml --format json` "
+        f"best of 3: {seconds:.2f} s ({status})"
     )
     if engine_digest() != digest:
         console.print(
-            f"WARNING: the engine's source changed during the run ({digest} -> {engine_digest()}); the in-process rows ran the code loaded at the start, the whole-process timing a newer one"
+            "WARNING: the engine's source changed during the run "
+            f"({digest} -> {engine_digest()}); the in-process rows ran the code loaded at the "
+            "start, the whole-process timing a newer one"
         )
     return 0
 

@@ -1,6 +1,6 @@
 """Scale table: districts of many compounds, each family in a fresh process for a clean peak memory.
 
-    .venv/bin/python -m benchmarks.scale                 # 10k requests, subdistrict (50), district (500)
+    .venv/bin/python -m benchmarks.scale        # 10k requests, subdistrict (50), district (500)
     .venv/bin/python -m benchmarks.scale --only subdistrict --workers 2
 
 Every compound is a generated site with 400 requests a night (330 households without a space, 110

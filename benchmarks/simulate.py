@@ -75,11 +75,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    )
-    print(
-        f"{'matching solver':<22} {'plans':>5} {'nights':>6} {'seeds':>5} {'workers':>7} {'nights run':>10} {'wall s':>7} {'ms/night (wall)':>15} {'engine ms/night':>15} {'proven':>7}"
+        f"{'matching solver':<22} {'plans':>5} {'nights':>6} {'seeds':>5} {'workers':>7} "
+        f"{'nights run':>10} {'wall s':>7} {'ms/night (wall)':>15} {'engine ms/night':>15} "
+        f"{'proven':>7}"
     )
     variants = [("assignment, else flow", args.workers)]
     if args.baseline:
@@ -97,12 +98,15 @@ def main(argv: list[str] | None = None) -> None:
             )
         nights = len(args.plans) * args.nights * args.seeds
         print(
-            f"{name:<22} {len(args.plans):>5} {args.nights:>6} {args.seeds:>5} {workers:>7} {nights:>10} {elapsed:>7.1f} "
+            f"{name:<22} {len(args.plans):>5} {args.nights:>6} {args.seeds:>5} {workers:>7} "
+            f"{nights:>10} {elapsed:>7.1f} "
             f"{1000 * elapsed / nights:>15.2f} {1000 * engine:>15.2f} {100 * proven:>6.1f}%"
         )
     for summary in summaries:
         print(
-            f"  {summary.plan.name}: served per night {summary.served_per_night.text()}, refused nights per household per month {summary.refused_nights_mean.text(2)}"
+            f"  {summary.plan.name}: served per night {summary.served_per_night.text()}, "
+            "refused nights per household per month "
+            f"{summary.refused_nights_mean.text(2)}"
         )
 
 

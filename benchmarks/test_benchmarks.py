@@ -29,8 +29,8 @@ CASES = {
 }
 
 KNOWN_NOT_PROVEN = {
-    "night_shift": "engine: CP-SAT needs about 25 s to prove the priority-2 tier of this night and does not prove "
-    "priority 1 within 60 s (docs/performance.md)",
+    "night_shift": "engine: CP-SAT needs about 25 s to prove the priority-2 tier of this night "
+    "and does not prove priority 1 within 60 s (docs/performance.md)",
 }
 
 
@@ -84,7 +84,8 @@ def test_dense_eligibility_is_complete():
     ids=["dense", "night_shift", "ev_and_sizes"],
 )
 def test_plain_model_agrees_on_small_nights(instance):
-    """The naive baseline is a correct model: on small nights it proves the same objective as the engine."""
+    """The naive baseline is a correct model: on small nights it proves the same objective as the
+    engine."""
     ours = solve(instance, time_limit=10)
     plain = run_plain_cpsat(instance, time_limit=10)
     assert ours.status is Status.OPTIMAL and plain.status == "optimal"

@@ -75,7 +75,8 @@ def eligible_spaces(instance: Instance, request: Request) -> list[Space]:
 
 
 def clash(instance: Instance, first: Request, second: Request) -> bool:
-    """Two stays cannot share a space unless one leaves `turnover_minutes` before the other comes."""
+    """Two stays cannot share a space unless one leaves `turnover_minutes` before the other
+    comes."""
     gap = instance.policy.turnover_minutes
     apart = first.depart + gap <= second.arrive or second.depart + gap <= first.arrive
     return not apart
@@ -115,7 +116,8 @@ def key_of(instance: Instance, placed: Iterable[tuple[Request, Space]]) -> Key:
 
 
 def brute_force(instance: Instance) -> Key | None:
-    """The best key over every valid allocation, or None when no allocation satisfies the FORCE pins.
+    """The best key over every valid allocation, or None when no allocation satisfies the FORCE
+    pins.
 
     Requests are decided one at a time (unassigned, or on any eligible space that is still free
     for the whole stay and within the household cap). A branch is cut only when even serving
@@ -137,9 +139,8 @@ def brute_force(instance: Instance) -> Key | None:
                 continue
             stable = int(instance.last_space_of(household.id) == space.id)
             choices.append((space, household.walk_to(space), stable))
-        if request.id in forced:
-            if len(set(forced[request.id])) > 1 or not choices:
-                return None  # forced onto two spaces, or onto one it may not use
+        if request.id in forced and (len(set(forced[request.id])) > 1 or not choices):
+            return None  # forced onto two spaces, or onto one it may not use
         options.append(choices)
 
     # Optimistic remaining terms from position i on.

@@ -54,7 +54,8 @@ def test_all_fitting_spaces_taken_counts_spaces_and_levels_only():
     (refused,) = solve(night).unassigned
     assert refused.reason is Reason.ALL_FITTING_SPACES_TAKEN
     assert refused.message == (
-        "2 spaces fit this car from 22:00 to 06:00; all were taken for that time by requests of priority 2 (2) "
+        "2 spaces fit this car from 22:00 to 06:00; "
+        "all were taken for that time by requests of priority 2 (2) "
         "(this request is priority 1)"
     )
     assert "hi1" not in refused.message and "a" not in refused.message.split()
@@ -107,9 +108,9 @@ def test_a_stay_missing_both_ends_of_the_hours_names_both():
         [space("L", "street")], [household("h")], [request("r", "h", "15:55", "09:25")]
     )
     (refused,) = solve(night).unassigned
-    assert (
-        refused.message
-        == "arrives 15:55 but street spaces open at 19:00 and departs 09:25 but street spaces must be empty by 07:00"
+    assert refused.message == (
+        "arrives 15:55 but street spaces open at 19:00 "
+        "and departs 09:25 but street spaces must be empty by 07:00"
     )
 
 

@@ -185,7 +185,8 @@ def test_unassigned_reasons_are_true(instance: Instance):
                 assert any(
                     clash(instance, request, other) for other in on_space.get(space.id, [])
                 ), (
-                    f"{request.id}: said all fitting spaces are taken, but {space.id} is free for its stay"
+                    f"{request.id}: said all fitting spaces are taken, "
+                    f"but {space.id} is free for its stay"
                 )
         elif unassigned.reason is Reason.HOUSEHOLD_CAP:
             assert instance.policy.household_cap is not None

@@ -37,6 +37,7 @@ def test_the_summary_says_status_levels_bound_time_and_method():
 def test_an_infeasible_summary_says_why():
     result = solve(_night(pins=[force("rb", "S1"), force("rc", "S1")]))
     assert result.summary().splitlines()[:2] == [
-        "status: infeasible (requests rb and rc are both forced onto space S1 at overlapping times)",
+        "status: infeasible "
+        "(requests rb and rc are both forced onto space S1 at overlapping times)",
         "priority 2: 0 served, 1 refused, bound 0",
     ]

@@ -184,7 +184,8 @@ def test_forbid_pin():
 
 
 def test_force_pins_that_clash_make_the_night_infeasible():
-    # Two overlapping cars forced onto one space: infeasible, nothing assigned, every request explained.
+    # Two overlapping cars forced onto one space: infeasible, nothing assigned, every request
+    # explained.
     night = instance(
         [space("S")],
         [household("a"), household("b")],
@@ -208,7 +209,7 @@ def test_force_pin_onto_a_space_that_does_not_fit_is_infeasible():
     assert f"breaks the {Rule.SIZE.value} rule" in result.message
 
 
-# --- objective -------------------------------------------------------------------------------------
+# --- objective ------------------------------------------------------------------------------------
 
 
 def test_higher_priority_first_never_traded_for_several_lower():
@@ -312,7 +313,8 @@ def test_overstay_penalty_off_when_expired_disabled_or_not_lower(
 
 
 def test_walking_total_is_minimised():
-    # a at x=0, b at x=100; spaces at x=10 and x=90. Optimum: a->S10, b->S90, total 20 m (not 160 m).
+    # a at x=0, b at x=100; spaces at x=10 and x=90. Optimum: a->S10, b->S90, total 20 m (not
+    # 160 m).
     night = instance(
         [space("S10", x=10), space("S90", x=90)],
         [household("a", x=0), household("b", x=100)],

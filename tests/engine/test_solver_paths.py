@@ -223,4 +223,3 @@ def test_cp_sat_calling_the_model_infeasible_or_invalid_is_a_bug(monkeypatch, st
     monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: status)
     with pytest.raises(RuntimeError, match=f"CP-SAT answered {status.name}"):
         solve(_multi_stay_night())
-
