@@ -127,7 +127,9 @@ def _compound_refuses(block: Block) -> BoolArray:
     closed = np.zeros(block.shape, dtype=bool)
     compounds = table.request_compound[block.rows]
     for compound in np.unique(compounds).tolist():
-        closed[compounds == compound] = ~np.isin(block.cols, table.open_spaces(compound))[None, :]
+        open_here = table.open_spaces(compound)
+        if len(open_here) < len(table.space_size):  # else every space is open to it
+            closed[compounds == compound] = ~np.isin(block.cols, open_here)[None, :]
     return closed
 
 
