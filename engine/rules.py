@@ -14,7 +14,7 @@ night. Every rule is a `Rule` with three functions, gathered in a `HardRule`:
 `HARD_RULES` lists the rules in explanation order: a space that breaks several rules is counted
 under the first. Eligibility, the checker, explanations and forced pins read `rules.HARD_RULES`
 each time they run and name no rule themselves, so a new rule is added here, with its words in
-the phrasebooks (recipe: docs/rules.md).
+the phrasebooks (recipe: docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.deps import NowDep
+from service.deps import get_now
 
 
 class NoteArrival:
@@ -30,8 +30,11 @@ class NoteArrival:
         await self.app(scope, receive, send)
 
 
-async def get_arrived(request: Request, now: NowDep) -> datetime:
-    # On the event loop, right after `now`: no hop to a worker thread between the two readings.
+async def get_arrived(
+    request: Request, now: Annotated[datetime, Depends(get_now, use_cache=False)]
+) -> datetime:
+    # `now` read afresh for this (not the request's cached one, which may be seconds old by the
+    # time this runs), on the event loop right before: no hop to a worker thread in between.
     arrived: float | None = getattr(request.state, "arrived", None)
     waited = time.monotonic() - arrived if arrived is not None else 0.0
     return now - timedelta(seconds=waited)

@@ -1,4 +1,4 @@
-"""Adding a hard rule as docs/rules.md describes, without editing any other engine module.
+"""Adding a hard rule as docs/architecture.md describes, without editing any other engine module.
 
 The test plays the recipe on a made-up height limit. Its data (ceilings and car heights) stands
 in for the fields the edges would carry; its `HardRule` is appended to `engine.rules.HARD_RULES`;
