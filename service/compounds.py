@@ -22,7 +22,7 @@ from service.models import (
     Role,
     Space,
 )
-from service.security import hash_secret, new_activation_code
+from service.security import hash_code, hash_secret, new_activation_code
 
 
 class CompoundExists(ValueError):
@@ -170,5 +170,5 @@ def issue_activation(session: Session, household: Household) -> str:
     """A one-time code with which the household's resident sets a password; replaces any
     earlier one."""
     code = new_activation_code()
-    resident_account(session, household).activation_hash = hash_secret(code)
+    resident_account(session, household).activation_hash = hash_code(code)
     return code

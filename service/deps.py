@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -44,6 +46,19 @@ async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
+def clock_from(now: datetime) -> Callable[[], datetime]:
+    """A clock for work that outlives its request (a background import's progress): the
+    request's `now`, moving on at the real pace."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+def get_jobs(request: Request) -> Executor:
+    """The worker thread that runs background jobs (household imports), one at a time."""
+    jobs: Executor = request.app.state.jobs
+    return jobs
+
+
 def get_unknown_names(request: Request) -> UnknownNames:
     unknown: UnknownNames = request.app.state.unknown_names
     return unknown
@@ -54,6 +69,7 @@ SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UnknownNamesDep = Annotated[UnknownNames, Depends(get_unknown_names)]
+JobsDep = Annotated[Executor, Depends(get_jobs)]
 
 
 def current_account(

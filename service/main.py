@@ -3,6 +3,7 @@ application layer's refusals to HTTP statuses."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = make_sessions(app.state.engine)
     app.state.unknown_names = UnknownNames()
+    # Household imports hash a code per household: one at a time, beside the request threads.
+    app.state.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="imports")
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
     pages.install(app)

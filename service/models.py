@@ -156,7 +156,8 @@ class Night(Base):
     published_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("runs.id", use_alter=True, name="fk_nights_published_run"), nullable=True
     )
-    # Set while a run is in progress, so that a second run of the same night is refused.
+    # Set while a run is in progress (and left by one that died: see actions.runlock): changes to
+    # the night are refused meanwhile. The run lock itself keeps a second run out.
     running_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Households whose car was still on a shared space after its window, recorded in the morning.
     overstays: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
@@ -251,3 +252,25 @@ class AuditEntry(Base):
     compound_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ImportJob(Base):
+    """A CSV import of households, done in the background: hashing each activation code takes
+    a while, and the service must answer everyone else meanwhile."""
+
+    __tablename__ = "import_jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10))  # queued, running, done, failed
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    # The validated rows (HouseholdIn), until they are stored.
+    rows: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # The created households with their activation codes: kept until staff have read them once.
+    codes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Moved on by the worker as it goes; a job that has not moved for a while has lost it.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

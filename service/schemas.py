@@ -245,6 +245,21 @@ class HouseholdCreatedOut(BaseModel):
     activation_code: str
 
 
+class ImportJobOut(BaseModel):
+    """A households import: queued, running (done of total codes made), done or failed."""
+
+    id: int
+    filename: str
+    state: Literal["queued", "running", "done", "failed"]
+    done: int
+    total: int
+    error: str | None = None
+    created: list[HouseholdCreatedOut] = Field(
+        default_factory=list,
+        description="once done: each household with its activation code, shown this one time",
+    )
+
+
 class RunOut(BaseModel):
     id: int
     started_at: datetime

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.actions.errors import TooManyAttempts, Unauthorised
 from service.models import Account, AuditEntry, Compound, Role, Token, as_utc
 from service.schemas import ActivateIn, TokenOut
-from service.security import hash_secret, new_token, token_digest, verify_secret
+from service.security import hash_code, hash_secret, new_token, token_digest, verify_secret
 from service.settings import Settings
 
 
@@ -76,6 +76,7 @@ _WRONG_CODE = "wrong username or activation code (codes work once; ask the offic
 # Checked when there is no secret to check (an unknown name, an account not yet activated), so
 # that the answer takes as long as for a real one and does not tell which names exist.
 _DUMMY = hash_secret(new_token()[0])
+_DUMMY_CODE = hash_code(new_token()[0])
 
 
 def _take_a_try(session: Session, account: Account, now: datetime, settings: Settings) -> None:
@@ -158,14 +159,25 @@ def activate(
     else:
         _take_a_try(session, account, now, settings)
     if account is None or account.activation_hash is None:
-        verify_secret(_DUMMY, code)
+        verify_secret(_DUMMY_CODE, code)
         raise Unauthorised("wrong_activation", _WRONG_CODE)
-    if not verify_secret(account.activation_hash, code):
+    checked = account.activation_hash
+    if not verify_secret(checked, code):
         raise Unauthorised("wrong_activation", _WRONG_CODE)
-    _succeeded(session, account)
-    session.refresh(account)
-    account.password_hash = hash_secret(body.password)
-    account.activation_hash = None
+    password = hash_secret(body.password)  # the slow part, before any row is written
+    # The code works once: of two activations with it at once, only one consumes it.
+    consumed = session.execute(
+        update(Account)
+        .where(Account.id == account.id, Account.activation_hash == checked)
+        .values(
+            password_hash=password, activation_hash=None, failed_logins=0, first_failure_at=None
+        )
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(consumed, CursorResult), "an UPDATE answers with a cursor"
+    if not consumed.rowcount:
+        session.rollback()
+        raise Unauthorised("wrong_activation", _WRONG_CODE)
     session.add(
         AuditEntry(
             at=now,
@@ -182,8 +194,11 @@ def activate(
 
 def reset(*, session: Session, account: Account) -> None:
     """A new activation code was issued (a lost password, a stolen phone): the old password and
-    every session of the account stop working; the code sets a new password."""
+    every session of the account stop working, and a lock-out ends; the code sets a new
+    password."""
     account.password_hash = None
+    # A locked-out resident gets in again with the new code (the office has seen them).
+    account.failed_logins, account.first_failure_at = 0, None
     session.execute(delete(Token).where(Token.account_id == account.id))
 
 
@@ -207,10 +222,9 @@ def sign_out(*, session: Session, token: str) -> None:
     session.commit()
 
 
-def account_zone(*, session: Session, username: str, default: str) -> str:
-    """The time zone an account's compound keeps (for telling when a lock-out ends)."""
-    account = session.scalar(select(Account).where(Account.username == username))
-    if account is None:
-        return default
-    compound = session.get(Compound, account.compound_id)
+def username_zone(*, session: Session, username: str, default: str) -> str:
+    """The time zone to tell a lock-out's end in: that of the compound the username names
+    (residents sign in as compound/flat), whether or not the account exists, so that the answer
+    does not tell which names do; `default` for names without a compound."""
+    compound = session.get(Compound, username.split("/", 1)[0]) if "/" in username else None
     return compound.timezone if compound is not None else default

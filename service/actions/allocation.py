@@ -29,7 +29,7 @@ from scenarios.mapping import result_file, to_instance
 from scenarios.schema import ResultFile
 from service.actions.calendar import cutoff_of
 from service.actions.errors import Conflict
-from service.actions.nights import hold_night, hold_unless_running, night_of
+from service.actions.nights import hold_compound, hold_night, hold_unless_running, night_of
 from service.actions.runlock import holding
 from service.models import (
     AuditEntry,
@@ -235,9 +235,12 @@ def allocate(document: dict[str, Any], time_limit: float) -> ResultFile:
     stored = result_file(instance, result)
     if result.status is not Status.INFEASIBLE and result.unassigned:
         table = EligibilityTable(instance)
-        chinese = unassigned_reasons(instance, table, list(result.assignments), CHINESE)
-        for refusal, said in zip(stored.unassigned, chinese, strict=True):
-            refusal.message_zh = said.message
+        chinese = {
+            u.request: u.message
+            for u in unassigned_reasons(instance, table, list(result.assignments), CHINESE)
+        }
+        for refusal in stored.unassigned:
+            refusal.message_zh = chinese[refusal.request]
     return stored
 
 
@@ -275,10 +278,12 @@ def run_night(
             )
         with sessions.begin() as session:
             compound = session.get_one(Compound, compound_id)
+            hold_compound(session, compound)
             night = hold_night(session, session.get_one(Night, night_id))
             keep = _allowed_run(session, compound, night, now, cutoff_grace, after_publishing)
-            # Committed before the snapshot is read: from here on, changes to the night's
-            # requests wait for the run to end or are refused (nights.hold_open).
+            # Committed before the snapshot is read: from here on, a change to the night
+            # (nights.hold_unless_running) or to several of the compound's nights (a release,
+            # nights.settled_evenings) finds it running and is refused.
             night.running_since = now
         try:
             run = _run_and_store(
@@ -313,16 +318,23 @@ def _allowed_run(
     after_publishing: bool,
 ) -> dict[str, str] | None:
     """The published assignments to keep (re-optimising), once the night may be run now."""
+    if night.state == NightState.CLOSED.value:
+        raise Conflict(
+            "night_closed",
+            f"the night of {night.evening} is closed (its overstays are recorded); "
+            "its allocation stands",
+        )
     published = night.state == NightState.PUBLISHED.value
-    if night.state == NightState.CLOSED.value or published != after_publishing:
+    if published and not after_publishing:
         raise Conflict(
             "night_published",
-            f"the night of {night.evening} is {night.state}; "
-            + (
-                "re-optimise it to change the published allocation"
-                if published
-                else "nothing is published to keep"
-            ),
+            f"the night of {night.evening} is published; "
+            "re-optimise it to change the published allocation",
+        )
+    if after_publishing and not published:
+        raise Conflict(
+            "nothing_published",
+            f"the night of {night.evening} is not published: there is nothing to keep; run it",
         )
     cutoff = cutoff_of(compound, night.evening)
     if night.state == NightState.OPEN.value and cutoff <= now < cutoff + cutoff_grace:
@@ -350,6 +362,8 @@ def _run_and_store(
     started = time.monotonic()
     with sessions.begin() as session:
         compound = session.get_one(Compound, compound_id)
+        # One consistent read: whoever changes the compound's spaces or releases waits.
+        hold_compound(session, compound)
         night = session.get_one(Night, night_id)
         _add_standing_requests(session, compound, night, now)
         document = night_document(session, compound, night, keep)

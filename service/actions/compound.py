@@ -5,26 +5,46 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scenarios.mapping import window_from_text
+from service import security
 from service.actions import accounts
+from service.actions.audit import record
 from service.actions.calendar import ANY_EVENING
-from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
+from service.actions.errors import (
+    Conflict,
+    DomainError,
+    FieldProblem,
+    InvalidField,
+    InvalidInput,
+    NotFound,
+)
+from service.actions.nights import hold_compound
 from service.compounds import issue_activation, resident_account
-from service.models import Account, AuditEntry, Compound, Household, Release, Space
+from service.models import (
+    Account,
+    AuditEntry,
+    Compound,
+    Household,
+    ImportJob,
+    Release,
+    Space,
+    as_utc,
+)
 from service.schemas import (
     CompoundOut,
     HouseholdChangeIn,
     HouseholdCreatedOut,
     HouseholdIn,
     HouseholdListOut,
+    ImportJobOut,
     SpaceChangeIn,
     SpaceIn,
     SpaceOut,
@@ -33,16 +53,6 @@ from service.schemas import (
 CSV_FIELDS = ("code", "x", "y", "tags", "has_space")
 
 Coded = TypeVar("Coded", Household, Space)
-
-
-def _audit(
-    session: Session, compound: Compound, account: Account, now: datetime, action: str, detail: str
-) -> None:
-    session.add(
-        AuditEntry(
-            at=now, account_id=account.id, compound_id=compound.id, action=action, detail=detail
-        )
-    )
 
 
 def read_compound(*, session: Session, compound: Compound) -> CompoundOut:
@@ -123,6 +133,7 @@ def _checked_space(
 def create_space(
     *, session: Session, compound: Compound, body: SpaceIn, account: Account, now: datetime
 ) -> SpaceOut:
+    hold_compound(session, compound)
     if _by_code(session, Space, compound, body.code) is not None:
         raise Conflict("space_exists", f"space {body.code} already exists")
     renter = _checked_space(session, compound, body.kind, body.windows, body.renter)
@@ -138,7 +149,7 @@ def create_space(
         renter_id=renter.id if renter else None,
     )
     session.add(space)
-    _audit(session, compound, account, now, "create space", body.code)
+    record(session, compound, account, now, "create space", body.code)
     session.commit()
     return _space_out(space, {renter.id: renter.code} if renter else {})
 
@@ -159,6 +170,8 @@ def change_space(
     now: datetime,
 ) -> SpaceOut:
     """Change a space; only the fields sent change. Nights already run keep their snapshot."""
+    # A night's run reads the spaces and their releases at once: hold the compound meanwhile.
+    hold_compound(session, compound)
     space = _by_code(session, Space, compound, space_code)
     if space is None:
         raise NotFound("no_such_space", f"no space {space_code!r}")
@@ -181,7 +194,7 @@ def change_space(
         for release in session.scalars(select(Release).where(Release.space_id == space.id)):
             session.delete(release)
     space.renter_id = renter.id if renter else None
-    _audit(session, compound, account, now, "change space", f"{space_code}: {sorted(given)}")
+    record(session, compound, account, now, "change space", f"{space_code}: {sorted(given)}")
     session.commit()
     return _space_out(space, {renter.id: renter.code} if renter else {})
 
@@ -217,7 +230,7 @@ def change_household(
     _not_null(given, given)
     for name, value in given.items():
         setattr(household, name, value)
-    _audit(
+    record(
         session, compound, account, now, "change household", f"{household_code}: {sorted(given)}"
     )
     session.commit()
@@ -255,7 +268,7 @@ def create_household(
         raise Conflict("household_exists", f"household {body.code} already exists")
     household = _add_household(session, compound, body)
     code = issue_activation(session, household)
-    _audit(session, compound, account, now, "create household", body.code)
+    record(session, compound, account, now, "create household", body.code)
     session.commit()
     return _created(compound, household, code)
 
@@ -282,7 +295,7 @@ def new_activation_code(
     household = _household(session, compound, household_code)
     code = issue_activation(session, household)
     accounts.reset(session=session, account=resident_account(session, household))
-    _audit(session, compound, account, now, "activation code", household_code)
+    record(session, compound, account, now, "activation code", household_code)
     session.commit()
     return _created(compound, household, code)
 
@@ -301,18 +314,8 @@ def _csv_text(content: bytes) -> str:
         ) from None
 
 
-def import_households(
-    *,
-    session: Session,
-    compound: Compound,
-    content: bytes,
-    filename: str,
-    account: Account,
-    now: datetime,
-) -> list[HouseholdCreatedOut]:
-    """Households from a CSV file (columns code, x, y, tags separated by ';', has_space), each
-    with an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows. All or nothing:
-    any bad row gives InvalidInput listing every bad row, and nothing is stored."""
+def _parsed_csv(session: Session, compound: Compound, content: bytes) -> list[HouseholdIn]:
+    """Every row of a households CSV, validated; InvalidInput naming every bad row otherwise."""
     reader = csv.DictReader(io.StringIO(_csv_text(content)))
     missing = [name for name in ("code", "x", "y") if name not in (reader.fieldnames or ())]
     if missing:
@@ -371,10 +374,127 @@ def import_households(
         valid.append(household)
     if problems:
         raise InvalidInput(problems)
-    created = []
-    for body in valid:
-        added = _add_household(session, compound, body)
-        created.append(_created(compound, added, issue_activation(session, added)))
-    _audit(session, compound, account, now, "import households", f"{len(created)} from {filename}")
+    return valid
+
+
+def _job_out(job: ImportJob) -> ImportJobOut:
+    return ImportJobOut(
+        id=job.id,
+        filename=job.filename,
+        state=job.state,
+        done=job.done,
+        total=job.total,
+        error=job.error,
+        created=[HouseholdCreatedOut.model_validate(c) for c in job.codes or ()],
+    )
+
+
+def start_import(
+    *,
+    session: Session,
+    compound: Compound,
+    content: bytes,
+    filename: str,
+    account: Account,
+    now: datetime,
+) -> ImportJobOut:
+    """Households from a CSV file (columns code, x, y, tags separated by ';', has_space), each
+    with an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows.
+
+    Every row is checked now: any bad row gives InvalidInput listing every bad row, and nothing
+    is stored. A good file becomes a job (`run_import` does it, in the background: each
+    activation code is hashed, then every household is stored in one transaction, all or
+    nothing); `import_progress` tells how far it is and, once, the codes."""
+    rows = _parsed_csv(session, compound, content)
+    job = ImportJob(
+        compound_id=compound.id,
+        account_id=account.id,
+        filename=filename[:200],
+        state="queued",
+        total=len(rows),
+        done=0,
+        rows=[row.model_dump(mode="json") for row in rows],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
     session.commit()
-    return created
+    return _job_out(job)
+
+
+# Progress is written this often, so that staff see it move without a write per household.
+_PROGRESS_EVERY = 10
+# A running job whose progress has not moved for this long has lost its worker (a restart).
+STALLED_AFTER = timedelta(minutes=2)
+
+
+def run_import(
+    *, sessions: sessionmaker[Session], job_id: int, clock: Callable[[], datetime]
+) -> None:
+    """Do an import job: hash the codes (the slow part, outside any write transaction), then
+    store every household with its account in one transaction. Meant for a worker thread."""
+    with sessions.begin() as session:
+        job = session.get_one(ImportJob, job_id)
+        if job.state != "queued":
+            return
+        job.state, job.updated_at = "running", clock()
+        rows = [HouseholdIn.model_validate(row) for row in job.rows or ()]
+    codes: list[tuple[str, str]] = []
+    for position, _ in enumerate(rows, start=1):
+        code = security.new_activation_code()
+        codes.append((code, security.hash_code(code)))
+        if position % _PROGRESS_EVERY == 0:
+            with sessions.begin() as session:
+                job = session.get_one(ImportJob, job_id)
+                job.done, job.updated_at = position, clock()
+    try:
+        with sessions.begin() as session:
+            job = session.get_one(ImportJob, job_id)
+            compound = session.get_one(Compound, job.compound_id)
+            taken = set(
+                session.scalars(select(Household.code).where(Household.compound_id == compound.id))
+            ) & {row.code for row in rows}
+            if taken:
+                raise Conflict(
+                    "household_exists",
+                    f"added meanwhile, so nothing was imported: {', '.join(sorted(taken))}",
+                )
+            created = []
+            for body, (code, digest) in zip(rows, codes, strict=True):
+                household = _add_household(session, compound, body)
+                resident_account(session, household).activation_hash = digest
+                created.append(_created(compound, household, code).model_dump())
+            session.add(
+                AuditEntry(
+                    at=clock(),
+                    account_id=job.account_id,
+                    compound_id=compound.id,
+                    action="import households",
+                    detail=f"{len(created)} from {job.filename}",
+                )
+            )
+            job.state, job.done, job.rows, job.codes = "done", len(rows), None, created
+            job.updated_at = clock()
+    except Exception as error:
+        with sessions.begin() as session:
+            job = session.get_one(ImportJob, job_id)
+            message = error.message if isinstance(error, DomainError) else "the import failed"
+            job.state, job.error, job.rows, job.updated_at = "failed", message, None, clock()
+        if not isinstance(error, DomainError):
+            raise
+
+
+def import_progress(
+    *, session: Session, compound: Compound, job_id: int, now: datetime
+) -> ImportJobOut:
+    """How far an import is; once it is done, the households with their activation codes, this
+    one time (they are then erased: only their digests are kept)."""
+    job = session.get(ImportJob, job_id)
+    if job is None or job.compound_id != compound.id:
+        raise NotFound("no_such_import", f"no import {job_id}")
+    if job.state in ("queued", "running") and now - as_utc(job.updated_at) > STALLED_AFTER:
+        job.state, job.error, job.rows = "failed", "the service stopped during the import", None
+    shown = _job_out(job)
+    job.codes = None
+    session.commit()
+    return shown

@@ -7,6 +7,7 @@ sentence the API answers with. Neither reads the other's shapes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,6 +53,13 @@ class TooManyAttempts(DomainError):
         self.retry = retry
 
 
+def field_name(location: Sequence[str | int]) -> str:
+    """The last name in a location: ``("body", "windows", 0)`` and ``("body", "windows[0]")``
+    give ``windows``."""
+    name = next((part for part in reversed(location) if isinstance(part, str)), "-")
+    return name.split("[", 1)[0]
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One bad value: where it is (``("body", "arrive")``, ``("file", "line", 4, "x")``) and why."""
@@ -65,10 +73,7 @@ class FieldProblem:
 
     @property
     def field(self) -> str:
-        """The last name in the location: ``("body", "windows", 0)`` and ``("body", "windows[0]")``
-        give ``windows``."""
-        name = next((part for part in reversed(self.location) if isinstance(part, str)), "-")
-        return name.split("[", 1)[0]
+        return field_name(self.location)
 
 
 class InvalidInput(DomainError):

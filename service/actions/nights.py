@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,19 +38,6 @@ def _stored_night(session: Session, compound_id: str, evening: date) -> Night | 
     )
 
 
-def open_night(session: Session, compound_id: str, evening: date) -> Night:
-    """The night, held (`hold_unless_running`) for a change by staff, unless its morning has
-    been recorded (closed): then nothing about it changes."""
-    night = hold_unless_running(session, night_of(session, compound_id, evening))
-    if night.state == NightState.CLOSED.value:
-        raise Conflict(
-            "night_closed",
-            f"the night of {evening} is closed (its overstays are recorded); "
-            "nothing about it can change",
-        )
-    return night
-
-
 def hold_night(session: Session, night: Night) -> Night:
     """Lock the night's row until the caller's transaction ends, and read it afresh.
 
@@ -64,33 +51,81 @@ def hold_night(session: Session, night: Night) -> Night:
     return night
 
 
+def hold_compound(session: Session, compound: Compound) -> None:
+    """Lock the compound's row until the caller's transaction ends: a change that touches several
+    nights at once (a release over a range, a space's renter) and a run taking any of its nights
+    (which holds this row too) go one after the other."""
+    session.execute(update(Compound).where(Compound.id == compound.id).values(id=Compound.id))
+
+
+def running(session: Session, night: Night) -> bool:
+    """A run of the night is under way; a trace left by one that died (its lock is free) is
+    cleared (in the caller's transaction)."""
+    if night.running_since is None:
+        return False
+    if is_running(session.connection(), night.id):
+        return True
+    night.running_since = None
+    return False
+
+
 def hold_unless_running(session: Session, night: Night) -> Night:
-    """`hold_night`, refusing with Conflict ``night_busy`` while a run of the night is under way.
-    A trace left by a run that died (its lock is free) is cleared."""
+    """`hold_night`, refusing with Conflict ``night_busy`` while a run of the night is under way."""
     hold_night(session, night)
-    if night.running_since is not None:
-        if is_running(session.get_bind(), night.id):  # type: ignore[arg-type]
-            raise Conflict(
-                "night_busy",
-                f"the night of {night.evening} is being allocated right now; "
-                "nothing about it can change until the run ends",
-            )
-        night.running_since = None
+    if running(session, night):
+        raise Conflict(
+            "night_busy",
+            f"the night of {night.evening} is being allocated right now; "
+            "nothing about it can change until the run ends",
+        )
+    return night
+
+
+def open_night(session: Session, compound_id: str, evening: date) -> Night:
+    """The night, held (`hold_unless_running`) for a change by staff, unless its morning has
+    been recorded (closed): then nothing about it changes."""
+    night = hold_unless_running(session, night_of(session, compound_id, evening))
+    if night.state == NightState.CLOSED.value:
+        raise Conflict(
+            "night_closed",
+            f"the night of {evening} is closed (its overstays are recorded); "
+            "nothing about it can change",
+        )
     return night
 
 
 def require_open(session: Session, compound: Compound, evening: date, arrived: datetime) -> Night:
     """The night, held (`hold_unless_running`), if residents may still change its requests: the
     change reached the service (`arrived`) before the cutoff and no run has started; else
-    Conflict ``cutoff_passed``."""
-    night = hold_unless_running(session, night_of(session, compound.id, evening))
-    if arrived >= cutoff_of(compound, evening) or night.state != NightState.OPEN.value:
-        raise Conflict(
+    Conflict ``cutoff_passed`` (or ``night_busy`` while an early run is under way)."""
+
+    def closed() -> Conflict:
+        return Conflict(
             "cutoff_passed",
             f"requests for the night of {evening} closed at {compound.cutoff} "
             f"({compound.timezone})",
         )
+
+    # Late is late whatever else is going on: no point in telling a late request to retry.
+    if arrived >= cutoff_of(compound, evening):
+        raise closed()
+    night = hold_unless_running(session, night_of(session, compound.id, evening))
+    if night.state != NightState.OPEN.value:
+        raise closed()
     return night
+
+
+def settled_evenings(session: Session, compound: Compound, first: date, last: date) -> set[date]:
+    """The evenings in [first, last] whose night is allocated or being allocated (a release
+    cannot change there). Call it holding the compound (`hold_compound`)."""
+    nights = session.scalars(
+        select(Night).where(
+            Night.compound_id == compound.id,
+            Night.evening.between(first, last),
+            or_(Night.draft_run_id.is_not(None), Night.running_since.is_not(None)),
+        )
+    ).all()
+    return {n.evening for n in nights if n.draft_run_id is not None or running(session, n)}
 
 
 def is_open(session: Session, compound: Compound, evening: date, now: datetime) -> bool:

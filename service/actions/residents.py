@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,11 +25,13 @@ from service.actions.calendar import (
 from service.actions.errors import Conflict, InvalidField, NotFound
 from service.actions.nights import (
     LOOK_AHEAD_DAYS,
+    hold_compound,
     is_open,
     next_open_evening,
     published_run,
     published_runs,
     require_open,
+    settled_evenings,
 )
 from service.models import (
     AuditEntry,
@@ -187,6 +189,18 @@ def _own_request(
     return request, session.get_one(Night, request.night_id), session.get_one(Car, request.car_id)
 
 
+def _still_there(session: Session, request: ParkingRequest) -> ParkingRequest:
+    """The request read again once the night is held: a cancellation may have come first."""
+    fresh = session.scalar(
+        select(ParkingRequest)
+        .where(ParkingRequest.id == request.id)
+        .execution_options(populate_existing=True)
+    )
+    if fresh is None:
+        raise NotFound("no_such_request", f"no request {request.id} in your household")
+    return fresh
+
+
 def change_request(
     *, session: Session, household: Household, request_id: int, body: RequestIn, now: datetime
 ) -> RequestOut:
@@ -195,6 +209,7 @@ def change_request(
     car = _own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, compound_of(session, household), night.evening, now)
+    request = _still_there(session, request)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
     request.needs = _needs(body)
     commit_request(session, car.plate, night.evening)
@@ -207,7 +222,7 @@ def cancel_request(
     """Cancel a request, until its evening's cutoff."""
     request, night, car = _own_request(session, household, request_id)
     require_open(session, compound_of(session, household), night.evening, now)
-    session.delete(request)
+    session.delete(_still_there(session, request))
     session.add(
         AuditEntry(
             at=now,
@@ -271,20 +286,6 @@ def remove_standing_request(*, session: Session, household: Household, standing_
     session.commit()
 
 
-def _settled_evenings(session: Session, compound: Compound, first: date, last: date) -> set[date]:
-    """The evenings in [first, last] whose night is allocated or being allocated: a release
-    cannot change there."""
-    return set(
-        session.scalars(
-            select(Night.evening).where(
-                Night.compound_id == compound.id,
-                Night.evening.between(first, last),
-                or_(Night.draft_run_id.is_not(None), Night.running_since.is_not(None)),
-            )
-        )
-    )
-
-
 def release_space(
     *, session: Session, household: Household, body: ReleaseIn, now: datetime
 ) -> ReleaseOut:
@@ -301,10 +302,11 @@ def release_space(
     if body.last_evening < body.first_evening:
         raise InvalidField("last_evening", "is before first_evening", code="release_order")
     # Tonight can only be released before the cutoff: the allocation may already be running; and
-    # no evening of the range may have been allocated already.
+    # no evening of the range may have been allocated already, nor be being allocated.
     compound = compound_of(session, household)
+    hold_compound(session, compound)
     require_open(session, compound, body.first_evening, now)
-    settled = _settled_evenings(session, compound, body.first_evening, body.last_evening)
+    settled = settled_evenings(session, compound, body.first_evening, body.last_evening)
     if settled:
         raise Conflict(
             "night_allocated",
@@ -368,7 +370,14 @@ def take_back_release(
     if release is None or space is None or space.renter_id != household.id:
         raise NotFound("no_such_release", f"no release {release_id} of your household")
     compound = compound_of(session, household)
-    settled = _settled_evenings(session, compound, release.first_evening, release.last_evening)
+    hold_compound(session, compound)
+    # Read again now that the compound is held: a take-back of the same release may have won.
+    release = session.scalar(
+        select(Release).where(Release.id == release_id).execution_options(populate_existing=True)
+    )
+    if release is None:
+        raise NotFound("no_such_release", f"no release {release_id} of your household")
+    settled = settled_evenings(session, compound, release.first_evening, release.last_evening)
     taken_back = [
         e for e in evenings_of(release) if e not in settled and now < cutoff_of(compound, e)
     ]

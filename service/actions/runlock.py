@@ -85,7 +85,31 @@ def _try_advisory(connection: Connection, night_id: int) -> bool:
     return bool(taken)
 
 
-def is_running(engine: Engine, night_id: int) -> bool:
-    """A run of the night holds its lock right now (a dead run's lock is free)."""
-    with holding(engine, night_id) as taken:
-        return not taken
+def is_running(connection: Connection, night_id: int) -> bool:
+    """A run of the night holds its lock right now (a dead run's lock is free).
+
+    PostgreSQL answers from `pg_locks` on the caller's own connection, without touching the lock.
+    With SQLite the file is tried for a shared lock, at once released: a run starting at that
+    instant would find it busy, a window of microseconds.
+    """
+    if connection.dialect.name == "postgresql":
+        held = connection.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                "AND classid = :runs AND objid = :night AND objsubid = 2 AND granted)"
+            ),
+            {"runs": _RUNS, "night": night_id},
+        ).scalar_one()
+        return bool(held)
+    path = _lock_file(connection.engine, night_id)
+    if path is None:
+        lock = _in_memory.get(night_id)
+        return lock is not None and lock.locked()
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False

@@ -24,9 +24,16 @@ from service.actions.allocation import (
     released_spaces,
     run_night,
 )
+from service.actions.audit import record
 from service.actions.calendar import cutoff_of, stay_minutes
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
-from service.actions.nights import hold_unless_running, night_of, open_night, shown_state
+from service.actions.nights import (
+    hold_compound,
+    hold_unless_running,
+    night_of,
+    open_night,
+    shown_state,
+)
 from service.actions.residents import commit_request, release_without
 from service.models import (
     Account,
@@ -156,16 +163,6 @@ def _night_request(session: Session, night: Night, request_id: int) -> ParkingRe
     return parking_request
 
 
-def _audit(
-    session: Session, compound: Compound, account: Account, now: datetime, action: str, detail: str
-) -> None:
-    session.add(
-        AuditEntry(
-            at=now, account_id=account.id, compound_id=compound.id, action=action, detail=detail
-        )
-    )
-
-
 def add_pin(
     *,
     session: Session,
@@ -208,7 +205,7 @@ def add_pin(
             created_at=now,
         )
     )
-    _audit(
+    record(
         session,
         compound,
         account,
@@ -229,12 +226,12 @@ def remove_pin(
     account: Account,
     now: datetime,
 ) -> NightOut:
-    night = night_of(session, compound.id, evening)
+    night = open_night(session, compound.id, evening)
     pin = session.get(StaffPin, pin_id)
     if pin is None or pin.night_id != night.id:
         raise NotFound("no_such_pin", f"no pin {pin_id} for the night of {evening}")
     session.delete(pin)
-    _audit(session, compound, account, now, "unpin", f"night {evening}: pin {pin_id}")
+    record(session, compound, account, now, "unpin", f"night {evening}: pin {pin_id}")
     session.commit()
     return night_out(session, compound, night, now)
 
@@ -284,7 +281,7 @@ def add_urgent_request(
             created_at=now,
         )
     )
-    _audit(
+    record(
         session,
         compound,
         account,
@@ -307,6 +304,8 @@ def withdraw_release(
 ) -> NightOut:
     """The renter needs the space back this evening after all (came home early): the space leaves
     the pool for this evening only; re-optimise to move whoever had it."""
+    # The release may span other evenings, which are split off: hold them all.
+    hold_compound(session, compound)
     night = open_night(session, compound.id, evening)
     space = session.scalar(
         select(Space).where(Space.compound_id == compound.id, Space.code == body.space)
@@ -326,7 +325,7 @@ def withdraw_release(
         raise NotFound("not_released", f"{body.space} is not released on the evening of {evening}")
     for release in releases:
         release_without(session, release, {evening})
-    _audit(
+    record(
         session,
         compound,
         account,
@@ -384,7 +383,7 @@ def record_overstays(
     night.draft_run_id = (
         night.published_run_id
     )  # a pending re-optimisation is dropped with the night
-    _audit(
+    record(
         session,
         compound,
         account,

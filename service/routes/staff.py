@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from service.actions import compound as compound_actions
@@ -10,12 +11,14 @@ from service.actions import staff
 from service.actions.errors import Conflict
 from service.deps import (
     AccountDep,
+    JobsDep,
     NowDep,
     PathId,
     SessionDep,
     SessionsDep,
     SettingsDep,
     StaffCompoundDep,
+    clock_from,
 )
 from service.schemas import (
     AuditOut,
@@ -25,6 +28,7 @@ from service.schemas import (
     HouseholdCreatedOut,
     HouseholdIn,
     HouseholdListOut,
+    ImportJobOut,
     NightOut,
     OverstaysIn,
     PinIn,
@@ -133,26 +137,51 @@ def new_activation_code(
 
 @router.post(
     "/households/import",
-    response_model=list[HouseholdCreatedOut],
-    status_code=status.HTTP_201_CREATED,
+    response_model=ImportJobOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={422: {"description": "a bad file: every bad line named, nothing stored"}},
 )
 async def import_households(
     file: UploadFile,
     compound: StaffCompoundDep,
     session: SessionDep,
+    sessions: SessionsDep,
     account: AccountDep,
     now: NowDep,
-) -> list[HouseholdCreatedOut]:
+    jobs: JobsDep,
+    response: Response,
+) -> ImportJobOut:
     """Households from a CSV file (columns code, x, y, tags separated by ';', has_space), each with
-    an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows. All or nothing: any bad
-    row gives 422 listing every bad row, and nothing is stored."""
-    return compound_actions.import_households(
-        session=session,
-        compound=compound,
-        content=await file.read(),
-        filename=file.filename or "",
-        account=account,
-        now=now,
+    an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows. Every line is checked
+    at once: any bad line gives 422 listing every bad line, and nothing is stored. A good file is
+    imported in the background (hashing each code takes a while): follow the job at the Location
+    given; once done it lists the activation codes, one time."""
+    content = await file.read()
+    job = await run_in_threadpool(
+        lambda: compound_actions.start_import(
+            session=session,
+            compound=compound,
+            content=content,
+            filename=file.filename or "",
+            account=account,
+            now=now,
+        )
+    )
+    jobs.submit(
+        compound_actions.run_import, sessions=sessions, job_id=job.id, clock=clock_from(now)
+    )
+    response.headers["Location"] = f"/api/v1/compounds/{compound.id}/households/imports/{job.id}"
+    return job
+
+
+@router.get("/households/imports/{job_id}", response_model=ImportJobOut)
+def import_progress(
+    job_id: PathId, compound: StaffCompoundDep, session: SessionDep, now: NowDep
+) -> ImportJobOut:
+    """How far an import is; once it is done, the households with their activation codes, shown
+    this one time (only their digests are kept)."""
+    return compound_actions.import_progress(
+        session=session, compound=compound, job_id=job_id, now=now
     )
 
 

@@ -3,7 +3,6 @@ and errors from the service in the reader's language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ from pydantic import ValidationError
 
 from engine.clock import format_clock
 from service.actions.calendar import FIRST_EVENING, LAST_EVENING
-from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound, field_name
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -151,7 +150,7 @@ def error_lines(t: Translator, error: DomainError | ValidationError) -> list[str
     """A refusal in the reader's language: by the code the application layer gives it, or field
     by field for values that cannot be used (the English message when no text says it here)."""
     if isinstance(error, ValidationError):
-        return [field_error(t, field_of(e["loc"]), e["msg"]) for e in error.errors()]
+        return [field_error(t, field_name(e["loc"]), e["msg"]) for e in error.errors()]
     if isinstance(error, InvalidInput):
         return [problem_line(t, problem) for problem in error.problems]
     key = f"error.{error.code}"
@@ -161,11 +160,6 @@ def error_lines(t: Translator, error: DomainError | ValidationError) -> list[str
     return [
         t("error.gone") if isinstance(error, NotFound) else t("error.generic", detail=error.message)
     ]
-
-
-def field_of(location: Sequence[str | int]) -> str:
-    """The last name in a location: ("body", "windows", 0) gives "windows"."""
-    return next((part for part in reversed(location) if isinstance(part, str)), "-")
 
 
 def problem_line(t: Translator, problem: FieldProblem) -> str:

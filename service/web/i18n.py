@@ -446,6 +446,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "households.file": ("CSV 文件", "CSV file"),
     "households.import_submit": ("导入", "Import"),
+    "households.importing": (
+        "正在导入 {file}：已生成 {done} / {total} 个激活码。本页会自动刷新。",
+        "Importing {file}: {done} of {total} activation codes made. This page refreshes itself.",
+    ),
+    "households.import_refresh": ("刷新", "Refresh"),
+    "households.import_failed": (
+        "{file} 没有导入：{error}。没有保存任何住户。",
+        "{file} was not imported: {error}. No household was stored.",
+    ),
+    "households.import_shown": (
+        "{file} 的 {total} 户已导入；激活码只显示一次，已经显示过。",
+        "The {total} households of {file} are imported; their activation codes are shown once, and have been.",
+    ),
     "households.imported": (
         "已导入 {count} 户，激活码如下（只显示这一次）：",
         "Imported {count} households; their codes (shown this once):",
@@ -509,6 +522,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.night_published": (
         "这一晚已发布，请用“重新优化”修改。",
         "This night is published; re-optimise it to change it.",
+    ),
+    "error.nothing_published": (
+        "这一晚还没有发布，没有可保留的安排；请直接运行。",
+        "This night is not published, so there is nothing to keep; run it.",
+    ),
+    "error.cutoff_grace": (
+        "截止前送达的申请仍在受理；请在截止后的宽限时间（默认一分钟）过后再运行这一晚。",
+        "Requests that reached the service before the cutoff are still being taken; run this night once the grace after the cutoff (a minute by default) has passed.",
     ),
     "error.night_closed": (
         "这一晚已结束，不能再修改。",

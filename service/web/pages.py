@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.actions import accounts
-from service.actions.errors import DomainError, TooManyAttempts
+from service.actions.errors import DomainError, TooManyAttempts, field_name
 from service.deps import NowDep, SessionDep, SettingsDep, UnknownNamesDep
 from service.models import DEFAULT_TIMEZONE, Role
 from service.schemas import ActivateIn, LoginIn, TokenOut
 from service.settings import Settings
 from service.web import resident, staff
-from service.web.common import done_message, error_lines, field_error, field_of, render
+from service.web.common import done_message, error_lines, field_error, render
 from service.web.i18n import LANGUAGES, Translator
 from service.web.session import (
     LANGUAGE_COOKIE,
@@ -65,27 +65,21 @@ def start(account: SignedInDep) -> Response:
     return RedirectResponse(_home(account.role), status_code=303)
 
 
-def _signin_page(
-    request: Request, t: Translator, status_code: int = 200, **context: Any
+def _before_signing_in(
+    request: Request, t: Translator, template: str, status_code: int = 200, **context: Any
 ) -> Response:
+    """The sign-in or activation page, with its form token (and the cookie that holds it)."""
     signin_token(request)
-    page = render(request, t, "signin.html", status_code, **context)
-    return keep_signin_token(request, page)
-
-
-def _activate_page(
-    request: Request, t: Translator, status_code: int = 200, **context: Any
-) -> Response:
-    signin_token(request)
-    page = render(request, t, "activate.html", status_code, **context)
+    page = render(request, t, template, status_code, **context)
     return keep_signin_token(request, page)
 
 
 @router.get("/signin")
 def signin_page(request: Request, t: TranslatorDep) -> Response:
-    return _signin_page(
+    return _before_signing_in(
         request,
         t,
+        "signin.html",
         next=_safe_next(request.query_params.get("next")),
         errors=[],
         username="",
@@ -114,7 +108,7 @@ def _signed_in(
 def _locked_until(session: Session, username: str, error: TooManyAttempts, t: Translator) -> str:
     """When sign-ins are taken again, in the compound's time (the default zone for unknown
     names)."""
-    zone = accounts.account_zone(session=session, username=username, default=DEFAULT_TIMEZONE)
+    zone = accounts.username_zone(session=session, username=username, default=DEFAULT_TIMEZONE)
     return t.moment(error.retry.astimezone(ZoneInfo(zone)))
 
 
@@ -134,9 +128,10 @@ def signin(
     username = username.strip()
 
     def again(status_code: int, message: str) -> Response:
-        return _signin_page(
+        return _before_signing_in(
             request,
             t,
+            "signin.html",
             status_code,
             next=_safe_next(next),
             errors=[message],
@@ -170,9 +165,8 @@ def signin(
 
 @router.get("/activate")
 def activate_page(request: Request, t: TranslatorDep) -> Response:
-    return _activate_page(
-        request, t, errors=[], username=request.query_params.get("username", "")[:80]
-    )
+    username = request.query_params.get("username", "")[:80]
+    return _before_signing_in(request, t, "activate.html", errors=[], username=username)
 
 
 @router.post("/activate")
@@ -191,7 +185,9 @@ def activate(
     username = username.strip()
 
     def again(status_code: int, errors: list[str]) -> Response:
-        return _activate_page(request, t, status_code, errors=errors, username=username[:80])
+        return _before_signing_in(
+            request, t, "activate.html", status_code, errors=errors, username=username[:80]
+        )
 
     if not is_signin_form(request, csrf):
         return again(403, [t("error.csrf")])
@@ -251,7 +247,7 @@ def invalid_form(request: Request, error: RequestValidationError) -> Response:
     """A page's form or address that does not parse (a letter where a number goes): the page's own
     refusal, in the reader's language, instead of the API's JSON."""
     t = translator(request)
-    lines = [field_error(t, field_of(e["loc"]), e["msg"]) for e in error.errors()]
+    lines = [field_error(t, field_name(e["loc"]), e["msg"]) for e in error.errors()]
     return render(request, t, "refused.html", 422, message_key="error.form", errors=lines)
 
 

@@ -271,7 +271,7 @@ def add_car(
 
     refused = _attempt(
         add,
-        lambda errors, _: _cars_page(request, t, session, household, errors, form, 422),
+        lambda errors, code: _cars_page(request, t, session, household, errors, form, code),
         session,
         t,
     )

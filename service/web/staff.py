@@ -10,19 +10,30 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from service.actions import compound as compound_actions
 from service.actions import staff as actions
 from service.actions.calendar import current_evening, in_compound_time
 from service.actions.errors import DomainError, FieldProblem, InvalidInput
-from service.deps import NowDep, PathId, SessionDep, SessionsDep, SettingsDep
+from service.deps import (
+    JobsDep,
+    NowDep,
+    PathId,
+    SessionDep,
+    SessionsDep,
+    SettingsDep,
+    clock_from,
+)
 from service.models import Compound
 from service.schemas import (
     Evening,
     HouseholdCreatedOut,
     HouseholdIn,
+    ImportJobOut,
     OverstaysIn,
     PinIn,
     SpaceChangeIn,
@@ -478,6 +489,7 @@ def _households_page(
     errors: list[str] | None = None,
     codes: list[HouseholdCreatedOut] | None = None,
     status_code: int = 200,
+    job: ImportJobOut | None = None,
 ) -> Response:
     return render(
         request,
@@ -489,16 +501,28 @@ def _households_page(
         ),
         known_tags=KNOWN_TAGS,
         errors=errors or [],
-        codes=codes or [],
+        codes=codes or (job.created if job else []),
+        job=job,
         done=done_message(t, request),
     )
 
 
 @router.get("/households")
 def households(
-    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep
+    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep
 ) -> Response:
-    return _households_page(request, t, session, compound)
+    """The households; with ?import=, how far that import is (the page reloads itself while it
+    runs) and, once it is done, its activation codes, shown this one time."""
+    job_id = request.query_params.get("import", "")
+    job = None
+    if job_id.isdigit() and len(job_id) < 10:
+        try:
+            job = compound_actions.import_progress(
+                session=session, compound=compound, job_id=int(job_id), now=now
+            )
+        except DomainError as error:
+            return _households_page(request, t, session, compound, error_lines(t, error), None, 404)
+    return _households_page(request, t, session, compound, job=job)
 
 
 def _created_or_refused(
@@ -514,9 +538,7 @@ def _created_or_refused(
         created = create()
     except REFUSALS as error:
         session.rollback()
-        lines = (
-            _import_errors(t, error) if isinstance(error, DomainError) else error_lines(t, error)
-        )
+        lines = _import_errors(t, error)
         return _households_page(request, t, session, compound, lines, status_code=status_of(error))
     return _households_page(
         request, t, session, compound, codes=created, status_code=created_status
@@ -565,29 +587,38 @@ async def import_households(
     file: UploadFile,
     t: TranslatorDep,
     session: SessionDep,
+    sessions: SessionsDep,
     compound: StaffPostDep,
     account: PostedDep,
     now: NowDep,
+    jobs: JobsDep,
 ) -> Response:
+    """Check the file now (every bad line named, nothing stored); import a good one in the
+    background and follow it on the households page."""
     content = await file.read()
-    return _created_or_refused(
-        request,
-        t,
-        session,
-        compound,
-        lambda: compound_actions.import_households(
-            session=session,
-            compound=compound,
-            content=content,
-            filename=file.filename or "",
-            account=account,
-            now=now,
-        ),
-        201,
+    try:
+        job = await run_in_threadpool(
+            lambda: compound_actions.start_import(
+                session=session,
+                compound=compound,
+                content=content,
+                filename=file.filename or "",
+                account=account,
+                now=now,
+            )
+        )
+    except REFUSALS as error:
+        session.rollback()
+        return _households_page(
+            request, t, session, compound, _import_errors(t, error), status_code=status_of(error)
+        )
+    jobs.submit(
+        compound_actions.run_import, sessions=sessions, job_id=job.id, clock=clock_from(now)
     )
+    return RedirectResponse(f"/staff/households?import={job.id}", status_code=303)
 
 
-def _import_errors(t: Translator, error: DomainError) -> list[str]:
+def _import_errors(t: Translator, error: DomainError | ValidationError) -> list[str]:
     """A CSV import's problems row by row ('Line 4, x: ...'); other refusals as everywhere."""
     if not isinstance(error, InvalidInput) or not all(
         p.location[0] == "file" for p in error.problems

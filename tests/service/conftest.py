@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -174,6 +175,25 @@ class World:
 
     def call(self, who: str | None, method: str, path: str, **kwargs):
         return self.client.request(method, path, headers=self.as_(who), **kwargs)
+
+    def imported(self, csv_text: str, filename: str = "households.csv") -> dict:
+        """Import a households CSV as staff and wait for the background job: its last state (with
+        the activation codes once done), or the refusal's body."""
+        reply = self.call(
+            "staff",
+            "POST",
+            "/api/v1/compounds/tiny/households/import",
+            files={"file": (filename, csv_text, "text/csv")},
+        )
+        if reply.status_code != 202:
+            return {"status": reply.status_code} | reply.json()
+        deadline = time.monotonic() + 60
+        job = reply.json()
+        while job["state"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.05)
+            job = self.call("staff", "GET", reply.headers["location"]).json()
+        return {"status": 202} | job
 
     def car(self, who: str) -> int:
         return self.call(who, "GET", "/api/v1/me").json()["cars"][0]["id"]

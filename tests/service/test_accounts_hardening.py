@@ -234,3 +234,44 @@ def test_activation_codes_cannot_be_guessed_without_limit(world):
         for _ in range(4)
     ]
     assert unknown == [401, 401, 401, 429]
+
+
+def test_an_activation_code_works_once_also_when_used_twice_at_once(database_url):
+    upgrade(database_url)
+    app = create_app(Settings(database_url=database_url))
+    seed_compound(app, households=1)
+    with app.state.sessions.begin() as session:
+        from service.compounds import issue_activation
+        from service.models import Household
+
+        code = issue_activation(session, session.scalars(select(Household)).one())
+    with serving(app) as base, httpx.Client(base_url=base, timeout=60) as client:
+
+        def activate(n: int) -> int:
+            body = {"username": "rush/h0", "code": code, "password": f"password-{n}"}
+            return client.post("/api/v1/auth/activate", json=body).status_code
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            statuses = list(pool.map(activate, range(6)))
+    # One consumes the code; the others are wrong codes (or, past five tries, locked out).
+    assert statuses.count(200) == 1 and set(statuses) <= {200, 401, 429}
+    app.state.engine.dispose()
+
+
+def test_a_new_activation_code_lets_a_locked_out_resident_in(world):
+    for _ in range(3):  # World's settings: 3 tries per window
+        world.client.post("/api/v1/auth/login", json={"username": "tiny/3-301", "password": "x"})
+    locked = world.client.post(
+        "/api/v1/auth/login", json={"username": "tiny/3-301", "password": "pw-3-301-123"}
+    )
+    assert locked.status_code == 429
+    code = world.call("staff", "POST", "/api/v1/compounds/tiny/households/3-301/activation")
+    activated = world.client.post(
+        "/api/v1/auth/activate",
+        json={
+            "username": "tiny/3-301",
+            "code": code.json()["activation_code"],
+            "password": "a-new-password",
+        },
+    )
+    assert activated.status_code == 200

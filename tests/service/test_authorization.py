@@ -158,7 +158,11 @@ def test_every_route_checks_its_caller(world):
                 json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)},
             )
             release_id = released.json()["id"]
+        job_id = None
+        if "{job_id}" in path:
+            job_id = world.imported(f"code,x,y\nJ-{evening:%m%d},0,0\n")["id"]
         url = path.format(
+            job_id=job_id,
             compound_id="tiny",
             evening=evening,
             request_id=request_id,

@@ -78,3 +78,33 @@ def test_demo_builds_a_published_night_and_prints_the_accounts(tmp_path):
     assert (
         runner.invoke(app, ["demo", "--database", str(database), "--no-serve"]).exit_code == 2
     )  # will not overwrite
+
+
+def test_nightly_at_the_cutoff_waits_for_requests_sent_before_it(tmp_path, monkeypatch):
+    """cron starts `parking nightly` at the cutoff: it waits out the grace, then runs."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+
+    from service.db import make_engine
+    from service.models import Compound
+
+    url = f"sqlite:///{tmp_path / 'parking.db'}"
+    imported = runner.invoke(
+        app, ["import", str(LAIYANG), "--compound", "laiyang", "--database-url", url]
+    )
+    assert imported.exit_code == 0, imported.output
+    # The cutoff is this very minute, and the grace ends two seconds from now.
+    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(update(Compound).values(cutoff=f"{local:%H:%M}"))
+    engine.dispose()
+    monkeypatch.setenv("PARKING_CUTOFF_GRACE_SECONDS", str(local.second + 2))
+    ran = runner.invoke(
+        app,
+        ["nightly", "--compound", "laiyang", "--date", str(local.date()), "--database-url", url],
+    )
+    assert ran.exit_code == 0, ran.output
+    assert "Waiting until" in ran.stderr and "draft" in ran.stdout

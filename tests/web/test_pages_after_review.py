@@ -128,13 +128,9 @@ def test_existing_household_and_gbk_csv_are_handled_in_chinese(site):
     )
     assert reply.status_code == 409 and "这个住户号已经存在" in reply.text
     gbk = "code,x,y,tags\n90-201,1,2,老人\n".encode("gbk")
-    imported = desk.post(
-        "/staff/households/import",
-        files={"file": ("excel.csv", gbk, "text/csv")},
-        token_from="/staff/households",
-    )
+    imported = desk.import_households("excel.csv", gbk)
     assert (
-        imported.status_code == 201
+        imported.status_code == 200
         and "90-201" in imported.text
         and "老人" in desk.get("/staff/households").text
     )
@@ -283,12 +279,8 @@ def test_tags_the_rules_read_are_ticked_not_typed_and_has_space_takes_chinese(si
         token_from="/staff/households",
     )
     assert "disabled, night shift" in desk.get("/staff/households?q=91-101").text
-    imported = desk.post(
-        "/staff/households/import",
-        files={"file": ("h.csv", "code,x,y,has_space\n91-102,1,2,是\n".encode(), "text/csv")},
-        token_from="/staff/households",
-    )
-    assert imported.status_code == 201
+    imported = desk.import_households("h.csv", "code,x,y,has_space\n91-102,1,2,是\n".encode())
+    assert imported.status_code == 200 and "91-102" in imported.text
     assert re.search(r"91-102</td><td></td><td>yes", desk.get("/staff/households?q=91-102").text)
 
 
@@ -393,3 +385,15 @@ def test_editing_a_space_keeps_features_the_form_does_not_offer(site):
             "accessible",
             "covered",
         ]
+
+
+def test_a_run_in_the_grace_after_the_cutoff_is_refused_in_the_readers_words(site):
+    """Requests that reached the service before 21:30 are still taken until 21:31."""
+    from datetime import UTC, datetime
+
+    site.now = datetime(2026, 11, 25, 13, 30, 20, tzinfo=UTC)  # 21:30:20 in Shanghai
+    desk = staff(site)
+    reply = desk.post(f"/staff/night/{NEXT}/run", token_from="/staff/night")
+    assert reply.status_code == 409 and "截止前送达的申请仍在受理" in reply.text
+    english = staff(site, language="en").post(f"/staff/night/{NEXT}/run", token_from="/staff/night")
+    assert "still being taken" in english.text

@@ -5,6 +5,7 @@ the next one still takes requests until 21:30), and a client that signs in and p
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -64,6 +65,23 @@ class Browser:
     def post(self, path: str, data: dict | None = None, token_from: str = "/", **kwargs):
         page = self.client.get(token_from, follow_redirects=True)
         return self.client.post(path, data={"csrf": form_token(page.text)} | (data or {}), **kwargs)
+
+    def import_households(self, filename: str, content: bytes):
+        """Upload a households CSV on the staff page and follow the import until it is done (or
+        refused): the households page as it then reads."""
+        reply = self.post(
+            "/staff/households/import",
+            files={"file": (filename, content, "text/csv")},
+            token_from="/staff/households",
+        )
+        if reply.status_code != 303:
+            return reply
+        for _ in range(1200):
+            page = self.get(reply.headers["location"])
+            if f"{filename}" not in page.text or "refresh" not in page.text:
+                return page
+            time.sleep(0.05)
+        raise AssertionError(f"the import of {filename} did not end")
 
 
 def resident(
