@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Shared parking at night: residents' requests, staff's nightly allocation.",
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     app.state.sessions = make_sessions(app.state.engine)
     app.state.unknown_names = UnknownNames()
     # Household imports hash a code per household: one at a time, beside the request threads.

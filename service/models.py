@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from scenarios.schema import PolicyModel, ResultFile, ScenarioFile
 
@@ -132,6 +132,9 @@ class Account(Base):
     first_failure_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # Loaded with the account when a token signs it in (actions.accounts.account_of_token).
+    household: Mapped[Household | None] = relationship(lazy="raise")
+    compound: Mapped[Compound] = relationship(lazy="raise")
 
 
 class Token(Base):

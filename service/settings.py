@@ -31,5 +31,8 @@ class Settings(BaseSettings):
     # Requests that reached the service before the cutoff are taken for this long after it; a
     # night is run before its cutoff (closing it early) or after this grace, not in between.
     cutoff_grace_seconds: float = Field(60, ge=0, le=3600)
+    # SQLite's synchronous pragma (NORMAL: safe when the service dies, not when the power does;
+    # FULL: also then, at about half the writes per second). See service.db.make_engine.
+    sqlite_synchronous: str = Field("NORMAL", pattern="^(NORMAL|FULL)$")
     # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

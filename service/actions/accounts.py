@@ -11,7 +11,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import CursorResult, case, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from service.actions.errors import TooManyAttempts, Unauthorised
 from service.models import Account, AuditEntry, Compound, Role, Token, as_utc
@@ -203,11 +203,21 @@ def reset(*, session: Session, account: Account) -> None:
 
 
 def account_of_token(*, session: Session, token: str, now: datetime) -> Account | None:
-    """The account a bearer token (or session cookie) signs in, while it has not expired."""
-    stored = session.get(Token, token_digest(token))
-    if stored is None or as_utc(stored.expires_at) <= now:
+    """The account a bearer token (or session cookie) signs in, while it has not expired.
+
+    One query, which also puts the account's household and compound in the session (every
+    request asks for them next, and `Session.get` then finds them without a query).
+    """
+    row = session.execute(
+        select(Account, Token.expires_at)
+        .join(Token, Token.account_id == Account.id)
+        .options(joinedload(Account.household), joinedload(Account.compound))
+        .where(Token.digest == token_digest(token))
+    ).first()
+    if row is None or as_utc(row.expires_at) <= now:
         return None
-    return session.get(Account, stored.account_id)
+    account: Account = row.Account
+    return account
 
 
 def logout(*, session: Session, account: Account) -> None:

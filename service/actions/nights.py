@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,16 +38,35 @@ def _stored_night(session: Session, compound_id: str, evening: date) -> Night | 
     )
 
 
-def hold_night(session: Session, night: Night) -> Night:
+def hold_night(session: Session, night: Night, *, shared: bool = False) -> Night:
     """Lock the night's row until the caller's transaction ends, and read it afresh.
 
     A run takes its night by writing this row before it reads the night's requests, so a change
     made while holding the row either commits before the run reads (and is in its snapshot) or
-    finds the night being allocated: the two can never miss each other. (PostgreSQL locks the
-    row; SQLite takes its one write lock for the transaction.)
+    finds the night being allocated: the two can never miss each other. PostgreSQL locks the row:
+    `shared` for a change that only reads the night (residents' requests, which then do not wait
+    for each other), else exclusively; SQLite takes its one write lock for the transaction.
     """
-    session.execute(update(Night).where(Night.id == night.id).values(state=Night.state))
-    session.refresh(night)
+    held = _held(session, Night.id == night.id, shared)
+    assert held is night, "the held row is the night's, refreshed in place"
+    return night
+
+
+def _held(session: Session, which: ColumnElement[bool], shared: bool) -> Night | None:
+    """The night matching `which`, locked and read afresh in one statement (None if none)."""
+    fresh = {"populate_existing": True}
+    if shared and session.get_bind().dialect.name == "postgresql":
+        query = select(Night).where(which).with_for_update(read=True)
+        return session.scalars(query, execution_options=fresh).first()
+    touch = update(Night).where(which).values(state=Night.state).returning(Night)
+    return session.scalars(touch, execution_options=fresh).first()
+
+
+def held_night_of(session: Session, compound_id: str, evening: date, *, shared: bool) -> Night:
+    """`night_of`, held (`hold_night`): one statement when the night's row exists."""
+    night = _held(session, (Night.compound_id == compound_id) & (Night.evening == evening), shared)
+    if night is None:
+        night = hold_night(session, night_of(session, compound_id, evening), shared=shared)
     return night
 
 
@@ -59,26 +78,25 @@ def hold_compound(session: Session, compound: Compound) -> None:
 
 
 def running(session: Session, night: Night) -> bool:
-    """A run of the night is under way; a trace left by one that died (its lock is free) is
-    cleared (in the caller's transaction)."""
-    if night.running_since is None:
-        return False
-    if is_running(session.connection(), night.id):
-        return True
-    night.running_since = None
-    return False
+    """A run of the night is under way (a trace left by one that died, whose lock is free, is
+    not; the next run clears it)."""
+    return night.running_since is not None and is_running(session.connection(), night.id)
 
 
-def hold_unless_running(session: Session, night: Night) -> Night:
+def hold_unless_running(session: Session, night: Night, *, shared: bool = False) -> Night:
     """`hold_night`, refusing with Conflict ``night_busy`` while a run of the night is under way."""
-    hold_night(session, night)
+    hold_night(session, night, shared=shared)
     if running(session, night):
-        raise Conflict(
-            "night_busy",
-            f"the night of {night.evening} is being allocated right now; "
-            "nothing about it can change until the run ends",
-        )
+        raise _busy(night)
     return night
+
+
+def _busy(night: Night) -> Conflict:
+    return Conflict(
+        "night_busy",
+        f"the night of {night.evening} is being allocated right now; "
+        "nothing about it can change until the run ends",
+    )
 
 
 def open_night(session: Session, compound_id: str, evening: date) -> Night:
@@ -109,7 +127,9 @@ def require_open(session: Session, compound: Compound, evening: date, arrived: d
     # Late is late whatever else is going on: no point in telling a late request to retry.
     if arrived >= cutoff_of(compound, evening):
         raise closed()
-    night = hold_unless_running(session, night_of(session, compound.id, evening))
+    night = held_night_of(session, compound.id, evening, shared=True)
+    if running(session, night):
+        raise _busy(night)
     if night.state != NightState.OPEN.value:
         raise closed()
     return night

@@ -1,20 +1,10 @@
-"""The service under test on SQLite and on a real PostgreSQL 15 that the tests start themselves.
-
-PostgreSQL comes from this machine's Debian packages (initdb and pg_ctl); it runs in a temporary
-directory on a free port and is stopped at the end. As root, the server runs as the `postgres`
-user, since PostgreSQL refuses to run as root.
-"""
+"""The service under test on SQLite and on a real PostgreSQL 15 that the tests start themselves
+(tests/service/postgres.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,13 +12,13 @@ from sqlalchemy import select
 
 from scenarios.loader import parse_scenario
 from service.compounds import create_staff, import_scenario, issue_activation
-from service.db import make_engine, make_sessions, upgrade
+from service.db import make_sessions, upgrade
 from service.deps import get_now
 from service.main import create_app
 from service.models import Household
 from service.settings import Settings
+from tests.service.postgres import free_port, new_database, postgres_server
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 EVENING = date(2026, 11, 24)
 BEFORE_CUTOFF = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
 AFTER_CUTOFF = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
@@ -56,75 +46,23 @@ TINY = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _as_postgres(args: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+_free_port = free_port
 
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail(
-            "PostgreSQL 15 is not installed: apt-get install postgresql-15 (.ci/run does this)"
-        )
-    root = Path(tempfile.mkdtemp(prefix="parking-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    data, port = root / "data", _free_port()
-    subprocess.run(
-        _as_postgres(
-            [str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "parking", "--no-sync"]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        _as_postgres(
-            [
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(root / "log"),
-                "-w",
-                "-o",
-                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
     try:
-        yield f"postgresql+psycopg://parking@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-            check=False,  # a server that is already gone is fine
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-
-_databases = iter(range(1_000_000))
+        with postgres_server() as server:
+            yield server
+    except RuntimeError as missing:
+        pytest.fail(str(missing))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'parking.db'}"
-    server = request.getfixturevalue("postgres_url")
-    name = f"test_{next(_databases)}"
-    engine = make_engine(f"{server}/postgres")
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    engine.dispose()
-    return f"{server}/{name}"
+    return new_database(request.getfixturevalue("postgres_url"))
 
 
 class World:

@@ -1,0 +1,220 @@
+"""The submission rush at the cutoff, measured over real HTTP: the service against a minimal
+FastAPI app that stores one row per POST, in the same run, on SQLite and PostgreSQL.
+
+    .venv/bin/python -m benchmarks.rush [--databases sqlite,postgresql] [--workers 1,2]
+                                        [--seconds 10] [--connections 64]
+
+Each server runs under uvicorn as its own processes (`--workers`), the load comes from wrk
+(Debian's package) in another process, each request a different household's car for tomorrow
+evening (so each one is stored: a real insert, no duplicate). PostgreSQL runs with fsync on and
+SQLite with the service's settings, so that every answer 201 is on disk. Two loads per server:
+`--connections` households sending as fast as they are answered (throughput), and 500
+households at once (latency). Needs wrk: `apt-get install wrk`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx2 as httpx
+
+from service.db import upgrade
+from service.main import create_app
+from service.settings import Settings
+from tests.service.live import seed_compound
+from tests.service.postgres import free_port, new_database, postgres_server
+
+HERE = Path(__file__).resolve().parent
+
+SUBMIT = r"""
+local pairs_ = {}
+local f = io.open(os.getenv("CALLERS"), "r"); local text = f:read("*a"); f:close()
+local evening = text:match('"evening": "([%d%-]+)"')
+for token, car in text:gmatch('%["([%w_%-]+)", (%d+)%]') do pairs_[#pairs_ + 1] = {token, car} end
+local counter, threads = 1, {}
+function setup(thread) thread:set("id", counter); counter = counter + 1; table.insert(threads, thread) end
+local i, step = 0, 1
+function init(args)
+  step = tonumber(os.getenv("THREADS")); i = tonumber(os.getenv("OFFSET")) + id - step
+  statuses = {}
+end
+function request()
+  i = i + step
+  local pair = pairs_[((i - 1) % #pairs_) + 1]
+  return wrk.format("POST", "/api/v1/me/nights/" .. evening .. "/requests",
+    {["Authorization"] = "Bearer " .. pair[1], ["Content-Type"] = "application/json"},
+    '{"car_id": ' .. pair[2] .. ', "arrive": "22:00", "depart": "07:00"}')
+end
+"""
+MINIMAL = r"""
+local counter, threads = 1, {}
+function setup(thread) thread:set("id", counter); counter = counter + 1; table.insert(threads, thread) end
+local i = 0
+function init(args) statuses = {} end
+function request()
+  i = i + 1
+  return wrk.format("POST", "/rows", {["Content-Type"] = "application/json"},
+    '{"car_id": ' .. i .. ', "arrive": "22:00", "depart": "07:00"}')
+end
+"""
+REPORT = r"""
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %.3f %.1f %.1f %.1f\n", summary.requests,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+  for _, t in ipairs(threads) do
+    for status, n in pairs(t:get("statuses")) do io.write(string.format("STATUS %s %d\n", status, n)) end
+  end
+end
+"""
+
+
+@dataclass
+class Measure:
+    database: str
+    app: str
+    workers: int
+    connections: int
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    statuses: dict[str, int]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+@contextmanager
+def serving(app: str, url: str, workers: int, settings: dict[str, str]) -> Iterator[str]:
+    """`app` (a uvicorn factory) on a free port in its own processes until the block ends."""
+    port = free_port()
+    environment = os.environ | {"DATABASE_URL": url, "PARKING_LOG_LEVEL": "WARNING"} | settings
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+        "--no-access-log", "--timeout-keep-alive", "300",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=environment, cwd=HERE.parent)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/docs", timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, "the server did not start"
+                assert time.monotonic() < deadline, "the server did not answer in time"
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wrk(base: str, script: str, connections: int, seconds: float, environment: dict[str, str]) -> tuple[int, float, float, float, float, dict[str, str]]:
+    threads = 2
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script + REPORT)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "30s", "-s", lua.name, base]
+    output = subprocess.run(
+        command, env=os.environ | environment | {"THREADS": str(threads)},
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(lua.name)
+    found = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", output)
+    assert found, output
+    requests, duration, p50, p95, p99 = found.groups()
+    statuses: dict[str, str] = {}
+    for status, n in re.findall(r"STATUS (\d+) (\d+)", output):
+        statuses[status] = str(int(statuses.get(status, "0")) + int(n))
+    return int(requests), float(duration), float(p50), float(p95), float(p99), statuses
+
+
+def seed(url: str, households: int, folder: Path) -> Path:
+    """A compound of `households` signed-in households; their tokens and cars for wrk."""
+    upgrade(url)
+    app = create_app(Settings(database_url=url))
+    callers = seed_compound(app, households=households, spaces=300)
+    app.state.engine.dispose()
+    tomorrow = (datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    path = folder / "callers.json"
+    path.write_text(json.dumps({"evening": str(tomorrow), "callers": [[c.token, c.car] for c in callers]}))
+    return path
+
+
+def measure(database: str, fresh_url, workers: int, seconds: float, connections: int, households: int, folder: Path) -> list[Measure]:
+    measures = []
+    loads = [(connections, seconds), (500, min(seconds, 5.0))]
+    url = fresh_url()
+    callers = seed(url, households, folder)
+    with serving("service.main:create_app", url, workers, {}) as base:
+        offset = 0
+        for clients, duration in loads:
+            requests, took, p50, p95, p99, statuses = wrk(
+                base, SUBMIT, clients, duration, {"CALLERS": str(callers), "OFFSET": str(offset)}
+            )
+            offset += requests + 10 * clients  # every later request is a household not yet heard
+            measures.append(Measure(database, "service", workers, clients, requests, took, p50, p95, p99, {k: int(v) for k, v in statuses.items()}))
+    url = fresh_url()
+    upgrade(url)
+    with serving("benchmarks.minimal_app:create_app", url, workers, {}) as base:
+        for clients, duration in loads:
+            requests, took, p50, p95, p99, statuses = wrk(base, MINIMAL, clients, duration, {})
+            measures.append(Measure(database, "minimal", workers, clients, requests, took, p50, p95, p99, {k: int(v) for k, v in statuses.items()}))
+    return measures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=64)
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    households = 40_000
+    rows: list[Measure] = []
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        for database in arguments.databases.split(","):
+            server = postgres_server(fsync=True) if database == "postgresql" else nullcontext("")
+            with server as postgres:
+                files = iter(range(1_000))
+
+                def fresh_url() -> str:
+                    if database == "postgresql":
+                        return new_database(postgres)
+                    return f"sqlite:///{folder / f'rush-{next(files)}.db'}"
+
+                for workers in map(int, arguments.workers.split(",")):
+                    rows += measure(database, fresh_url, workers, arguments.seconds, arguments.connections, households, folder)
+    print(f"\nMachine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(f"{'database':<11}{'app':<9}{'workers':>8}{'at once':>9}{'requests':>10}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
+    for m in rows:
+        statuses = ", ".join(f"{s}: {n}" for s, n in sorted(m.statuses.items()))
+        print(f"{m.database:<11}{m.app:<9}{m.workers:>8}{m.connections:>9}{m.requests:>10}{m.per_second:>8.0f}{m.p50_ms:>9.1f}{m.p95_ms:>9.1f}{m.p99_ms:>9.1f}  {statuses}")
+
+
+if __name__ == "__main__":
+    main()
