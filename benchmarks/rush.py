@@ -24,10 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -47,7 +48,9 @@ local f = io.open(os.getenv("CALLERS"), "r"); local text = f:read("*a"); f:close
 local evening = text:match('"evening": "([%d%-]+)"')
 for token, car in text:gmatch('%["([%w_%-]+)", (%d+)%]') do pairs_[#pairs_ + 1] = {token, car} end
 local counter, threads = 1, {}
-function setup(thread) thread:set("id", counter); counter = counter + 1; table.insert(threads, thread) end
+function setup(thread)
+  thread:set("id", counter); counter = counter + 1; table.insert(threads, thread)
+end
 local i, step = 0, 1
 function init(args)
   step = tonumber(os.getenv("THREADS")); i = tonumber(os.getenv("OFFSET")) + id - step
@@ -63,7 +66,9 @@ end
 """
 MINIMAL = r"""
 local counter, threads = 1, {}
-function setup(thread) thread:set("id", counter); counter = counter + 1; table.insert(threads, thread) end
+function setup(thread)
+  thread:set("id", counter); counter = counter + 1; table.insert(threads, thread)
+end
 local i = 0
 function init(args) statuses = {} end
 function request()
@@ -79,7 +84,9 @@ function done(summary, latency, requests)
     summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
     latency:percentile(99) / 1000))
   for _, t in ipairs(threads) do
-    for status, n in pairs(t:get("statuses")) do io.write(string.format("STATUS %s %d\n", status, n)) end
+    for status, n in pairs(t:get("statuses")) do
+      io.write(string.format("STATUS %s %d\n", status, n))
+    end
   end
 end
 """
@@ -131,23 +138,42 @@ def serving(app: str, url: str, workers: int, settings: dict[str, str]) -> Itera
         server.wait(timeout=30)
 
 
-def wrk(base: str, script: str, connections: int, seconds: float, environment: dict[str, str]) -> tuple[int, float, float, float, float, dict[str, str]]:
+def wrk(
+    database: str,
+    app: str,
+    workers: int,
+    base: str,
+    script: str,
+    connections: int,
+    seconds: float,
+    environment: dict[str, str],
+) -> Measure:
+    """One load of wrk on the server at `base`: `connections` at once for `seconds`."""
     threads = 2
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script + REPORT)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "30s", "-s", lua.name, base]
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "30s",
+        "-s", lua.name, base,
+    ]  # fmt: skip
     output = subprocess.run(
-        command, env=os.environ | environment | {"THREADS": str(threads)},
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        command,
+        env=os.environ | environment | {"THREADS": str(threads)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(lua.name)
     found = re.search(r"RESULT (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", output)
     assert found, output
     requests, duration, p50, p95, p99 = found.groups()
-    statuses: dict[str, str] = {}
+    statuses: dict[str, int] = {}
     for status, n in re.findall(r"STATUS (\d+) (\d+)", output):
-        statuses[status] = str(int(statuses.get(status, "0")) + int(n))
-    return int(requests), float(duration), float(p50), float(p95), float(p99), statuses
+        statuses[status] = statuses.get(status, 0) + int(n)
+    return Measure(
+        database, app, workers, connections, int(requests), float(duration),
+        float(p50), float(p95), float(p99), statuses,
+    )  # fmt: skip
 
 
 def seed(url: str, households: int, folder: Path) -> Path:
@@ -156,13 +182,24 @@ def seed(url: str, households: int, folder: Path) -> Path:
     app = create_app(Settings(database_url=url))
     callers = seed_compound(app, households=households, spaces=300)
     app.state.engine.dispose()
-    tomorrow = (datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    local = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    tomorrow = (local + timedelta(days=1)).date()
     path = folder / "callers.json"
-    path.write_text(json.dumps({"evening": str(tomorrow), "callers": [[c.token, c.car] for c in callers]}))
+    pairs = [[c.token, c.car] for c in callers]
+    path.write_text(json.dumps({"evening": str(tomorrow), "callers": pairs}))
     return path
 
 
-def measure(database: str, fresh_url, workers: int, seconds: float, connections: int, households: int, folder: Path) -> list[Measure]:
+def measure(
+    database: str,
+    fresh_url: Callable[[], str],
+    workers: int,
+    seconds: float,
+    connections: int,
+    households: int,
+    folder: Path,
+) -> list[Measure]:
+    """Both loads on the service, then on the minimal app, each on a fresh database."""
     measures = []
     loads = [(connections, seconds), (500, min(seconds, 5.0))]
     url = fresh_url()
@@ -170,22 +207,36 @@ def measure(database: str, fresh_url, workers: int, seconds: float, connections:
     with serving("service.main:create_app", url, workers, {}) as base:
         offset = 0
         for clients, duration in loads:
-            requests, took, p50, p95, p99, statuses = wrk(
-                base, SUBMIT, clients, duration, {"CALLERS": str(callers), "OFFSET": str(offset)}
+            environment = {"CALLERS": str(callers), "OFFSET": str(offset)}
+            measured = wrk(
+                database, "service", workers, base, SUBMIT, clients, duration, environment
             )
-            offset += requests + 10 * clients  # every later request is a household not yet heard
-            measures.append(Measure(database, "service", workers, clients, requests, took, p50, p95, p99, {k: int(v) for k, v in statuses.items()}))
+            measures.append(measured)
+            # Every later request is a household not yet heard from.
+            offset += measured.requests + 10 * clients
     url = fresh_url()
     upgrade(url)
     with serving("benchmarks.minimal_app:create_app", url, workers, {}) as base:
         for clients, duration in loads:
-            requests, took, p50, p95, p99, statuses = wrk(base, MINIMAL, clients, duration, {})
-            measures.append(Measure(database, "minimal", workers, clients, requests, took, p50, p95, p99, {k: int(v) for k, v in statuses.items()}))
+            measures.append(wrk(database, "minimal", workers, base, MINIMAL, clients, duration, {}))
     return measures
 
 
+def _fresh_urls(database: str, postgres: str, folder: Path) -> Callable[[], str]:
+    files = count()
+
+    def fresh_url() -> str:
+        if database == "postgresql":
+            return new_database(postgres)
+        return f"sqlite:///{folder / f'rush-{next(files)}.db'}"
+
+    return fresh_url
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -200,20 +251,24 @@ def main() -> None:
         for database in arguments.databases.split(","):
             server = postgres_server(fsync=True) if database == "postgresql" else nullcontext("")
             with server as postgres:
-                files = iter(range(1_000))
-
-                def fresh_url() -> str:
-                    if database == "postgresql":
-                        return new_database(postgres)
-                    return f"sqlite:///{folder / f'rush-{next(files)}.db'}"
-
+                fresh_url = _fresh_urls(database, postgres, folder)
                 for workers in map(int, arguments.workers.split(",")):
-                    rows += measure(database, fresh_url, workers, arguments.seconds, arguments.connections, households, folder)
-    print(f"\nMachine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    print(f"{'database':<11}{'app':<9}{'workers':>8}{'at once':>9}{'requests':>10}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses")
+                    rows += measure(
+                        database, fresh_url, workers, arguments.seconds,
+                        arguments.connections, households, folder,
+                    )  # fmt: skip
+    machine = platform.processor() or platform.machine()
+    print(f"\nMachine: {os.cpu_count()} cores, {machine}, Python {platform.python_version()}")
+    print(
+        f"{'database':<11}{'app':<9}{'workers':>8}{'at once':>9}{'requests':>10}{'per s':>8}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  statuses"
+    )
     for m in rows:
         statuses = ", ".join(f"{s}: {n}" for s, n in sorted(m.statuses.items()))
-        print(f"{m.database:<11}{m.app:<9}{m.workers:>8}{m.connections:>9}{m.requests:>10}{m.per_second:>8.0f}{m.p50_ms:>9.1f}{m.p95_ms:>9.1f}{m.p99_ms:>9.1f}  {statuses}")
+        print(
+            f"{m.database:<11}{m.app:<9}{m.workers:>8}{m.connections:>9}{m.requests:>10}"
+            f"{m.per_second:>8.0f}{m.p50_ms:>9.1f}{m.p95_ms:>9.1f}{m.p99_ms:>9.1f}  {statuses}"
+        )
 
 
 if __name__ == "__main__":
