@@ -615,7 +615,7 @@ def import_command(
     database_url: DatabaseUrl = _DEFAULT_DB,
 ) -> None:
     """Seed a new compound from a scenario file: plan, spaces, households, cars, and its night."""
-    from service.compounds import CompoundExists, import_scenario
+    from service.compounds import CompoundExists, InvalidPlates, import_scenario
     from service.db import make_engine, make_sessions
 
     scenario_file, _ = _load(scenario)
@@ -626,7 +626,7 @@ def import_command(
             summary = import_scenario(
                 session, scenario_file, compound, now=datetime.now(UTC), name=name or None
             )
-    except CompoundExists as error:
+    except (CompoundExists, InvalidPlates) as error:
         _fail(str(error))
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import parse_clock
-from scenarios.schema import ScenarioFile
+from scenarios.schema import RequestModel, ScenarioFile
 from service.models import (
     Account,
     AuditEntry,
@@ -22,11 +22,51 @@ from service.models import (
     Role,
     Space,
 )
+from service.plates import PlateError, canonical, normal_plate
 from service.security import hash_code, hash_secret, new_activation_code
 
 
 class CompoundExists(ValueError):
     pass
+
+
+class InvalidPlates(ValueError):
+    """A scenario's plates that are no plates, or one plate in two households; each line names
+    where it is (``households[3].cars[0].plate: ...``)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("the scenario's plates cannot be imported:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+def _plates(scenario: ScenarioFile) -> dict[tuple[str, str], str]:
+    """The normal form of every plate the scenario gives, by (household, plate as written); the
+    same car may be written 沪A·12345 in a household and 沪A12345 in a request."""
+    normal: dict[tuple[str, str], str] = {}
+    problems: list[str] = []
+    owner: dict[str, str] = {}
+
+    def take(household: str, plate: str, where: str) -> None:
+        try:
+            normal[household, plate] = normal_plate(plate)
+        except PlateError as error:
+            problems.append(f"{where}: {error.message}")
+            return
+        first = owner.setdefault(normal[household, plate], household)
+        if first != household:
+            problems.append(
+                f"{where}: {normal[household, plate]} is also a car of household {first}"
+            )
+
+    for i, h in enumerate(scenario.households):
+        for j, car in enumerate(h.cars):
+            take(h.id, car.plate, f"households[{i}].cars[{j}].plate")
+    for i, r in enumerate(scenario.requests):
+        if r.plate:  # a request without a plate brings a car named after it (below)
+            take(r.household, r.plate, f"requests[{i}].plate")
+    if problems:
+        raise InvalidPlates(problems)
+    return normal
 
 
 @dataclass(frozen=True)
@@ -48,9 +88,11 @@ def import_scenario(
     name: str | None = None,
 ) -> ImportSummary:
     """A new compound holding the scenario's plan, spaces, households and cars; its released spaces
-    and requests become those of the scenario's night, asked `now`. The caller commits."""
+    and requests become those of the scenario's night, asked `now`. Plates are stored in normal
+    form (InvalidPlates for those that are none). The caller commits."""
     if session.get(Compound, compound_id) is not None:
         raise CompoundExists(f"compound {compound_id!r} already exists")
+    plates = _plates(scenario)
     session.add(
         Compound(
             id=compound_id,
@@ -90,19 +132,25 @@ def import_scenario(
     cars: dict[tuple[str, str], Car] = {}
     for h in scenario.households:
         for car in h.cars:
-            cars[h.id, car.plate] = Car(
+            cars[h.id, plates[h.id, car.plate]] = Car(
                 household_id=households[h.id].id,
-                plate=car.plate,
+                plate=plates[h.id, car.plate],
                 size=car.size,
                 needs=list(car.needs),
             )
+
+    def plate_of(r: RequestModel) -> str:
+        # A request without a plate names its car after itself (stored in normal form, as all).
+        return plates.get((r.household, r.plate)) or canonical(f"?{r.id}")
+
     for r in scenario.requests:
         # A request whose car the file does not list brings its car with it.
+        plate = plate_of(r)
         cars.setdefault(
-            (r.household, r.plate),
+            (r.household, plate),
             Car(
                 household_id=households[r.household].id,
-                plate=r.plate or f"? {r.id}",
+                plate=plate,
                 size=r.size,
                 needs=list(r.needs),
             ),
@@ -122,7 +170,7 @@ def import_scenario(
         ParkingRequest(
             night_id=night.id,
             household_id=households[r.household].id,
-            car_id=cars[r.household, r.plate].id,
+            car_id=cars[r.household, plate_of(r)].id,
             arrive=parse_clock(r.arrive, scenario.night),
             depart=parse_clock(r.depart, scenario.night),
             created_at=now,

@@ -52,7 +52,11 @@ class ActivateIn(_In):
 
 
 class CarIn(_In):
-    plate: str = Field(min_length=2, max_length=20)
+    plate: str = Field(
+        min_length=1,
+        max_length=20,
+        description="as typed: 沪A·12345, 沪a12345 (stored as 沪A12345)",
+    )
     size: SizeName = "standard"
     needs: list[str] = Field(default_factory=list, max_length=10)
 
@@ -157,7 +161,7 @@ class AllocationOut(BaseModel):
 
 class SpaceUseOut(BaseModel):
     space: str
-    plate: str = Field(description="masked, e.g. 沪A·1**45")
+    plate: str = Field(description="masked, e.g. 沪A1**45")
     start: str
     end: str
 

@@ -41,7 +41,8 @@ def new_activation_code() -> str:
 
 
 def masked_plate(plate: str) -> str:
-    """沪A·12345 -> 沪A·1**45: enough for the gate to match a car, not enough to look one up."""
+    """沪A12345 -> 沪A1**45 (a plate in normal form; 沪A·12345 -> 沪A·1**45 as written in runs
+    stored before 0006): enough for the gate to match a car, not enough to look one up."""
     keep = [i for i, c in enumerate(plate) if c.isalnum() and c.isascii()]
     # Long plates keep two characters at each end; short ones one, or none if that would be all.
     shown = 2 if len(keep) > 4 else (1 if len(keep) > 2 else 0)

@@ -45,6 +45,7 @@ from service.models import (
     Space,
     StandingRequest,
 )
+from service.plates import PlateError, normal_plate
 from service.schemas import (
     AllocationOut,
     CarIn,
@@ -99,11 +100,16 @@ def my_household(*, session: Session, household: Household) -> HouseholdOut:
 
 
 def add_car(*, session: Session, household: Household, body: CarIn) -> CarOut:
-    """Register a car; a plate belongs to one household of a compound."""
+    """Register a car under its plate's normal form (沪a·12345 is 沪A12345); a plate belongs to
+    one household of a compound, however it is spelt."""
+    try:
+        plate = normal_plate(body.plate)
+    except PlateError as error:
+        raise InvalidField("plate", error.message, code=error.code) from None
     same_plate = session.scalar(
         select(Car)
         .join(Household, Car.household_id == Household.id)
-        .where(Household.compound_id == household.compound_id, Car.plate == body.plate)
+        .where(Household.compound_id == household.compound_id, Car.plate == plate)
     )
     if same_plate is not None:
         whose = (
@@ -111,8 +117,8 @@ def add_car(*, session: Session, household: Household, body: CarIn) -> CarOut:
             if same_plate.household_id == household.id
             else "another household; ask the office"
         )
-        raise Conflict("car_exists", f"{body.plate} is already registered by {whose}")
-    car = Car(household_id=household.id, plate=body.plate, size=body.size, needs=body.needs)
+        raise Conflict("car_exists", f"{plate} is already registered by {whose}")
+    car = Car(household_id=household.id, plate=plate, size=body.size, needs=body.needs)
     session.add(car)
     session.commit()
     return _car_out(car)

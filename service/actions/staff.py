@@ -50,6 +50,7 @@ from service.models import (
     StaffPin,
     as_utc,
 )
+from service.plates import canonical
 from service.schemas import (
     AuditOut,
     NightOut,
@@ -237,12 +238,15 @@ def remove_pin(
 
 
 def desk_car(*, session: Session, compound: Compound, household: str, plate: str) -> Car:
-    """A car named as people give it at the desk: its household and plate."""
+    """A car named as people give it at the desk: its household and plate, however the plate is
+    spelt (沪a·12345 finds 沪A12345: stored plates are in normal form)."""
     car = session.scalar(
         select(Car)
         .join(Household, Car.household_id == Household.id)
         .where(
-            Household.compound_id == compound.id, Household.code == household, Car.plate == plate
+            Household.compound_id == compound.id,
+            Household.code == household,
+            Car.plate == canonical(plate),
         )
     )
     if car is None:

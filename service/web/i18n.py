@@ -371,7 +371,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这个车牌已经登记（如果不是您家的车，请联系物业）。",
         "That plate is already registered (if it is not your household's, ask the office).",
     ),
-    "error.field.plate": ("车牌需 2 到 20 个字符。", "The plate needs 2 to 20 characters."),
+    "error.field.plate": (
+        "请填写车牌（最多 20 个字符）。",
+        "Give the plate (20 characters at most).",
+    ),
+    "error.plate_empty": ("请填写车牌。", "Give the plate."),
+    "error.plate_province": (
+        "车牌须以省份简称开头，例如 沪A12345。",
+        "A plate starts with its province's abbreviation, e.g. 沪A12345.",
+    ),
+    "error.plate_office": (
+        "省份简称后应是发牌机关的字母（A 到 Z），例如 沪A12345。",
+        "After the province comes the issuing office's letter (A to Z), e.g. 沪A12345.",
+    ),
+    "error.plate_io": (
+        "车牌不使用字母 I 和 O（容易与 1 和 0 混淆），请检查。",
+        "Plates never use the letters I and O (they read as 1 and 0); please check.",
+    ),
+    "error.plate_character": (
+        "车牌中有不属于车牌的字符；字母和数字之外，只有“学、警、领、挂、港、澳”可以放在最后一位。",
+        "The plate holds a character plates do not use; besides letters and digits only 学, 警, 领, 挂, 港 or 澳 may end a plate.",
+    ),
+    "error.plate_length": (
+        "字母后面应有 5 位（普通车牌，沪A12345）或 6 位（新能源车牌，沪AD12345）。",
+        "After the letter come 5 characters (ordinary plate, 沪A12345) or 6 (new-energy plate, 沪AD12345).",
+    ),
+    "error.plate_new_energy": (
+        "新能源车牌的 6 位须以 D 或 F 开头、后 4 位为数字（沪AD12345），或为 5 位数字加 D 或 F（沪A12345D）。",
+        "A new-energy plate's 6 characters start with D or F and end in 4 digits (沪AD12345), or are 5 digits and D or F (沪A12345D).",
+    ),
+    "error.plate_embassy": (
+        "使馆车牌为“使”加 6 位数字，例如 使014578。",
+        "An embassy plate is 使 and 6 digits, e.g. 使014578.",
+    ),
     "error.field.household": ("住户号无效。", "The household is not valid."),
     "error.no_such_car": (
         "这个住户没有这个车牌的车辆。",

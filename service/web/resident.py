@@ -266,7 +266,7 @@ def add_car(
     form = {"plate": plate, "size": size, "needs": needs}
 
     def add() -> object:
-        body = CarIn.model_validate({"plate": plate.strip().upper(), "size": size, "needs": needs})
+        body = CarIn.model_validate({"plate": plate, "size": size, "needs": needs})
         return residents.add_car(session=session, household=household, body=body)
 
     refused = _attempt(

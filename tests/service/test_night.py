@@ -74,7 +74,7 @@ def test_a_night_from_request_to_published_space(world):
         {
             "space": "L-1",
             "kind": "street",
-            "plate": "沪B·3**33",
+            "plate": "沪B3**33",
             "household": "3-301",
             "from": "21:00",
             "until": "06:30",
