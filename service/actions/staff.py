@@ -605,22 +605,37 @@ def board(*, session: Session, compound: Compound, evening: date, now: datetime)
     return result
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (also
+# in their fullwidth forms, which a Chinese input method types).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def inert_cell(value: str) -> str:
+    """A cell no spreadsheet runs as a formula (OWASP's rule for CSV injection: a single quote
+    before a cell that starts like one; the quote shows, the cell's text stays readable)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def gate_csv(
     rows: list[GateRow], header: list[str], kind: Callable[[str], str], masked: bool
 ) -> str:
     """The gate list as CSV: `header` and `kind` in the reader's words; plates masked for a list
-    posted in public."""
+    posted in public. Every cell is inert (`inert_cell`): plates, codes and kinds come from
+    residents and files."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([inert_cell(name) for name in header])
     writer.writerows(
         [
-            r.space,
-            kind(r.kind),
-            masked_plate(r.plate) if masked else r.plate,
-            r.household,
-            r.since,
-            r.until,
+            inert_cell(cell)
+            for cell in (
+                r.space,
+                kind(r.kind),
+                masked_plate(r.plate) if masked else r.plate,
+                r.household,
+                r.since,
+                r.until,
+            )
         ]
         for r in rows
     )
