@@ -9,17 +9,57 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.actions.accounts import UnknownNames, account_of_token
 from service.actions.errors import Forbidden, NotFound, Unauthorised
 from service.models import Account, Compound, Household, Role
+from service.schemas import NO_NUL
 from service.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
 # Row ids in paths fit the databases' 32-bit integers.
 PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# A compound's, space's or household's code in a path (`refuse_nul` says what is wrong with NUL).
+PathCode = Annotated[str, Path(min_length=1, max_length=40, json_schema_extra={"pattern": NO_NUL})]
+
+
+NUL_MESSAGE = "must not contain NUL characters (\\u0000)"
+
+
+async def refuse_nul(request: Request) -> None:
+    """NUL in the path, the query or a form's fields: 422 naming each, before anything reads them
+    (PostgreSQL cannot store NUL and answered 500). JSON bodies are checked by their schemas'
+    Text type; files' contents by the rows they become."""
+    where: list[tuple[str, str]] = [
+        ("path", name) for name, value in request.path_params.items() if "\x00" in str(value)
+    ]
+    where += [
+        ("query", name)
+        for name, value in request.query_params.multi_items()
+        if "\x00" in name + value
+    ]
+    if request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        for name, value in form.multi_items():
+            text = value if isinstance(value, str) else value.filename or ""
+            if "\x00" in name + text:
+                where.append(("body", name))
+    if where:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": (part, name.replace("\x00", "\\u0000")),
+                    "msg": NUL_MESSAGE,
+                    "type": "value_error",
+                }
+                for part, name in where
+            ]
+        )
 
 
 def get_settings(request: Request) -> Settings:
@@ -102,7 +142,7 @@ def resident_household(session: SessionDep, now: NowDep, credentials: BearerDep)
     return household
 
 
-def staff_compound(compound_id: str, session: SessionDep, account: AccountDep) -> Compound:
+def staff_compound(compound_id: PathCode, session: SessionDep, account: AccountDep) -> Compound:
     if account.role != Role.STAFF.value:
         raise Forbidden("staff_only", "staff only")
     compound = session.get(Compound, compound_id)

@@ -3,24 +3,30 @@ application layer's refusals to HTTP statuses."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.actions.accounts import UnknownNames
 from service.actions.errors import DomainError, InvalidInput, Unauthorised
 from service.arrival import NoteArrival
 from service.db import POOL_SIZE, make_engine, make_sessions
+from service.deps import refuse_nul
 from service.logs import RequestLog, configure_logging
 from service.routes import auth, me, staff
 from service.settings import Settings
 from service.statuses import status_of
 from service.web import pages
+from service.web.common import render
+from service.web.session import translator
 
 # Below FastAPI's 40 worker threads and the pool's connections (see _AtMost).
 MAX_REQUESTS_INSIDE = min(30, POOL_SIZE + 10)
@@ -61,6 +67,83 @@ class _AtMost:
             await self.app(scope, receive, send)
 
 
+# The households' CSV import, on the API and on the staff's page, takes the larger body.
+UPLOADS = re.compile(r"^(/api/v1/compounds/[^/]+|/staff)/households/import$")
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over its limit; raised as its bytes arrive, or at once by Content-Length."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"the request body is larger than {limit:,} bytes, the most this address takes",
+        )
+        self.limit = limit
+
+
+def too_large(request: Request, error: BodyTooLarge) -> Response:
+    """413: JSON for the API, the page's own refusal for the pages."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+    t = translator(request)
+    size = f"{error.limit / 1024 / 1024:g} MB"
+    return render(
+        request,
+        t,
+        "refused.html",
+        error.status_code,
+        message_key="error.title",
+        errors=[t("error.too_large", size=size)],
+    )
+
+
+class _BodyLimit:
+    """Refuses a request body over its limit with 413 before the app parses it: at once when its
+    Content-Length says so, else (chunked, or a Content-Length that lies short) as soon as the
+    bytes received pass the limit, counted as they arrive. Nothing larger is ever held."""
+
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.upload_limit = upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if UPLOADS.match(scope["path"]) else self.limit
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            await too_large(Request(scope), BodyTooLarge(limit))(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # FastAPI lets an HTTPException out of its body parsing: the app's handler
+                    # answers it (below, if it got past the app).
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def noted(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, noted)
+        except BodyTooLarge as error:
+            if started:
+                raise
+            await too_large(Request(scope), error)(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -68,6 +151,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Parking allocation",
         version="0.1.0",
         description="Shared parking at night: residents' requests, staff's nightly allocation.",
+        # NUL in a path, a query or a form is refused before any route reads it.
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, settings.sqlite_synchronous)
@@ -79,8 +164,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     pages.install(app)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
+    app.add_middleware(
+        _BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+    )
     app.add_middleware(RequestLog)
     app.add_middleware(NoteArrival)
+
+    @app.exception_handler(BodyTooLarge)
+    def _too_large(request: Request, error: BodyTooLarge) -> Response:
+        return too_large(request, error)
 
     @app.exception_handler(DomainError)
     def _refused(request: Request, error: DomainError) -> Response:

@@ -5,10 +5,35 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from scenarios.schema import SizeName
 
+# What every text of a request may not hold: NUL, which PostgreSQL cannot store (it answered 500),
+# and lone surrogates, which no encoding can (escaped in JSON as "\ud800").
+NO_NUL = r"^[^\x00]*$"
+
+
+def clean_text(value: str) -> str:
+    """A text the databases can store, or ValueError saying why not."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be Unicode text (it holds a lone surrogate)") from None
+    return value
+
+
+# Every text of every input schema is a Text (the pattern tells the OpenAPI document).
+Text = Annotated[str, Field(json_schema_extra={"pattern": NO_NUL}), AfterValidator(clean_text)]
+# One item of a list: a feature, a need, a tag, a space's code or hours (its bounds come before the
+# check, so that pydantic says them as a text's).
+Item = Annotated[
+    str,
+    Field(min_length=1, max_length=40, json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(clean_text),
+]
 Clock = Field(
     pattern=r"^\d{2}:\d{2}$",
     examples=["22:10"],
@@ -26,7 +51,8 @@ Code = Annotated[
         description="letters, digits, - . / _",
     ),
 ]
-Windows = Annotated[list[str], Field(min_length=1, max_length=10)]
+# A space's hours, e.g. 18:00-08:00.
+Windows = Annotated[list[Item], Field(min_length=1, max_length=10)]
 
 
 class _In(BaseModel):
@@ -34,8 +60,8 @@ class _In(BaseModel):
 
 
 class LoginIn(_In):
-    username: str = Field(min_length=1, max_length=80)
-    password: str = Field(min_length=1, max_length=200)
+    username: Text = Field(min_length=1, max_length=80)
+    password: Text = Field(min_length=1, max_length=200)
 
 
 class TokenOut(BaseModel):
@@ -46,19 +72,19 @@ class TokenOut(BaseModel):
 
 
 class ActivateIn(_In):
-    username: str = Field(min_length=1, max_length=80)
-    code: str = Field(min_length=1, max_length=40)
-    password: str = Field(min_length=8, max_length=200)
+    username: Text = Field(min_length=1, max_length=80)
+    code: Text = Field(min_length=1, max_length=40)
+    password: Text = Field(min_length=8, max_length=200)
 
 
 class CarIn(_In):
-    plate: str = Field(
+    plate: Text = Field(
         min_length=1,
         max_length=20,
         description="as typed: 沪A·12345, 沪a12345 (stored as 沪A12345)",
     )
     size: SizeName = "standard"
-    needs: list[str] = Field(default_factory=list, max_length=10)
+    needs: list[Item] = Field(default_factory=list, max_length=10)
 
 
 class CarOut(BaseModel):
@@ -81,7 +107,7 @@ class RequestIn(_In):
     car_id: Id
     arrive: str = Clock
     depart: str = Clock
-    needs: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+    needs: list[Item] | None = Field(
         None,
         max_length=10,
         description=(
@@ -118,7 +144,7 @@ class StandingRequestOut(BaseModel):
 
 
 class ReleaseIn(_In):
-    space: str = Field(
+    space: Text = Field(
         min_length=1, max_length=40, description="the code of a space the household rents"
     )
     first_evening: Evening
@@ -185,33 +211,35 @@ class CompoundOut(BaseModel):
 
 class SpaceIn(_In):
     code: Code
-    kind: str = Field(min_length=1, max_length=40, description="rented, street, ...")
+    kind: Text = Field(min_length=1, max_length=40, description="rented, street, ...")
     size: SizeName = "standard"
-    features: list[str] = Field(default_factory=list, max_length=20)
+    features: list[Item] = Field(default_factory=list, max_length=20)
     x: float = Field(ge=-1_000_000, le=1_000_000)
     y: float = Field(ge=-1_000_000, le=1_000_000)
     windows: Windows | None = Field(
         None, description="e.g. ['18:00-08:00']; absent: the plan's hours for the kind"
     )
-    renter: str | None = Field(None, description="code of the household renting it monthly")
+    renter: Text | None = Field(
+        None, max_length=40, description="code of the household renting it monthly"
+    )
 
 
 class SpaceChangeIn(_In):
     """Only the fields given change; `renter: null` ends a rental."""
 
-    kind: str | None = Field(None, min_length=1, max_length=40)
+    kind: Text | None = Field(None, min_length=1, max_length=40)
     size: SizeName | None = None
-    features: list[str] | None = Field(None, max_length=20)
+    features: list[Item] | None = Field(None, max_length=20)
     x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
     y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
     windows: Windows | None = None
-    renter: str | None = None
+    renter: Text | None = Field(None, max_length=40)
 
 
 class HouseholdChangeIn(_In):
     x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
     y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
-    tags: list[str] | None = Field(None, max_length=20)
+    tags: list[Item] | None = Field(None, max_length=20)
     has_space: bool | None = None
 
 
@@ -239,7 +267,7 @@ class HouseholdIn(_In):
     code: Code
     x: float = Field(ge=-1_000_000, le=1_000_000)
     y: float = Field(ge=-1_000_000, le=1_000_000)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[Item] = Field(default_factory=list, max_length=20)
     has_space: bool = False
 
 
@@ -276,9 +304,9 @@ class RunOut(BaseModel):
 
 class PinIn(_In):
     request_id: Id
-    space: str = Field(min_length=1, max_length=40)
+    space: Text = Field(min_length=1, max_length=40)
     action: Literal["force", "forbid"]
-    reason: str = Field(
+    reason: Text = Field(
         min_length=3,
         max_length=500,
         description="why, for the log (e.g. 'elderly, agreed at the desk')",
@@ -309,20 +337,20 @@ class ChangesOut(BaseModel):
 
 
 class UrgentRequestIn(_In):
-    household: str = Field(min_length=1, max_length=40)
+    household: Text = Field(min_length=1, max_length=40)
     car_id: Id
     arrive: str = Clock
     depart: str = Clock
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Text = Field(min_length=3, max_length=500)
 
 
 class WithdrawReleaseIn(_In):
-    space: str = Field(min_length=1, max_length=40)
-    reason: str = Field(min_length=3, max_length=500, description="e.g. 'renter came home early'")
+    space: Text = Field(min_length=1, max_length=40)
+    reason: Text = Field(min_length=3, max_length=500, description="e.g. 'renter came home early'")
 
 
 class OverstaysIn(_In):
-    spaces: list[str] = Field(
+    spaces: list[Item] = Field(
         max_length=10_000,
         description="shared spaces with a car still on them after their window closed",
     )

@@ -34,5 +34,10 @@ class Settings(BaseSettings):
     # SQLite's synchronous pragma (NORMAL: safe when the service dies, not when the power does;
     # FULL: also then, at about half the writes per second). See service.db.make_engine.
     sqlite_synchronous: str = Field("NORMAL", pattern="^(NORMAL|FULL)$")
+    # Request bodies larger than this are refused with 413 as they arrive, before they are parsed
+    # (JSON and forms; the longest real one, a morning round of 10,000 spaces, is under 500 kB).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024**3)
+    # The households' CSV import (API and page) takes files up to this size.
+    max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=1024**3)
     # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

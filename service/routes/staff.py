@@ -13,6 +13,7 @@ from service.deps import (
     AccountDep,
     JobsDep,
     NowDep,
+    PathCode,
     PathId,
     SessionDep,
     SessionsDep,
@@ -66,7 +67,7 @@ def create_space(
 
 @router.patch("/spaces/{space_code}", response_model=SpaceOut)
 def change_space(
-    space_code: str,
+    space_code: PathCode,
     body: SpaceChangeIn,
     compound: StaffCompoundDep,
     session: SessionDep,
@@ -86,7 +87,7 @@ def change_space(
 
 @router.patch("/households/{household_code}", response_model=HouseholdListOut)
 def change_household(
-    household_code: str,
+    household_code: PathCode,
     body: HouseholdChangeIn,
     compound: StaffCompoundDep,
     session: SessionDep,
@@ -124,7 +125,7 @@ def create_household(
 
 @router.post("/households/{household_code}/activation", response_model=HouseholdCreatedOut)
 def new_activation_code(
-    household_code: str,
+    household_code: PathCode,
     compound: StaffCompoundDep,
     session: SessionDep,
     account: AccountDep,

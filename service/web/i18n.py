@@ -663,6 +663,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "One of these nights is already allocated; release from the evening after it.",
     ),
     "error.generic": ("操作未完成：{detail}", "Not done: {detail}"),
+    "error.too_large": (
+        "发送的内容太大（最多 {size}）。",
+        "What was sent is too large ({size} at most).",
+    ),
     "error.round_not_open": (
         "这一晚还没有停放结束，早晨巡查尚未开始。",
         "No stay of this night has ended yet; the morning round has not opened.",
