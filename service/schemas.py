@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from scenarios.schema import SizeName
 
@@ -41,7 +42,36 @@ Clock = Field(
 )
 # Row ids fit the databases' 32-bit integers; evenings stay where dates and the morning after exist.
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Evening = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31))]
+FIRST_EVENING, LAST_EVENING = date(2000, 1, 1), date(2099, 12, 31)
+# The OpenAPI document says the years in the pattern, which generators of test data read.
+EVENING_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+def plain_date(value: object) -> object:
+    """A date as YYYY-MM-DD only: no time, no offset, no timestamp (pydantic takes all three)."""
+    if isinstance(value, datetime) or not isinstance(value, str | date):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("must be a date written YYYY-MM-DD, without a time or an offset")
+    return value
+
+
+def service_year(value: date) -> date:
+    """An evening the service takes: within them every date and the morning after exist."""
+    if not FIRST_EVENING <= value <= LAST_EVENING:
+        raise ValueError(f"must be from {FIRST_EVENING} to {LAST_EVENING}")
+    return value
+
+
+Evening = Annotated[
+    date,
+    BeforeValidator(plain_date),
+    AfterValidator(service_year),
+    Field(
+        description="an evening, YYYY-MM-DD, from 2000-01-01 to 2099-12-31",
+        json_schema_extra={"pattern": EVENING_PATTERN},
+    ),
+]
 Code = Annotated[
     str,
     Field(

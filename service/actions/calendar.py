@@ -13,10 +13,14 @@ from engine.clock import parse_clock
 from service.actions.errors import InvalidField
 from service.models import Compound, Release
 
+# The evenings the service takes: within them every date and the morning after exist.
+from service.schemas import FIRST_EVENING, LAST_EVENING  # noqa: F401 (the pages read them here)
+
 # Clock times read the same on any evening; for hours and standing requests, which have no date.
 ANY_EVENING = date(2026, 1, 5)
-# The evenings the service takes: within them every date and the morning after exist.
-FIRST_EVENING, LAST_EVENING = date(2000, 1, 1), date(2099, 12, 31)
+# A release covers a year at most, and starts within the next year.
+LONGEST_RELEASE_EVENINGS = 366
+RELEASE_AHEAD_DAYS = 365
 
 
 def cutoff_of(compound: Compound, evening: date) -> datetime:
@@ -42,8 +46,15 @@ def evenings_of(release: Release) -> list[date]:
     return [release.first_evening + timedelta(days=d) for d in range(days + 1)]
 
 
+# The longest stay taken: the bundled plans' widest window is 19:00-09:00 (14 hours); 16 leaves
+# room for a compound whose spaces open at 17:00 or 18:00 and close at 9:00 or 10:00. Longer is a
+# day's booking, not a night's (clock times allow up to 12:00-11:59, 23 h 59 min).
+LONGEST_STAY_HOURS = 16
+
+
 def stay_minutes(arrive: str, depart: str, evening: date) -> tuple[int, int]:
-    """A stay given as clock times (before 12:00 is the next morning) in night minutes."""
+    """A stay given as clock times (before 12:00 is the next morning) in night minutes; at most
+    LONGEST_STAY_HOURS long."""
 
     def minutes(text: str, field: str) -> int:
         try:
@@ -55,5 +66,13 @@ def stay_minutes(arrive: str, depart: str, evening: date) -> tuple[int, int]:
     if last <= first:
         raise InvalidField(
             "depart", f"{depart} is not after {arrive} (times before 12:00 are the next morning)"
+        )
+    if last - first > LONGEST_STAY_HOURS * 60:
+        hours, rest = divmod(last - first, 60)
+        raise InvalidField(
+            "depart",
+            f"a stay lasts {LONGEST_STAY_HOURS} hours at most; {arrive} to {depart} is "
+            f"{hours} h {rest} min",
+            code="stay_too_long",
         )
     return first, last

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from engine.clock import format_clock, parse_clock
 from service.actions.calendar import (
     ANY_EVENING,
+    LONGEST_RELEASE_EVENINGS,
+    RELEASE_AHEAD_DAYS,
     current_evening,
     cutoff_of,
     evenings_of,
@@ -307,9 +309,23 @@ def release_space(
         raise NotFound("no_rented_space", f"your household rents no space {body.space!r}")
     if body.last_evening < body.first_evening:
         raise InvalidField("last_evening", "is before first_evening", code="release_order")
+    if (body.last_evening - body.first_evening).days >= LONGEST_RELEASE_EVENINGS:
+        raise InvalidField(
+            "last_evening",
+            f"a release covers {LONGEST_RELEASE_EVENINGS} evenings (a year) at most; "
+            "give a longer one in parts",
+            code="release_too_long",
+        )
+    compound = compound_of(session, household)
+    latest_start = current_evening(compound.timezone, now) + timedelta(days=RELEASE_AHEAD_DAYS)
+    if body.first_evening > latest_start:
+        raise InvalidField(
+            "first_evening",
+            f"a release starts within the next year, by {latest_start}",
+            code="release_too_far",
+        )
     # Tonight can only be released before the cutoff: the allocation may already be running; and
     # no evening of the range may have been allocated already, nor be being allocated.
-    compound = compound_of(session, household)
     hold_compound(session, compound)
     require_open(session, compound, body.first_evening, now)
     settled = settled_evenings(session, compound, body.first_evening, body.last_evening)

@@ -12,18 +12,19 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from engine.clock import format_clock
 from service.actions.calendar import FIRST_EVENING, LAST_EVENING
 from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound, field_name
+from service.schemas import plain_date
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["clock"] = format_clock
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
-# An evening typed into a form: the same years the API takes.
-FormEvening = Annotated[date, Form(ge=FIRST_EVENING, le=LAST_EVENING)]
+# An evening typed into a form: the same years the API takes, written YYYY-MM-DD as there.
+FormEvening = Annotated[date, Form(ge=FIRST_EVENING, le=LAST_EVENING), BeforeValidator(plain_date)]
 FormId = Annotated[int, Form(ge=1, le=2**31 - 1)]
 
 

@@ -667,6 +667,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "发送的内容太大（最多 {size}）。",
         "What was sent is too large ({size} at most).",
     ),
+    "error.stay_too_long": (
+        "一次停车最长 16 小时（例如 18:00 到次日 10:00）。",
+        "A stay lasts 16 hours at most (e.g. 18:00 to 10:00 the next morning).",
+    ),
+    "error.release_too_long": (
+        "一次出让最长一年（366 个晚上）；更长的请分次登记。",
+        "A release covers a year at most (366 evenings); give a longer one in parts.",
+    ),
+    "error.release_too_far": (
+        "出让须在一年之内开始。",
+        "A release must start within the next year.",
+    ),
     "error.round_not_open": (
         "这一晚还没有停放结束，早晨巡查尚未开始。",
         "No stay of this night has ended yet; the morning round has not opened.",
