@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.actions.accounts import UnknownNames
@@ -22,6 +23,7 @@ from service.db import POOL_SIZE, make_engine, make_sessions
 from service.deps import refuse_nul
 from service.logs import RequestLog, configure_logging
 from service.routes import auth, me, staff
+from service.schemas import Problem
 from service.settings import Settings
 from service.statuses import status_of
 from service.web import pages
@@ -144,6 +146,68 @@ class _BodyLimit:
             await too_large(Request(scope), error)(scope, receive, send)
 
 
+def _routes(app: FastAPI) -> list[Any]:
+    """Every route with its own path and methods (FastAPI 0.16x keeps included routers whole)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # earlier FastAPI: the app's routes are the included routes themselves
+        return list(app.router.routes)
+    return list(iter_route_contexts(app.router.routes))
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of the resource at this path, for a 405: Starlette's names only the methods of
+    the first route with the path, the pages' none. Where two templates match (households/import
+    and households/{code}), the one with fewer parameters names the resource, as the OpenAPI
+    document does; mounted files answer their own 405."""
+    matching = [
+        route
+        for route in _routes(request.app)
+        if isinstance(getattr(route, "path", None), str)
+        and not isinstance(getattr(route, "route", route), Mount)
+        and route.matches(request.scope)[0] != Match.NONE
+    ]
+    if not matching:
+        return ""
+    fewest = min(route.path.count("{") for route in matching)
+    methods: set[str] = set()
+    for route in matching:
+        if route.path.count("{") == fewest:
+            methods |= set(route.methods or ())
+    return ", ".join(sorted(methods))
+
+
+# Documented on every operation with a body: what the app answers before reading it.
+BODY_PROBLEMS = {
+    "400": "the body cannot be read: JSON that does not parse (or is not UTF-8), broken multipart",
+    "413": "the body is larger than the service takes (1 MB by default; 5 MB for a CSV import)",
+}
+
+
+def _openapi_with_body_problems(app: FastAPI) -> None:
+    """The OpenAPI document, with the 400 and 413 answers of every operation that takes a body."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()
+        problem = {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        document["components"]["schemas"].setdefault("Problem", Problem.model_json_schema())
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                body = operation.get("requestBody", {}).get("content", {})
+                for code, meaning in BODY_PROBLEMS.items():
+                    if body:
+                        operation["responses"].setdefault(
+                            code, {"description": meaning, "content": problem}
+                        )
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -163,12 +227,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
     pages.install(app)
+    _openapi_with_body_problems(app)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
     app.add_middleware(
         _BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
     app.add_middleware(RequestLog)
     app.add_middleware(NoteArrival)
+    not_a_route = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED)
+    async def _not_allowed(request: Request, error: StarletteHTTPException) -> Response:
+        # The pages' answer (or the API's JSON), with the methods of every route at this path.
+        response: Response = await not_a_route(request, error)  # type: ignore[misc]
+        response.headers["Allow"] = allowed_methods(request)
+        return response
 
     @app.exception_handler(BodyTooLarge)
     def _too_large(request: Request, error: BodyTooLarge) -> Response:
@@ -184,6 +257,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def _unprocessable(request: Request, error: RequestValidationError) -> Response:
         if not request.url.path.startswith("/api/"):
             return pages.invalid_form(request, error)
+        malformed = [e for e in error.errors() if e["type"] == "json_invalid"]
+        if malformed:
+            where = malformed[0]["loc"][-1]
+            reason = malformed[0].get("ctx", {}).get("error", "not JSON")
+            return JSONResponse(
+                {"detail": f"the body is not valid JSON ({reason}, at character {where})"},
+                status_code=status.HTTP_400_BAD_REQUEST,
+            )
         # The default reply echoes the input, which cannot be written as JSON when it holds NaN.
         detail = [
             {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -36,7 +36,7 @@ Item = Annotated[
     AfterValidator(clean_text),
 ]
 Clock = Field(
-    pattern=r"^\d{2}:\d{2}$",
+    pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
     examples=["22:10"],
     description="HH:MM; before 12:00 means the next morning",
 )
@@ -81,6 +81,8 @@ Code = Annotated[
         description="letters, digits, - . / _",
     ),
 ]
+# Metres on the compound's map.
+Coordinate = Annotated[float, Field(ge=-1_000_000, le=1_000_000)]
 # A space's hours, e.g. 18:00-08:00.
 Windows = Annotated[list[Item], Field(min_length=1, max_length=10)]
 
@@ -158,8 +160,11 @@ class RequestOut(BaseModel):
 
 class StandingRequestIn(_In):
     car_id: Id
-    weekdays: list[int] = Field(
-        min_length=1, max_length=7, description="evenings it repeats: 0 = Monday ... 6 = Sunday"
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        min_length=1,
+        max_length=7,
+        description="evenings it repeats, each once: 0 = Monday ... 6 = Sunday",
+        json_schema_extra={"uniqueItems": True},
     )
     arrive: str = Clock
     depart: str = Clock
@@ -254,23 +259,37 @@ class SpaceIn(_In):
     )
 
 
-class SpaceChangeIn(_In):
-    """Only the fields given change; `renter: null` ends a rental."""
+def _never_null(schema: dict[str, Any]) -> None:
+    """The JSON schema of a field that may be left out but not sent as null: its value's."""
+    branches = schema.pop("anyOf", [])
+    schema.update(next((b for b in branches if b.get("type") != "null"), {}))
+    schema.pop("default", None)
 
-    kind: Text | None = Field(None, min_length=1, max_length=40)
-    size: SizeName | None = None
-    features: list[Item] | None = Field(None, max_length=20)
-    x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
-    y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
+
+# A field of a change: left out, it stays as it is; null is refused (the document says so).
+Unchanged = Field(None, json_schema_extra=_never_null)
+
+
+class SpaceChangeIn(_In):
+    """Only the fields given change; `renter: null` ends a rental, `windows: null` gives the space
+    the plan's hours. The others may be left out but not null."""
+
+    kind: Annotated[Text, Field(min_length=1, max_length=40)] | None = Unchanged
+    size: SizeName | None = Unchanged
+    features: Annotated[list[Item], Field(max_length=20)] | None = Unchanged
+    x: Coordinate | None = Unchanged
+    y: Coordinate | None = Unchanged
     windows: Windows | None = None
-    renter: Text | None = Field(None, max_length=40)
+    renter: Annotated[Text, Field(max_length=40)] | None = None
 
 
 class HouseholdChangeIn(_In):
-    x: float | None = Field(None, ge=-1_000_000, le=1_000_000)
-    y: float | None = Field(None, ge=-1_000_000, le=1_000_000)
-    tags: list[Item] | None = Field(None, max_length=20)
-    has_space: bool | None = None
+    """Only the fields given change; none may be null."""
+
+    x: Coordinate | None = Unchanged
+    y: Coordinate | None = Unchanged
+    tags: Annotated[list[Item], Field(max_length=20)] | None = Unchanged
+    has_space: bool | None = Unchanged
 
 
 class SpaceOut(BaseModel):
