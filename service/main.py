@@ -3,14 +3,18 @@ application layer's refusals to HTTP statuses."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import anyio
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -208,6 +212,48 @@ def _openapi_with_body_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+# Swagger UI and ReDoc from the fastapi-offline package's files: /docs works offline (and in
+# mainland China, where the CDNs FastAPI uses by default are unreliable).
+_OFFLINE = importlib.util.find_spec("fastapi_offline")
+assert _OFFLINE is not None and _OFFLINE.origin is not None, "pip install fastapi-offline"
+DOCS_ASSETS = Path(_OFFLINE.origin).parent / "static"
+# The documentation pages load nothing from another host.
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; frame-ancestors 'none'"
+)
+
+
+def _self_hosted_docs(app: FastAPI) -> None:
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> Response:
+        page = get_swagger_ui_html(
+            openapi_url=str(app.openapi_url),
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+            # No badge from the online validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+        page.headers["Content-Security-Policy"] = DOCS_POLICY
+        return page
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> Response:
+        page = get_redoc_html(
+            openapi_url=str(app.openapi_url),
+            title=f"{app.title} - ReDoc",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/docs-assets/favicon.png",
+            with_google_fonts=False,
+        )
+        page.headers["Content-Security-Policy"] = DOCS_POLICY
+        return page
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -215,6 +261,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Parking allocation",
         version="0.1.0",
         description="Shared parking at night: residents' requests, staff's nightly allocation.",
+        docs_url=None,
+        redoc_url=None,
         # NUL in a path, a query or a form is refused before any route reads it.
         dependencies=[Depends(refuse_nul)],
     )
@@ -227,6 +275,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (auth.router, me.router, staff.router):
         app.include_router(router)
     pages.install(app)
+    _self_hosted_docs(app)
     _openapi_with_body_problems(app)
     app.add_middleware(_AtMost, limit=MAX_REQUESTS_INSIDE)
     app.add_middleware(

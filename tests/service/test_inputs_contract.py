@@ -1,8 +1,11 @@
-"""The OpenAPI document and the Allow headers as the app behaves (issue 11, item 16)."""
+"""The OpenAPI document and the Allow headers as the app behaves (issue 11, item 16), and the
+documentation pages without a CDN (item 17)."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
 
 from tests.service.conftest import EVENING
 
@@ -50,3 +53,20 @@ def test_every_405_names_every_method_of_its_path(world):
     page = world.client.put("/cars")
     assert page.status_code == 405 and page.headers["allow"] == "GET, POST"
     assert world.client.get("/signout").headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_documentation_pages_load_nothing_from_another_host(world, page):
+    """Guards against /docs loading Swagger UI from a CDN (blank offline, unreliable in mainland
+    China): the page names no other host, its scripts and styles come from this server, and its
+    Content-Security-Policy lets the browser load nothing from elsewhere."""
+    reply = world.client.get(page)
+    assert reply.status_code == 200
+    html = reply.text
+    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html, re.IGNORECASE), html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for asset in assets:
+        assert world.client.get(asset).status_code == 200, asset
+    policy = reply.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "http" not in policy
