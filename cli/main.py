@@ -743,33 +743,51 @@ def serve(
 
 @app.command()
 def demo(
-    database: Annotated[Path, typer.Option(help="SQLite file to create.")] = Path(
+    database: Annotated[Path, typer.Option(help="SQLite file of the demo.")] = Path(
         "parking-demo.db"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    reset: Annotated[bool, typer.Option(help="Replace the file if it exists.")] = False,
+    reset: Annotated[
+        bool, typer.Option(help="Build the demo anew for tonight, replacing the file.")
+    ] = False,
     serve_it: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve on 127.0.0.1 afterwards.")
     ] = True,
 ) -> None:
     """The Laiyang compound in an SQLite file, with demo accounts, tonight allocated and
-    published; then serve it."""
+    published; then serve it. A file made before is served as it is (--reset builds it anew)."""
+    from sqlalchemy.exc import DatabaseError
+
     from service.actions.calendar import current_evening
-    from service.demo import RESIDENT_PASSWORD, STAFF, seed_demo
+    from service.demo import RESIDENT_PASSWORD, STAFF, existing_demo, seed_demo
     from service.models import DEFAULT_TIMEZONE
 
-    if database.exists() and not reset:
-        _fail(f"{database} exists; use --reset to replace it, or --database another file")
-    database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
-    # The scenario's night becomes the night under way, so that the pages show it as tonight's.
-    now = datetime.now(UTC)
-    demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, now), now)
-    out.print(
-        f"Demo database {database}: the Laiyang compound, "
-        f"the night of {demo.evening} allocated and published.",
-        highlight=False,
-    )
+    if database.exists() and not reset:
+        try:
+            demo = existing_demo(url)
+        except DatabaseError:
+            demo = None
+        if demo is None:
+            _fail(
+                f"{database} holds no demo; use --reset to replace it, or --database another file"
+            )
+        out.print(
+            f"Demo database {database} exists: serving it as it is (the Laiyang compound, "
+            f"the night of {demo.evening} published); --reset builds it anew for tonight.",
+            highlight=False,
+        )
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        # The scenario's night becomes the night under way, so that the pages show it as tonight's.
+        now = datetime.now(UTC)
+        demo = seed_demo(url, current_evening(DEFAULT_TIMEZONE, now), now)
+        out.print(
+            f"Demo database {database}: the Laiyang compound, "
+            f"the night of {demo.evening} allocated and published.",
+            highlight=False,
+        )
     out.print(f"Open http://127.0.0.1:{port}/ and sign in (username / password):", highlight=False)
     out.print(f"  {'staff':38s} {STAFF[0]} / {STAFF[1]}", highlight=False)
     for role in demo.residents:

@@ -13,7 +13,7 @@ from service.actions.allocation import publish, run_night
 from service.actions.nights import night_of
 from service.compounds import create_staff, import_scenario, resident_account
 from service.db import make_engine, make_sessions, upgrade
-from service.models import Household, Space
+from service.models import Account, Household, Night, Run, Space
 from service.security import hash_secret
 
 COMPOUND = "laiyang"
@@ -76,6 +76,39 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
     finally:
         engine.dispose()
     return Demo(evening, residents)
+
+
+def existing_demo(url: str) -> Demo | None:
+    """The demo already in the database at `url` (upgraded first: a demo made by an earlier
+    version is served too), or None when it holds no demo compound. Its evening is the latest
+    published night; its residents are the accounts with a password, named as `seed_demo` names
+    them by that night's outcome."""
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessions(engine)() as session:
+            night = session.scalars(
+                select(Night)
+                .where(Night.compound_id == COMPOUND, Night.published_run_id.is_not(None))
+                .order_by(Night.evening.desc())
+            ).first()
+            if night is None or night.published_run_id is None:
+                return None
+            run = session.get_one(Run, night.published_run_id)
+            served = {a.household for a in run.allocation.assignments}
+            signed_up = session.scalars(
+                select(Household.code)
+                .join(Account, Account.household_id == Household.id)
+                .where(Household.compound_id == COMPOUND, Account.password_hash.is_not(None))
+                .order_by(Household.code)
+            ).all()
+    finally:
+        engine.dispose()
+    roles = {
+        "served tonight, rents a space": [code for code in signed_up if code in served],
+        "refused tonight": [code for code in signed_up if code not in served],
+    }
+    return Demo(night.evening, {role: codes[0] for role, codes in roles.items() if codes})
 
 
 def rented_space(url: str, household: str) -> str:
