@@ -3,6 +3,10 @@ compound of many households, each signed in (a token made directly: no password 
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,6 +46,35 @@ def serving(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving_elsewhere(factory: str, url: str, environment: dict[str, str]) -> Iterator[str]:
+    """The app made by `factory` (a uvicorn factory) in a process of its own, on the database at
+    `url`, until the block ends; yields its base URL. Unlike `serving`, the test's own threads
+    (a rush of clients) do not take the server's time."""
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "warning", "--timeout-keep-alive", "300",
+    ]  # fmt: skip
+    settings = {"DATABASE_URL": url, "PARKING_LOG_LEVEL": "WARNING"} | environment
+    server = subprocess.Popen(command, env=os.environ | settings)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert server.poll() is None, "the server did not start"
+                assert time.monotonic() < deadline, "the server did not answer in time"
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @dataclass(frozen=True)

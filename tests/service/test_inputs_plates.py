@@ -110,7 +110,8 @@ def test_a_neighbours_plate_spelt_nine_ways_is_refused(world):
 def _page_client(world, username: str, password: str) -> TestClient:
     client = TestClient(world.app, follow_redirects=False)
     client.cookies.set("parking_lang", "en")
-    signed_in = client.post("/signin", data={"username": username, "password": password})
+    data = {"username": username, "password": password, "csrf": _csrf(client, "/signin")}
+    signed_in = client.post("/signin", data=data)
     assert signed_in.status_code == 303, signed_in.text
     return client
 

@@ -79,7 +79,6 @@ def test_demo_builds_a_published_night_and_prints_the_accounts(tmp_path):
     assert again.exit_code == 0 and "exists: serving it as it is" in again.stdout  # not rebuilt
 
 
-
 def test_nightly_at_the_cutoff_waits_for_requests_sent_before_it(tmp_path, monkeypatch):
     """cron starts `parking nightly` at the cutoff: it waits out the grace, then runs."""
     from datetime import UTC, datetime
