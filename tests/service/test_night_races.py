@@ -108,7 +108,7 @@ def test_changes_answered_during_a_run_agree_with_its_snapshot(database_url):
 def test_a_request_sent_before_the_cutoff_is_taken_when_handled_after_it(database_url):
     upgrade(database_url)
     app = create_app(Settings(database_url=database_url))
-    callers = seed_compound(app, households=500)
+    callers = seed_compound(app, households=800)
     app.state.engine.dispose()
     # The service runs in a process of its own, so that this test's hundred client threads do
     # not hold up its reading of their requests; its clock reads 21:30 at `cutoff_at`.
@@ -137,7 +137,7 @@ def test_a_request_sent_before_the_cutoff_is_taken_when_handled_after_it(databas
             if reply.status_code != 201:
                 answers.append(f"{at:%H:%M:%S.%f}: {reply.text}")
 
-        time.sleep(max(0.0, cutoff_at - 2 - time.time()))  # the rush starts at 21:29:58
+        time.sleep(max(0.0, cutoff_at - 1 - time.time()))  # the rush starts at 21:29:59
         with ThreadPoolExecutor(max_workers=100) as pool:
             list(pool.map(submit, callers))
     # Loopback delivers at once and the service stamps a request when it reads it: within a few
