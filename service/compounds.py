@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from engine.clock import parse_clock
 from scenarios.schema import RequestModel, ScenarioFile
+from service.actions import audit
 from service.models import (
     Account,
-    AuditEntry,
     Car,
     Compound,
     Household,
@@ -177,13 +177,15 @@ def import_scenario(
         )
         for r in scenario.requests
     )
-    session.add(
-        AuditEntry(
-            at=now,
-            compound_id=compound_id,
-            action="import",
-            detail=f"{scenario.name}: {len(spaces)} spaces, {len(households)} households",
-        )
+    audit.record(
+        session,
+        compound_id=compound_id,
+        account_id=None,
+        at=now,
+        action="import",
+        name=scenario.name,
+        spaces=len(spaces),
+        households=len(households),
     )
     return ImportSummary(
         compound_id, len(households), len(spaces), len(cars), len(scenario.requests), len(released)

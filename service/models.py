@@ -254,7 +254,11 @@ class AuditEntry(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
     compound_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     action: Mapped[str] = mapped_column(String(60))
+    # In English, for the API and for entries written before parameters were kept.
     detail: Mapped[str] = mapped_column(Text, default="")
+    # What the detail was made of (evening, space, plate, reason, ...), for pages in either
+    # language; None on entries older than migration 0009.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ImportJob(Base):

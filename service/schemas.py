@@ -231,7 +231,12 @@ class AuditOut(BaseModel):
     at: datetime
     account: str | None
     action: str
-    detail: str
+    detail: str = Field(description="In English.")
+    params: dict[str, str | int | list[str]] | None = Field(
+        default=None,
+        description="What the detail is made of (evening, space, plate, reason, ...); "
+        "null on entries written before they were kept.",
+    )
 
 
 class CompoundOut(BaseModel):

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import CursorResult, case, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from service.actions import audit
 from service.actions.errors import TooManyAttempts, Unauthorised
-from service.models import Account, AuditEntry, Compound, Role, Token, as_utc
+from service.models import Account, Compound, Role, Token, as_utc
 from service.schemas import ActivateIn, TokenOut
 from service.security import hash_code, hash_secret, new_token, token_digest, verify_secret
 from service.settings import Settings
@@ -178,15 +179,15 @@ def activate(
     if not consumed.rowcount:
         session.rollback()
         raise Unauthorised("wrong_activation", _WRONG_CODE)
-    session.add(
-        AuditEntry(
-            at=now,
-            account_id=account.id,
+    if account.compound_id is not None:
+        audit.record(
+            session,
             compound_id=account.compound_id,
+            account_id=account.id,
+            at=now,
             action="activate",
-            detail=account.username,
+            username=account.username,
         )
-    )
     issued = _issue(session, account, now, session_hours(account.role, settings, for_pages))
     session.commit()
     return issued

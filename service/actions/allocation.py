@@ -27,12 +27,12 @@ from scenarios.errors import ScenarioError
 from scenarios.loader import parse_scenario
 from scenarios.mapping import result_file, to_instance
 from scenarios.schema import ResultFile
+from service.actions import audit
 from service.actions.calendar import cutoff_of
 from service.actions.errors import Conflict
 from service.actions.nights import hold_compound, hold_night, hold_unless_running, night_of
 from service.actions.runlock import holding
 from service.models import (
-    AuditEntry,
     Car,
     Compound,
     Household,
@@ -374,13 +374,14 @@ def _run_and_store(
         raise Conflict(
             "night_unusable", f"the night cannot be allocated as stored: {said}"
         ) from None
+    # On the clock given: when the run was asked for, plus how long it took.
+    finished_at = now + timedelta(seconds=time.monotonic() - started)
     with sessions.begin() as session:
         run = Run(
             night_id=night_id,
             account_id=account_id,
             started_at=now,
-            # On the clock given: when the run was asked for, plus how long it took.
-            finished_at=now + timedelta(seconds=time.monotonic() - started),
+            finished_at=finished_at,
             snapshot=document,
             result=result.model_dump(mode="json", exclude_none=True),
             engine_version=version("parking-allocation"),
@@ -392,14 +393,15 @@ def _run_and_store(
         if not after_publishing:
             night.state = NightState.ALLOCATED.value
         night.running_since = None
-        session.add(
-            AuditEntry(
-                at=run.finished_at,
-                account_id=account_id,
-                compound_id=compound_id,
-                action="run",
-                detail=f"night {night.evening}: run {run.id}, {result.status}",
-            )
+        audit.record(
+            session,
+            compound_id=compound_id,
+            account_id=account_id,
+            at=finished_at,
+            action="run",
+            evening=night.evening,
+            run=run.id,
+            status=result.status,
         )
     return run
 
@@ -435,14 +437,14 @@ def publish(*, session: Session, night: Night, account_id: int | None, now: date
         )
     night.published_run_id = night.draft_run_id
     night.state = NightState.PUBLISHED.value
-    session.add(
-        AuditEntry(
-            at=now,
-            account_id=account_id,
-            compound_id=night.compound_id,
-            action="publish",
-            detail=f"night {night.evening}: run {night.draft_run_id}",
-        )
+    audit.record(
+        session,
+        compound_id=night.compound_id,
+        account_id=account_id,
+        at=now,
+        action="publish",
+        evening=night.evening,
+        run=draft.id,
     )
     log.info("publish compound=%s evening=%s run=%d", night.compound_id, night.evening, draft.id)
     return draft

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scenarios.mapping import window_from_text
 from service import security
-from service.actions import accounts
-from service.actions.audit import record
+from service.actions import accounts, audit
 from service.actions.calendar import ANY_EVENING
 from service.actions.errors import (
     Conflict,
@@ -30,7 +29,6 @@ from service.actions.nights import hold_compound
 from service.compounds import issue_activation, resident_account
 from service.models import (
     Account,
-    AuditEntry,
     Compound,
     Household,
     ImportJob,
@@ -149,7 +147,9 @@ def create_space(
         renter_id=renter.id if renter else None,
     )
     session.add(space)
-    record(session, compound, account, now, "create space", body.code)
+    audit.record(
+        session, **audit.by(compound, account, now), action="create space", space=body.code
+    )
     session.commit()
     return _space_out(space, {renter.id: renter.code} if renter else {})
 
@@ -194,7 +194,13 @@ def change_space(
         for release in session.scalars(select(Release).where(Release.space_id == space.id)):
             session.delete(release)
     space.renter_id = renter.id if renter else None
-    record(session, compound, account, now, "change space", f"{space_code}: {sorted(given)}")
+    audit.record(
+        session,
+        **audit.by(compound, account, now),
+        action="change space",
+        space=space_code,
+        fields=sorted(given),
+    )
     session.commit()
     return _space_out(space, {renter.id: renter.code} if renter else {})
 
@@ -230,8 +236,12 @@ def change_household(
     _not_null(given, given)
     for name, value in given.items():
         setattr(household, name, value)
-    record(
-        session, compound, account, now, "change household", f"{household_code}: {sorted(given)}"
+    audit.record(
+        session,
+        **audit.by(compound, account, now),
+        action="change household",
+        household=household_code,
+        fields=sorted(given),
     )
     session.commit()
     return _household_out(household, _is_activated(session, household))
@@ -268,7 +278,9 @@ def create_household(
         raise Conflict("household_exists", f"household {body.code} already exists")
     household = _add_household(session, compound, body)
     code = issue_activation(session, household)
-    record(session, compound, account, now, "create household", body.code)
+    audit.record(
+        session, **audit.by(compound, account, now), action="create household", household=body.code
+    )
     session.commit()
     return _created(compound, household, code)
 
@@ -295,7 +307,12 @@ def new_activation_code(
     household = _household(session, compound, household_code)
     code = issue_activation(session, household)
     accounts.reset(session=session, account=resident_account(session, household))
-    record(session, compound, account, now, "activation code", household_code)
+    audit.record(
+        session,
+        **audit.by(compound, account, now),
+        action="activation code",
+        household=household_code,
+    )
     session.commit()
     return _created(compound, household, code)
 
@@ -464,14 +481,14 @@ def run_import(
                 household = _add_household(session, compound, body)
                 resident_account(session, household).activation_hash = digest
                 created.append(_created(compound, household, code).model_dump())
-            session.add(
-                AuditEntry(
-                    at=clock(),
-                    account_id=job.account_id,
-                    compound_id=compound.id,
-                    action="import households",
-                    detail=f"{len(created)} from {job.filename}",
-                )
+            audit.record(
+                session,
+                compound_id=compound.id,
+                account_id=job.account_id,
+                at=clock(),
+                action="import households",
+                count=len(created),
+                filename=job.filename,
             )
             job.state, job.done, job.rows, job.codes = "done", len(rows), None, created
             job.updated_at = clock()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock, parse_clock
+from service.actions import audit
 from service.actions.calendar import (
     ANY_EVENING,
     LONGEST_RELEASE_EVENINGS,
@@ -36,7 +37,6 @@ from service.actions.nights import (
     settled_evenings,
 )
 from service.models import (
-    AuditEntry,
     Car,
     Compound,
     Household,
@@ -231,13 +231,15 @@ def cancel_request(
     request, night, car = _own_request(session, household, request_id)
     require_open(session, compound_of(session, household), night.evening, now)
     session.delete(_still_there(session, request))
-    session.add(
-        AuditEntry(
-            at=now,
-            compound_id=household.compound_id,
-            action="cancel request",
-            detail=f"{household.code} {car.plate} night {night.evening}",
-        )
+    audit.record(
+        session,
+        compound_id=household.compound_id,
+        account_id=None,
+        at=now,
+        action="cancel request",
+        household=household.code,
+        plate=car.plate,
+        evening=night.evening,
     )
     session.commit()
 
@@ -409,13 +411,15 @@ def take_back_release(
             "every evening of this release is past its cutoff or allocated; ask the office",
         )
     remaining = release_without(session, release, set(taken_back))
-    session.add(
-        AuditEntry(
-            at=now,
-            compound_id=compound.id,
-            action="take back release",
-            detail=f"{household.code} {space.code}: {', '.join(e.isoformat() for e in taken_back)}",
-        )
+    audit.record(
+        session,
+        compound_id=compound.id,
+        account_id=None,
+        at=now,
+        action="take back release",
+        household=household.code,
+        space=space.code,
+        evenings=[evening.isoformat() for evening in taken_back],
     )
     session.commit()
     return [

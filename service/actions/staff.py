@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import format_clock, parse_clock
+from service.actions import audit
 from service.actions.allocation import (
     changes,
     publish,
@@ -24,7 +25,6 @@ from service.actions.allocation import (
     released_spaces,
     run_night,
 )
-from service.actions.audit import record
 from service.actions.calendar import cutoff_of, stay_minutes
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
 from service.actions.nights import (
@@ -206,13 +206,14 @@ def add_pin(
             created_at=now,
         )
     )
-    record(
+    audit.record(
         session,
-        compound,
-        account,
-        now,
-        f"pin {body.action}",
-        f"night {evening}: request {body.request_id} {body.space}: {body.reason}",
+        **audit.by(compound, account, now),
+        action=f"pin {body.action}",
+        evening=evening,
+        request=body.request_id,
+        space=body.space,
+        reason=body.reason,
     )
     session.commit()
     return night_out(session, compound, night, now)
@@ -232,7 +233,9 @@ def remove_pin(
     if pin is None or pin.night_id != night.id:
         raise NotFound("no_such_pin", f"no pin {pin_id} for the night of {evening}")
     session.delete(pin)
-    record(session, compound, account, now, "unpin", f"night {evening}: pin {pin_id}")
+    audit.record(
+        session, **audit.by(compound, account, now), action="unpin", evening=evening, pin=pin_id
+    )
     session.commit()
     return night_out(session, compound, night, now)
 
@@ -285,13 +288,14 @@ def add_urgent_request(
             created_at=now,
         )
     )
-    record(
+    audit.record(
         session,
-        compound,
-        account,
-        now,
-        "urgent request",
-        f"night {evening}: {body.household} {car.plate}: {body.reason}",
+        **audit.by(compound, account, now),
+        action="urgent request",
+        evening=evening,
+        household=body.household,
+        plate=car.plate,
+        reason=body.reason,
     )
     commit_request(session, car.plate, evening)
     return night_out(session, compound, night, now)
@@ -329,13 +333,13 @@ def withdraw_release(
         raise NotFound("not_released", f"{body.space} is not released on the evening of {evening}")
     for release in releases:
         release_without(session, release, {evening})
-    record(
+    audit.record(
         session,
-        compound,
-        account,
-        now,
-        "withdraw release",
-        f"night {evening}: {body.space}: {body.reason}",
+        **audit.by(compound, account, now),
+        action="withdraw release",
+        evening=evening,
+        space=body.space,
+        reason=body.reason,
     )
     session.commit()
     return night_out(session, compound, night, now)
@@ -387,13 +391,12 @@ def record_overstays(
     night.draft_run_id = (
         night.published_run_id
     )  # a pending re-optimisation is dropped with the night
-    record(
+    audit.record(
         session,
-        compound,
-        account,
-        now,
-        "overstays",
-        f"night {evening}: {', '.join(body.spaces) or 'none'}",
+        **audit.by(compound, account, now),
+        action="overstays",
+        evening=evening,
+        spaces=list(body.spaces),
     )
     session.commit()
     return night_out(session, compound, night, now)
@@ -410,7 +413,13 @@ def audit_log(*, session: Session, compound: Compound, limit: int) -> list[Audit
         .limit(limit)
     )
     return [
-        AuditOut(at=as_utc(entry.at), account=username, action=entry.action, detail=entry.detail)
+        AuditOut(
+            at=as_utc(entry.at),
+            account=username,
+            action=entry.action,
+            detail=entry.detail,
+            params=entry.params,
+        )
         for entry, username in rows
     ]
 

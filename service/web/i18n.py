@@ -7,6 +7,8 @@ error, not a silent fallback (the tests render every page in both languages).
 from __future__ import annotations
 
 import datetime as dt
+import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from babel.dates import format_date
@@ -342,6 +344,58 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.what": ("操作", "What"),
     "audit.detail": ("详情", "Detail"),
     "audit.system": ("系统", "system"),
+    "common.none": ("无", "none"),
+    "audit.detail.import": (
+        "{name}：{spaces} 个车位，{households} 户",
+        "{name}: {spaces:space|spaces}, {households:household|households}",
+    ),
+    "audit.detail.activate": ("{username}", "{username}"),
+    "audit.detail.run": (
+        "{evening}之夜：第 {run} 次运行，{status}",
+        "Night of {evening}: run {run}, {status}",
+    ),
+    "audit.detail.publish": (
+        "{evening}之夜：第 {run} 次运行的结果",
+        "Night of {evening}: run {run}",
+    ),
+    "audit.detail.import households": (
+        "从 {filename} 导入 {count} 户",
+        "{count:household|households} from {filename}",
+    ),
+    "audit.detail.cancel request": (
+        "{evening}之夜：{household} 的 {plate}",
+        "Night of {evening}: {household}, {plate}",
+    ),
+    "audit.detail.take back release": (
+        "{household} 收回 {space}：{evenings}",
+        "{household} took back {space}: {evenings}",
+    ),
+    "audit.detail.create space": ("{space}", "{space}"),
+    "audit.detail.change space": ("{space}：{fields}", "{space}: {fields}"),
+    "audit.detail.create household": ("{household}", "{household}"),
+    "audit.detail.change household": ("{household}：{fields}", "{household}: {fields}"),
+    "audit.detail.activation code": ("{household}", "{household}"),
+    "audit.detail.pin force": (
+        "{evening}之夜：第 {request} 号申请固定到 {space}。原因：{reason}",
+        "Night of {evening}: request {request} on {space}. Reason: {reason}",
+    ),
+    "audit.detail.pin forbid": (
+        "{evening}之夜：第 {request} 号申请不得停 {space}。原因：{reason}",
+        "Night of {evening}: request {request} kept off {space}. Reason: {reason}",
+    ),
+    "audit.detail.unpin": (
+        "{evening}之夜：删除第 {pin} 号固定",
+        "Night of {evening}: pin {pin} removed",
+    ),
+    "audit.detail.urgent request": (
+        "{evening}之夜：{household} 的 {plate}。原因：{reason}",
+        "Night of {evening}: {household}, {plate}. Reason: {reason}",
+    ),
+    "audit.detail.withdraw release": (
+        "{evening}之夜：{space}。原因：{reason}",
+        "Night of {evening}: {space}. Reason: {reason}",
+    ),
+    "audit.detail.overstays": ("{evening}之夜：{spaces}", "Night of {evening}: {spaces}"),
     "audit.activate": ("激活账户", "account activated"),
     "audit.activation code": ("发激活码", "activation code issued"),
     "audit.cancel request": ("取消申请", "request cancelled"),
@@ -692,13 +746,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+class _Phrases(string.Formatter):
+    """str.format, and English plurals: ``{count:car|cars}`` says "1 car" and "2 cars"."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int):
+            one, many = format_spec.split("|", 1)
+            return f"{value} {one if value == 1 else many}"
+        return str(super().format_field(value, format_spec))
+
+
+_PHRASES = _Phrases()
+
+
 @dataclass(frozen=True)
 class Translator:
     language: str
 
     def __call__(self, key: str, **fields: object) -> str:
         text = MESSAGES[key][0 if self.language == "zh" else 1]
-        return text.format(**fields) if fields else text
+        return _PHRASES.format(text, **fields) if fields else text
+
+    def listing(self, items: Iterable[str]) -> str:
+        """Items as this language lists them (甲、乙 / a, b), or "none"."""
+        return ("、" if self.language == "zh" else ", ").join(items) or self("common.none")
+
+    def has(self, key: str) -> bool:
+        return key in MESSAGES
 
     def known(self, prefix: str, value: str) -> str:
         """A stored value (a tag, a kind, a feature) in this language if it is a known one, else as stored."""

@@ -30,6 +30,7 @@ from service.deps import (
 )
 from service.models import Compound
 from service.schemas import (
+    AuditOut,
     Evening,
     HouseholdCreatedOut,
     HouseholdIn,
@@ -352,10 +353,34 @@ def withdraw_release(
     )
 
 
+def audit_detail(t: Translator, entry: AuditOut) -> str:
+    """An entry's detail in the reader's language; entries older than their parameters (and
+    actions this page does not know) as stored."""
+    key = f"audit.detail.{entry.action}"
+    if entry.params is None or not t.has(key):
+        return entry.detail
+    labels = "households." if entry.action == "change household" else "spaces."
+    said: dict[str, str | int] = {}
+    for name, value in entry.params.items():
+        if name == "evening" and isinstance(value, str):
+            said[name] = t.date(date.fromisoformat(value), "medium")
+        elif name == "evenings" and isinstance(value, list):
+            said[name] = t.listing(t.date(date.fromisoformat(day), "medium") for day in value)
+        elif name == "status" and isinstance(value, str):
+            said[name] = t.known("status.", value)
+        elif name == "fields" and isinstance(value, list):
+            said[name] = t.listing(t.known(labels, field) for field in value)
+        elif isinstance(value, list):
+            said[name] = t.listing(value)
+        else:
+            said[name] = value
+    return t(key, **said)
+
+
 @router.get("/audit")
 def audit(request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep) -> Response:
     entries = [
-        (in_compound_time(compound, entry.at), entry)
+        (in_compound_time(compound, entry.at), entry, audit_detail(t, entry))
         for entry in actions.audit_log(session=session, compound=compound, limit=200)
     ]
     return render(request, t, "audit.html", entries=entries)

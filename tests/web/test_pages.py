@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.result import Reason, Status
-from service.models import Car, Household, NightState, ParkingRequest, Release, Run
+from service.actions.audit import DETAILS
+from service.demo import COMPOUND
+from service.models import AuditEntry, Car, Household, NightState, ParkingRequest, Release, Run
 from service.web.i18n import MESSAGES
 from service.web.sitemap import SpaceState
-from tests.web.web_site import NEXT, PUBLISHED, Browser, resident, staff
+from tests.web.web_site import BEFORE_CUTOFF, NEXT, PUBLISHED, Browser, resident, staff
 
 WEB = Path(__file__).parents[2] / "service" / "web"
 # Keys the templates build from a value: every value they can meet must have its entry.
@@ -32,6 +34,8 @@ BUILT_KEYS = {
     "pin.": ["force", "forbid"],
     "status.": [s.value for s in Status],
     "tag.": ["disabled", "elderly", "new_resident"],
+    "audit.": list(DETAILS),
+    "audit.detail.": list(DETAILS),
 }
 
 
@@ -56,7 +60,10 @@ def test_every_key_the_pages_use_has_both_languages():
 def test_each_message_has_both_languages_with_the_same_fields(key):
     chinese, english = MESSAGES[key]
     assert chinese.strip() and english.strip()
-    assert set(re.findall(r"{(\w+)}", chinese)) == set(re.findall(r"{(\w+)}", english))
+    field = r"{(\w+)(?::[^}]*)?}"
+    assert set(re.findall(field, chinese)) == set(re.findall(field, english))
+    # Chinese has no plural forms: a count is said with its measure word in the sentence.
+    assert "|" not in "".join(re.findall(r"{[^}]*}", chinese))
 
 
 RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
@@ -519,6 +526,21 @@ def test_a_request_taken_at_the_desk_names_the_car_by_household_and_plate(site):
         and len(_requests(site)) == before + 1
     )
     assert "request taken at the desk" in desk.get("/staff/audit").text
+
+
+def test_the_log_says_each_entry_in_the_readers_language(site):
+    # The demo's import and runs are logged with their parameters; an entry from before
+    # parameters were kept (migration 0009) is shown as it was stored.
+    with site.make_app().state.sessions() as session:
+        old = "night 2026-11-20: run 1, optimal"
+        session.add(AuditEntry(at=BEFORE_CUTOFF, compound_id=COMPOUND, action="run", detail=old))
+        session.commit()
+    chinese = staff(site, "zh").get("/staff/audit").text
+    english = staff(site, "en").get("/staff/audit").text
+    published = "2026年11月24日之夜：第"
+    assert published in chinese and "night 2026-11-24" not in chinese
+    assert "Night of 24 Nov 2026: run" in english
+    assert old in chinese and old in english
 
 
 def test_a_release_withdrawn_at_the_desk_takes_the_space_back_for_that_evening(site):
