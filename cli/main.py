@@ -179,8 +179,7 @@ def explain(
         out.print(line, highlight=False)
     if not result.proven_optimal:
         out.print(
-            f"(The allocation is {result.status.value}, "
-            f"not proven optimal within {time_limit:g} s.)",
+            f"(The allocation is {result.status.value}, not proven best within {time_limit:g} s.)",
             highlight=False,
         )
 
@@ -432,7 +431,7 @@ def _print_comparison(summaries: list[PlanSummary]) -> None:
         table.add_column(summary.plan.name, justify="right")
     for row in metric_rows(first.refused_over, first.month_nights, needs_of(summaries)):
         table.add_row(row.label, *(row.text(summary) for summary in summaries))
-    table.add_row("Nights proven optimal", *(f"{100 * s.proven_share:.1f} %" for s in summaries))
+    table.add_row("Nights proven best", *(f"{100 * s.proven_share:.1f} %" for s in summaries))
     out.print(table)
 
 
@@ -503,7 +502,11 @@ def _csv_text(instance: Instance, result: Result) -> str:
 
 
 def _print_summary(instance: Instance, result: Result) -> None:
-    status = "proven optimal" if result.proven_optimal else result.status.value
+    status = (
+        "proven best (no allocation does better)"
+        if result.proven_optimal
+        else f"{result.status.value}, not proven best"
+    )
     out.print(
         f"[bold]{instance.name}[/bold] — night of {instance.night.isoformat()} "
         f"(until {(instance.night + timedelta(days=1)).isoformat()} morning)",

@@ -17,7 +17,7 @@ _FEATURES_ZH = {
     "accessible": ("是无障碍车位", "不是无障碍车位"),
     "covered": ("有顶棚", "没有顶棚"),
 }
-_KINDS_ZH = {"rented": "小区出租", "street": "街边"}
+_KINDS_ZH = {"rented": "小区出租", "street": "潮汐"}
 _SIZES_ZH = {"small": "小型", "standard": "标准", "large": "大型"}
 
 
@@ -176,7 +176,7 @@ class Chinese(English):
         return f"{count} 个车位属于其他小区"
 
     def not_released(self, count: int, kinds: str) -> str:
-        return f"{count} 个{kinds}车位今晚没有出让"
+        return f"{count} 个{kinds}车位今晚没有让出"
 
     def another_compound(self, count: int, kinds: str) -> str:
         return f"{count} 个{kinds}车位属于另一个小区"
@@ -220,7 +220,7 @@ class Chinese(English):
     ) -> str:
         levels = self._list([f"优先级 {lv} 的申请（{n} 个）" for lv, n in takers])
         return (
-            f"{fitting} 个车位适合这辆车从 {arrive} 停到 {depart}；这段时间都已分配给"
+            f"{fitting} 个车位适合这辆车从 {arrive} 停到 {depart}；这段时间都已安排给"
             f"{levels}（您的申请为优先级 {level}）"
         )
 

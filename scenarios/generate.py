@@ -30,9 +30,24 @@ LAIYANG_POLICY: dict[str, Any] = {
     "max_walk_m": 450,
     "household_cap": 1,
     "priority_rules": [
-        {"label": "residents with a disability", "priority": 3, "when": {"tags_any": ["disabled"]}},
-        {"label": "households without a space", "priority": 2, "when": {"has_space": False}},
-        {"label": "second cars", "priority": 1, "when": {"has_space": True}},
+        {
+            "label": "residents with a disability",
+            "label_zh": "残障居民",
+            "priority": 3,
+            "when": {"tags_any": ["disabled"]},
+        },
+        {
+            "label": "households without a space",
+            "label_zh": "无车位住户",
+            "priority": 2,
+            "when": {"has_space": False},
+        },
+        {
+            "label": "second cars",
+            "label_zh": "第二辆车",
+            "priority": 1,
+            "when": {"has_space": True},
+        },
     ],
     "default_priority": 1,
     "fairness": {"window_nights": 14, "weight": 1},

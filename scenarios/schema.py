@@ -43,6 +43,7 @@ class PriorityCondition(_Strict):
 
 class PriorityRuleModel(_Strict):
     label: str = Field("", description="shown to residents, e.g. 'households without a space'")
+    label_zh: str = Field("", max_length=80, description="the same in Chinese, e.g. '无车位住户'")
     priority: Priority
     when: PriorityCondition = Field(default_factory=PriorityCondition)
 

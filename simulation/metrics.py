@@ -264,7 +264,7 @@ def _need_row(need: str) -> MetricRow:
     english, chinese = NEED_LABELS.get(need, (need, need))
     return MetricRow(
         f"Cars needing {english}: nights asked and served",
-        f"需要{chinese}的车辆：申请的夜晚中获分配",
+        f"需要{chinese}的车辆：申请的夜晚中分到车位",
         lambda s: s.served_share_by_need.get(need, Estimate.of([])),
         percent=True,
     )
@@ -279,57 +279,57 @@ def metric_rows(refused_over: int, month_nights: int, needs: Sequence[str] = ())
     month_zh = "每月" if month_nights == MONTH_NIGHTS else f"每{month_nights}晚"
     return [
         MetricRow("Requests per night", "每晚申请数", lambda s: s.requests_per_night),
-        MetricRow("Served per night", "每晚获分配数", lambda s: s.served_per_night),
+        MetricRow("Served per night", "每晚分到车位数", lambda s: s.served_per_night),
         MetricRow(
-            "Served per night, 5th percentile", "每晚获分配数（第5百分位）", lambda s: s.served_p5
+            "Served per night, 5th percentile", "每晚分到车位数（第5百分位）", lambda s: s.served_p5
         ),
         MetricRow(
             "Refused on a bad night (95th percentile)",
-            "较差夜晚未获分配数（第95百分位）",
+            "较差夜晚未分到车位数（第95百分位）",
             lambda s: s.refused_p95,
         ),
         MetricRow(
-            "Share of requests served", "申请获分配比例", lambda s: s.served_share, percent=True
+            "Share of requests served", "申请分到车位比例", lambda s: s.served_share, percent=True
         ),
         MetricRow(
             f"Refused nights per household, per {month}",
-            f"{month_zh}每户未获分配晚数",
+            f"{month_zh}每户未分到车位晚数",
             lambda s: s.refused_nights_mean,
             digits=2,
         ),
         MetricRow(
             f"Most refused household, nights per {month}",
-            f"{month_zh}未获分配最多的家庭（晚）",
+            f"{month_zh}未分到车位最多的住户（晚）",
             lambda s: s.refused_nights_max,
         ),
         MetricRow(
             "Gini of refusals (0 = shared equally)",
-            "未获分配的基尼系数（0 = 平均分担）",
+            "未分到车位的基尼系数（0 = 平均分担）",
             lambda s: s.refused_gini,
             digits=2,
         ),
         MetricRow(
             f"Households refused more than {refused_over} nights per {month}",
-            f"{month_zh}未获分配超过{refused_over}晚的家庭",
+            f"{month_zh}未分到车位超过{refused_over}晚的住户",
             lambda s: s.refused_over_share,
             percent=True,
         ),
         MetricRow(
             "New residents: nights asked and served",
-            "新住户：申请的夜晚中获分配",
+            "新住户：申请的夜晚中分到车位",
             lambda s: s.served_share_new,
             percent=True,
         ),
         MetricRow(
             "Other residents: nights asked and served",
-            "其他住户：申请的夜晚中获分配",
+            "其他住户：申请的夜晚中分到车位",
             lambda s: s.served_share_others,
             percent=True,
         ),
         *(_need_row(need) for need in needs),
         MetricRow(
             f"Renters back home to an occupied space, per {month}",
-            f"{month_zh}租户回家发现车位被占次数",
+            f"{month_zh}车位租户回家发现车位被占次数",
             lambda s: s.renter_conflicts_month,
             digits=2,
         ),

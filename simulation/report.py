@@ -42,8 +42,8 @@ _COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#
 _LINES = ["-", "--", ":", "-."]
 _MARKERS = ["o", "s", "^", "D"]
 _KIND_LABELS = {
-    "rented": "租用车位（租户外出时共享） / rented spaces, shared while the renter is away",
-    "street": "路边潮汐车位 / tidal street spaces",
+    "rented": "出租车位（车位租户外出时共享） / rented spaces, shared while the renter is away",
+    "street": "潮汐车位 / tidal street spaces",
 }
 
 
@@ -120,7 +120,7 @@ def _served_chart(summaries: list[PlanSummary], start: date) -> Markup:
         locator = mdates.AutoDateLocator(maxticks=8)
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        axes.set_ylabel("每晚获分配 / served per night")
+        axes.set_ylabel("每晚分到车位的申请 / served per night")
         _legend_below(figure, axes)
         return _svg(figure)
 
@@ -145,8 +145,8 @@ def _refused_chart(summaries: list[PlanSummary]) -> Markup:
                 label=_plan_label(summary),
             )
         month = summaries[0].month_nights
-        axes.set_xlabel(f"每{month}晚中未获分配的晚数 / nights refused out of {month}")
-        axes.set_ylabel("家庭占比 % / households %")
+        axes.set_xlabel(f"每{month}晚中未分到车位的晚数 / nights refused out of {month}")
+        axes.set_ylabel("住户占比 % / households %")
         axes.xaxis.get_major_locator().set_params(integer=True)
         _legend_below(figure, axes)
         return _svg(figure)
@@ -202,7 +202,7 @@ def _conflict_chart(summaries: list[PlanSummary]) -> Markup:
                     _COLOURS[5],
                 ),
                 (
-                    "租户回家车位被占\nrenter came home to a taken space",
+                    "车位租户回家车位被占\nrenter came home to a taken space",
                     [s.renter_conflicts_month for s in summaries],
                     _COLOURS[0],
                 ),
@@ -244,14 +244,14 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
     )
     chinese = (
         f"平均每晚{s.requests_per_night.mean:.0f}个申请中"
-        f"约{s.served_per_night.mean:.0f}个获分配车位（{_percent(s.served_share.mean)}）；"
-        f"较差的夜晚（二十晚中的一晚）有{s.refused_p95.mean:.0f}个申请未获分配。"
-        f"申请的家庭平均每{month}晚有{s.refused_nights_mean.mean:.1f}晚未获分配，"
-        f"其中{_percent(s.refused_over_share.mean)}的家庭超过{s.refused_over}晚。"
-        f"新住户在申请的夜晚中有{_percent(s.served_share_new.mean)}获分配，"
+        f"约{s.served_per_night.mean:.0f}个分到车位（{_percent(s.served_share.mean)}）；"
+        f"较差的夜晚（二十晚中的一晚）有{s.refused_p95.mean:.0f}个申请未分到车位。"
+        f"申请的住户平均每{month}晚有{s.refused_nights_mean.mean:.1f}晚未分到车位，"
+        f"其中{_percent(s.refused_over_share.mean)}的住户超过{s.refused_over}晚。"
+        f"新住户在申请的夜晚中有{_percent(s.served_share_new.mean)}分到车位，"
         f"其他住户为{_percent(s.served_share_others.mean)}。"
-        f"每{month}晚约有{s.renter_conflicts_month.mean:.1f}次租户回家时发现车位仍被占用"
-        f"（回家的租户约{s.renters_back_month.mean:.0f}人次）；"
+        f"每{month}晚约有{s.renter_conflicts_month.mean:.1f}次车位租户回家时发现车位仍被占用"
+        f"（回家的车位租户约{s.renters_back_month.mean:.0f}人次）；"
         f"{s.window_overstays_month.mean:.0f}辆车超出共享时段停放。"
         f"平均步行{s.walk_m.mean:.0f}米。"
     )
@@ -261,7 +261,7 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
             f" Cars needing {english_need} are served on {_percent(estimate.mean)} "
             "of the nights they ask."
         )
-        chinese += f"需要{chinese_need}的车辆在申请的夜晚中有{_percent(estimate.mean)}获分配。"
+        chinese += f"需要{chinese_need}的车辆在申请的夜晚中有{_percent(estimate.mean)}分到车位。"
     return english, chinese
 
 

@@ -521,6 +521,7 @@ class Tonight:
     open_requests: list[RequestOut]
     standing: list[StandingRequestOut]
     overstay_penalty_nights: int
+    overstay_penalty_priority: int
 
 
 def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
@@ -561,6 +562,7 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         ),
         standing=my_standing_requests(session=session, household=household),
         overstay_penalty_nights=compound.plan.overstay_penalty.nights,
+        overstay_penalty_priority=compound.plan.overstay_penalty.priority,
     )
 
 

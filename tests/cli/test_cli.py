@@ -40,7 +40,7 @@ def test_allocate_prints_a_summary_and_writes_json(tiny, tmp_path):
     out = tmp_path / "result.json"
     result = runner.invoke(app, ["allocate", str(tiny), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "proven optimal" in result.output
+    assert "proven best" in result.output
     assert "Refused (1)" in result.output and "r2" in result.output
     written = json.loads(out.read_text())
     assert {

@@ -44,9 +44,9 @@ def test_the_issues_example_in_chinese():
     )
     ((_, chinese),) = _both(night)
     assert chinese == (
-        "08:30 离开，但街边车位须在 07:00 前空出；"
+        "08:30 离开，但潮汐车位须在 07:00 前空出；"
         "1 个小区出租车位没有充电桩；"
-        "1 个小区出租车位今晚没有出让"
+        "1 个小区出租车位今晚没有让出"
     )
 
 
@@ -63,7 +63,7 @@ def test_all_fitting_spaces_taken_in_chinese():
     ((_, chinese),) = _both(taken)
     assert chinese == (
         "2 个车位适合这辆车从 22:00 停到 06:00；"
-        "这段时间都已分配给优先级 2 的申请（2 个）（您的申请为优先级 1）"
+        "这段时间都已安排给优先级 2 的申请（2 个）（您的申请为优先级 1）"
     )
 
 

@@ -152,4 +152,4 @@ def test_the_refusal_is_explained_in_both_languages():
         "1 street space is too low for it and 1 rented space is not released tonight"
     )
     (chinese,) = unassigned_reasons(night, EligibilityTable(night), [], CHINESE)
-    assert chinese.message == "1 个街边车位限高，停不下这辆车；1 个小区出租车位今晚没有出让"
+    assert chinese.message == "1 个潮汐车位限高，停不下这辆车；1 个小区出租车位今晚没有让出"

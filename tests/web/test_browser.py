@@ -116,7 +116,7 @@ def test_staff_run_and_publish_and_the_resident_finds_the_space_on_the_map(
 
     desk = _page(chromium, base_url, "desk")
     _sign_in(desk, "staff", "staff-demo")
-    expect(desk.get_by_role("heading", level=1)).to_have_text("2026年11月25日星期三 夜间调度")
+    expect(desk.get_by_role("heading", level=1)).to_have_text("2026年11月25日星期三 夜间安排")
     expect(desk.get_by_text("还没有运行安排。")).to_be_visible()
     # A confirmation guards each button: dismissing it leaves the night as it was.
     desk.once("dialog", lambda dialog: dialog.dismiss())
@@ -125,7 +125,7 @@ def test_staff_run_and_publish_and_the_resident_finds_the_space_on_the_map(
     desk.once("dialog", lambda dialog: dialog.accept())
     desk.get_by_role("button", name="运行安排").click()
     expect(desk.get_by_role("status")).to_have_text("安排已完成（草案）。")
-    expect(desk.get_by_text("已证明最优").first).to_be_visible()
+    expect(desk.get_by_text("已证明没有更好的安排").first).to_be_visible()
     desk.once("dialog", lambda dialog: dialog.accept())
     desk.get_by_role("button", name="发布").click()
     expect(desk.get_by_role("status")).to_have_text("已发布。")
@@ -155,24 +155,24 @@ def test_a_refused_resident_reads_why(chromium, base_url, site):
     _sign_in(page, site.demo.username("refused tonight"), "resident-demo")
     page.goto(f"/tonight?evening={PUBLISHED}")
     card = page.locator(".card.refused")
-    expect(card.get_by_role("heading")).to_have_text("这一晚没有车位")
+    expect(card.get_by_role("heading")).to_have_text("这一晚未分到车位")
     expect(card.locator(".big-reason")).not_to_be_empty()
     # The engine's own sentence, in Chinese: what excludes which spaces, with the times.
     expect(card.locator(".why")).to_contain_text("车位")
     _shoot(page, "resident-refused")
     page.goto("/history")
-    expect(page.get_by_text("被拒 1 晚", exact=False)).to_be_visible()
+    expect(page.get_by_text("未分到车位 1 晚", exact=False)).to_be_visible()
     _shoot(page, "resident-history")
 
 
 def test_a_renter_releases_the_space(chromium, base_url, site):
     page = _page(chromium, base_url)
     _sign_in(page, site.demo.username(RESIDENT), "resident-demo")
-    page.get_by_role("link", name="出让车位").click()
+    page.get_by_role("link", name="让出车位").click()
     page.get_by_label("第一晚").fill("2026-11-26")
     page.get_by_label("最后一晚").fill("2026-11-28")
-    page.get_by_role("button", name="出让").click()
-    expect(page.get_by_role("status")).to_have_text("车位已出让。")
+    page.get_by_role("button", name="让出").click()
+    expect(page.get_by_role("status")).to_have_text("车位已让出。")
     expect(
         page.get_by_text(f"{site.renter_space}：2026年11月26日 至 2026年11月28日")
     ).to_be_visible()

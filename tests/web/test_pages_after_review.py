@@ -224,7 +224,7 @@ def test_the_morning_round_lets_only_ended_stays_be_ticked(site):
 
 def test_staff_read_who_was_refused_and_why_in_their_language(site):
     page = staff(site).get(f"/staff/night?evening={PUBLISHED}").text
-    section = page.split("被拒的申请", 1)[1]
+    section = page.split("未分到车位的申请", 1)[1]
     assert "29-604" in section and "15:55 到达" in section
 
 
