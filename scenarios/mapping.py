@@ -287,11 +287,19 @@ def result_file(instance: Instance, result: Result) -> ResultFile:
                 start=to_datetime(instance.night, a.start),
                 end=to_datetime(instance.night, a.end),
                 walk_m=a.walk_m,
+                priority=instance.priorities[a.request],
             )
             for a in result.assignments
         ],
         unassigned=[
-            RefusalRecord(request=u.request, reason=u.reason.value, message=u.message)
+            RefusalRecord(
+                request=u.request,
+                reason=u.reason.value,
+                message=u.message,
+                priority=instance.priorities[u.request],
+                arrive=to_datetime(instance.night, instance.request_by_id[u.request].arrive),
+                depart=to_datetime(instance.night, instance.request_by_id[u.request].depart),
+            )
             for u in result.unassigned
         ],
         solve_seconds=round(result.solve_seconds, 4),

@@ -313,6 +313,9 @@ class AssignmentRecord(_Strict):
     start: Moment
     end: Moment
     walk_m: int
+    priority: int | None = Field(
+        None, description="the request's priority level (absent in older results)"
+    )
 
 
 class RefusalRecord(_Strict):
@@ -325,6 +328,11 @@ class RefusalRecord(_Strict):
     message_zh: str | None = Field(
         None, description="the sentence in Simplified Chinese (the service adds it)"
     )
+    priority: int | None = Field(
+        None, description="the request's priority level (absent in older results)"
+    )
+    arrive: Moment | None = Field(None, description="the stay asked for (absent in older results)")
+    depart: Moment | None = None
 
 
 class ObjectiveRecord(_Strict):
