@@ -20,14 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, TimeElapsedColumn
 from rich.table import Table
 
 from engine import Instance, Result, solve
+from engine.clock import format_clock
 from engine.eligibility import EligibilityTable
 from engine.explain import explain_request
+from engine.fit import check_fit
 from scenarios.calibration import load_calibration
 from scenarios.generate import SiteParameters, generate_district, generate_scenario
 from scenarios.loader import (
@@ -46,7 +49,7 @@ from scenarios.mapping import (
     to_instance,
     to_site,
 )
-from scenarios.schema import ScenarioFile
+from scenarios.schema import RequestModel, ScenarioFile
 from service.settings import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
@@ -158,11 +161,36 @@ def allocate(
 def explain(
     scenario: ScenarioPath,
     request_id: Annotated[
-        str, typer.Argument(help="The request's id in the scenario.", show_default=False)
-    ],
+        str | None,
+        typer.Argument(
+            help="The request's id in the scenario (or check a stay with --household).",
+            show_default=False,
+        ),
+    ] = None,
+    household: Annotated[
+        str | None,
+        typer.Option(
+            help="Check a stay not in the file for this household: could any space take it?"
+        ),
+    ] = None,
+    arrive: Annotated[str, typer.Option(help="The checked stay's arrival, HH:MM.")] = "22:00",
+    depart: Annotated[
+        str, typer.Option(help="The checked stay's departure, HH:MM (before 12:00: next morning).")
+    ] = "07:00",
+    size: Annotated[str, typer.Option(help="The checked car's size.")] = "standard",
+    needs: Annotated[
+        list[str] | None, typer.Option("--need", help="What the checked stay needs (repeat).")
+    ] = None,
     time_limit: TimeLimit = 10.0,
 ) -> None:
-    """Why this request got its space, or none."""
+    """Why this request got its space, or none; or, with --household, whether any space could
+    take a stay before it is asked for (the check the service makes at the request form)."""
+    if (request_id is None) == (household is None):
+        _fail("name a request of the scenario, or a stay to check with --household (not both)")
+    if household is not None:
+        _explain_stay(scenario, household, arrive, depart, size, needs or [])
+        return
+    assert request_id is not None
     _, instance = _load(scenario)
     if request_id not in instance.request_by_id:
         _fail(f"{scenario} has no request {request_id!r}")
@@ -182,6 +210,46 @@ def explain(
             f"(The allocation is {result.status.value}, not proven best within {time_limit:g} s.)",
             highlight=False,
         )
+
+
+def _explain_stay(
+    path: Path, household: str, arrive: str, depart: str, size: str, needs: list[str]
+) -> None:
+    """Whether any space of the scenario's night could take the stay (rented spaces counted as
+    released), why not, and the nearest hours per kind that would."""
+    scenario, _ = _load(path)
+    if household not in {h.id for h in scenario.households}:
+        _fail(f"{path} has no household {household!r} (--household)")
+    checked = "checked-stay"
+    try:
+        stay = RequestModel(
+            id=checked, household=household, arrive=arrive, depart=depart, size=size, needs=needs
+        )
+        instance = to_instance(
+            scenario.model_copy(update={"requests": [*scenario.requests, stay]}), str(path)
+        )
+    except ValidationError as error:
+        _fail("; ".join(f"--{e['loc'][0]}: {e['msg']}" for e in error.errors()))
+    except ScenarioError as error:
+        _fail(error.render().replace(f"requests[{len(scenario.requests)}].", "--"))
+    fit = check_fit(instance, instance.request_by_id[checked])
+    level, source = instance.priority_sources[checked]
+    if fit.fits:
+        out.print(
+            f"{fit.fitting} space(s) could take {arrive}-{depart} ({', '.join(fit.kinds)}); "
+            f"priority level {level} ({source}). Whether one is left for it depends on the other "
+            "requests of the night.",
+            highlight=False,
+        )
+        return
+    out.print(f"No space could take {arrive}-{depart}: {fit.message}.", highlight=False)
+    for stay_fits in fit.suggestions:
+        out.print(
+            f"  {stay_fits.kind} spaces would take "
+            f"{format_clock(stay_fits.arrive)}-{format_clock(stay_fits.depart)}",
+            highlight=False,
+        )
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -24,8 +24,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
+    update,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from scenarios.schema import PolicyModel, ResultFile, ScenarioFile
 
@@ -67,6 +70,9 @@ class Compound(Base):
     cutoff: Mapped[str] = mapped_column(String(5), default="21:30")
     # The plan in force: a scenario file's `policy` block.
     policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Raised in the same transaction as any change to the plan or to a space (`_count_revisions`),
+    # so that what is derived from them (the request form's check) is kept until it moves.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def plan(self) -> PolicyModel:
@@ -281,3 +287,28 @@ class ImportJob(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Moved on by the worker as it goes; a job that has not moved for a while has lost it.
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _count_revisions(session: Session, _context: object, _instances: object) -> None:
+    """Raise the revision of every compound whose plan or spaces this flush changes."""
+    changed: set[str] = set()
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Space) and (
+            item in session.new or item in session.deleted or session.is_modified(item)
+        ):
+            changed.add(item.compound_id)
+        elif (
+            isinstance(item, Compound)
+            and item not in session.new
+            and inspect(item).attrs.policy.history.has_changes()
+        ):
+            changed.add(item.id)
+    for compound_id in sorted(changed):
+        # An expression, not read-and-add: two changes at once both count.
+        session.execute(
+            update(Compound)
+            .where(Compound.id == compound_id)
+            .values(revision=Compound.revision + 1)
+            .execution_options(synchronize_session=False)
+        )

@@ -148,6 +148,52 @@ class RequestIn(_In):
     )
 
 
+class StayOut(BaseModel):
+    """A stay some space of `kind` would take, the nearest to the one asked for."""
+
+    kind: str
+    arrive: str
+    depart: str
+    change_minutes: int = Field(description="minutes moved, at both ends together")
+
+
+class FitOut(BaseModel):
+    """Whether any space of the night could take the stay (the other requests aside)."""
+
+    fits: bool
+    fitting_spaces: int = Field(description="spaces that take the stay as asked")
+    kinds: list[str] = Field(description="the kinds of those spaces")
+    reasons: list[str] = Field(
+        description="when nothing fits, the rules that exclude spaces: pool, compound, window, "
+        "size, features, walk, forbidden"
+    )
+    no_household_space: bool = Field(description="the plan gives households no shared space")
+    message: str = Field(description="when nothing fits, why (English); else empty")
+    message_zh: str = Field(description="the same in Simplified Chinese")
+    suggestions: list[StayOut] = Field(
+        description="when nothing fits, per kind the nearest stay one of its spaces takes"
+    )
+
+
+class ChanceOut(BaseModel):
+    """Requests like this one on the last published nights: same level, similar hours."""
+
+    served: int
+    similar: int
+    nights: int = Field(description="published nights looked at")
+    similar_minutes: int = Field(description="arrival and departure each within this")
+
+
+class GuidanceOut(BaseModel):
+    """What a stay would meet: the fit, the priority level, the chance (null: too little
+    history)."""
+
+    fit: FitOut
+    priority: int
+    priority_penalised: bool = Field(description="the level is the overstay penalty's")
+    chance: ChanceOut | None
+
+
 class RequestOut(BaseModel):
     id: int
     evening: date
@@ -156,6 +202,9 @@ class RequestOut(BaseModel):
     arrive: str
     depart: str
     needs: list[str]
+    fit: FitOut | None = Field(
+        None, description="on submitting or changing: whether any space could take it"
+    )
 
 
 class StandingRequestIn(_In):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from importlib.metadata import version
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -106,23 +107,7 @@ def night_document(
         "name": f"{compound.name} — {night.evening.isoformat()}",
         "night": night.evening.isoformat(),
         "policy": compound.policy,
-        "spaces": [
-            {
-                "id": s.code,
-                "kind": s.kind,
-                "size": s.size,
-                "features": s.features,
-                "x": s.x,
-                "y": s.y,
-            }
-            | ({"windows": s.windows} if s.windows is not None else {})
-            | (
-                {"renter": code_of[s.renter_id], "released": s.id in released}
-                if s.renter_id is not None
-                else {}
-            )
-            for s in spaces
-        ],
+        "spaces": space_entries(spaces, code_of, released),
         "households": [
             {"id": h.code, "x": h.x, "y": h.y, "tags": h.tags, "has_space": h.has_space}
             for h in households
@@ -142,6 +127,44 @@ def night_document(
         "history": _history(session, compound, night),
         "pins": pins,
     }
+
+
+class SpaceColumns(Protocol):
+    """What a scenario file says of a space: a `Space`, or a row of these columns."""
+
+    id: int
+    code: str
+    kind: str
+    size: str
+    features: list[str]
+    x: float
+    y: float
+    windows: list[str] | None
+    renter_id: int | None
+
+
+def space_entries(
+    spaces: Sequence[SpaceColumns], code_of: dict[int, str] | None, released: set[int]
+) -> list[dict[str, Any]]:
+    """The spaces as a scenario file has them; `code_of` names at least every renter (None: the
+    renters are left out, and every space is as if in the pool)."""
+    return [
+        {
+            "id": s.code,
+            "kind": s.kind,
+            "size": s.size,
+            "features": s.features,
+            "x": s.x,
+            "y": s.y,
+        }
+        | ({"windows": s.windows} if s.windows is not None else {})
+        | (
+            {"renter": code_of[s.renter_id], "released": s.id in released}
+            if s.renter_id is not None and code_of is not None
+            else {}
+        )
+        for s in spaces
+    ]
 
 
 def released_spaces(session: Session, compound_id: str, evening: date) -> set[int]:

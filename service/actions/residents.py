@@ -26,6 +26,7 @@ from service.actions.calendar import (
     stay_minutes,
 )
 from service.actions.errors import Conflict, InvalidField, NotFound
+from service.actions.guidance import Guidance, fit_of, fit_out, guidance_of
 from service.actions.nights import (
     LOOK_AHEAD_DAYS,
     hold_compound,
@@ -72,7 +73,7 @@ def _car_out(car: Car) -> CarOut:
     return CarOut(id=car.id, plate=car.plate, size=car.size, needs=car.needs)
 
 
-def _own_car(session: Session, household: Household, car_id: int) -> Car:
+def own_car(session: Session, household: Household, car_id: int) -> Car:
     car = session.get(Car, car_id)
     if car is None or car.household_id != household.id:
         raise NotFound("no_such_car", f"no car {car_id} in your household")
@@ -163,7 +164,45 @@ def commit_request(session: Session, plate: str, evening: date) -> None:
         ) from None
 
 
-def _needs(body: RequestIn) -> list[str] | None:
+def _with_fit(
+    session: Session, household: Household, request: ParkingRequest, night: Night, car: Car
+) -> RequestOut:
+    """The stored request, with whether any space could take it (checked once stored, so that
+    the check does not hold the night's write)."""
+    fit, message_zh = fit_of(
+        session=session,
+        compound=compound_of(session, household),
+        household=household,
+        evening=night.evening,
+        car=car,
+        arrive=request.arrive,
+        depart=request.depart,
+        needs=request.needs,
+    )
+    return _request_out(request, night, car).model_copy(update={"fit": fit_out(fit, message_zh)})
+
+
+def check_request(
+    *, session: Session, household: Household, evening: date, body: RequestIn
+) -> Guidance:
+    """The guidance for a request as the resident would send it; nothing is stored. The car and
+    the hours are checked as a submission checks them; whether the evening still takes requests
+    is not (the check changes nothing)."""
+    car = own_car(session, household, body.car_id)
+    arrive, depart = stay_minutes(body.arrive, body.depart, evening)
+    return guidance_of(
+        session=session,
+        compound=compound_of(session, household),
+        household=household,
+        evening=evening,
+        car=car,
+        arrive=arrive,
+        depart=depart,
+        needs=needs_asked(body),
+    )
+
+
+def needs_asked(body: RequestIn) -> list[str] | None:
     return None if body.needs is None else sorted(set(body.needs))
 
 
@@ -171,7 +210,7 @@ def submit_request(
     *, session: Session, household: Household, evening: date, body: RequestIn, now: datetime
 ) -> RequestOut:
     """Ask for a shared space for one car on one evening, until the evening's cutoff."""
-    car = _own_car(session, household, body.car_id)
+    car = own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
     night = require_open(session, compound_of(session, household), evening, now)
     request = ParkingRequest(
@@ -181,11 +220,11 @@ def submit_request(
         arrive=arrive,
         depart=depart,
         created_at=now,
-        needs=_needs(body),
+        needs=needs_asked(body),
     )
     session.add(request)
     commit_request(session, car.plate, evening)
-    return _request_out(request, night, car)
+    return _with_fit(session, household, request, night, car)
 
 
 def _own_request(
@@ -214,14 +253,14 @@ def change_request(
 ) -> RequestOut:
     """Change a request's car, hours or needs, until its evening's cutoff."""
     request, night, _ = _own_request(session, household, request_id)
-    car = _own_car(session, household, body.car_id)
+    car = own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, compound_of(session, household), night.evening, now)
     request = _still_there(session, request)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
-    request.needs = _needs(body)
+    request.needs = needs_asked(body)
     commit_request(session, car.plate, night.evening)
-    return _request_out(request, night, car)
+    return _with_fit(session, household, request, night, car)
 
 
 def cancel_request(
@@ -268,7 +307,7 @@ def add_standing_request(
 ) -> StandingRequestOut:
     """A request that repeats on the given evenings; it becomes that night's request for the car
     when the night is allocated, unless the household asked for the car that night itself."""
-    car = _own_car(session, household, body.car_id)
+    car = own_car(session, household, body.car_id)
     if any(not 0 <= day <= 6 for day in body.weekdays) or len(set(body.weekdays)) != len(
         body.weekdays
     ):
@@ -522,6 +561,10 @@ class Tonight:
     standing: list[StandingRequestOut]
     overstay_penalty_nights: int
     overstay_penalty_priority: int
+    # When each kind of space takes cars ("22:00-09:00"), said at the form before anyone asks.
+    shared_hours: dict[str, list[str]]
+    # For each request of an evening still open: whether it fits, its level, its chance.
+    outlooks: dict[int, Guidance]
 
 
 def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
@@ -543,6 +586,11 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
     outcomes = outcomes_of(run, household.code) if run else []
     cutoff = cutoff_of(compound, evening)
     requests = my_requests(session=session, household=household, evening=evening)
+    open_requests = (
+        my_requests(session=session, household=household, evening=open_evening)
+        if open_evening and open_evening != evening
+        else []
+    )
     return Tonight(
         household=my_household(session=session, household=household),
         evening=evening,
@@ -555,14 +603,32 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         requests=requests,
         open_evening=open_evening,
         open_cutoff=cutoff_of(compound, open_evening) if open_evening else None,
-        open_requests=(
-            my_requests(session=session, household=household, evening=open_evening)
-            if open_evening and open_evening != evening
-            else []
-        ),
+        open_requests=open_requests,
         standing=my_standing_requests(session=session, household=household),
         overstay_penalty_nights=compound.plan.overstay_penalty.nights,
         overstay_penalty_priority=compound.plan.overstay_penalty.priority,
+        shared_hours=compound.plan.windows,
+        outlooks={
+            r.id: _outlook(session, compound, household, r)
+            for r in (requests if evening_open else []) + open_requests
+        },
+    )
+
+
+def _outlook(
+    session: Session, compound: Compound, household: Household, request: RequestOut
+) -> Guidance:
+    car = own_car(session, household, request.car_id)
+    arrive, depart = stay_minutes(request.arrive, request.depart, request.evening)
+    return guidance_of(
+        session=session,
+        compound=compound,
+        household=household,
+        evening=request.evening,
+        car=car,
+        arrive=arrive,
+        depart=depart,
+        needs=request.needs,
     )
 
 

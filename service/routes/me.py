@@ -9,6 +9,7 @@ from fastapi import APIRouter, status
 from fastapi.concurrency import run_in_threadpool
 
 from service.actions import residents
+from service.actions.guidance import guidance_out
 from service.arrival import ArrivedDep
 from service.deps import (
     BearerDep,
@@ -23,6 +24,7 @@ from service.schemas import (
     CarIn,
     CarOut,
     Evening,
+    GuidanceOut,
     HouseholdOut,
     ReleaseIn,
     ReleaseOut,
@@ -71,6 +73,18 @@ async def submit_request(
         )
 
     return await run_in_threadpool(submit)
+
+
+@router.post("/nights/{evening}/requests/check", response_model=GuidanceOut)
+def check_request(
+    evening: Evening, body: RequestIn, session: SessionDep, household: HouseholdDep
+) -> GuidanceOut:
+    """What this request would meet, without storing it: whether any space of the night could
+    take it (and, if none, the nearest hours that would), its priority level, and how requests
+    like it fared on the last published nights."""
+    return guidance_out(
+        residents.check_request(session=session, household=household, evening=evening, body=body)
+    )
 
 
 @router.put("/requests/{request_id}", response_model=RequestOut)

@@ -17,6 +17,7 @@ from pydantic import BeforeValidator, ValidationError
 from engine.clock import format_clock
 from service.actions.calendar import FIRST_EVENING, LAST_EVENING
 from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound, field_name
+from service.models import Compound
 from service.schemas import plain_date
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
@@ -180,3 +181,18 @@ def field_error(t: Translator, field: str, message: str) -> str:
 
 # What a page catches from the actions it calls: the rules' refusals and bad form values.
 REFUSALS = (DomainError, ValidationError)
+
+
+def level_labels(t: Translator, compound: Compound) -> dict[int, str]:
+    """Each priority level of the compound's plan in words: its rules' labels, "other
+    requests" for the default level, "after an overstay" for the penalty's."""
+    plan = compound.plan
+    said: dict[int, list[str]] = {}
+    for rule in plan.priority_rules:
+        label = rule.label_zh if t.language == "zh" and rule.label_zh else rule.label
+        if label:
+            said.setdefault(rule.priority, []).append(label)
+    said.setdefault(plan.default_priority, []).append(t("night.level_default"))
+    if plan.overstay_penalty.nights:
+        said.setdefault(plan.overstay_penalty.priority, []).append(t("night.level_penalty"))
+    return {level: t.listing(labels) for level, labels in said.items()}

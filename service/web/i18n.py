@@ -142,6 +142,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "12:00 以前的时间算次日早晨。",
         "Times before 12:00 are the next morning.",
     ),
+    "request.shared_hours": ("共享时段：{hours}。", "Shared hours: {hours}."),
+    "request.kind_hours": ("{kind} {hours}", "{kind} spaces {hours}"),
+    "guide.unfit_title": (
+        "今晚没有车位能接受 {arrive}–{depart} 这个时段",
+        "No space can take {arrive}–{depart} tonight",
+    ),
+    "guide.suggest": (
+        "以下时段有车位可以接受（其他申请另算）：",
+        "These hours some space would take (other requests aside):",
+    ),
+    "guide.use": ("改为 {arrive}–{depart}（{kind}）", "Use {arrive}–{depart} ({kind} spaces)"),
+    "guide.anyway": ("仍按原时段提交", "Send as asked anyway"),
+    "guide.anyway_hint": (
+        "按原时段提交的申请会保留，但除非物业改变共享时段，今晚不会分到车位。",
+        "A request sent as asked is kept, but it will not be served unless the office changes the shared hours.",
+    ),
+    "guide.unfit_kept": ("这个时段没有车位能接受：{why}", "No space can take these hours: {why}"),
+    "guide.penalised": (
+        "优先级 {level}（因超时停放降低）",
+        "Priority level {level} (lowered after an overstay)",
+    ),
+    "guide.chance": (
+        "近 {nights} 个已发布的夜晚里，类似的申请 {similar} 个中有 {served} 个分到车位。",
+        "Requests like this: {served} of {similar} served on the last {nights:published night|published nights}.",
+    ),
     "request.needs": ("需要", "Needs"),
     "request.submit": ("提交申请", "Send request"),
     "request.saved": ("申请已提交。", "Your request is in."),

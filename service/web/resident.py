@@ -12,8 +12,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from engine.clock import format_clock
 from service.actions import residents
 from service.actions.calendar import current_evening, in_compound_time
+from service.actions.guidance import Guidance
 from service.arrival import ArrivedDep
 from service.deps import NowDep, PathId, SessionDep
 from service.models import Household
@@ -27,6 +29,7 @@ from service.web.common import (
     done_message,
     error_lines,
     evening_param,
+    level_labels,
     render,
 )
 from service.web.i18n import Translator
@@ -47,6 +50,7 @@ def _tonight(
     errors: list[str] | None = None,
     form: Form_ | None = None,
     status_code: int = 200,
+    unfit: Guidance | None = None,
 ) -> Response:
     compound = residents.compound_of(session, household)
     evening = evening_param(
@@ -74,6 +78,14 @@ def _tonight(
         errors=errors or [],
         form=form or {},
         done=done_message(t, request),
+        levels=level_labels(t, compound),
+        unfit=unfit,
+        clock=format_clock,
+        shared_hours=[
+            t("request.kind_hours", kind=t.known("kind.", kind), hours=hours.replace("-", "–"))
+            for kind, windows in view.shared_hours.items()
+            for hours in windows
+        ],
     )
 
 
@@ -112,6 +124,7 @@ def send_request(
     depart: Annotated[str, Form(max_length=10)],
     needs: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
     needs_for: Annotated[int | None, Form()] = None,
+    confirm: Annotated[bool, Form()] = False,
 ) -> Response:
     form = {
         "evening": evening.isoformat(),
@@ -119,28 +132,35 @@ def send_request(
         "arrive": arrive,
         "depart": depart,
         "needs": needs,
+        "needs_for": needs_for,
     }
     cars = residents.my_household(session=session, household=household).cars
     car = next((c for c in cars if c.id == car_id), None)
 
-    def submit() -> object:
+    def page(errors: list[str], code: int, unfit: Guidance | None = None) -> Response:
+        return _tonight(request, t, session, household, now, errors, form, code, unfit)
+
+    try:
         body = RequestIn(
             car_id=car_id,
             arrive=arrive,
             depart=depart,
             needs=_stay_needs(car, set(needs), needs_for),
         )
-        return residents.submit_request(
+        # Unless the resident has seen why and confirmed, a stay no space could take is not sent.
+        if not confirm:
+            guidance = residents.check_request(
+                session=session, household=household, evening=evening, body=body
+            )
+            if not guidance.fit.fits:
+                return page([], 200, guidance)
+        residents.submit_request(
             session=session, household=household, evening=evening, body=body, now=now
         )
-
-    refused = _attempt(
-        submit,
-        lambda errors, code: _tonight(request, t, session, household, now, errors, form, code),
-        session,
-        t,
-    )
-    return refused or done(f"/tonight?evening={evening.isoformat()}", "request.saved")
+    except REFUSALS as error:
+        session.rollback()
+        return page(error_lines(t, error), status_of(error))
+    return done(f"/tonight?evening={evening.isoformat()}", "request.saved")
 
 
 OFFERED_NEEDS = {"ev_charger", "accessible"}

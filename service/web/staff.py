@@ -51,6 +51,7 @@ from service.web.common import (
     error_lines,
     evening_param,
     field_error,
+    level_labels,
     listing,
     problem_line,
     render,
@@ -64,21 +65,6 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 def _night_url(evening: date, space: str | None = None) -> str:
     return f"/staff/night?evening={evening.isoformat()}" + (f"&space={space}" if space else "")
-
-
-def level_labels(t: Translator, compound: Compound) -> dict[int, str]:
-    """Each priority level of the compound's plan in words: its rules' labels, "other
-    requests" for the default level, "after an overstay" for the penalty's."""
-    plan = compound.plan
-    said: dict[int, list[str]] = {}
-    for rule in plan.priority_rules:
-        label = rule.label_zh if t.language == "zh" and rule.label_zh else rule.label
-        if label:
-            said.setdefault(rule.priority, []).append(label)
-    said.setdefault(plan.default_priority, []).append(t("night.level_default"))
-    if plan.overstay_penalty.nights:
-        said.setdefault(plan.overstay_penalty.priority, []).append(t("night.level_penalty"))
-    return {level: t.listing(labels) for level, labels in said.items()}
 
 
 def _night_page(

@@ -63,6 +63,7 @@ def test_allocate_prints_a_summary_and_writes_json(tiny, tmp_path):
             "start": "2026-11-27T20:00",
             "end": "2026-11-28T06:00",
             "walk_m": 10,
+            "priority": 2,
         }
     ]
     assert written["unassigned"][0]["request"] == "r2"
@@ -102,6 +103,52 @@ def test_explain_unknown_request(tiny):
     result = runner.invoke(app, ["explain", str(tiny), "nope"])
     assert result.exit_code == 2
     assert "has no request 'nope'" in result.output
+
+
+def test_explain_a_stay_no_space_takes_names_the_nearest_hours_and_exits_1():
+    result = runner.invoke(
+        app,
+        [
+            "explain",
+            str(LAIYANG),
+            "--household",
+            "29-604",
+            "--arrive",
+            "16:55",
+            "--depart",
+            "08:25",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "No space could take 16:55-08:25: arrives 16:55 but street spaces open at 19:00" in (
+        result.output
+    )
+    assert result.output.splitlines()[-2:] == [
+        "  street spaces would take 19:00-07:00",
+        "  rented spaces would take 22:00-08:25",
+    ]
+
+
+def test_explain_a_stay_that_fits_says_where_and_at_what_level():
+    result = runner.invoke(app, ["explain", str(LAIYANG), "--household", "29-604"])
+    assert result.exit_code == 0
+    assert "could take 22:00-07:00 (rented, street); priority level 1" in result.output
+
+
+@pytest.mark.parametrize(
+    ("flags", "complaint"),
+    [
+        (["--household", "nope"], "has no household 'nope' (--household)"),
+        (["--household", "29-604", "--arrive", "25:00"], "--arrive: '25:00' is not a clock time"),
+        (["--household", "29-604", "--size", "huge"], "--size: Input should be"),
+        (["r1", "--household", "29-604"], "not both"),
+        ([], "not both"),
+    ],
+)
+def test_explain_a_stay_refuses_bad_flags_naming_them(flags, complaint):
+    result = runner.invoke(app, ["explain", str(LAIYANG), *flags])
+    assert result.exit_code == 2
+    assert complaint in result.output
 
 
 def test_schema_is_json_schema():
