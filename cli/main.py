@@ -770,7 +770,13 @@ def nightly(
         if publish_it:
             with sessions.begin() as session:
                 night_row = night_of(session, compound, evening)
-                publish(session=session, night=night_row, account_id=None, now=datetime.now(UTC))
+                publish(
+                    session=session,
+                    night=night_row,
+                    account_id=None,
+                    now=datetime.now(UTC),
+                    reminder_minutes=_settings(database_url=database_url).reminder_minutes,
+                )
     except DomainError as error:
         _fail(error.message)
     finally:
@@ -804,12 +810,78 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     database_url: DatabaseUrl = _DEFAULT_DB,
 ) -> None:
-    """Serve the API (and its documentation at /docs)."""
+    """Serve the API (and its documentation at /docs), with the notifications' delivery worker in
+    the same process unless PARKING_NOTIFY_IN_PROCESS=false."""
+    import threading
+
     import uvicorn
 
+    from service.db import make_sessions
     from service.main import create_app
+    from service.notify.worker import run_worker
 
-    uvicorn.run(create_app(_settings(database_url=database_url)), host=host, port=port)
+    settings = _settings(database_url=database_url)
+    served = create_app(settings)
+    stop = threading.Event()
+    if settings.notify_in_process:
+        threading.Thread(
+            target=run_worker,
+            args=(make_sessions(served.state.engine), settings, stop),
+            name="notify",
+            daemon=True,
+        ).start()
+    try:
+        uvicorn.run(served, host=host, port=port)
+    finally:
+        stop.set()
+
+
+@app.command()
+def notify(
+    loop: Annotated[
+        bool,
+        typer.Option(
+            "--loop/--once",
+            help="Keep delivering (a worker beside the web workers), or one pass and exit.",
+        ),
+    ] = False,
+    database_url: DatabaseUrl = _DEFAULT_DB,
+) -> None:
+    """Deliver the notifications that are due by e-mail and webhook (PARKING_SMTP_*,
+    PARKING_WEBHOOK_*). Several may run at once: each message goes out once per channel."""
+    import threading
+    from datetime import timedelta
+
+    from service.db import make_engine, make_sessions
+    from service.notify.worker import Channels, deliver_due, run_worker
+
+    settings = _settings(database_url=database_url)
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
+    sessions = make_sessions(engine)
+    try:
+        if loop:
+            stop = threading.Event()
+            try:
+                run_worker(sessions, settings, stop)
+            except KeyboardInterrupt:
+                stop.set()
+            return
+        total = None
+        while total is None or total.handled == settings.notify_batch:
+            total = deliver_due(
+                sessions,
+                Channels.of(settings),
+                batch=settings.notify_batch,
+                lease=timedelta(seconds=settings.notify_lease_seconds),
+                max_attempts=settings.notify_max_attempts,
+            )
+            out.print(
+                f"sent {total.sent}, to retry {total.retried}, failed {total.failed}, "
+                f"held for quiet hours {total.deferred}",
+                highlight=False,
+            )
+    finally:
+        engine.dispose()
 
 
 @app.command()

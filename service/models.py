@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -44,6 +45,13 @@ class Base(DeclarativeBase):
 class Role(str, Enum):
     STAFF = "staff"
     RESIDENT = "resident"
+
+
+class DeliveryState(str, Enum):
+    PENDING = "pending"  # waiting for its time (or its next attempt)
+    SENDING = "sending"  # claimed by a worker until `claimed_until`
+    SENT = "sent"
+    FAILED = "failed"  # given up after the last attempt
 
 
 class NightState(str, Enum):
@@ -90,6 +98,16 @@ class Household(Base):
     y: Mapped[float] = mapped_column(Float)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     has_space: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Personal data, optional: shown in full to the compound's staff only, masked elsewhere.
+    phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # How the household is told (see `service.notify`): the inbox always; e-mail to `email` and
+    # the compound's webhook when chosen; nothing but the inbox during the quiet hours.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    notify_webhook: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    notify_language: Mapped[str] = mapped_column(String(2), default="zh", server_default="zh")
+    quiet_from: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "23:00"
+    quiet_until: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "07:00"
 
 
 class Space(Base):
@@ -265,6 +283,67 @@ class AuditEntry(Base):
     # What the detail was made of (evening, space, plate, reason, ...), for pages in either
     # language; None on entries older than migration 0009.
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class Notification(Base):
+    """One message to a household (the outbox, and the household's inbox): written in the same
+    transaction as the event that causes it; `key` makes a second write of one event a no-op."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    compound_id: Mapped[str] = mapped_column(String(40), index=True)
+    # None: to the compound's staff (their inbox, the staff e-mail, the webhook).
+    household_id: Mapped[int | None] = mapped_column(
+        ForeignKey("households.id"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    # What the text is made of (evening, space, hours, reason in both languages, ...): the text
+    # is written in the reader's language when shown or sent.
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Shown and sent from then on (a leave-by reminder waits for its time).
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Delivery(Base):
+    """A notification's delivery on one channel beyond the inbox (e-mail, webhook): at most one
+    per channel; claimed by one worker at a time; retried with back-off."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel"),
+        Index("ix_deliveries_due", "state", "next_attempt_at"),  # the worker's question
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    compound_id: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # see DeliveryState
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SpaceReport(Base):
+    """ "My space is taken": a resident reports a car on the space they should have tonight."""
+
+    __tablename__ = "space_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(String(40), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    evening: Mapped[date] = mapped_column(Date)
+    space_code: Mapped[str] = mapped_column(String(40))
+    plate: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    closing_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class ImportJob(Base):

@@ -492,3 +492,119 @@ def problems(*codes: int) -> dict[int | str, dict]:
         429: "too many failed sign-ins",
     }
     return {code: {"model": Problem, "description": meaning[code]} for code in codes}
+
+
+class SaidOut(BaseModel):
+    title: str
+    text: str
+
+
+class NotificationOut(BaseModel):
+    """A message in the household's inbox, in both languages."""
+
+    id: int
+    kind: str = Field(
+        description="served, refused, moved, no_longer_served, space_used, leave_by, overstay, "
+        "closed_early, message"
+    )
+    at: datetime = Field(description="when it was due (a reminder: its time)")
+    read: bool
+    zh: SaidOut
+    en: SaidOut
+    params: dict[str, Any]
+
+
+class InboxOut(BaseModel):
+    unread: int
+    notifications: list[NotificationOut]
+
+
+Quiet = Annotated[
+    str,
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["23:00"], description="HH:MM"),
+]
+
+
+class ContactIn(_In):
+    """How the household is told, and its phone number (shown to the compound's staff only)."""
+
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = (
+        None
+    )
+    notify_email: bool = False
+    notify_webhook: bool = Field(
+        False, description="through the compound's bridge (WeChat, SMS) when it has one"
+    )
+    language: Literal["zh", "en"] = "zh"
+    quiet_from: Quiet | None = None
+    quiet_until: Quiet | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9][0-9 -]{4,18}[0-9]$")] | None = None
+
+
+class ContactOut(BaseModel):
+    email: str | None
+    notify_email: bool
+    notify_webhook: bool
+    language: str
+    quiet_from: str | None
+    quiet_until: str | None
+    phone: str | None
+
+
+class ReportIn(_In):
+    """ "My space is taken": the space, and the plate seen on it if it could be read."""
+
+    space: Code
+    plate: Annotated[str, Field(max_length=20)] = ""
+    note: Annotated[Text, Field(max_length=500)] = ""
+
+
+class ReportOut(BaseModel):
+    id: int
+    evening: date
+    space: str
+    plate: str
+    note: str
+    household: str
+    phone: str | None = Field(description="in full for staff; masked for the household itself")
+    stay: str = Field(description="tonight's published stay on the space, or empty")
+    created_at: datetime
+    closed_at: datetime | None
+    closing_note: str
+
+
+class ReportCloseIn(_In):
+    note: Annotated[Text, Field(min_length=1, max_length=500)]
+
+
+class MessageIn(_In):
+    """A message from staff: to one household, or to everyone served or refused on `evening`."""
+
+    text: Annotated[Text, Field(min_length=1, max_length=1000)]
+    to: Literal["household", "served", "refused"]
+    household: Code | None = None
+    evening: Evening | None = None
+
+
+class MessageOut(BaseModel):
+    households: int
+
+
+class DeliveryCountOut(BaseModel):
+    channel: str
+    state: str
+    count: int
+
+
+class DeliveryFailureOut(BaseModel):
+    id: int
+    channel: str
+    kind: str
+    household: str | None
+    attempts: int
+    last_error: str | None
+
+
+class DeliveriesOut(BaseModel):
+    counts: list[DeliveryCountOut]
+    failures: list[DeliveryFailureOut]

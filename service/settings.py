@@ -41,3 +41,25 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=1024**3)
     # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+    # Notifications (service/notify). E-mail goes out when `smtp_host` is set, the webhook when
+    # `webhook_url` is; the inbox always works.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "parking@localhost"
+    # JSON POSTs signed with HMAC-SHA256 of the body under this secret (X-Parking-Signature).
+    webhook_url: str | None = None
+    webhook_secret: str = ""
+    # The delivery worker: `parking serve` runs one in the process unless this is false (then run
+    # `parking notify --loop` beside the web workers).
+    notify_in_process: bool = True
+    notify_interval_seconds: float = Field(5, gt=0, le=3600)
+    notify_batch: int = Field(200, ge=1, le=10_000)
+    notify_max_attempts: int = Field(8, ge=1, le=100)
+    # A claimed delivery not marked done by then is taken again (its worker died).
+    notify_lease_seconds: float = Field(120, ge=1, le=24 * 3600)
+    # The leave-by reminder comes this long before a stay ends (0: no reminder).
+    reminder_minutes: int = Field(30, ge=0, le=24 * 60)

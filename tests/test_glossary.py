@@ -21,7 +21,12 @@ from service.web.i18n import MESSAGES
 ROOT = Path(__file__).parents[1]
 GLOSSARY = ROOT / "docs" / "glossary.md"
 # Python modules whose strings are said to people (the rest of each module is code).
-PHRASEBOOKS = ["engine/phrases.py", "simulation/report.py", "simulation/metrics.py"]
+PHRASEBOOKS = [
+    "engine/phrases.py",
+    "simulation/report.py",
+    "simulation/metrics.py",
+    "service/notify/phrases.py",
+]
 TEMPLATES = ["service/web/templates/*.html", "simulation/report.html.j2"]
 PLANS = "scenarios/plans/*.yaml"
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -29,7 +29,7 @@ from scenarios.loader import parse_scenario
 from scenarios.mapping import result_file, to_instance
 from scenarios.schema import ResultFile
 from service.actions import audit
-from service.actions.calendar import cutoff_of
+from service.actions.calendar import cutoff_of, in_compound_time
 from service.actions.errors import Conflict
 from service.actions.nights import hold_compound, hold_night, hold_unless_running, night_of
 from service.actions.runlock import holding
@@ -46,6 +46,7 @@ from service.models import (
     StaffPin,
     StandingRequest,
 )
+from service.notify import outbox
 from service.schemas import Change, ChangesOut
 
 log = logging.getLogger(__name__)
@@ -400,6 +401,7 @@ def _run_and_store(
     # On the clock given: when the run was asked for, plus how long it took.
     finished_at = now + timedelta(seconds=time.monotonic() - started)
     with sessions.begin() as session:
+        compound = session.get_one(Compound, compound_id)
         run = Run(
             night_id=night_id,
             account_id=account_id,
@@ -413,6 +415,19 @@ def _run_and_store(
         session.flush()
         night = session.get_one(Night, night_id)
         night.draft_run_id = run.id
+        if night.state == NightState.OPEN.value and now < cutoff_of(compound, night.evening):
+            # Run before its cutoff: requests closed early; whoever asked is told.
+            outbox.closed_early(
+                session,
+                compound=compound,
+                night_id=night_id,
+                evening=night.evening,
+                household_ids=session.scalars(
+                    select(ParkingRequest.household_id).where(ParkingRequest.night_id == night_id)
+                ),
+                at=in_compound_time(compound, now),
+                now=now,
+            )
         if not after_publishing:
             night.state = NightState.ALLOCATED.value
         night.running_since = None
@@ -436,9 +451,17 @@ def published_allocation(session: Session, night: Night) -> ResultFile:
     return session.get_one(Run, night.published_run_id).allocation
 
 
-def publish(*, session: Session, night: Night, account_id: int | None, now: datetime) -> Run:
-    """The draft becomes what residents see, in the caller's transaction. The night's row is
-    held first, so of two publications at once the second finds nothing new to publish."""
+def publish(
+    *,
+    session: Session,
+    night: Night,
+    account_id: int | None,
+    now: datetime,
+    reminder_minutes: int = outbox.REMINDER_MINUTES,
+) -> Run:
+    """The draft becomes what residents see, in the caller's transaction, with the households'
+    notifications (`outbox.night_published`: a failure stores neither). The night's row is held
+    first, so of two publications at once the second finds nothing new to publish."""
     hold_unless_running(session, night)
     if night.state == NightState.CLOSED.value:
         raise Conflict(
@@ -458,8 +481,23 @@ def publish(*, session: Session, night: Night, account_id: int | None, now: date
             f"the draft cannot be published: {draft.allocation.message}; "
             "remove a pin and run again",
         )
+    before = (
+        session.get_one(Run, night.published_run_id) if night.published_run_id is not None else None
+    )
     night.published_run_id = night.draft_run_id
     night.state = NightState.PUBLISHED.value
+    outbox.night_published(
+        session,
+        compound=session.get_one(Compound, night.compound_id),
+        evening=night.evening,
+        scenario=draft.scenario,
+        result=draft.allocation,
+        run_id=draft.id,
+        before=before.allocation if before is not None else None,
+        before_run_id=before.id if before is not None else None,
+        now=now,
+        reminder_minutes=reminder_minutes,
+    )
     audit.record(
         session,
         compound_id=night.compound_id,

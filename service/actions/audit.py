@@ -37,6 +37,10 @@ DETAILS: dict[str, str] = {
     "urgent request": "night {evening}: {household} {plate}: {reason}",
     "withdraw release": "night {evening}: {space}: {reason}",
     "overstays": "night {evening}: {spaces}",
+    "space reported": "night {evening}: {household} reports {space} taken ({plate})",
+    "close report": "report {report} on {space}: {note}",
+    "message": "to household {to}",
+    "message night": "night {evening}: to every household {to} ({households})",
 }
 
 

@@ -50,6 +50,7 @@ from service.models import (
     StaffPin,
     as_utc,
 )
+from service.notify import outbox
 from service.plates import canonical
 from service.schemas import (
     AuditOut,
@@ -346,10 +347,22 @@ def withdraw_release(
 
 
 def publish_night(
-    *, session: Session, compound: Compound, evening: date, account: Account, now: datetime
+    *,
+    session: Session,
+    compound: Compound,
+    evening: date,
+    account: Account,
+    now: datetime,
+    reminder_minutes: int = outbox.REMINDER_MINUTES,
 ) -> NightOut:
     night = night_of(session, compound.id, evening)
-    publish(session=session, night=night, account_id=account.id, now=now)
+    publish(
+        session=session,
+        night=night,
+        account_id=account.id,
+        now=now,
+        reminder_minutes=reminder_minutes,
+    )
     session.commit()
     return night_out(session, compound, night, now)
 
@@ -388,6 +401,14 @@ def record_overstays(
         )
     night.overstays = sorted({household_on[space] for space in body.spaces})
     night.state = NightState.CLOSED.value
+    outbox.overstays_recorded(
+        session,
+        compound=compound,
+        night_id=night.id,
+        evening=evening,
+        spaces_by_household={household_on[space]: space for space in sorted(body.spaces)},
+        now=now,
+    )
     night.draft_run_id = (
         night.published_run_id
     )  # a pending re-optimisation is dropped with the night
@@ -434,6 +455,7 @@ class GateRow:
     household: str
     start: datetime  # local, in the compound's time zone
     end: datetime
+    phone: str = ""  # only when staff ask for phones (personal data)
 
     @property
     def since(self) -> str:
@@ -444,15 +466,28 @@ class GateRow:
         return f"{self.end:%H:%M}"
 
 
-def gate_rows(*, session: Session, compound: Compound, evening: date) -> list[GateRow] | None:
+def gate_rows(
+    *, session: Session, compound: Compound, evening: date, phones: bool = False
+) -> list[GateRow] | None:
     """The published night, one row per car with a space, in the order of the spaces; None
-    before publishing."""
+    before publishing. `phones`: with the households' phone numbers (staff asked for them)."""
     night = night_of(session, compound.id, evening)
     if night.published_run_id is None:
         return None
     run = session.get_one(Run, night.published_run_id)
     plates = {r.id: r.plate for r in run.scenario.requests}
     zone = ZoneInfo(compound.timezone)
+    phone_of = (
+        dict(
+            session.execute(
+                select(Household.code, Household.phone).where(
+                    Household.compound_id == compound.id, Household.phone.is_not(None)
+                )
+            ).all()
+        )
+        if phones
+        else {}
+    )
     return [
         GateRow(
             space=a.space,
@@ -461,6 +496,7 @@ def gate_rows(*, session: Session, compound: Compound, evening: date) -> list[Ga
             household=a.household,
             start=a.start.replace(tzinfo=zone),
             end=a.end.replace(tzinfo=zone),
+            phone=phone_of.get(a.household) or "",
         )
         for a in sorted(run.allocation.assignments, key=lambda a: (a.space, a.start))
     ]
@@ -626,14 +662,22 @@ def inert_cell(value: str) -> str:
 
 
 def gate_csv(
-    rows: list[GateRow], header: list[str], kind: Callable[[str], str], masked: bool
+    rows: list[GateRow],
+    header: list[str],
+    kind: Callable[[str], str],
+    masked: bool,
+    phone_header: str | None = None,
 ) -> str:
     """The gate list as CSV: `header` and `kind` in the reader's words; plates masked for a list
-    posted in public. Every cell is inert (`inert_cell`): plates, codes and kinds come from
-    residents and files."""
+    posted in public; a phone column under `phone_header` when given (never with `masked`).
+    Every cell is inert (`inert_cell`): plates, codes and kinds come from residents and files."""
+    if masked and phone_header is not None:
+        raise InvalidField("phones", "a list posted in public holds no phone numbers")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([inert_cell(name) for name in header])
+    phones = phone_header is not None
+    names = header + ([phone_header] if phone_header is not None else [])
+    writer.writerow([inert_cell(name) for name in names])
     writer.writerows(
         [
             inert_cell(cell)
@@ -644,6 +688,7 @@ def gate_csv(
                 r.household,
                 r.since,
                 r.until,
+                *([r.phone] if phones else []),
             )
         ]
         for r in rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.concurrency import run_in_threadpool
 
-from service.actions import residents
+from service.actions import inbox, residents
 from service.actions.guidance import guidance_out
 from service.arrival import ArrivedDep
 from service.deps import (
@@ -23,11 +23,16 @@ from service.schemas import (
     AllocationOut,
     CarIn,
     CarOut,
+    ContactIn,
+    ContactOut,
     Evening,
     GuidanceOut,
     HouseholdOut,
+    InboxOut,
     ReleaseIn,
     ReleaseOut,
+    ReportIn,
+    ReportOut,
     RequestIn,
     RequestOut,
     SpaceUseOut,
@@ -162,3 +167,46 @@ def who_uses_my_space(
 ) -> list[SpaceUseOut]:
     """For a renter who released a space: who may use it that night and when (plates masked)."""
     return residents.who_uses_my_space(session=session, household=household, evening=evening)
+
+
+@router.get("/notifications", response_model=InboxOut)
+def my_inbox(session: SessionDep, household: HouseholdDep, now: NowDep) -> InboxOut:
+    """The household's messages that are due, newest first, each in both languages."""
+    return inbox.my_inbox(session=session, household=household, now=now)
+
+
+@router.post("/notifications/read", status_code=status.HTTP_204_NO_CONTENT)
+def mark_all_read(session: SessionDep, household: HouseholdDep, now: NowDep) -> None:
+    inbox.mark_read(session=session, household=household, now=now)
+
+
+@router.post("/notifications/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+def mark_read(
+    notification_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep
+) -> None:
+    inbox.mark_read(session=session, household=household, now=now, notification_id=notification_id)
+
+
+@router.get("/contact", response_model=ContactOut)
+def my_contact(household: HouseholdDep) -> ContactOut:
+    """How the household is told (inbox always; e-mail, the compound's webhook), its language,
+    its quiet hours, and its phone number (shown to the compound's staff only)."""
+    return inbox.my_contact(household=household)
+
+
+@router.put("/contact", response_model=ContactOut)
+def change_contact(body: ContactIn, session: SessionDep, household: HouseholdDep) -> ContactOut:
+    return inbox.change_contact(session=session, household=household, body=body)
+
+
+@router.post(
+    "/nights/{evening}/reports", response_model=ReportOut, status_code=status.HTTP_201_CREATED
+)
+def report_taken_space(
+    evening: Evening, body: ReportIn, session: SessionDep, household: HouseholdDep, now: NowDep
+) -> ReportOut:
+    """ "My space is taken": the household's rented space, or its space that night, has another
+    car on it; staff are told at once."""
+    return inbox.report_taken_space(
+        session=session, household=household, evening=evening, body=body, now=now
+    )

@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from service.actions import compound as compound_actions
-from service.actions import staff
+from service.actions import inbox, staff
 from service.actions.errors import Conflict
 from service.deps import (
     AccountDep,
@@ -24,15 +24,21 @@ from service.deps import (
 from service.schemas import (
     AuditOut,
     CompoundOut,
+    DeliveriesOut,
     Evening,
     HouseholdChangeIn,
     HouseholdCreatedOut,
     HouseholdIn,
     HouseholdListOut,
     ImportJobOut,
+    MessageIn,
+    MessageOut,
     NightOut,
+    NotificationOut,
     OverstaysIn,
     PinIn,
+    ReportCloseIn,
+    ReportOut,
     SpaceChangeIn,
     SpaceIn,
     SpaceOut,
@@ -311,9 +317,15 @@ def publish_night(
     session: SessionDep,
     account: AccountDep,
     now: NowDep,
+    settings: SettingsDep,
 ) -> NightOut:
     return staff.publish_night(
-        session=session, compound=compound, evening=evening, account=account, now=now
+        session=session,
+        compound=compound,
+        evening=evening,
+        account=account,
+        now=now,
+        reminder_minutes=settings.reminder_minutes,
     )
 
 
@@ -351,16 +363,72 @@ GATE_HEADER = ["space", "kind", "plate", "household", "from", "until"]
     responses={200: {"content": {"text/csv": {}}}},
 )
 def gate_list(
-    evening: Evening, compound: StaffCompoundDep, session: SessionDep, masked: bool = False
+    evening: Evening,
+    compound: StaffCompoundDep,
+    session: SessionDep,
+    masked: bool = False,
+    phones: bool = False,
 ) -> Response:
     """The published night for the gate: one row per car with a space. `masked=true` for a list
-    posted in public."""
-    rows = staff.gate_rows(session=session, compound=compound, evening=evening)
+    posted in public; `phones=true` adds the households' phone numbers (not with `masked`)."""
+    rows = staff.gate_rows(session=session, compound=compound, evening=evening, phones=phones)
     session.commit()
     if rows is None:
         raise Conflict("not_published", f"the night of {evening} is not published yet")
     return Response(
-        staff.gate_csv(rows, GATE_HEADER, str, masked),
+        staff.gate_csv(rows, GATE_HEADER, str, masked, "phone" if phones else None),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="gate-{compound.id}-{evening}.csv"'},
     )
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+def staff_inbox(
+    compound: StaffCompoundDep, session: SessionDep, now: NowDep
+) -> list[NotificationOut]:
+    """The staff's messages: reports of taken spaces, newest first."""
+    return inbox.staff_inbox(session=session, compound=compound, now=now)
+
+
+@router.get("/reports", response_model=list[ReportOut])
+def reports(
+    compound: StaffCompoundDep, session: SessionDep, open_only: bool = False
+) -> list[ReportOut]:
+    """Reports of taken spaces, open first, with the night's stay on the space and the
+    household's phone."""
+    return inbox.reports(session=session, compound=compound, open_only=open_only)
+
+
+@router.post("/reports/{report_id}/close", response_model=ReportOut)
+def close_report(
+    report_id: PathId,
+    body: ReportCloseIn,
+    compound: StaffCompoundDep,
+    session: SessionDep,
+    account: AccountDep,
+    now: NowDep,
+) -> ReportOut:
+    return inbox.close_report(
+        session=session, compound=compound, account=account, report_id=report_id, body=body, now=now
+    )
+
+
+@router.post("/messages", response_model=MessageOut, status_code=status.HTTP_201_CREATED)
+def send_message(
+    body: MessageIn,
+    compound: StaffCompoundDep,
+    session: SessionDep,
+    account: AccountDep,
+    now: NowDep,
+) -> MessageOut:
+    """A message to one household, or to everyone served or refused on an evening (inbox, and
+    each household's chosen channels)."""
+    return inbox.send_message(
+        session=session, compound=compound, account=account, body=body, now=now
+    )
+
+
+@router.get("/deliveries", response_model=DeliveriesOut)
+def deliveries(compound: StaffCompoundDep, session: SessionDep) -> DeliveriesOut:
+    """How the notifications' e-mails and webhook calls are going."""
+    return inbox.deliveries(session=session, compound=compound)

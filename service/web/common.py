@@ -63,6 +63,8 @@ def render(
         "path": request.url.path,
         "form_token": getattr(request.state, "form_token", ""),
         "role": getattr(request.state, "role", None),
+        "unread": getattr(request.state, "unread", 0),
+        "open_reports": getattr(request.state, "open_reports", 0),
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
@@ -85,6 +87,10 @@ DONE = {
     "spaces.added",
     "spaces.saved",
     "signout.done",
+    "contact.saved",
+    "report.sent",
+    "report.closed",
+    "message.sent",
     "urgent.saved",
     "withdraw.saved",
     "cars.saved",

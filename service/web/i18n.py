@@ -7,11 +7,12 @@ error, not a silent fallback (the tests render every page in both languages).
 from __future__ import annotations
 
 import datetime as dt
-import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from babel.dates import format_date
+
+from service.words import PHRASES
 
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en_GB"}
 DEFAULT_LANGUAGE = "zh"
@@ -31,6 +32,101 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.spaces": ("车位", "Spaces"),
     "nav.audit": ("日志", "Log"),
     "nav.cars": ("车辆", "Cars"),
+    "nav.inbox": ("消息", "Inbox"),
+    "nav.unread": ("{count} 条未读", "{count:unread message|unread messages}"),
+    "nav.messages": ("通知与报告", "Messages"),
+    "nav.open_reports": ("{count} 个未处理的报告", "{count:open report|open reports}"),
+    "inbox.title": ("消息", "Inbox"),
+    "inbox.new": ("新", "new"),
+    "inbox.empty": (
+        "还没有消息。车位安排发布后，这里会告诉您结果。",
+        "No messages yet. When a night is published, you are told here.",
+    ),
+    "report.title": ("报告车位被占", "Report a taken space"),
+    "report.hint": (
+        "您的出租车位或今晚分到的车位上停着别的车？告诉物业，物业会马上收到。",
+        "Another car on your rented space, or on your space tonight? Tell the office: they are told at once.",
+    ),
+    "report.space": ("车位", "Space"),
+    "report.plate": (
+        "占用车辆的车牌（看得清的话）",
+        "The plate of the car on it (if you can read it)",
+    ),
+    "report.note": ("补充说明", "Anything else"),
+    "report.send": ("报告物业", "Tell the office"),
+    "report.no_space": (
+        "您没有出租车位，今晚也没有分到车位，所以没有可以报告的车位。",
+        "You rent no space and have no space tonight, so there is no space to report.",
+    ),
+    "report.sent": ("已报告物业。", "The office has your report."),
+    "contact.title": ("通知方式", "How you are told"),
+    "contact.inbox_always": (
+        "消息总会出现在这里；您还可以选择电子邮件，或小区接入的微信、短信。",
+        "Messages always appear here; you may also choose e-mail, or the compound's WeChat or SMS bridge.",
+    ),
+    "contact.language": ("通知的语言", "Language of the messages"),
+    "contact.email": ("电子邮件地址", "E-mail address"),
+    "contact.by_email": ("用电子邮件通知我", "Tell me by e-mail"),
+    "contact.by_bridge": (
+        "通过小区的微信或短信通知我（如果小区已接入）",
+        "Tell me through the compound's WeChat or SMS bridge (if it has one)",
+    ),
+    "contact.quiet": ("免打扰时段", "Quiet hours"),
+    "contact.quiet_from": ("从", "From"),
+    "contact.quiet_until": ("到", "Until"),
+    "contact.quiet_hint": (
+        "这段时间里只发到消息，电子邮件和微信、短信等到结束后再发。",
+        "During these hours messages only reach the inbox; e-mail and the bridge wait until they end.",
+    ),
+    "contact.phone": ("手机号（可不填）", "Phone number (optional)"),
+    "contact.phone_hint": (
+        "只有物业人员能看到完整号码，物业处理报告时可能会打给您。",
+        "Only the office's staff see the whole number; they may call you about a report.",
+    ),
+    "contact.save": ("保存", "Save"),
+    "contact.saved": ("通知方式已保存。", "Saved."),
+    "messages.title": ("通知与报告", "Messages"),
+    "messages.reports": ("车位被占的报告", "Reports of taken spaces"),
+    "messages.report_line": (
+        "{space}：住户 {household} 报告被占",
+        "{space}: reported taken by household {household}",
+    ),
+    "messages.report_plate": ("占用车辆：{plate}", "Car on it: {plate}"),
+    "messages.plate_unknown": ("车牌未知", "plate unknown"),
+    "messages.report_stay": ("今晚分到这个车位的：{stay}", "Tonight's stay there: {stay}"),
+    "messages.report_phone": ("住户手机：{phone}", "Household's phone: {phone}"),
+    "messages.closed": ("已处理：{note}", "Dealt with: {note}"),
+    "messages.close_note": ("怎么处理的", "How it was dealt with"),
+    "messages.close": ("标记为已处理", "Mark as dealt with"),
+    "messages.no_reports": ("没有报告。", "No reports."),
+    "report.closed": ("报告已标记为已处理。", "The report is marked as dealt with."),
+    "messages.write": ("给住户发消息", "Write to households"),
+    "messages.to": ("发给", "To"),
+    "messages.to_household": ("一个住户", "One household"),
+    "messages.to_served": ("这一晚所有分到车位的住户", "Every household served that night"),
+    "messages.to_refused": ("这一晚所有未分到车位的住户", "Every household refused that night"),
+    "messages.household": ("住户（例如 12-302）", "Household (e.g. 12-302)"),
+    "messages.evening": ("哪一晚", "Night of"),
+    "messages.text": ("内容", "Message"),
+    "messages.send": ("发送", "Send"),
+    "message.sent": ("消息已发出。", "Message sent."),
+    "messages.deliveries": ("电子邮件和接口的发送情况", "E-mail and bridge deliveries"),
+    "messages.channel": ("方式", "Channel"),
+    "messages.state": ("状态", "State"),
+    "messages.count": ("数量", "Count"),
+    "messages.no_deliveries": (
+        "还没有要发送的电子邮件或接口消息。",
+        "Nothing to send by e-mail or bridge yet.",
+    ),
+    "messages.failures": ("没有发出的", "Not delivered"),
+    "messages.to_staff": ("物业人员", "staff"),
+    "messages.attempts": ("试了 {count} 次", "{count:attempt|attempts}"),
+    "channel.email": ("电子邮件", "e-mail"),
+    "channel.webhook": ("微信或短信接口", "WeChat or SMS bridge"),
+    "delivery.pending": ("等待发送", "waiting"),
+    "delivery.sending": ("正在发送", "sending"),
+    "delivery.sent": ("已发出", "sent"),
+    "delivery.failed": ("发送失败", "failed"),
     "nav.signout": ("退出", "Sign out"),
     "nav.language": ("语言", "Language"),
     "nav.main": ("主菜单", "Main menu"),
@@ -430,6 +526,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Night of {evening}: {space}. Reason: {reason}",
     ),
     "audit.detail.overstays": ("{evening}之夜：{spaces}", "Night of {evening}: {spaces}"),
+    "audit.detail.space reported": (
+        "{evening}之夜：住户 {household} 报告 {space} 被占（{plate}）",
+        "Night of {evening}: household {household} reports {space} taken ({plate})",
+    ),
+    "audit.detail.close report": (
+        "{space} 的报告（{report}）：{note}",
+        "Report {report} on {space}: {note}",
+    ),
+    "audit.detail.message": ("发给住户 {to}", "To household {to}"),
+    "audit.detail.message night": (
+        "{evening}之夜：{to}（{households} 户）",
+        "Night of {evening}: {to} ({households})",
+    ),
     "audit.activate": ("激活账户", "account activated"),
     "audit.activation code": ("发激活码", "activation code issued"),
     "audit.cancel request": ("取消申请", "request cancelled"),
@@ -448,6 +557,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.take back release": ("车位租户收回让出", "release taken back by the renter"),
     "audit.pin force": ("指定车位", "pinned to a space"),
     "audit.pin forbid": ("禁止车位", "kept off a space"),
+    "audit.space reported": ("报告车位被占", "space reported taken"),
+    "audit.close report": ("处理报告", "report dealt with"),
+    "audit.message": ("发消息", "message sent"),
+    "audit.message night": ("群发消息", "message to a night's households"),
     "cars.title": ("我的车辆", "My cars"),
     "cars.plate": ("车牌", "Plate"),
     "cars.size": ("车型", "Size"),
@@ -502,6 +615,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "gate.title": ("{date} 夜间门岗名单", "Gate list for the night of {date}"),
     "gate.print": ("打印", "Print"),
     "gate.csv": ("下载 CSV", "Download CSV"),
+    "gate.csv_phones": ("下载 CSV（含住户手机号）", "Download CSV with phone numbers"),
+    "gate.phone": ("手机号", "Phone"),
     "gate.not_published": ("这一晚还没有发布。", "This night is not published yet."),
     "gate.space": ("车位", "Space"),
     "gate.kind": ("类型", "Kind"),
@@ -737,6 +852,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The header lacks columns: code,x,y are needed (tags,has_space are optional).",
     ),
     "error.field.line": ("这一行有未知的或多余的列。", "This line has unknown or extra columns."),
+    "error.field.email": ("电子邮件地址无效。", "The e-mail address is not valid."),
+    "error.field.phone": (
+        "手机号无效（5 到 20 位数字，可带 + 和空格）。",
+        "The phone number is not valid (5 to 20 digits, + and spaces allowed).",
+    ),
+    "error.field.quiet_from": (
+        "免打扰时段的开始时间无效（时:分）。",
+        "The start of the quiet hours is not valid (HH:MM).",
+    ),
+    "error.field.quiet_until": (
+        "免打扰时段的结束时间无效（时:分）。",
+        "The end of the quiet hours is not valid (HH:MM).",
+    ),
+    "error.field.language": ("请选择中文或英文。", "Choose Chinese or English."),
+    "error.field.text": (
+        "请写消息内容（最多 1000 字）。",
+        "Write the message (1,000 characters at most).",
+    ),
+    "error.field.note": ("说明最多 500 字。", "The note has 500 characters at most."),
+    "error.field.to": ("请选择发给谁。", "Choose whom to write to."),
+    "error.email_needed": (
+        "要用电子邮件通知，请填写电子邮件地址。",
+        "Give an e-mail address to be told by e-mail.",
+    ),
+    "error.quiet_both": (
+        "免打扰时段请填写开始和结束，或都不填。",
+        "Give both ends of the quiet hours, or neither.",
+    ),
+    "error.quiet_same": (
+        "免打扰时段的结束时间不能与开始相同。",
+        "The quiet hours must end at another time than they start.",
+    ),
+    "error.not_your_space": (
+        "这不是您的出租车位，也不是您今晚分到的车位。",
+        "This is neither your rented space nor your space tonight.",
+    ),
+    "error.household_needed": ("请填写要发给的住户。", "Name the household to write to."),
+    "error.no_such_household": ("没有这个住户。", "There is no such household."),
+    "error.evening_needed": ("请选择哪一晚。", "Choose the night."),
+    "error.night_not_published": ("这一晚还没有发布。", "That night is not published yet."),
     "error.field.generic": ("{field} 无效：{message}", "{field} is not valid: {message}"),
     "error.release_overlaps": (
         "这些晚上与已有的让出重叠。",
@@ -780,26 +935,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class _Phrases(string.Formatter):
-    """str.format, and English plurals: ``{count:car|cars}`` says "1 car" and "2 cars"."""
-
-    def format_field(self, value: object, format_spec: str) -> str:
-        if "|" in format_spec and isinstance(value, int):
-            one, many = format_spec.split("|", 1)
-            return f"{value} {one if value == 1 else many}"
-        return str(super().format_field(value, format_spec))
-
-
-_PHRASES = _Phrases()
-
-
 @dataclass(frozen=True)
 class Translator:
     language: str
 
     def __call__(self, key: str, **fields: object) -> str:
         text = MESSAGES[key][0 if self.language == "zh" else 1]
-        return _PHRASES.format(text, **fields) if fields else text
+        return PHRASES.format(text, **fields) if fields else text
 
     def listing(self, items: Iterable[str]) -> str:
         """Items as this language lists them (甲、乙 / a, b), or "none"."""

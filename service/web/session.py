@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from service.actions.accounts import account_of_token
+from service.actions.inbox import open_reports, unread_count
 from service.deps import NowDep, SessionDep
 from service.models import Account, Compound, Household, Role
 from service.web.i18n import Translator, language_of
@@ -119,12 +120,21 @@ def _resident(session: Session, account: Account) -> Household:
     return household
 
 
-def resident_page(session: SessionDep, account: SignedInDep) -> Household:
-    return _resident(session, account)
+def resident_page(
+    request: Request, session: SessionDep, account: SignedInDep, now: NowDep
+) -> Household:
+    household = _resident(session, account)
+    # The number beside the inbox, on every resident page.
+    request.state.unread = unread_count(session, household, now)
+    return household
 
 
-def resident_post(session: SessionDep, account: PostedDep) -> Household:
-    return _resident(session, account)
+def resident_post(
+    request: Request, session: SessionDep, account: PostedDep, now: NowDep
+) -> Household:
+    household = _resident(session, account)
+    request.state.unread = unread_count(session, household, now)
+    return household
 
 
 def _staff(session: Session, account: Account) -> Compound:
@@ -133,12 +143,17 @@ def _staff(session: Session, account: Account) -> Compound:
     return session.get_one(Compound, account.compound_id)
 
 
-def staff_page(session: SessionDep, account: SignedInDep) -> Compound:
-    return _staff(session, account)
+def staff_page(request: Request, session: SessionDep, account: SignedInDep) -> Compound:
+    compound = _staff(session, account)
+    # The number beside the messages page, on every staff page.
+    request.state.open_reports = open_reports(session, compound)
+    return compound
 
 
-def staff_post(session: SessionDep, account: PostedDep) -> Compound:
-    return _staff(session, account)
+def staff_post(request: Request, session: SessionDep, account: PostedDep) -> Compound:
+    compound = _staff(session, account)
+    request.state.open_reports = open_reports(session, compound)
+    return compound
 
 
 ResidentDep = Annotated[Household, Depends(resident_page)]

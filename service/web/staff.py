@@ -240,7 +240,12 @@ def publish(
         now,
         evening,
         lambda: actions.publish_night(
-            session=session, compound=compound, evening=evening, account=account, now=now
+            session=session,
+            compound=compound,
+            evening=evening,
+            account=account,
+            now=now,
+            reminder_minutes=request.app.state.settings.reminder_minutes,
         ),
         "night.published_done",
     )
@@ -368,6 +373,8 @@ def audit_detail(t: Translator, entry: AuditOut) -> str:
             said[name] = t.date(date.fromisoformat(value), "medium")
         elif name == "evenings" and isinstance(value, list):
             said[name] = t.listing(t.date(date.fromisoformat(day), "medium") for day in value)
+        elif name == "to" and entry.action == "message night" and isinstance(value, str):
+            said[name] = t.known("messages.to_", value)
         elif name == "status" and isinstance(value, str):
             said[name] = t.known("status.", value)
         elif name == "fields" and isinstance(value, list):
@@ -416,16 +423,25 @@ GATE_COLUMNS = (
 
 @router.get("/night/{evening}/gate.csv")
 def gate_csv(
-    request: Request, evening: Evening, t: TranslatorDep, session: SessionDep, compound: StaffDep
+    request: Request,
+    evening: Evening,
+    t: TranslatorDep,
+    session: SessionDep,
+    compound: StaffDep,
+    phones: bool = False,
 ) -> Response:
     """The gate list in the reader's language, with a byte-order mark so that Excel reads it as
-    UTF-8."""
-    rows = actions.gate_rows(session=session, compound=compound, evening=evening)
+    UTF-8; `phones=true` adds the households' phone numbers."""
+    rows = actions.gate_rows(session=session, compound=compound, evening=evening, phones=phones)
     session.commit()
     if rows is None:
         return render(request, t, "refused.html", 409, message_key="gate.not_published")
     text = actions.gate_csv(
-        rows, [t(key) for key in GATE_COLUMNS], lambda kind: t.known("kind.", kind), masked=False
+        rows,
+        [t(key) for key in GATE_COLUMNS],
+        lambda kind: t.known("kind.", kind),
+        masked=False,
+        phone_header=t("gate.phone") if phones else None,
     )
     name = f"gate-{compound.id}-{evening.isoformat()}.csv"
     return Response(

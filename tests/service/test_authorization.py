@@ -71,6 +71,8 @@ def _body(method: str, path: str, world, serial: int):
         return {"space": "A-1", "reason": "came home"}
     if path.endswith("/overstays"):
         return {"spaces": []}
+    if path.endswith("/me/nights/{evening}/reports"):
+        return {"space": "A-1"}  # 1-101 rents it
     return None
 
 
@@ -85,7 +87,8 @@ def _expected(tags: list[str], caller: str | None, path: str, body: dict | None)
         # Another household's object (in the path, or a car or space in the body) is not found;
         # the caller's own data is fine.
         theirs = any(
-            f"{{{name}}}" in path for name in ("request_id", "standing_id", "release_id")
+            f"{{{name}}}" in path
+            for name in ("request_id", "standing_id", "release_id", "notification_id")
         ) or bool(body and {"car_id", "space"} & body.keys())
         return "denied" if caller == "2-201" and theirs else "allowed"
     return "allowed"  # auth: any signed-in caller may sign out
@@ -158,6 +161,24 @@ def test_every_route_checks_its_caller(world):
                 json={"space": "A-1", "first_evening": str(evening), "last_evening": str(evening)},
             )
             release_id = released.json()["id"]
+        notification_id = None
+        if "{notification_id}" in path:
+            written = world.call(
+                "staff",
+                "POST",
+                "/api/v1/compounds/tiny/messages",
+                json={"text": "for the test", "to": "household", "household": "1-101"},
+            )
+            assert written.status_code == 201, written.text
+            inbox = world.call("1-101", "GET", "/api/v1/me/notifications").json()
+            notification_id = inbox["notifications"][0]["id"]
+        report_id = None
+        if "{report_id}" in path:
+            reported = world.call(
+                "1-101", "POST", f"/api/v1/me/nights/{evening}/reports", json={"space": "A-1"}
+            )
+            assert reported.status_code == 201, reported.text
+            report_id = reported.json()["id"]
         job_id = None
         if "{job_id}" in path:
             job_id = world.imported(f"code,x,y\nJ-{evening:%m%d},0,0\n")["id"]
@@ -172,6 +193,8 @@ def test_every_route_checks_its_caller(world):
             standing_id=standing_id,
             space_code="L-1",
             release_id=release_id,
+            notification_id=notification_id,
+            report_id=report_id,
         )
         for caller in CALLERS:
             body = _body(method, path, world, next(serial))

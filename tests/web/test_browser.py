@@ -28,7 +28,11 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WIDTHS = {"phone": {"width": 360, "height": 780}, "desk": {"width": 1280, "height": 900}}
+WIDTHS = {
+    "phone": {"width": 360, "height": 780},
+    "phone390": {"width": 390, "height": 844},
+    "desk": {"width": 1280, "height": 900},
+}
 ARTEFACTS = (
     Path(os.environ.get("PARKING_ARTEFACTS", Path(__file__).parents[2] / "test-artifacts"))
     / "screenshots"
@@ -243,7 +247,14 @@ def test_screenshots_of_the_other_pages(chromium, base_url, site):
         _shoot(desk, name)
 
 
-RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
+RESIDENT_PAGES = [
+    "/tonight",
+    f"/tonight?evening={PUBLISHED}",
+    "/release",
+    "/history",
+    "/cars",
+    "/inbox",
+]
 STAFF_PAGES = [
     f"/staff/night?evening={PUBLISHED}&space=A-010",
     f"/staff/night/{PUBLISHED}/gate",
@@ -251,7 +262,50 @@ STAFF_PAGES = [
     "/staff/households",
     "/staff/spaces?space=A-001",
     "/staff/audit",
+    "/staff/messages",
 ]
+
+
+SIGN_IN_LABELS = {"zh": ("用户名", "密码", "登录"), "en": ("Username", "Password", "Sign in")}
+
+
+@pytest.mark.parametrize(
+    "language, inbox, served",
+    [("zh", "消息", "晚的车位："), ("en", "Inbox", "Your space on the night of")],
+)
+def test_the_published_night_arrives_in_the_inbox(
+    chromium, base_url, site, language, inbox, served
+):
+    page = _page(chromium, base_url, language=language)
+    _sign_in(page, site.demo.username(RESIDENT), "resident-demo", SIGN_IN_LABELS[language])
+    menu = page.get_by_role("navigation", name="主菜单" if language == "zh" else "Main menu")
+    expect(menu.locator(".badge")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    menu.get_by_role("link", name=re.compile(inbox)).click()
+    expect(page.locator("h1")).to_have_text(inbox)
+    expect(page.locator(".messages li.new").first).to_contain_text(served)
+    _shoot(page, f"inbox-{language}")
+    page.goto("/cars")
+    expect(menu.locator(".badge")).to_have_count(0)  # read
+
+
+@pytest.mark.parametrize(
+    "language, send, use",
+    [("zh", "提交申请", "改为 19:00–07:00"), ("en", "Send request", "Use 19:00–07:00")],
+)
+def test_a_stay_no_space_takes_is_explained_at_the_form(
+    chromium, base_url, site, language, send, use
+):
+    page = _page(chromium, base_url, language=language)
+    _sign_in(page, site.demo.username("refused tonight"), "resident-demo", SIGN_IN_LABELS[language])
+    form = page.locator("form[action='/requests']").first
+    form.locator("#arrive").fill("16:55")
+    form.locator("#depart").fill("08:25")
+    form.get_by_role("button", name=send).click()
+    expect(page.locator("#unfit")).to_be_visible()
+    _shoot(page, f"request-unfit-{language}")
+    page.get_by_role("button", name=re.compile(use)).click()
+    expect(page.locator("p.notice")).to_be_visible()
+    expect(page.locator("#ask")).to_be_visible()
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

@@ -15,7 +15,16 @@ from sqlalchemy import select
 from engine.result import Reason, Status
 from service.actions.audit import DETAILS
 from service.demo import COMPOUND
-from service.models import AuditEntry, Car, Household, NightState, ParkingRequest, Release, Run
+from service.models import (
+    AuditEntry,
+    Car,
+    DeliveryState,
+    Household,
+    NightState,
+    ParkingRequest,
+    Release,
+    Run,
+)
 from service.web.i18n import MESSAGES
 from service.web.sitemap import SpaceState
 from tests.web.web_site import BEFORE_CUTOFF, NEXT, PUBLISHED, Browser, resident, staff
@@ -37,6 +46,9 @@ BUILT_KEYS = {
     "audit.": list(DETAILS),
     "space.leave_": ["rented", "street"],
     "audit.detail.": list(DETAILS),
+    "messages.to_": ["household", "served", "refused"],
+    "channel.": ["email", "webhook"],
+    "delivery.": [s.value for s in DeliveryState],
 }
 
 
@@ -68,7 +80,14 @@ def test_each_message_has_both_languages_with_the_same_fields(key):
     assert "|" not in "".join(re.findall(r"{[^}]*}", chinese))
 
 
-RESIDENT_PAGES = ["/tonight", f"/tonight?evening={PUBLISHED}", "/release", "/history", "/cars"]
+RESIDENT_PAGES = [
+    "/tonight",
+    f"/tonight?evening={PUBLISHED}",
+    "/release",
+    "/history",
+    "/cars",
+    "/inbox",
+]
 STAFF_PAGES = [
     "/staff/night",
     f"/staff/night?evening={PUBLISHED}&space=A-001",
@@ -78,6 +97,7 @@ STAFF_PAGES = [
     "/staff/spaces",
     "/staff/spaces?space=A-001",
     "/staff/audit",
+    "/staff/messages",
     f"/staff/night?evening={PUBLISHED}&space=A-010",
 ]
 

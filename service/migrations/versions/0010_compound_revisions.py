@@ -23,5 +23,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("compounds", schema=None) as batch_op:
-        batch_op.drop_column("revision")
+    op.drop_column("compounds", "revision")

@@ -1,0 +1,240 @@
+"""Pages for being told and being heard: the resident's inbox and how they want to be told, the
+"my space is taken" report, and the staff's messages page (reports, writing to households, how
+the deliveries are going). They call `service.actions.inbox`, as the API does."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from service.actions import inbox, residents
+from service.actions.calendar import current_evening, in_compound_time
+from service.deps import NowDep, PathId, SessionDep
+from service.models import Compound, Household
+from service.notify.phrases import said
+from service.schemas import ContactIn, MessageIn, ReportCloseIn, ReportIn
+from service.statuses import status_of
+from service.web.common import REFUSALS, done, done_message, error_lines, render
+from service.web.i18n import Translator
+from service.web.session import (
+    PostedDep,
+    ResidentDep,
+    ResidentPostDep,
+    StaffDep,
+    StaffPostDep,
+    TranslatorDep,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _inbox_page(
+    request: Request,
+    t: Translator,
+    session: Session,
+    household: Household,
+    now: datetime,
+    errors: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    compound = residents.compound_of(session, household)
+    box = inbox.my_inbox(session=session, household=household, now=now)
+    # Seen now: what was unread is marked so on this page, and read from here on.
+    inbox.mark_read(session=session, household=household, now=now)
+    request.state.unread = 0
+    evening = current_evening(compound.timezone, now)
+    return render(
+        request,
+        t,
+        "inbox.html",
+        status_code,
+        notifications=[
+            (n, said(n.kind, n.params, t.language), in_compound_time(compound, n.at))
+            for n in box.notifications
+        ],
+        contact=inbox.my_contact(household=household),
+        my_spaces=inbox.reportable_spaces(session=session, household=household, evening=evening),
+        evening=evening,
+        errors=errors or [],
+        form=form or {},
+        done=done_message(t, request),
+    )
+
+
+@router.get("/inbox")
+def inbox_page(
+    request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep
+) -> Response:
+    return _inbox_page(request, t, session, household, now)
+
+
+def _change(
+    request: Request,
+    t: Translator,
+    session: Session,
+    household: Household,
+    now: datetime,
+    form: dict[str, Any],
+    change: Any,
+) -> Response | None:
+    try:
+        change()
+    except (*REFUSALS, ValidationError) as error:
+        session.rollback()
+        code = 422 if isinstance(error, ValidationError) else status_of(error)
+        return _inbox_page(request, t, session, household, now, error_lines(t, error), form, code)
+    return None
+
+
+@router.post("/inbox/contact")
+def change_contact(
+    request: Request,
+    t: TranslatorDep,
+    session: SessionDep,
+    household: ResidentPostDep,
+    now: NowDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    notify_email: Annotated[bool, Form()] = False,
+    notify_webhook: Annotated[bool, Form()] = False,
+    language: Annotated[str, Form(max_length=2)] = "zh",
+    quiet_from: Annotated[str, Form(max_length=5)] = "",
+    quiet_until: Annotated[str, Form(max_length=5)] = "",
+    phone: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    form = {
+        "email": email,
+        "notify_email": notify_email,
+        "notify_webhook": notify_webhook,
+        "language": language,
+        "quiet_from": quiet_from,
+        "quiet_until": quiet_until,
+        "phone": phone,
+    }
+
+    def change() -> object:
+        body = ContactIn.model_validate(
+            {name: (value if value != "" else None) for name, value in form.items()}
+            | {"language": language}
+        )
+        return inbox.change_contact(session=session, household=household, body=body)
+
+    refused = _change(request, t, session, household, now, form, change)
+    return refused or done("/inbox", "contact.saved")
+
+
+@router.post("/inbox/report")
+def report_taken_space(
+    request: Request,
+    t: TranslatorDep,
+    session: SessionDep,
+    household: ResidentPostDep,
+    now: NowDep,
+    space: Annotated[str, Form(max_length=40)],
+    plate: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    form = {"space": space, "plate": plate, "note": note}
+    evening = current_evening(residents.compound_of(session, household).timezone, now)
+
+    def report() -> object:
+        body = ReportIn.model_validate(form)
+        return inbox.report_taken_space(
+            session=session, household=household, evening=evening, body=body, now=now
+        )
+
+    refused = _change(request, t, session, household, now, form, report)
+    return refused or done("/inbox", "report.sent")
+
+
+def _messages_page(
+    request: Request,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    now: datetime,
+    errors: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        t,
+        "messages.html",
+        status_code,
+        reports=[
+            (r, in_compound_time(compound, r.created_at))
+            for r in inbox.reports(session=session, compound=compound)
+        ],
+        deliveries=inbox.deliveries(session=session, compound=compound),
+        evening=current_evening(compound.timezone, now),
+        errors=errors or [],
+        form=form or {},
+        done=done_message(t, request),
+    )
+
+
+@router.get("/staff/messages")
+def messages_page(
+    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep
+) -> Response:
+    return _messages_page(request, t, session, compound, now)
+
+
+@router.post("/staff/messages")
+def send_message(
+    request: Request,
+    t: TranslatorDep,
+    session: SessionDep,
+    compound: StaffPostDep,
+    account: PostedDep,
+    now: NowDep,
+    text: Annotated[str, Form(max_length=1000)],
+    to: Annotated[str, Form(max_length=10)],
+    household: Annotated[str, Form(max_length=40)] = "",
+    evening: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    form = {"text": text, "to": to, "household": household, "evening": evening}
+    try:
+        body = MessageIn.model_validate(
+            {"text": text, "to": to}
+            | ({"household": household} if to == "household" else {"evening": evening or None})
+        )
+        inbox.send_message(session=session, compound=compound, account=account, body=body, now=now)
+    except (*REFUSALS, ValidationError) as error:
+        session.rollback()
+        code = 422 if isinstance(error, ValidationError) else status_of(error)
+        return _messages_page(request, t, session, compound, now, error_lines(t, error), form, code)
+    return done("/staff/messages", "message.sent")
+
+
+@router.post("/staff/reports/{report_id}/close")
+def close_report(
+    request: Request,
+    report_id: PathId,
+    t: TranslatorDep,
+    session: SessionDep,
+    compound: StaffPostDep,
+    account: PostedDep,
+    now: NowDep,
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    try:
+        inbox.close_report(
+            session=session,
+            compound=compound,
+            account=account,
+            report_id=report_id,
+            body=ReportCloseIn(note=note),
+            now=now,
+        )
+    except (*REFUSALS, ValidationError) as error:
+        session.rollback()
+        code = 422 if isinstance(error, ValidationError) else status_of(error)
+        return _messages_page(request, t, session, compound, now, error_lines(t, error), None, code)
+    return done("/staff/messages", "report.closed")
