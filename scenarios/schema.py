@@ -318,6 +318,14 @@ class AssignmentRecord(_Strict):
     )
 
 
+class NearestRecord(_Strict):
+    """For a stay no space takes: the nearest stay that one of its night's spaces would take."""
+
+    kind: str
+    arrive: Moment
+    depart: Moment
+
+
 class RefusalRecord(_Strict):
     """A refused request: its reason code and the engine's sentence (also in Chinese, where
     stored)."""
@@ -333,6 +341,9 @@ class RefusalRecord(_Strict):
     )
     arrive: Moment | None = Field(None, description="the stay asked for (absent in older results)")
     depart: Moment | None = None
+    nearest: NearestRecord | None = Field(
+        None, description="no_space_fits: the nearest stay some space of the night takes (service)"
+    )
 
 
 class ObjectiveRecord(_Strict):

@@ -52,6 +52,7 @@ class DeliveryState(str, Enum):
     SENDING = "sending"  # claimed by a worker until `claimed_until`
     SENT = "sent"
     FAILED = "failed"  # given up after the last attempt
+    DROPPED = "dropped"  # no longer wanted: the channel turned off, a reminder past its stay
 
 
 class NightState(str, Enum):

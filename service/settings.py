@@ -5,7 +5,7 @@ A value that does not parse stops the service at start with the variable's name,
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///parking.db"
@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     notify_batch: int = Field(200, ge=1, le=10_000)
     notify_max_attempts: int = Field(8, ge=1, le=100)
     # A claimed delivery not marked done by then is taken again (its worker died).
-    notify_lease_seconds: float = Field(120, ge=1, le=24 * 3600)
+    notify_lease_seconds: float = Field(120, ge=30, le=24 * 3600)
     # The leave-by reminder comes this long before a stay ends (0: no reminder).
     reminder_minutes: int = Field(30, ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError(
+                "PARKING_WEBHOOK_SECRET must be set with PARKING_WEBHOOK_URL: "
+                "every webhook call is signed"
+            )
+        return self

@@ -21,13 +21,14 @@ from engine import solve
 from engine.clock import to_datetime
 from engine.eligibility import EligibilityTable
 from engine.explain import unassigned_reasons
+from engine.fit import check_fit
 from engine.model import PinAction
 from engine.phrases import CHINESE
-from engine.result import Status
+from engine.result import Reason, Status
 from scenarios.errors import ScenarioError
 from scenarios.loader import parse_scenario
 from scenarios.mapping import result_file, to_instance
-from scenarios.schema import ResultFile
+from scenarios.schema import NearestRecord, ResultFile
 from service.actions import audit
 from service.actions.calendar import cutoff_of, in_compound_time
 from service.actions.errors import Conflict
@@ -257,6 +258,18 @@ def allocate(document: dict[str, Any], time_limit: float) -> ResultFile:
     instance = to_instance(parse_scenario(document, "night snapshot"), "night snapshot")
     result = solve(instance, time_limit=time_limit)
     stored = result_file(instance, result)
+    for refusal in stored.unassigned:
+        if refusal.reason == Reason.NO_SPACE_FITS.value:
+            # What would have worked: the nearest hours some space of that night's pool takes.
+            nearest = check_fit(
+                instance, instance.request_by_id[refusal.request], released_later=False
+            ).nearest
+            if nearest is not None:
+                refusal.nearest = NearestRecord(
+                    kind=nearest.kind,
+                    arrive=to_datetime(instance.night, nearest.arrive),
+                    depart=to_datetime(instance.night, nearest.depart),
+                )
     if result.status is not Status.INFEASIBLE and result.unassigned:
         table = EligibilityTable(instance)
         chinese = {
@@ -489,12 +502,12 @@ def publish(
     outbox.night_published(
         session,
         compound=session.get_one(Compound, night.compound_id),
+        night_id=night.id,
         evening=night.evening,
         scenario=draft.scenario,
         result=draft.allocation,
         run_id=draft.id,
         before=before.allocation if before is not None else None,
-        before_run_id=before.id if before is not None else None,
         now=now,
         reminder_minutes=reminder_minutes,
     )

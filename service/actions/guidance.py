@@ -10,6 +10,7 @@ release theirs before the cutoff.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from threading import Lock
@@ -53,6 +54,14 @@ class Chance:
 
 
 @dataclass(frozen=True)
+class Unfit:
+    """A stay no space of the night could take: the engine's answer, its message in Chinese."""
+
+    fit: Fit
+    message_zh: str
+
+
+@dataclass(frozen=True)
 class Guidance:
     """What a resident is told about a stay before (and after) asking for it.
 
@@ -80,7 +89,7 @@ class Guidance:
 # The compound's spaces and plan as the engine reads them, per (compound, evening), kept while
 # the compound's revision stays (it moves with every change to the plan or a space): the check
 # runs on every submission, and reading and mapping 446 spaces would cost most of it.
-_pools: WeakKeyDictionary[Engine, dict[tuple[str, date], tuple[int, Instance]]] = (
+_pools: WeakKeyDictionary[Engine, OrderedDict[tuple[str, date], tuple[int, Instance]]] = (
     WeakKeyDictionary()
 )
 _pools_lock = Lock()
@@ -93,10 +102,11 @@ def _pool(session: Session, compound: Compound, evening: date) -> Instance:
     key = (compound.id, evening)
     revision = compound.revision  # read before the spaces: what is kept is never older
     with _pools_lock:
-        known = _pools.setdefault(session.get_bind().engine, {})
+        known = _pools.setdefault(session.get_bind().engine, OrderedDict())
         kept = known.get(key)
-    if kept is not None and kept[0] == revision:
-        return kept[1]
+        if kept is not None and kept[0] == revision:
+            known.move_to_end(key)
+            return kept[1]
     spaces = session.execute(
         select(
             Space.id,
@@ -121,9 +131,10 @@ def _pool(session: Session, compound: Compound, evening: date) -> Instance:
     }
     pool = to_instance(parse_scenario(document, "check"), "check")
     with _pools_lock:
-        if len(known) >= _KEPT_POOLS:
-            known.clear()
         known[key] = (revision, pool)
+        known.move_to_end(key)
+        while len(known) > _KEPT_POOLS:
+            known.popitem(last=False)  # the least recently used
     return pool
 
 
@@ -283,7 +294,7 @@ def guidance_of(
 # decided request, its level, its stay (night minutes) and whether it was served. Kept per
 # database (run ids are only unique within one), and forgotten with it.
 Decided = tuple[tuple[int, int, int, bool], ...]
-_decided: WeakKeyDictionary[Engine, dict[int, Decided]] = WeakKeyDictionary()
+_decided: WeakKeyDictionary[Engine, OrderedDict[int, Decided]] = WeakKeyDictionary()
 _decided_lock = Lock()
 _KEPT_RUNS = 4096
 
@@ -324,7 +335,7 @@ def chance_of(
         .limit(HISTORY_NIGHTS)
     ).all()
     with _decided_lock:
-        known = _decided.setdefault(session.get_bind().engine, {})
+        known = _decided.setdefault(session.get_bind().engine, OrderedDict())
         missing = [run_id for _, run_id in nights if run_id not in known]
     if missing:
         results: dict[int, dict[str, Any] | None] = dict(
@@ -336,9 +347,9 @@ def chance_of(
             if run_id in results and results[run_id] is not None
         }
         with _decided_lock:
-            if len(known) + len(read) > _KEPT_RUNS:
-                known.clear()
             known.update(read)
+            while len(known) > _KEPT_RUNS:
+                known.popitem(last=False)  # the oldest read
     with _decided_lock:
         decided = [known.get(run_id, ()) for _, run_id in nights]
     similar = [

@@ -228,6 +228,16 @@ def report_taken_space(
             "not_your_space",
             f"{body.space} is neither your rented space nor your space on the night of {evening}",
         )
+    same = session.scalar(
+        select(SpaceReport).where(
+            SpaceReport.household_id == household.id,
+            SpaceReport.space_code == body.space,
+            SpaceReport.evening == evening,
+            SpaceReport.closed_at.is_(None),
+        )
+    )
+    if same is not None:  # a second press of the button: staff already have it
+        return _report_out(same, household, "", staff=False)
     plate = ""
     if body.plate.strip():
         try:
@@ -347,9 +357,16 @@ def close_report(
 
 
 def send_message(
-    *, session: Session, compound: Compound, account: Account, body: MessageIn, now: datetime
+    *,
+    session: Session,
+    compound: Compound,
+    account: Account,
+    body: MessageIn,
+    now: datetime,
+    key: str | None = None,
 ) -> MessageOut:
-    """One message from staff to a household, or to everyone served or refused on an evening."""
+    """One message from staff to a household, or to everyone served or refused on an evening.
+    `key` makes a retried send (the same key) write nothing more."""
     evening = body.evening
     if body.to == "household":
         if body.household is None:
@@ -397,15 +414,19 @@ def send_message(
             )
         )
         said_to = body.to
-    count = outbox.message(
+    written = outbox.message(
         session,
         compound=compound,
         household_ids=ids,
         text=body.text,
-        key=uuid.uuid4().hex,
+        key=key or uuid.uuid4().hex,
         evening=evening,
         now=now,
     )
+    count = len(ids)
+    if not written and ids:  # the same message, sent again with its key: already done
+        session.rollback()
+        return MessageOut(households=count)
     if evening is None:
         audit.record(
             session,

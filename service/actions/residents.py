@@ -26,7 +26,7 @@ from service.actions.calendar import (
     stay_minutes,
 )
 from service.actions.errors import Conflict, InvalidField, NotFound
-from service.actions.guidance import Guidance, fit_of, fit_out, guidance_of
+from service.actions.guidance import Guidance, Unfit, fit_of, fit_out, guidance_of
 from service.actions.nights import (
     LOOK_AHEAD_DAYS,
     hold_compound,
@@ -180,6 +180,26 @@ def _with_fit(
         needs=request.needs,
     )
     return _request_out(request, night, car).model_copy(update={"fit": fit_out(fit, message_zh)})
+
+
+def unfit(
+    *, session: Session, household: Household, evening: date, body: RequestIn
+) -> Unfit | None:
+    """The request form's gate: None when some space could take the stay, else why not. The
+    car and the hours are checked as a submission checks them."""
+    car = own_car(session, household, body.car_id)
+    arrive, depart = stay_minutes(body.arrive, body.depart, evening)
+    fit, message_zh = fit_of(
+        session=session,
+        compound=compound_of(session, household),
+        household=household,
+        evening=evening,
+        car=car,
+        arrive=arrive,
+        depart=depart,
+        needs=needs_asked(body),
+    )
+    return None if fit.fits else Unfit(fit, message_zh)
 
 
 def check_request(

@@ -406,7 +406,10 @@ def record_overstays(
         compound=compound,
         night_id=night.id,
         evening=evening,
-        spaces_by_household={household_on[space]: space for space in sorted(body.spaces)},
+        spaces_by_household={
+            household: [space for space in body.spaces if household_on[space] == household]
+            for household in night.overstays
+        },
         now=now,
     )
     night.draft_run_id = (

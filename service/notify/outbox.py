@@ -17,9 +17,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.clock import format_clock
-from engine.fit import nearest_within
-from scenarios.mapping import window_from_text
 from scenarios.schema import AssignmentRecord, RefusalRecord, ResultFile, ScenarioFile
 from service.models import Compound, Delivery, DeliveryState, Household, Notification
 from service.security import masked_plate
@@ -140,25 +137,10 @@ def _reason(refusal: RefusalRecord | None) -> list[str]:
     ]
 
 
-def suggested_hours(compound: Compound, evening: date, refusal: RefusalRecord) -> str | None:
-    """For a stay refused because no space fits it: the nearest stay inside the plan's shared
-    hours of some kind ("19:00–07:00"), or None (other reasons, or nothing nearer)."""
-    if refusal.reason != "no_space_fits" or refusal.arrive is None or refusal.depart is None:
-        return None
-    arrive, depart = _minutes(evening, refusal.arrive), _minutes(evening, refusal.depart)
-    best: tuple[int, int, int] | None = None
-    for texts in compound.plan.windows.values():
-        for text in texts:
-            start, end = nearest_within(window_from_text(text, evening), arrive, depart)
-            change = abs(start - arrive) + abs(end - depart)
-            if change and (best is None or (change, start) < (best[0], best[1])):
-                best = (change, start, end)
-    return None if best is None else f"{format_clock(best[1])}–{format_clock(best[2])}"
-
-
 def _served(
     outbox: Outbox,
     run_id: int,
+    night_id: int,
     evening: date,
     household_id: int,
     assignment: AssignmentRecord,
@@ -185,15 +167,15 @@ def _served(
         params=params,
     )
     if reminder_minutes:
+        # Stored results hold the compound's local times; the database holds UTC.
+        ends = assignment.end.replace(tzinfo=zone).astimezone(UTC)
         outbox.add(
-            key=f"leave_by:{run_id}:{assignment.request}",
+            # One per request and night: a re-optimisation withdraws it and writes it anew.
+            key=f"leave_by:{night_id}:{assignment.request}",
             household_id=household_id,
             kind="leave_by",
-            params=params,
-            # Stored results hold the compound's local times; the database holds UTC.
-            due_at=(
-                assignment.end.replace(tzinfo=zone) - timedelta(minutes=reminder_minutes)
-            ).astimezone(UTC),
+            params=params | {"ends_at": ends.isoformat()},
+            due_at=ends - timedelta(minutes=reminder_minutes),
         )
 
 
@@ -223,23 +205,47 @@ def _space_used(
     )
 
 
+def _refused(
+    outbox: Outbox,
+    night_id: int,
+    evening: date,
+    household_id: int,
+    refusal: RefusalRecord,
+    plate: str,
+) -> None:
+    nearest = refusal.nearest
+    outbox.add(
+        # Once per request and night: a re-publication tells only those not told yet.
+        key=f"refused:{night_id}:{refusal.request}",
+        household_id=household_id,
+        kind="refused",
+        params={"evening": evening.isoformat(), "plate": plate, "reason": _reason(refusal)}
+        | (
+            {"suggested_hours": f"{nearest.arrive:%H:%M}–{nearest.depart:%H:%M}"}
+            if nearest is not None
+            else {}
+        ),
+    )
+
+
 def night_published(
     session: Session,
     *,
     compound: Compound,
+    night_id: int,
     evening: date,
     scenario: ScenarioFile,
     result: ResultFile,
     run_id: int,
     before: ResultFile | None,
-    before_run_id: int | None,
     now: datetime,
     reminder_minutes: int = REMINDER_MINUTES,
 ) -> int:
     """The night is published. First time: every served car's space (and a leave-by reminder),
-    every refused car's reason (and the nearest hours that would have been considered), each
-    renter whose released space is used. Again after a re-optimisation: only who is moved, newly
-    served, or no longer served; the reminders of changed stays are withdrawn."""
+    every refused car's reason (and, for hours no space takes, the nearest that some space
+    would), each renter whose released space is used. Again after a re-optimisation: who is
+    moved, newly served, no longer served or newly refused; the reminders of changed stays are
+    withdrawn and written anew."""
     households = dict(
         session.execute(
             select(Household.code, Household.id).where(Household.compound_id == compound.id)
@@ -255,55 +261,29 @@ def night_published(
     refusals = {u.request: u for u in result.unassigned}
     zone = ZoneInfo(compound.timezone)
     outbox = Outbox(compound.id, now)
-    served = {a.request: a for a in result.assignments}
-    if before is None:
-        for a in result.assignments:
-            _served(
-                outbox,
-                run_id,
-                evening,
-                households[a.household],
-                a,
-                plates[a.request],
-                reminder_minutes,
-                zone,
-            )
-            _space_used(outbox, run_id, evening, renters, a, plates[a.request])
-        for u in result.unassigned:
-            hours = suggested_hours(compound, evening, u)
-            outbox.add(
-                key=f"refused:{run_id}:{u.request}",
-                household_id=households[owners[u.request]],
-                kind="refused",
-                params={
-                    "evening": evening.isoformat(),
-                    "plate": plates[u.request],
-                    "reason": _reason(u),
-                }
-                | ({"suggested_hours": hours} if hours else {}),
-            )
-        return write(session, outbox)
-    old = {a.request: a for a in before.assignments}
+    old = {a.request: a for a in before.assignments} if before is not None else {}
     changed = []
-    for request, a in served.items():
-        was = old.get(request)
+    for a in result.assignments:
+        was = old.get(a.request)
         if was is not None and (was.space, was.start, was.end) == (a.space, a.start, a.end):
             continue
-        changed.append(request)
+        changed.append(a.request)
+        moved = was is not None and was.space != a.space
         _served(
             outbox,
             run_id,
+            night_id,
             evening,
             households[a.household],
             a,
-            plates[request],
+            plates[a.request],
             reminder_minutes,
             zone,
-            kind="served" if was is None else "moved",
-            before=None if was is None else was.space,
+            kind="moved" if moved else "served",
+            before=was.space if moved and was is not None else None,
         )
-        _space_used(outbox, run_id, evening, renters, a, plates[request])
-    for request in sorted(old.keys() - served.keys()):
+        _space_used(outbox, run_id, evening, renters, a, plates[a.request])
+    for request in sorted(old.keys() - {a.request for a in result.assignments}):
         changed.append(request)
         outbox.add(
             key=f"no_longer_served:{run_id}:{request}",
@@ -316,8 +296,18 @@ def night_published(
                 "reason": _reason(refusals.get(request)),
             },
         )
-    if before_run_id is not None and changed:
-        _withdraw(session, [f"leave_by:{before_run_id}:{request}" for request in changed], now)
+    for refusal in result.unassigned:
+        if refusal.request not in old:  # the no longer served were told just above
+            _refused(
+                outbox,
+                night_id,
+                evening,
+                households[owners[refusal.request]],
+                refusal,
+                plates[refusal.request],
+            )
+    if before is not None and changed:
+        _withdraw(session, [f"leave_by:{night_id}:{request}" for request in changed], now)
     return write(session, outbox)
 
 
@@ -344,7 +334,7 @@ def overstays_recorded(
     compound: Compound,
     night_id: int,
     evening: date,
-    spaces_by_household: dict[str, str],
+    spaces_by_household: dict[str, list[str]],
     now: datetime,
 ) -> int:
     """The morning round recorded these households' overstays: each is told, with the penalty."""
@@ -358,14 +348,14 @@ def overstays_recorded(
         ).all()
     )
     outbox = Outbox(compound.id, now)
-    for code, space in sorted(spaces_by_household.items()):
+    for code, spaces in sorted(spaces_by_household.items()):
         outbox.add(
             key=f"overstay:{night_id}:{code}",
             household_id=households[code],
             kind="overstay",
             params={
                 "evening": evening.isoformat(),
-                "space": space,
+                "space": ", ".join(sorted(spaces)),
                 "nights": plan.overstay_penalty.nights,
                 "level": plan.overstay_penalty.priority,
             },

@@ -75,7 +75,10 @@ class Outgoing:
     """One claimed delivery with what it needs to be sent."""
 
     delivery_id: int
+    token: str  # this worker's claim: every later write to the row is made under it
+    lease_ends: datetime
     channel: str
+    chosen: bool  # the household still chooses this channel (it may have turned it off)
     attempts: int
     key: str
     kind: str
@@ -97,10 +100,11 @@ class Tally:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
+    dropped: int = 0
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.deferred
+        return self.sent + self.retried + self.failed + self.deferred + self.dropped
 
 
 class NotSent(Exception):
@@ -154,7 +158,10 @@ def claim(
         return [
             Outgoing(
                 delivery_id=d.id,
+                token=token,
+                lease_ends=now + lease,
                 channel=d.channel,
+                chosen=h is None or (h.notify_email if d.channel == "email" else h.notify_webhook),
                 attempts=d.attempts,
                 key=n.key,
                 kind=n.kind,
@@ -280,6 +287,18 @@ class Mailer:
             raise NotSent(f"SMTP: {error}") from None
 
 
+def _write(session: Session, outgoing: Outgoing, values: dict[str, object]) -> bool:
+    """Write the delivery's outcome under this worker's claim; False when the claim was lost
+    (its lease ran out and another worker took the row): that worker's word stands."""
+    done = session.execute(
+        update(Delivery)
+        .where(Delivery.id == outgoing.delivery_id, Delivery.claimed_by == outgoing.token)
+        .values(**values, claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
 def _record(
     session: Session, outgoing: Outgoing, now: datetime, max_attempts: int, error: NotSent | None
 ) -> str:
@@ -295,14 +314,32 @@ def _record(
             "next_attempt_at": now + wait,
             "last_error": str(error),
         }
-    values |= {"claimed_by": None, "claimed_until": None}
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == outgoing.delivery_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    _write(session, outgoing, values)
     return str(values["state"])
+
+
+def _put_back(sessions: sessionmaker[Session], outgoing: Outgoing, at: datetime) -> None:
+    """Return an unsent delivery to the queue for `at`, without counting an attempt."""
+    with sessions.begin() as session:
+        _write(
+            session,
+            outgoing,
+            {
+                "state": DeliveryState.PENDING.value,
+                "next_attempt_at": at,
+                "attempts": Delivery.attempts - 1,
+            },
+        )
+
+
+def _drop(sessions: sessionmaker[Session], outgoing: Outgoing, why: str) -> None:
+    with sessions.begin() as session:
+        _write(session, outgoing, {"state": DeliveryState.DROPPED.value, "last_error": why})
+
+
+SEND_TIMEOUT = timedelta(seconds=10)
+"""The longest one send may take (SMTP and webhook timeouts): no send starts later than this
+before the claim's lease ends, so that no other worker can have taken the row meanwhile."""
 
 
 def deliver_due(
@@ -319,23 +356,27 @@ def deliver_due(
     claimed = claim(sessions, now=now(), batch=batch, lease=lease)
     with ExitStack() as stack:
         mailer = Mailer(channels, stack)
-        for outgoing in claimed:
+        for position, outgoing in enumerate(claimed):
             moment = now()
+            if moment + SEND_TIMEOUT + timedelta(seconds=5) >= outgoing.lease_ends:
+                # The lease is nearly over: the rest go back, untried, for the next pass.
+                for left in claimed[position:]:
+                    _put_back(sessions, left, moment)
+                break
+            if not outgoing.chosen:
+                _drop(sessions, outgoing, f"the household turned {outgoing.channel} off")
+                tally.dropped += 1
+                continue
             later = quiet_until(outgoing, moment)
+            ends = outgoing.params.get("ends_at")
+            if outgoing.kind == "leave_by" and isinstance(ends, str):
+                stay_end = datetime.fromisoformat(ends)
+                if (later or moment) >= stay_end:
+                    _drop(sessions, outgoing, "the stay has ended")  # too late to remind
+                    tally.dropped += 1
+                    continue
             if later is not None:
-                with sessions.begin() as session:
-                    session.execute(
-                        update(Delivery)
-                        .where(Delivery.id == outgoing.delivery_id)
-                        .values(
-                            state=DeliveryState.PENDING.value,
-                            next_attempt_at=later,
-                            attempts=Delivery.attempts - 1,  # waiting is not an attempt
-                            claimed_by=None,
-                            claimed_until=None,
-                        )
-                        .execution_options(synchronize_session=False)
-                    )
+                _put_back(sessions, outgoing, later)
                 tally.deferred += 1
                 continue
             error: NotSent | None = None
@@ -357,11 +398,12 @@ def deliver_due(
                 tally.retried += 1
     if tally.handled:
         log.info(
-            "notify sent=%d retried=%d failed=%d deferred=%d",
+            "notify sent=%d retried=%d failed=%d deferred=%d dropped=%d",
             tally.sent,
             tally.retried,
             tally.failed,
             tally.deferred,
+            tally.dropped,
         )
     return tally
 

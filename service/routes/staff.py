@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, UploadFile, status
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -420,11 +422,18 @@ def send_message(
     session: SessionDep,
     account: AccountDep,
     now: NowDep,
+    idempotency_key: Annotated[str | None, Header(max_length=80, pattern=r"^[\w.:-]+$")] = None,
 ) -> MessageOut:
     """A message to one household, or to everyone served or refused on an evening (inbox, and
-    each household's chosen channels)."""
+    each household's chosen channels). Send an `Idempotency-Key` header to make a retry safe:
+    the same key writes nothing more."""
     return inbox.send_message(
-        session=session, compound=compound, account=account, body=body, now=now
+        session=session,
+        compound=compound,
+        account=account,
+        body=body,
+        now=now,
+        key=f"api.{idempotency_key}" if idempotency_key else None,
     )
 
 

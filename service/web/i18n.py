@@ -127,6 +127,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "delivery.sending": ("正在发送", "sending"),
     "delivery.sent": ("已发出", "sent"),
     "delivery.failed": ("发送失败", "failed"),
+    "delivery.dropped": ("不再发送", "dropped"),
     "nav.signout": ("退出", "Sign out"),
     "nav.language": ("语言", "Language"),
     "nav.main": ("主菜单", "Main menu"),

@@ -4,6 +4,7 @@ the deliveries are going). They call `service.actions.inbox`, as the API does.""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -205,7 +206,13 @@ def send_message(
             {"text": text, "to": to}
             | ({"household": household} if to == "household" else {"evening": evening or None})
         )
-        inbox.send_message(session=session, compound=compound, account=account, body=body, now=now)
+        # A second press of the button (same form, same session) is the same message.
+        key = hashlib.sha256(
+            "\x1f".join([request.state.form_token, text, to, household, evening]).encode()
+        ).hexdigest()[:40]
+        inbox.send_message(
+            session=session, compound=compound, account=account, body=body, now=now, key=key
+        )
     except (*REFUSALS, ValidationError) as error:
         session.rollback()
         code = 422 if isinstance(error, ValidationError) else status_of(error)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.clock import format_clock
 from service.actions import residents
 from service.actions.calendar import current_evening, in_compound_time
-from service.actions.guidance import Guidance
+from service.actions.guidance import Unfit
 from service.arrival import ArrivedDep
 from service.deps import NowDep, PathId, SessionDep
 from service.models import Household
@@ -50,7 +50,7 @@ def _tonight(
     errors: list[str] | None = None,
     form: Form_ | None = None,
     status_code: int = 200,
-    unfit: Guidance | None = None,
+    unfit: Unfit | None = None,
 ) -> Response:
     compound = residents.compound_of(session, household)
     evening = evening_param(
@@ -137,7 +137,7 @@ def send_request(
     cars = residents.my_household(session=session, household=household).cars
     car = next((c for c in cars if c.id == car_id), None)
 
-    def page(errors: list[str], code: int, unfit: Guidance | None = None) -> Response:
+    def page(errors: list[str], code: int, unfit: Unfit | None = None) -> Response:
         return _tonight(request, t, session, household, now, errors, form, code, unfit)
 
     try:
@@ -149,11 +149,11 @@ def send_request(
         )
         # Unless the resident has seen why and confirmed, a stay no space could take is not sent.
         if not confirm:
-            guidance = residents.check_request(
+            unfit = residents.unfit(
                 session=session, household=household, evening=evening, body=body
             )
-            if not guidance.fit.fits:
-                return page([], 200, guidance)
+            if unfit is not None:
+                return page([], 200, unfit)
         residents.submit_request(
             session=session, household=household, evening=evening, body=body, now=now
         )

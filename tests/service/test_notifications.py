@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from service.db import make_sessions
-from service.models import AuditEntry, Delivery, Night, Notification, Run
-from service.notify import outbox
+from service.models import AuditEntry, Compound, Delivery, Night, Notification, Run
+from service.notify import outbox, worker
 from service.notify.worker import Channels, claim, deliver_due
 from tests.service.conftest import AFTER_CUTOFF, BEFORE_CUTOFF, EVENING
 from tests.service.receivers import smtp_server, webhook_receiver
@@ -112,17 +112,15 @@ def test_an_event_written_twice_is_one_notification(world):
     with _sessions(world).begin() as session:
         night = session.scalars(select(Night).where(Night.compound_id == "tiny")).one()
         run = session.get_one(Run, night.published_run_id)
-        from service.models import Compound
-
         again = outbox.night_published(
             session,
             compound=session.get_one(Compound, "tiny"),
+            night_id=night.id,
             evening=EVENING,
             scenario=run.scenario,
             result=run.allocation,
             run_id=run.id,
             before=None,
-            before_run_id=None,
             now=world.now,
         )
         assert again == 0
@@ -231,7 +229,9 @@ def test_quiet_hours_hold_e_mail_until_they_end_but_not_the_inbox(world):
         assert deliver_due(_sessions(world), channels, now=lambda: world.now).deferred == 1
         assert box.messages == []
         morning = world.now + timedelta(hours=9)  # 07:00 in Shanghai
-        assert deliver_due(_sessions(world), channels, now=lambda: morning).sent == 2
+        # The space's message goes; the leave-by reminder (06:00) would come after the stay.
+        tally = deliver_due(_sessions(world), channels, now=lambda: morning)
+        assert (tally.sent, tally.dropped) == (1, 1)
     with _sessions(world)() as session:
         assert {d.attempts for d in session.scalars(select(Delivery))} == {1}
 
@@ -336,7 +336,7 @@ def test_two_workers_at_once_deliver_each_message_once(world):
             "/api/v1/compounds/tiny/messages",
             json={"text": f"message {n}", "to": "household", "household": "1-101"},
         )
-    later = world.now + timedelta(hours=9)
+    later = world.now + timedelta(hours=8)  # 06:00 in Shanghai: the reminder is due
     with smtp_server() as (box, port):
         channels = Channels(smtp_host="127.0.0.1", smtp_port=port)
         start = threading.Barrier(2)
@@ -368,3 +368,140 @@ def test_phones_are_in_the_gate_list_only_when_staff_ask(world):
     assert asked.splitlines()[0].endswith(",phone") and "13812345678" in asked
     public = world.call("staff", "GET", gate, params={"phones": True, "masked": True})
     assert public.status_code == 422 and "phones" in public.text
+
+
+def test_a_worker_whose_lease_runs_low_mid_batch_sends_nothing_twice(world, monkeypatch):
+    # Found in review: the lease was set once for the batch and never checked, so after a slow
+    # send a second worker could take the rest while the first went on sending them.
+    for household in ("2-201", "3-301"):
+        _ask(world, household)
+        _choose(world, household)
+    _publish(world)
+    sessions = _sessions(world)
+    clock = {"now": world.now}
+    real_send = worker.Mailer.send
+    with smtp_server() as (box, port):
+        channels = Channels(smtp_host="127.0.0.1", smtp_port=port)
+
+        def slow(self, outgoing):
+            real_send(self, outgoing)
+            clock["now"] += timedelta(seconds=110)  # of a 120-second lease
+
+        monkeypatch.setattr(worker.Mailer, "send", slow)
+        first = deliver_due(
+            sessions, channels, now=lambda: clock["now"], lease=timedelta(minutes=2)
+        )
+        assert first.sent == 1  # the second is not started this close to the lease's end...
+        other = deliver_due(sessions, channels, now=lambda: clock["now"])
+        assert other.sent == 1  # ...but put back at once for another pass or worker
+        keys = [m["X-Parking-Key"] for m in box.messages]
+    assert len(keys) == len(set(keys)) == 2
+
+
+def _republish(session, night, run, result, run_id, before):
+    return outbox.night_published(
+        session,
+        compound=session.get_one(Compound, "tiny"),
+        night_id=night.id,
+        evening=EVENING,
+        scenario=run.scenario,
+        result=result,
+        run_id=run_id,
+        before=before,
+        now=AFTER_CUTOFF,
+    )
+
+
+def test_a_second_re_optimisation_leaves_one_reminder_with_the_new_hours(world):
+    # Found in review: reminders were keyed by run, and only the previous run's were withdrawn.
+    _ask(world, "3-301")
+    _publish(world)
+    with _sessions(world).begin() as session:
+        night = session.scalars(select(Night).where(Night.compound_id == "tiny")).one()
+        run = session.get_one(Run, night.published_run_id)
+        first = run.allocation
+        stay = first.assignments[0]
+        earlier = first.model_copy(
+            update={"assignments": [stay.model_copy(update={"end": stay.end - timedelta(hours=1)})]}
+        )
+        _republish(session, night, run, first, 9002, first)  # nothing changes
+        _republish(session, night, run, earlier, 9003, first)  # the stay ends an hour earlier
+        reminders = session.scalars(select(Notification).where(Notification.kind == "leave_by"))
+        assert [r.params["depart"] for r in reminders] == ["05:30"]
+
+
+def test_a_refusal_suggests_hours_only_when_hours_are_what_no_space_takes(world):
+    # Found in review: the suggestion came from the plan's windows whatever refused the car.
+    charger = {"car_id": world.car("2-201"), "arrive": "21:00", "depart": "06:30"}
+    reply = world.call(
+        "2-201",
+        "POST",
+        f"/api/v1/me/nights/{EVENING}/requests",
+        json=charger | {"needs": ["ev_charger"]},
+    )
+    assert reply.json()["fit"]["suggestions"] == []
+    late = {"car_id": world.car("3-301"), "arrive": "21:00", "depart": "08:30"}
+    assert world.call("3-301", "POST", f"/api/v1/me/nights/{EVENING}/requests", json=late)
+    _publish(world)
+    needs = _inbox(world, "2-201")["notifications"][0]["en"]["text"]
+    assert "EV charger" in needs and "would have been considered" not in needs
+    hours = _inbox(world, "3-301")["notifications"][0]["en"]["text"]
+    assert hours.endswith("a request for 21:00–07:00 would have been considered.")
+
+
+def test_a_household_that_turns_e_mail_off_gets_no_e_mail_already_queued(world):
+    _ask(world, "3-301")
+    _choose(world, "3-301")
+    _publish(world)
+    _choose(world, "3-301", notify_email=False)
+    with smtp_server() as (box, port):
+        tally = deliver_due(
+            _sessions(world), Channels(smtp_host="127.0.0.1", smtp_port=port), now=lambda: world.now
+        )
+        assert (tally.sent, tally.dropped, box.messages) == (0, 1, [])
+
+
+def test_a_reminder_held_past_its_stay_by_quiet_hours_is_dropped(world):
+    _ask(world, "3-301")
+    _choose(world, "3-301", quiet_from="05:00", quiet_until="08:00")
+    _publish(world)
+    at_six = world.now + timedelta(hours=8)  # 06:00 in Shanghai: the reminder is due, but quiet
+    with smtp_server() as (box, port):
+        channels = Channels(smtp_host="127.0.0.1", smtp_port=port)
+        tally = deliver_due(_sessions(world), channels, now=lambda: at_six)
+        # Both wait for 08:00; by then the stay (to 06:30) is over: the reminder is dropped.
+        assert (tally.sent, tally.deferred, tally.dropped) == (0, 1, 1)
+        assert box.messages == []
+
+
+def test_a_message_sent_again_with_its_idempotency_key_is_written_once(world):
+    body = {"text": "Water is off at 23:00.", "to": "household", "household": "2-201"}
+    for _ in range(2):
+        reply = world.client.post(
+            "/api/v1/compounds/tiny/messages",
+            json=body,
+            headers={"Idempotency-Key": "desk-42"} | world.as_("staff"),
+        )
+        assert reply.status_code == 201 and reply.json() == {"households": 1}
+    assert [n["kind"] for n in _inbox(world, "2-201")["notifications"]] == ["message"]
+    audit = world.call("staff", "GET", "/api/v1/compounds/tiny/audit").json()
+    assert [e["action"] for e in audit].count("message") == 1
+
+
+def test_a_report_pressed_twice_is_one_report(world):
+    for _ in range(2):
+        reply = world.call(
+            "1-101", "POST", f"/api/v1/me/nights/{EVENING}/reports", json={"space": "A-1"}
+        )
+        assert reply.status_code == 201
+    assert len(world.call("staff", "GET", "/api/v1/compounds/tiny/reports").json()) == 1
+    assert len(world.call("staff", "GET", "/api/v1/compounds/tiny/notifications").json()) == 1
+
+
+def test_a_webhook_without_a_secret_is_refused_at_start():
+    from pydantic import ValidationError
+
+    from service.settings import Settings
+
+    with pytest.raises(ValidationError, match="PARKING_WEBHOOK_SECRET must be set"):
+        Settings(webhook_url="http://127.0.0.1:9/hook")

@@ -212,7 +212,7 @@ def test_the_gate_list_prints_on_a4_and_downloads_as_csv(chromium, base_url, sit
     page.get_by_role("button", name="打印").click()
     assert page.evaluate("window.printed") == 1
     with page.expect_download() as download:
-        page.get_by_role("link", name="下载 CSV").click()
+        page.get_by_role("link", name="下载 CSV", exact=True).click()
     lines = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "车位,类型,车牌,住户,从,至" and len(lines) - 1 == rows.count()
     _shoot(page, "staff-gate-list")
@@ -282,7 +282,8 @@ def test_the_published_night_arrives_in_the_inbox(
     expect(menu.locator(".badge")).to_have_text(re.compile(r"^[1-9]\d*$"))
     menu.get_by_role("link", name=re.compile(inbox)).click()
     expect(page.locator("h1")).to_have_text(inbox)
-    expect(page.locator(".messages li.new").first).to_contain_text(served)
+    expect(page.locator(".messages")).to_contain_text(served)
+    expect(page.locator(".messages li.new").first).to_be_visible()
     _shoot(page, f"inbox-{language}")
     page.goto("/cars")
     expect(menu.locator(".badge")).to_have_count(0)  # read
