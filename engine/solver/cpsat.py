@@ -11,34 +11,15 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from engine.arrays import IntArray
 from engine.solver.greedy import greedy_fill, priority_order
-from engine.solver.objective import Tier
+from engine.solver.groups import maximal_cliques
+from engine.solver.objective import Tier, TieredSolution
 from engine.solver.problem import Component, Problem
-
-
-@dataclass
-class TieredSolution:
-    """What the tier-by-tier search reached on one part.
-
-    Attributes
-    ----------
-    chosen : IntArray
-        The chosen pairs (indices into the problem's pair arrays).
-    proven : bool
-        Every tier was solved to optimality within the time limit.
-    level_bounds : dict of int to int
-        For each priority level whose tier was reached, the best bound on its served requests.
-    """
-
-    chosen: IntArray
-    proven: bool
-    level_bounds: dict[int, int] = field(default_factory=dict)
 
 
 def solve_tiers(
@@ -165,32 +146,8 @@ def _no_overlap_on_space(
         if space not in component.multi_stay_spaces:
             model.add_at_most_one([var for _, _, var in stays])
             continue
-        for clique in _maximal_cliques([(arrive, leave) for arrive, leave, _ in stays]):
+        for clique in maximal_cliques([(arrive, leave) for arrive, leave, _ in stays]):
             model.add_at_most_one([stays[i][2] for i in clique])
-
-
-def _maximal_cliques(stays: list[tuple[int, int]]) -> list[list[int]]:
-    """Maximal sets of stays present at one instant, by a sweep over arrivals and departures.
-
-    Stays are half-open [arrive, leave): one leaving at t and one arriving at t do not meet, so
-    departures sort before arrivals at equal times. The set present right after an arrival is
-    maximal exactly when the next event is a departure.
-    """
-    events = sorted(
-        [(leave, 0, i) for i, (_, leave) in enumerate(stays)]
-        + [(arrive, 1, i) for i, (arrive, _) in enumerate(stays)]
-    )
-    present: set[int] = set()
-    cliques: list[list[int]] = []
-    for position, (_, is_arrival, stay) in enumerate(events):
-        if not is_arrival:
-            present.discard(stay)
-            continue
-        present.add(stay)
-        next_is_departure = position + 1 == len(events) or not events[position + 1][1]
-        if next_is_departure and len(present) > 1:
-            cliques.append(sorted(present))
-    return cliques
 
 
 def _household_cap(

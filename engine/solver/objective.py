@@ -6,7 +6,7 @@ tie-break rotation, walking and stability. A tier whose policy weight is zero is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,25 @@ class Tier:
     value: IntArray
     per_request: bool
     level: int | None = None
+
+
+@dataclass
+class TieredSolution:
+    """What a tier-by-tier search reached on one part.
+
+    Attributes
+    ----------
+    chosen : IntArray
+        The chosen pairs (indices into the problem's pair arrays).
+    proven : bool
+        Every tier was solved to optimality within the time limit.
+    level_bounds : dict of int to int
+        For each priority level whose tier was reached, the best bound on its served requests.
+    """
+
+    chosen: IntArray
+    proven: bool
+    level_bounds: dict[int, int] = field(default_factory=dict)
 
 
 def objective_tiers(problem: Problem) -> list[Tier]:
@@ -153,18 +172,49 @@ def combined_weights(
             columns.append(request_class_rank(problem, tiers, pairs))
             remaining = tiers[len(leading) :]
     columns += [tier.value[pairs] for tier in remaining]
-    scales: list[int] = []
-    scale, largest = 1, 0
-    for column in reversed(columns):
-        scales.append(scale)
-        largest += int(np.abs(column).max(initial=0)) * scale
-        scale *= _swing(column, request) + 1
+    scales = _scales(columns, request)
+    largest = sum(
+        int(np.abs(column).max(initial=0)) * scale for column, scale in zip(columns, scales)
+    )
     if largest > limit:
         return None
     weights = np.zeros(len(pairs), dtype=np.int64)
-    for column, column_scale in zip(reversed(columns), scales):
-        weights += column * column_scale
+    for column, scale in zip(columns, scales):
+        weights += column * scale
     return weights
+
+
+def leading_scale(problem: Problem, tiers: list[Tier], pairs: IntArray) -> int:
+    """The multiplier of the first tier in ``combined_weights(..., matroid=False)``.
+
+    It exceeds the widest swing of the tiers below together, so an upper bound U on the combined
+    objective bounds the first tier by ``floor((U + scale - 1) / scale)``.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    tiers : list of Tier
+        The combined tiers, most important first.
+    pairs : IntArray
+        Indices into the problem's pair arrays.
+
+    Returns
+    -------
+    int
+        The multiplier.
+    """
+    return _scales([tier.value[pairs] for tier in tiers], problem.pair_request[pairs])[0]
+
+
+def _scales(columns: list[IntArray], request: IntArray) -> list[int]:
+    """Per column, most important first, its multiplier: above the swing of all after it."""
+    scales: list[int] = []
+    scale = 1
+    for column in reversed(columns):
+        scales.append(scale)
+        scale *= _swing(column, request) + 1
+    return scales[::-1]
 
 
 def _swing(values: IntArray, request: IntArray) -> int:
