@@ -1,9 +1,10 @@
 """Solve a night: compile, split into independent parts, pick the fastest exact method for each.
 
 A part where every space takes at most one stay is a weighted bipartite matching, solved exactly
-as a sparse assignment when no household cap binds, else by min-cost flow. Other parts (spaces
-taking several stays a night, or objective tiers too wide for one flow weight) go to CP-SAT,
-warm-started by a greedy placement. Whatever happens within the time limit, the result is
+as a sparse assignment when no household cap binds, else by min-cost flow. A part whose spaces
+take several stays is solved over its groups of interchangeable spaces as a mixed-integer program
+(HiGHS). What neither can take exactly (objective tiers too wide for their arithmetic) goes to
+CP-SAT, warm-started by a greedy placement. Whatever happens within the time limit, the result is
 feasible; it is called optimal only when every part is proven.
 """
 
@@ -26,12 +27,12 @@ from engine.result import Assignment, Objective, Reason, Result, Status, Unassig
 from engine.solver.assignment import MAX_PAIRS, solve_assignment
 from engine.solver.flow import solve_matching
 from engine.solver.greedy import greedy_fill, priority_order
-from engine.solver.objective import Tier, objective_tiers
+from engine.solver.objective import Tier, TieredSolution, objective_tiers
 from engine.solver.problem import Component, PinConflict, Problem, compile_problem
 
 __all__ = ["METHODS", "Method", "allocate_first_come", "objective_of", "solve"]
 
-Method = Literal["auto", "assignment", "flow", "cp-sat"]
+Method = Literal["auto", "assignment", "flow", "milp", "cp-sat"]
 """How `solve` treats the parts of a night; see its docstring."""
 METHODS: tuple[Method, ...] = get_args(Method)
 
@@ -54,18 +55,23 @@ def solve(
         Seconds for the whole night; only CP-SAT parts can run out of it.
     seed : int, optional
         CP-SAT's random seed; the same input and seed give the same allocation.
-    method : {"auto", "assignment", "flow", "cp-sat"}, optional
+    method : {"auto", "assignment", "flow", "milp", "cp-sat"}, optional
         Which exact method solves each independent part of the night. A part is a *matching*
-        when no space can take two of its stays; other parts always go to CP-SAT.
+        when no space can take two of its stays.
 
         - "auto" (default): a matching part by the sparse assignment when no household cap
           binds in it, it has at most `MAX_PAIRS` pairs and its weights are exact in doubles;
           else by min-cost flow (in stages when the tiers do not fit one flow); else by CP-SAT.
-        - "assignment": every matching part by the sparse assignment, whatever its size.
-        - "flow": every matching part by min-cost flow.
-        - "cp-sat": every part by CP-SAT (slow on large matchings: for cross-checks).
+          Any other part by the grouped mixed-integer program (`engine.solver.milp`) when its
+          tiers are exact in doubles, else by CP-SAT.
+        - "assignment": every matching part by the sparse assignment, whatever its size; other
+          parts as under "auto".
+        - "flow": every matching part by min-cost flow; other parts as under "auto".
+        - "milp": every part, matchings too, by the grouped mixed-integer program.
+        - "cp-sat": every part by CP-SAT on one boolean per pair (slow: for cross-checks).
 
-        "assignment" and "flow" do not fall back: a part they cannot solve exactly raises.
+        "assignment", "flow" and "milp" do not fall back: a part they cannot solve exactly
+        raises.
     executor : concurrent.futures.Executor, optional
         A process pool, or a Dask cluster's ``client.get_executor()``: sub-nights that share
         nothing (`engine.parts.independent_parts`) are solved on its workers.
@@ -85,7 +91,8 @@ def solve(
     ValueError
         For an unknown `method`; for "assignment" on a matching part where a household cap
         binds or whose weights are too large for exact arithmetic in doubles; for "flow" on a
-        matching part whose objective tiers do not fit 64-bit costs even one at a time.
+        matching part whose objective tiers do not fit 64-bit costs even one at a time; for
+        "milp" on a part whose tiers are not exact in doubles even one at a time.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: expected one of {', '.join(METHODS)}")
@@ -113,7 +120,7 @@ def solve(
     for component in sorted(problem.components, key=lambda c: len(c.pairs)):
         matched = (
             _solve_matching_part(problem, component, tiers, method)
-            if method != "cp-sat" and component.is_matching
+            if method not in ("cp-sat", "milp") and component.is_matching
             else None
         )
         if matched is not None:
@@ -122,12 +129,7 @@ def solve(
             chosen.append(picked)
             _add_served(bounds, problem, picked)
             continue
-        counts["cp_sat_components"] += 1
-        # Imported here: OR-Tools' CP-SAT module (with pandas) costs 0.5 s of start-up that nights
-        # solved entirely by flow do not need.
-        from engine.solver.cpsat import solve_tiers
-
-        outcome = solve_tiers(problem, component, tiers, deadline, seed)
+        outcome = _solve_general_part(problem, component, tiers, method, deadline, seed, counts)
         chosen.append(outcome.chosen)
         proven &= outcome.proven
         for level in problem.levels:
@@ -151,6 +153,7 @@ def solve(
     used_methods = (
         ("assignment", counts["assignment_components"]),
         ("flow", counts["flow_components"]),
+        ("milp", counts.get("milp_components", 0)),
         ("cp-sat", counts["cp_sat_components"]),
     )
     return _result(
@@ -187,6 +190,48 @@ def _solve_matching_part(
             "objective tiers do not fit 64-bit costs even one at a time; use 'cp-sat' or 'auto'"
         )
     return None
+
+
+def _solve_general_part(
+    problem: Problem,
+    component: Component,
+    tiers: list[Tier],
+    method: Method,
+    deadline: float,
+    seed: int,
+    counts: dict[str, int],
+) -> TieredSolution:
+    """A part by the grouped mixed-integer program or CP-SAT, counted in `counts`.
+
+    The program's counts (parts, groups, spaces in them) are added only when it runs, so the
+    stats of nights it never sees stay as they were.
+    """
+    if method != "cp-sat":
+        # Imported here: HiGHS's module costs start-up time that matching nights do not need.
+        from engine.solver.milp import solve_grouped
+
+        grouped = solve_grouped(problem, component, tiers, deadline, seed)
+        if grouped is not None:
+            outcome, grouping = grouped
+            for key, value in (
+                ("milp_components", 1),
+                ("space_groups", len(grouping.spaces)),
+                ("grouped_spaces", int(grouping.capacity.sum())),
+            ):
+                counts[key] = counts.get(key, 0) + value
+            return outcome
+        if method == "milp":
+            raise ValueError(
+                f"method 'milp' cannot solve a part of night {problem.instance.name!r}: its "
+                "objective tiers are not exact in doubles even one at a time; use 'cp-sat' or "
+                "'auto'"
+            )
+    counts["cp_sat_components"] += 1
+    # Imported here: OR-Tools' CP-SAT module (with pandas) costs 0.5 s of start-up that nights
+    # solved by the other methods do not need.
+    from engine.solver.cpsat import solve_tiers
+
+    return solve_tiers(problem, component, tiers, deadline, seed)
 
 
 def _by_assignment(
@@ -237,6 +282,10 @@ def _solve_parts(
         "eligible_pairs",
     ):
         stats[key] = sum(int(r.stats.get(key, 0)) for r in results)
+    for key in ("milp_components", "space_groups", "grouped_spaces"):
+        total = sum(int(r.stats.get(key, 0)) for r in results)
+        if total:
+            stats[key] = total
     methods = sorted({m for r in results for m in r.method.split("+") if m != "none"})
     return Result(
         status=Status.OPTIMAL if proven else Status.FEASIBLE,

@@ -22,7 +22,8 @@ FLOW_COSTS = 2**62
 
 
 def _multi_stay_night():
-    # Six short stays over two spaces: spaces take several stays, so CP-SAT solves it.
+    # Six short stays over two spaces: spaces take several stays, so the grouped mixed-integer
+    # program solves it by default (CP-SAT when asked).
     # Optimum: all 6 served (three in a row on each space).
     stays = [("19:00", "21:00"), ("21:30", "23:30"), ("00:00", "06:00")]
     return instance(
@@ -68,16 +69,19 @@ def _generated_compound(seed: int) -> Instance:
 # --- methods -------------------------------------------------------------------------------------
 
 
-def test_multi_stay_night_is_proven_by_cp_sat():
-    result = solve(_multi_stay_night())
-    assert result.method == "cp-sat"
+@pytest.mark.parametrize(
+    ("method", "used"), [("auto", "milp"), ("milp", "milp"), ("cp-sat", "cp-sat")]
+)
+def test_multi_stay_night_is_proven_by_the_grouped_program_or_cp_sat(method, used):
+    result = solve(_multi_stay_night(), method=method)
+    assert result.method == used
     assert result.status is Status.OPTIMAL
     assert result.served_by_priority == {2: 3, 1: 3}
 
 
 @pytest.mark.parametrize("method", ["assignment", "flow"])
-def test_a_matching_method_leaves_a_multi_stay_night_to_cp_sat(method):
-    assert solve(_multi_stay_night(), method=method).method == "cp-sat"
+def test_a_matching_method_leaves_a_multi_stay_night_to_the_grouped_program(method):
+    assert solve(_multi_stay_night(), method=method).method == "milp"
 
 
 def test_a_binding_household_cap_keeps_a_matching_on_the_flow_solver():
@@ -210,7 +214,7 @@ def test_a_search_that_finds_nothing_claims_only_trivial_bounds(monkeypatch):
     # placement and bounds each level by its number of requests, never by CP-SAT's empty bound.
     monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: cp_model.UNKNOWN)
     night = _multi_stay_night()
-    result = solve(night)
+    result = solve(night, method="cp-sat")
     assert result.status is Status.FEASIBLE
     assert check_allocation(night, result) == []
     assert result.bound_by_priority == {2: 3, 1: 3}
@@ -222,4 +226,4 @@ def test_cp_sat_calling_the_model_infeasible_or_invalid_is_a_bug(monkeypatch, st
     # reported as a feasible night.
     monkeypatch.setattr(cp_model.CpSolver, "solve", lambda self, model, *a, **k: status)
     with pytest.raises(RuntimeError, match=f"CP-SAT answered {status.name}"):
-        solve(_multi_stay_night())
+        solve(_multi_stay_night(), method="cp-sat")

@@ -1,0 +1,346 @@
+"""Parts whose spaces take several stays: the grouped model as a mixed-integer program (HiGHS).
+
+Interchangeable spaces are merged first (`engine.solver.groups`): one binary per (request, group)
+and, per group of k spaces, "at most k chosen stays present at each arrival time". Each family
+of constraints is added by one function. The tiers are solved in stages: as many leading tiers
+as fit one exact weighted objective (`combined_weights`), then the stage's optimum is held as a
+constraint and the next stage starts from the solution so far, topped up greedily.
+
+Exactness in doubles. HiGHS computes in doubles, with primal, dual and integrality tolerances set
+here to `_TOLERANCE` (1e-9). A chosen value within the tolerance of 0 or 1 changes a stage's
+objective by at most max|c| x 1e-9, and a reduced cost off by the tolerance moves an LP bound by at
+most 1e-9 per binary; so a stage's weights are taken only while (binaries x largest weight) is at
+most `_EXACT_PRODUCT` (2.5e8), keeping both errors below 1/4 of the objective's unit, and its
+largest weight at most `_LARGEST_WEIGHT` (2^20), so that the tolerance is above the doubles'
+rounding of a cost. Objectives of allocations are integers, so a gap below 1 proves a stage, and
+its value is recomputed exactly from the rounded solution. A part where even one tier alone does
+not fit is left to CP-SAT.
+
+Before each stage's search, variables are fixed by the LP relaxation's reduced costs: a binary
+whose flip would bring the LP bound below the warm start's value is 0 (or 1) in every optimal
+solution of the stage, hence of every later stage, which holds this one's optimum.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+from highspy._core import _Highs
+
+from engine.arrays import FloatArray, IntArray
+from engine.solver.greedy import greedy_fill, priority_order
+from engine.solver.groups import Grouping, colour, group_spaces, maximal_cliques
+from engine.solver.objective import Tier, TieredSolution, combined_weights, leading_scale
+from engine.solver.problem import Component, Problem
+
+_TOLERANCE = 1e-9
+_EXACT_PRODUCT = 250_000_000
+_LARGEST_WEIGHT = 2**20
+# A binary's flip must cost at least this much of the LP bound beyond the warm start's value
+# before it is fixed: half the objective's unit, twice the worst error the weights allow.
+_FIXING_MARGIN = 0.5
+
+
+@dataclass
+class _Rows:
+    """Constraint rows ``sum(x[columns]) <= upper`` of the grouped model, in CSR form."""
+
+    starts: list[int]
+    columns: list[IntArray]
+    upper: list[float]
+
+    def add(self, columns: IntArray, upper: float) -> None:
+        self.columns.append(columns)
+        self.upper.append(upper)
+        self.starts.append(self.starts[-1] + len(columns))
+
+
+def weight_limit(choices: int) -> int:
+    """The largest weight a stage over `choices` binaries may hold (see the module's note).
+
+    Parameters
+    ----------
+    choices : int
+        Binaries of the grouped model.
+
+    Returns
+    -------
+    int
+        The limit for `combined_weights`.
+    """
+    return min(_LARGEST_WEIGHT, _EXACT_PRODUCT // max(1, choices))
+
+
+def solve_grouped(
+    problem: Problem, component: Component, tiers: list[Tier], deadline: float, seed: int = 0
+) -> tuple[TieredSolution, Grouping] | None:
+    """Optimise the tiers in stages on one part, over its groups of interchangeable spaces.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled night.
+    component : Component
+        The part to solve (any part; meant for those whose spaces take several stays).
+    tiers : list of Tier
+        The objective, most important first.
+    deadline : float
+        `time.monotonic()` by which to stop.
+    seed : int, optional
+        HiGHS's random seed.
+
+    Returns
+    -------
+    tuple of (TieredSolution, Grouping) or None
+        The solution (always a valid placement: where the time limit stops a stage, its best
+        solution, at least the warm start) and the groups; None when some tier's weights do not
+        fit exact arithmetic in doubles even alone.
+
+    Raises
+    ------
+    RuntimeError
+        When HiGHS calls the model infeasible or fails: placing nothing is always feasible and
+        each held optimum was reached by a solution, so either is a bug here.
+    """
+    grouping = group_spaces(problem, component, tiers)
+    limit = weight_limit(len(grouping.choice_pair))
+    live = [tier for tier in tiers if tier.value[component.pairs].any()]
+    if any(
+        combined_weights(problem, [tier], grouping.choice_pair, False, limit) is None
+        for tier in live
+    ):
+        return None
+    highs = _model(problem, component, grouping, seed)
+    order = priority_order(problem, component.requests.tolist())
+
+    def top_up(choices: IntArray) -> IntArray:
+        placed = colour(problem, grouping, choices)
+        return grouping.choices_of(greedy_fill(problem, order, component.pairs, placed), problem)
+
+    chosen = top_up(np.zeros(0, dtype=np.int64))
+    proven, bounds = True, {}
+    held: list[tuple[IntArray, int]] = []
+    while live:
+        stage, weights = _widest_stage(problem, grouping, live, limit)
+        if deadline - time.monotonic() <= 0:
+            proven = False
+            break
+        _fix_by_reduced_costs(highs, weights, chosen, deadline - time.monotonic())
+        found = _search(highs, weights, chosen, deadline - time.monotonic())
+        if found is not None and not _holds(held, found.chosen):
+            found = None  # numerical trouble: keep the solution so far, prove nothing more
+        if found is None or not found.optimal:
+            if found is not None:
+                chosen = found.chosen
+                if found.upper_bound is not None and live[0].level is not None:
+                    scale = leading_scale(problem, live[:stage], grouping.choice_pair)
+                    bounds[live[0].level] = int((found.upper_bound + 0.25 + scale - 1) // scale)
+            proven = False
+            break
+        chosen = found.chosen
+        value = int(weights[chosen].sum())
+        held.append((weights, value))
+        _hold(highs, weights, value)
+        for tier in live[:stage]:
+            if tier.level is not None:
+                bounds[tier.level] = int(tier.value[grouping.choice_pair[chosen]].sum())
+        live = live[stage:]
+        # Placing what still fits keeps every held optimum (only a served-count or fairness
+        # tier can still gain, and those only grow) and gives the next stage a full start.
+        topped = top_up(chosen)
+        if _holds(held, topped):
+            chosen = topped
+    return TieredSolution(colour(problem, grouping, chosen), proven, bounds), grouping
+
+
+@dataclass
+class _Found:
+    """A stage's search: the best choices, an upper bound on its objective, and if proven."""
+
+    chosen: IntArray
+    upper_bound: float | None
+    optimal: bool
+
+
+def _widest_stage(
+    problem: Problem, grouping: Grouping, tiers: list[Tier], limit: int
+) -> tuple[int, IntArray]:
+    """How many leading tiers fit one exact objective, and its weight per choice."""
+    for end in range(len(tiers), 0, -1):
+        weights = combined_weights(problem, tiers[:end], grouping.choice_pair, False, limit)
+        if weights is not None:
+            return end, weights
+    raise AssertionError("every tier fits alone: checked before the first stage")
+
+
+def _model(problem: Problem, component: Component, grouping: Grouping, seed: int) -> _Highs:
+    rows = _Rows(starts=[0], columns=[], upper=[])
+    _one_group_per_request(grouping, rows)
+    _group_capacity(problem, grouping, rows)
+    _household_cap(problem, component, grouping, rows)
+    count = len(grouping.choice_pair)
+    model = highspy.HighsLp()
+    model.num_col_ = count
+    model.num_row_ = len(rows.upper)
+    model.col_cost_ = np.zeros(count)
+    model.col_lower_ = np.zeros(count)
+    model.col_upper_ = np.ones(count)
+    model.row_lower_ = np.full(len(rows.upper), -highspy.kHighsInf)
+    model.row_upper_ = np.array(rows.upper, dtype=np.float64)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    model.a_matrix_.start_ = np.array(rows.starts, dtype=np.int32)
+    model.a_matrix_.index_ = (
+        np.concatenate(rows.columns).astype(np.int32) if rows.columns else np.zeros(0, np.int32)
+    )
+    model.a_matrix_.value_ = np.ones(rows.starts[-1])
+    model.integrality_ = [highspy.HighsVarType.kInteger] * count
+    model.sense_ = highspy.ObjSense.kMaximize
+    # The binding class without highspy's Python callbacks: the wrapper's constructor prints
+    # HiGHS's banner to standard output, which would corrupt `parking allocate --format json`.
+    highs = _Highs()
+    for option, value in (
+        ("output_flag", False),
+        ("random_seed", seed),
+        ("mip_rel_gap", 0.0),
+        # Objectives are integers: a gap below 1 proves the optimum (errors stay below 1/4).
+        ("mip_abs_gap", 0.5),
+        ("primal_feasibility_tolerance", _TOLERANCE),
+        ("dual_feasibility_tolerance", _TOLERANCE),
+        ("mip_feasibility_tolerance", _TOLERANCE),
+    ):
+        highs.setOptionValue(option, value)
+    highs.passModel(model)
+    return highs
+
+
+def _one_group_per_request(grouping: Grouping, rows: _Rows) -> None:
+    by_request: dict[int, list[int]] = defaultdict(list)
+    for choice, request in enumerate(grouping.choice_request.tolist()):
+        by_request[request].append(choice)
+    for choices in by_request.values():
+        if len(choices) > 1:
+            rows.add(np.array(choices, dtype=np.int64), 1.0)
+
+
+def _group_capacity(problem: Problem, grouping: Grouping, rows: _Rows) -> None:
+    """At most k of a group's chosen stays present at one instant, turnover included.
+
+    Each maximal clique of the group's stays (`maximal_cliques`) larger than k gets one row; the
+    cliques of an interval graph cover every instant, so this is exact.
+    """
+    gap = problem.instance.policy.turnover_minutes
+    arrive, depart = problem.table.request_arrive, problem.table.request_depart
+    capacity = grouping.capacity
+    for group in range(len(grouping.spaces)):
+        choices = np.flatnonzero(grouping.choice_group == group)
+        requests = grouping.choice_request[choices]
+        if len(choices) <= capacity[group]:
+            continue
+        stays = list(zip(arrive[requests].tolist(), (depart[requests] + gap).tolist()))
+        for clique in maximal_cliques(stays):
+            if len(clique) > capacity[group]:
+                rows.add(choices[clique], float(capacity[group]))
+
+
+def _household_cap(problem: Problem, component: Component, grouping: Grouping, rows: _Rows) -> None:
+    if not component.binding_households:
+        return
+    by_household: dict[str, list[int]] = defaultdict(list)
+    for choice, request in enumerate(grouping.choice_request.tolist()):
+        household = problem.instance.requests[request].household
+        if household in component.binding_households:
+            by_household[household].append(choice)
+    for household, choices in by_household.items():
+        rows.add(np.array(choices, dtype=np.int64), float(problem.cap_left[household]))
+
+
+def _fix_by_reduced_costs(highs: _Highs, weights: IntArray, warm: IntArray, seconds: float) -> None:
+    """Fix the binaries the LP relaxation proves 0 or 1 in every optimum of this stage."""
+    count = len(weights)
+    indices = np.arange(count, dtype=np.int32)
+    highs.changeColsCost(count, indices, weights.astype(np.float64))
+    highs.changeColsIntegrality(count, indices, _types(highspy.HighsVarType.kContinuous, count))
+    highs.setOptionValue("time_limit", max(seconds, 0.001))
+    highs.run()
+    relaxed = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    if relaxed:
+        bound = highs.getInfo().objective_function_value
+        solution = highs.getSolution()
+        values = np.asarray(solution.col_value)
+        reduced = np.asarray(solution.col_dual)
+        incumbent = float(weights[warm].sum())
+        # Flipping x_j from its bound lowers the LP bound by |reduced cost| at least.
+        fix = (np.abs(reduced) > bound - incumbent + _FIXING_MARGIN) & (
+            (values < _TOLERANCE) | (values > 1 - _TOLERANCE)
+        )
+        if fix.any():
+            at = np.rint(values[fix])
+            highs.changeColsBounds(int(fix.sum()), indices[fix], at, at)
+    highs.changeColsIntegrality(count, indices, _types(highspy.HighsVarType.kInteger, count))
+
+
+def _types(kind: highspy.HighsVarType, count: int) -> npt.NDArray[np.uint8]:
+    return np.full(count, int(kind), dtype=np.uint8)
+
+
+def _search(highs: _Highs, weights: IntArray, warm: IntArray, seconds: float) -> _Found | None:
+    """The stage's search; None when it stopped with nothing better than the warm start.
+
+    The warm start is not handed to HiGHS: with a start solution set, HiGHS 1.16 can report the
+    optimum's value but return the start's columns. A stage stopped by the limit keeps the better
+    of the two, in exact arithmetic.
+    """
+    highs.setOptionValue("time_limit", max(seconds, 0.001))
+    highs.run()
+    status = highs.getModelStatus()
+    info = highs.getInfo()
+    if status in _FAILURES:
+        raise RuntimeError(
+            f"HiGHS answered {highs.modelStatusToString(status)} on a grouped model where "
+            "placing nothing is always feasible: the model is wrong"
+        )
+    bound = float(info.mip_dual_bound)
+    if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return _Found(warm, bound, False)
+    solved: FloatArray = np.asarray(highs.getSolution().col_value)
+    chosen = np.flatnonzero(solved > 0.5)
+    if abs(float(weights[chosen].sum()) - info.objective_function_value) > 0.25:
+        # The rounded solution is not worth what HiGHS says: nothing it proved can be trusted.
+        return None
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    if not optimal and weights[chosen].sum() < weights[warm].sum():
+        chosen = warm
+    return _Found(chosen, bound, optimal)
+
+
+_FAILURES = (
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kModelError,
+    highspy.HighsModelStatus.kSolveError,
+    highspy.HighsModelStatus.kPresolveError,
+    highspy.HighsModelStatus.kPostsolveError,
+)
+
+
+def _hold(highs: _Highs, weights: IntArray, value: int) -> None:
+    """Keep the stage's optimum: ``weights . x >= value`` from now on."""
+    nonzero = np.flatnonzero(weights)
+    highs.addRow(
+        float(value),
+        highspy.kHighsInf,
+        len(nonzero),
+        nonzero.astype(np.int32),
+        weights[nonzero].astype(np.float64),
+    )
+
+
+def _holds(held: list[tuple[IntArray, int]], chosen: IntArray) -> bool:
+    """The choices keep every held stage optimum, in exact integer arithmetic."""
+    return all(int(weights[chosen].sum()) >= value for weights, value in held)
