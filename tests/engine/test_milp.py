@@ -1,0 +1,197 @@
+"""The grouped mixed-integer program of multi-stay parts (`engine.solver.milp`).
+
+Hand-checked nights, the groups it merges, what it may claim when stopped, and a Hypothesis
+property against an independent oracle: CP-SAT on one boolean per (request, space) pair
+(`method="cp-sat"`) must prove the same lexicographic optimum, and both results pass the checker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import highspy
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Instance, Status, check_allocation, solve
+from engine.solver import milp
+from engine.solver.groups import colour, group_spaces
+from engine.solver.objective import objective_tiers
+from engine.solver.problem import compile_problem
+from tests.engine.builders import forbid, household, instance, request, space
+from tests.engine.oracles import key_of_result
+from tests.engine.strategies import instances
+
+
+def _charger_row(count: int, **policy) -> Instance:
+    """`count` identical chargers (same place, kind, size) and seven short sessions.
+
+    Sessions (household h0..h6): 19:00-21:00, 19:30-20:30, 20:00-22:00, 21:00-23:00,
+    21:00-22:00, 22:30-23:30, 23:00-01:00.
+    """
+    sessions = [
+        ("19:00", "21:00"),
+        ("19:30", "20:30"),
+        ("20:00", "22:00"),
+        ("21:00", "23:00"),
+        ("21:00", "22:00"),
+        ("22:30", "23:30"),
+        ("23:00", "01:00"),
+    ]
+    return instance(
+        [space(f"C{i}") for i in range(count)],
+        [household(f"h{i}") for i in range(len(sessions))],
+        [request(f"r{i}", f"h{i}", *stay) for i, stay in enumerate(sessions)],
+        walk_weight=0,
+        stability_weight=0,
+        **policy,
+    )
+
+
+def _served(result) -> set[str]:
+    return {a.request for a in result.assignments}
+
+
+def test_identical_spaces_make_one_group():
+    night = _charger_row(3)
+    problem = compile_problem(night)
+    (component,) = problem.components
+    grouping = group_spaces(problem, component, objective_tiers(problem))
+    assert [g.tolist() for g in grouping.spaces] == [[0, 1, 2]]
+    assert len(grouping.choice_pair) == 7  # one choice per session, not per (session, charger)
+
+
+def test_a_different_walk_or_a_forbid_pin_splits_the_group():
+    night = replace(
+        _charger_row(3),
+        spaces=(space("C0"), space("C1"), space("C2", x=40)),
+        policy=replace(_charger_row(3).policy, walk_weight=1),
+    )
+    problem = compile_problem(night)
+    grouping = group_spaces(problem, problem.components[0], objective_tiers(problem))
+    assert [g.tolist() for g in grouping.spaces] == [[0, 1], [2]]
+    pinned = replace(_charger_row(3), pins=(forbid("r0", "C1"),))
+    problem = compile_problem(pinned)
+    grouping = group_spaces(problem, problem.components[0], objective_tiers(problem))
+    assert [g.tolist() for g in grouping.spaces] == [[0, 2], [1]]
+
+
+def test_two_chargers_serve_the_most_sessions_and_colouring_places_them():
+    # At most two present at once: 19:00-20:00 has r0, r1 (r2 arrives 20:00 while r1 is still
+    # there until 20:30, so r0, r1, r2 meet); 21:00-22:00 has r2, r3, r4. So one of r0-r2 and
+    # one of r2-r4 go, and r2 is in both: refusing r2 alone serves 6 of 7.
+    result = solve(_charger_row(2))
+    assert result.status is Status.OPTIMAL and result.method == "milp"
+    assert _served(result) == {"r0", "r1", "r3", "r4", "r5", "r6"}
+    assert check_allocation(_charger_row(2), result) == []
+    assert result.stats["milp_components"] == 1
+    assert result.stats["space_groups"] == 1 and result.stats["grouped_spaces"] == 2
+
+
+def test_turnover_counts_between_sessions_on_one_charger():
+    # One charger. Without turnover, three sessions fit (r1 19:30-20:30, r4 21:00-22:00, r5
+    # 22:30-23:30) and no four. With an hour's turnover r1 frees it only at 21:30, so r1 then
+    # r5 fit (or r0, free at 22:00, then r5), and no three.
+    for turnover, served in ((0, 3), (60, 2)):
+        night = _charger_row(1, turnover_minutes=turnover)
+        result = solve(night)
+        assert result.status is Status.OPTIMAL
+        assert len(result.assignments) == served
+        assert check_allocation(night, result) == []
+
+
+def test_a_household_cap_holds_on_shared_chargers():
+    # All seven sessions belong to one household with a cap of 2: two served, whatever room.
+    base = _charger_row(3, household_cap=2)
+    night = replace(
+        base,
+        households=(household("h"),),
+        requests=tuple(replace(r, household="h") for r in base.requests),
+    )
+    result = solve(night)
+    assert result.status is Status.OPTIMAL and result.method == "milp"
+    assert len(result.assignments) == 2
+    assert check_allocation(night, result) == []
+
+
+def test_colouring_refuses_an_overfull_group():
+    night = _charger_row(1)
+    problem = compile_problem(night)
+    grouping = group_spaces(problem, problem.components[0], objective_tiers(problem))
+    with pytest.raises(ValueError, match="more stays than the 1 spaces"):
+        colour(problem, grouping, np.arange(len(grouping.choice_pair)))
+
+
+def test_the_same_night_gives_the_same_allocation():
+    night = _charger_row(2)
+    assert solve(night, seed=3).assignments == solve(night, seed=3).assignments
+
+
+# --- stopped early -------------------------------------------------------------------------------
+
+
+def test_no_time_left_keeps_the_greedy_placement_and_claims_only_trivial_bounds():
+    night = _charger_row(2)
+    result = solve(night, time_limit=0.0)
+    assert result.status is Status.FEASIBLE and result.method == "milp"
+    assert check_allocation(night, result) == []
+    assert result.bound_by_priority == {1: 7}
+
+
+def test_a_stage_stopped_by_the_limit_reports_its_bound(monkeypatch):
+    # HiGHS's answer is made to look cut short: the solution is kept, the status is feasible and
+    # the bound (HiGHS's dual bound, divided by the first tier's scale) is at least what is
+    # served and at most the requests.
+    search = milp._search
+
+    def stopped(*args, **kwargs):
+        found = search(*args, **kwargs)
+        return None if found is None else replace(found, optimal=False)
+
+    monkeypatch.setattr(milp, "_search", stopped)
+    night = _charger_row(2)
+    result = solve(night)
+    assert result.status is Status.FEASIBLE
+    assert check_allocation(night, result) == []
+    assert 6 <= result.bound_by_priority[1] <= 7
+
+
+@pytest.mark.parametrize(
+    "status", [highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kSolveError]
+)
+def test_highs_calling_the_model_infeasible_or_failing_is_a_bug(monkeypatch, status):
+    monkeypatch.setattr(milp._Highs, "getModelStatus", lambda self: status)
+    with pytest.raises(RuntimeError, match="HiGHS answered"):
+        solve(_charger_row(2))
+
+
+# --- against CP-SAT ------------------------------------------------------------------------------
+
+
+@st.composite
+def multi_stay_nights(draw) -> Instance:
+    """Small random nights (caps, pins, several windows) with some spaces cloned, so that groups
+    of interchangeable spaces occur; stays are short and many spaces take several."""
+    night = draw(instances(max_requests=14, max_spaces=5))
+    spaces = list(night.spaces)
+    for space_ in night.spaces:
+        for copy in range(draw(st.integers(0, 2))):
+            spaces.append(replace(space_, id=f"{space_.id}c{copy}"))
+    return replace(night, spaces=tuple(spaces))
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(multi_stay_nights())
+def test_grouped_program_and_cp_sat_prove_the_same_optimum(night):
+    grouped = solve(night, time_limit=30, method="milp")
+    per_pair = solve(night, time_limit=30, method="cp-sat")
+    assert check_allocation(night, grouped) == []
+    assert check_allocation(night, per_pair) == []
+    assert grouped.status is per_pair.status
+    if per_pair.status is Status.INFEASIBLE:
+        return
+    assert per_pair.status is Status.OPTIMAL and grouped.status is Status.OPTIMAL
+    assert key_of_result(night, grouped.assignments) == key_of_result(night, per_pair.assignments)
+    assert grouped.bound_by_priority == per_pair.bound_by_priority
