@@ -7,6 +7,11 @@ Times are night minutes (minutes from midnight of the evening date): 18:00 = 108
 - `dense(n)`: n requests x n spaces, every request eligible for every space (n^2 pairs).
 - `night_shift(...)`: many short stays, so a space takes several cars a night (CP-SAT path).
 - `ev_and_sizes(n)`: sizes, EV chargers and accessible spaces restrict eligibility; a walking limit.
+- `shared_chargers(points, sessions)`: a garage of shared chargers in a few banks, several
+  charging sessions per point a night (multi-stay; the banks make groups of interchangeable
+  points).
+- `all_different(spaces, stays)`: short random stays on spaces no two of which are alike (no
+  groups to merge): the grouped model's hardest multi-stay case.
 """
 
 from __future__ import annotations
@@ -253,7 +258,133 @@ def ev_and_sizes(n: int = 400, seed: int = 0) -> Instance:
     )
 
 
-ALL = {"laiyang": laiyang, "dense": dense, "night_shift": night_shift, "ev_and_sizes": ev_and_sizes}
+def shared_chargers(points: int = 200, sessions: int = 1200, seed: int = 0) -> Instance:
+    """A garage of shared chargers: `points` charge points in four banks, `sessions` sessions.
+
+    Each bank stands at one place, so its points are interchangeable; one bank in four is fast
+    (feature "ev_fast" besides "ev_charger"). Sessions arrive 16:00-23:00 and last 1-5 h; one in
+    five needs a fast point. Households (one car each) live on a 200 m site; no household cap.
+    Priorities: residents who tagged themselves "commuter" (they need the car charged by
+    morning) at 2, the rest at 1. Turnover 5 minutes.
+    """
+    rng = np.random.default_rng(seed)
+    banks = [(float(x), float(y)) for x, y in rng.uniform(0, 200, size=(4, 2)).round(1)]
+    spaces = []
+    for i in range(points):
+        bank = i % len(banks)
+        features = {"ev_charger", "ev_fast"} if bank == 0 else {"ev_charger"}
+        spaces.append(
+            Space(
+                id=f"C{i:04d}",
+                kind="charger",
+                features=frozenset(features),
+                x=banks[bank][0],
+                y=banks[bank][1],
+            )
+        )
+    households, owners = _households_with_cars(
+        rng, sessions, site_m=200, tag="commuter", tag_share=0.3, has_space_share=0.5
+    )
+    requests = []
+    for i, owner in enumerate(owners):
+        arrive = 960 + int(rng.integers(0, 85)) * 5  # 16:00 .. 23:00
+        length = int(rng.integers(12, 61)) * 5  # 1 h .. 5 h
+        needs = {"ev_charger", "ev_fast"} if rng.random() < 0.2 else {"ev_charger"}
+        requests.append(
+            Request(
+                id=f"R{i:05d}",
+                household=owner,
+                arrive=arrive,
+                depart=arrive + length,
+                needs=frozenset(needs),
+            )
+        )
+    policy = Policy(
+        windows={"charger": (Window(900, 1980),)},  # 15:00-09:00
+        turnover_minutes=5,
+        priority_rules=(
+            PriorityRule(priority=2, label="commuters", tags_any=frozenset({"commuter"})),
+        ),
+        default_priority=1,
+    )
+    return Instance(
+        name=f"shared chargers {points} points / {sessions} sessions (seed {seed})",
+        night=NIGHT,
+        spaces=tuple(spaces),
+        households=tuple(households),
+        requests=tuple(requests),
+        policy=policy,
+        history=_history(rng, households, spaces, share_refused=0.25, share_last=0.0),
+    )
+
+
+def all_different(n_spaces: int = 40, n_stays: int = 200, seed: int = 0) -> Instance:
+    """Short random stays on spaces no two of which are alike.
+
+    Each space has its own place on a 300 m site, its own size and its own window (18:00-08:00
+    or a later start); stays last 1-4 h between 18:00 and 08:00. Cap one space per household;
+    priorities by tag and has_space, as in `night_shift`.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = (Size.SMALL, Size.STANDARD, Size.LARGE)
+    spaces = [
+        Space(
+            id=f"D{i:03d}",
+            kind="visitor",
+            size=sizes[int(rng.choice(3, p=[0.2, 0.6, 0.2]))],
+            x=round(float(rng.uniform(0, 300)), 1),
+            y=round(float(rng.uniform(0, 300)), 1),
+            windows=(Window(1080 + 30 * int(rng.integers(0, 8)), 1920),),
+        )
+        for i in range(n_spaces)
+    ]
+    households, owners = _households_with_cars(
+        rng, n_stays, site_m=300, tag="night_shift", tag_share=0.1, has_space_share=0.3
+    )
+    requests = []
+    for i, owner in enumerate(owners):
+        length = int(rng.integers(6, 25)) * 10
+        arrive = 1080 + int(rng.integers(0, (1920 - 1080 - length) // 5 + 1)) * 5
+        requests.append(
+            Request(
+                id=f"R{i:04d}",
+                household=owner,
+                arrive=arrive,
+                depart=arrive + length,
+                size=sizes[int(rng.choice(3, p=[0.3, 0.55, 0.15]))],
+            )
+        )
+    policy = Policy(
+        windows={"visitor": EVENING},
+        turnover_minutes=10,
+        household_cap=1,
+        priority_rules=(
+            PriorityRule(
+                priority=3, label="night-shift workers", tags_any=frozenset({"night_shift"})
+            ),
+            PriorityRule(priority=2, label="households without a space", has_space=False),
+        ),
+        default_priority=1,
+    )
+    return Instance(
+        name=f"all different {n_spaces} spaces / {n_stays} stays (seed {seed})",
+        night=NIGHT,
+        spaces=tuple(spaces),
+        households=tuple(households),
+        requests=tuple(requests),
+        policy=policy,
+        history=_history(rng, households, spaces, share_refused=0.25, share_last=0.2),
+    )
+
+
+ALL = {
+    "laiyang": laiyang,
+    "dense": dense,
+    "night_shift": night_shift,
+    "ev_and_sizes": ev_and_sizes,
+    "shared_chargers": shared_chargers,
+    "all_different": all_different,
+}
 
 
 def _households_with_cars(

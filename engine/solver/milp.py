@@ -17,8 +17,12 @@ its value is recomputed exactly from the rounded solution. A part where even one
 not fit is left to CP-SAT.
 
 Before each stage's search, variables are fixed by the LP relaxation's reduced costs: a binary
-whose flip would bring the LP bound below the warm start's value is 0 (or 1) in every optimal
+at 0 whose raise would bring the LP bound below the warm start's value is 0 in every optimal
 solution of the stage, hence of every later stage, which holds this one's optimum.
+
+The leading tiers that depend only on the request are solved on coarser groups (spaces with the
+same eligible requests, whatever their walks), then held on the fine groups for walking and
+stability: on `benchmarks.instances.night_shift` the 60 spaces make 2 coarse groups.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import numpy.typing as npt
 from highspy._core import _Highs
 
 from engine.arrays import FloatArray, IntArray
@@ -81,6 +84,11 @@ def solve_grouped(
 ) -> tuple[TieredSolution, Grouping] | None:
     """Optimise the tiers in stages on one part, over its groups of interchangeable spaces.
 
+    The leading tiers that depend only on the request (served per level, fairness, rotation)
+    are solved first on coarse groups: spaces with the same eligible requests, whatever their
+    walks. Their optima are then held on the fine groups (`group_spaces` with every tier), where
+    walking and stability are solved.
+
     Parameters
     ----------
     problem : Problem
@@ -98,8 +106,8 @@ def solve_grouped(
     -------
     tuple of (TieredSolution, Grouping) or None
         The solution (always a valid placement: where the time limit stops a stage, its best
-        solution, at least the warm start) and the groups; None when some tier's weights do not
-        fit exact arithmetic in doubles even alone.
+        solution, at least a greedy placement) and the fine groups; None when some tier's
+        weights do not fit exact arithmetic in doubles even alone.
 
     Raises
     ------
@@ -107,55 +115,114 @@ def solve_grouped(
         When HiGHS calls the model infeasible or fails: placing nothing is always feasible and
         each held optimum was reached by a solution, so either is a bug here.
     """
-    grouping = group_spaces(problem, component, tiers)
-    limit = weight_limit(len(grouping.choice_pair))
     live = [tier for tier in tiers if tier.value[component.pairs].any()]
+    fine = group_spaces(problem, component, tiers)
+    limit = weight_limit(len(fine.choice_pair))
     if any(
-        combined_weights(problem, [tier], grouping.choice_pair, False, limit) is None
-        for tier in live
+        combined_weights(problem, [tier], fine.choice_pair, False, limit) is None for tier in live
     ):
         return None
-    highs = _model(problem, component, grouping, seed)
+    leading = 0
+    while leading < len(live) and live[leading].per_request:
+        leading += 1
+    phases = [(fine, live)]
+    if 0 < leading < len(live):
+        coarse = group_spaces(problem, component, [])
+        if len(coarse.spaces) < len(fine.spaces):
+            phases = [(coarse, live[:leading]), (fine, live[leading:])]
     order = priority_order(problem, component.requests.tolist())
-
-    def top_up(choices: IntArray) -> IntArray:
-        placed = colour(problem, grouping, choices)
-        return grouping.choices_of(greedy_fill(problem, order, component.pairs, placed), problem)
-
-    chosen = top_up(np.zeros(0, dtype=np.int64))
-    proven, bounds = True, {}
-    held: list[tuple[IntArray, int]] = []
-    while live:
-        stage, weights = _widest_stage(problem, grouping, live, limit)
-        if deadline - time.monotonic() <= 0:
-            proven = False
+    placed = greedy_fill(problem, order, component.pairs, np.zeros(0, dtype=np.int64))
+    search = _Search(problem, component, order, deadline, seed)
+    for grouping, stage_tiers in phases:
+        placed = search.phase(grouping, stage_tiers, placed)
+        if not search.proven:
             break
-        _fix_by_reduced_costs(highs, weights, chosen, deadline - time.monotonic())
-        found = _search(highs, weights, chosen, deadline - time.monotonic())
-        if found is not None and not _holds(held, found.chosen):
-            found = None  # numerical trouble: keep the solution so far, prove nothing more
-        if found is None or not found.optimal:
-            if found is not None:
-                chosen = found.chosen
-                if found.upper_bound is not None and live[0].level is not None:
-                    scale = leading_scale(problem, live[:stage], grouping.choice_pair)
-                    bounds[live[0].level] = int((found.upper_bound + 0.25 + scale - 1) // scale)
-            proven = False
-            break
-        chosen = found.chosen
-        value = int(weights[chosen].sum())
-        held.append((weights, value))
-        _hold(highs, weights, value)
-        for tier in live[:stage]:
-            if tier.level is not None:
-                bounds[tier.level] = int(tier.value[grouping.choice_pair[chosen]].sum())
-        live = live[stage:]
-        # Placing what still fits keeps every held optimum (only a served-count or fairness
-        # tier can still gain, and those only grow) and gives the next stage a full start.
-        topped = top_up(chosen)
-        if _holds(held, topped):
-            chosen = topped
-    return TieredSolution(colour(problem, grouping, chosen), proven, bounds), grouping
+    return TieredSolution(placed, search.proven, search.bounds), fine
+
+
+class _Search:
+    """The stages of one part, phase after phase; each phase a model over one grouping.
+
+    `held` keeps each solved stage's tiers and optimum, so that a later phase's model holds them
+    too; `bounds` and `proven` are what the stages so far have shown.
+    """
+
+    def __init__(
+        self, problem: Problem, component: Component, order: list[int], deadline: float, seed: int
+    ) -> None:
+        self.problem, self.component, self.order = problem, component, order
+        self.deadline, self.seed = deadline, seed
+        self.held: list[tuple[list[Tier], int]] = []
+        self.bounds: dict[int, int] = {}
+        self.proven = True
+
+    def phase(self, grouping: Grouping, tiers: list[Tier], placed: IntArray) -> IntArray:
+        """Solve `tiers` in stages on `grouping`, from the placement `placed` (pairs).
+
+        Returns the placement (pairs) at the end: optimal for every stage if `proven` stays.
+        """
+        problem = self.problem
+        highs = _model(problem, self.component, grouping, self.seed)
+        limit = weight_limit(len(grouping.choice_pair))
+        held = [(self._weights(grouping, t), value) for t, value in self.held]
+        for weights, value in held:
+            _hold(highs, weights, value)
+
+        def top_up(choices: IntArray) -> IntArray:
+            pairs = greedy_fill(
+                problem, self.order, self.component.pairs, colour(problem, grouping, choices)
+            )
+            return grouping.choices_of(pairs, problem)
+
+        chosen = top_up(grouping.choices_of(placed, problem))
+        live = tiers
+        while live:
+            stage, weights = _widest_stage(problem, grouping, live, limit)
+            if self.deadline - time.monotonic() <= 0:
+                self.proven = False
+                break
+            _fix_by_reduced_costs(
+                highs, weights, chosen, self.deadline - time.monotonic(), self.seed
+            )
+            found = _search(highs, weights, chosen, self.deadline - time.monotonic())
+            if found is not None and not _holds(held, found.chosen):
+                found = None  # numerical trouble: keep the solution so far, prove nothing more
+            if found is None or not found.optimal:
+                if found is not None:
+                    chosen = found.chosen
+                    self._bound(grouping, live[:stage], found.upper_bound)
+                self.proven = False
+                break
+            chosen = found.chosen
+            value = int(weights[chosen].sum())
+            held.append((weights, value))
+            self.held.append((live[:stage], value))
+            _hold(highs, weights, value)
+            for tier in live[:stage]:
+                if tier.level is not None:
+                    self.bounds[tier.level] = int(tier.value[grouping.choice_pair[chosen]].sum())
+            live = live[stage:]
+            # Placing what still fits keeps every held optimum (only a served-count or fairness
+            # tier can still gain, and those only grow) and gives the next stage a full start.
+            topped = top_up(chosen)
+            if _holds(held, topped):
+                chosen = topped
+        return colour(problem, grouping, chosen)
+
+    def _weights(self, grouping: Grouping, tiers: list[Tier]) -> IntArray:
+        """A held stage's weights on another grouping's choices (exact: only doubles' range)."""
+        weights = combined_weights(self.problem, tiers, grouping.choice_pair, False, 2**52)
+        if weights is None:
+            raise AssertionError("a held stage's weights fit a smaller limit before")
+        return weights
+
+    def _bound(self, grouping: Grouping, tiers: list[Tier], upper: float | None) -> None:
+        """The first tier's bound from HiGHS's bound `upper` on the stopped stage's objective."""
+        level = tiers[0].level
+        if upper is None or not np.isfinite(upper) or level is None:
+            return
+        scale = leading_scale(self.problem, tiers, grouping.choice_pair)
+        self.bounds[level] = int((upper + 0.25 + scale - 1) // scale)
 
 
 @dataclass
@@ -200,6 +267,13 @@ def _model(problem: Problem, component: Component, grouping: Grouping, seed: int
     model.a_matrix_.value_ = np.ones(rows.starts[-1])
     model.integrality_ = [highspy.HighsVarType.kInteger] * count
     model.sense_ = highspy.ObjSense.kMaximize
+    highs = _solver(seed, None)
+    highs.passModel(model)
+    return highs
+
+
+def _solver(seed: int, seconds: float | None) -> _Highs:
+    """A silent HiGHS with this module's tolerances and gaps."""
     # The binding class without highspy's Python callbacks: the wrapper's constructor prints
     # HiGHS's banner to standard output, which would corrupt `parking allocate --format json`.
     highs = _Highs()
@@ -214,7 +288,8 @@ def _model(problem: Problem, component: Component, grouping: Grouping, seed: int
         ("mip_feasibility_tolerance", _TOLERANCE),
     ):
         highs.setOptionValue(option, value)
-    highs.passModel(model)
+    if seconds is not None:
+        highs.setOptionValue("time_limit", seconds)
     return highs
 
 
@@ -259,33 +334,37 @@ def _household_cap(problem: Problem, component: Component, grouping: Grouping, r
         rows.add(np.array(choices, dtype=np.int64), float(problem.cap_left[household]))
 
 
-def _fix_by_reduced_costs(highs: _Highs, weights: IntArray, warm: IntArray, seconds: float) -> None:
-    """Fix the binaries the LP relaxation proves 0 or 1 in every optimum of this stage."""
+def _fix_by_reduced_costs(
+    highs: _Highs, weights: IntArray, warm: IntArray, seconds: float, seed: int
+) -> None:
+    """Set the stage's costs, and fix at 0 the binaries the LP relaxation proves 0 in every
+    optimum of this stage.
+
+    The relaxation is solved on a copy: after a continuous run of the same model, HiGHS 1.16 was
+    seen to report the relaxation's value as the optimum of the next integer run.
+    """
     count = len(weights)
     indices = np.arange(count, dtype=np.int32)
     highs.changeColsCost(count, indices, weights.astype(np.float64))
-    highs.changeColsIntegrality(count, indices, _types(highspy.HighsVarType.kContinuous, count))
-    highs.setOptionValue("time_limit", max(seconds, 0.001))
-    highs.run()
-    relaxed = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    if relaxed:
-        bound = highs.getInfo().objective_function_value
-        solution = highs.getSolution()
-        values = np.asarray(solution.col_value)
-        reduced = np.asarray(solution.col_dual)
-        incumbent = float(weights[warm].sum())
-        # Flipping x_j from its bound lowers the LP bound by |reduced cost| at least.
-        fix = (np.abs(reduced) > bound - incumbent + _FIXING_MARGIN) & (
-            (values < _TOLERANCE) | (values > 1 - _TOLERANCE)
-        )
-        if fix.any():
-            at = np.rint(values[fix])
-            highs.changeColsBounds(int(fix.sum()), indices[fix], at, at)
-    highs.changeColsIntegrality(count, indices, _types(highspy.HighsVarType.kInteger, count))
-
-
-def _types(kind: highspy.HighsVarType, count: int) -> npt.NDArray[np.uint8]:
-    return np.full(count, int(kind), dtype=np.uint8)
+    model = highs.getLp()
+    model.integrality_ = []
+    # A quarter of the time left at most: the fixing only speeds the search up.
+    relaxation = _solver(seed, max(seconds / 4, 0.001))
+    relaxation.passModel(model)
+    relaxation.run()
+    if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return
+    bound = relaxation.getInfo().objective_function_value
+    solution = relaxation.getSolution()
+    values = np.asarray(solution.col_value)
+    reduced = np.asarray(solution.col_dual)
+    incumbent = float(weights[warm].sum())
+    # Raising x_j from 0 lowers the LP bound by |reduced cost| at least. Only zeros are fixed:
+    # a column fixed at 1 would need the same care for its cost in HiGHS's objective.
+    fix = (np.abs(reduced) > bound - incumbent + _FIXING_MARGIN) & (values < _TOLERANCE)
+    if fix.any():
+        zeros = np.zeros(int(fix.sum()))
+        highs.changeColsBounds(int(fix.sum()), indices[fix], zeros, zeros)
 
 
 def _search(highs: _Highs, weights: IntArray, warm: IntArray, seconds: float) -> _Found | None:
