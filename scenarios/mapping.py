@@ -25,6 +25,7 @@ from engine.clock import DAY, format_clock, minutes_of_day, parse_clock, to_date
 from scenarios.errors import ScenarioError
 from scenarios.schema import (
     AssignmentRecord,
+    ChargerModel,
     DemandSection,
     ObjectiveRecord,
     PlanFile,
@@ -66,6 +67,30 @@ def _windows(
     if not texts:
         problems.append((path, "must list at least one window such as '22:00-09:00'"))
     return tuple(window for window in parsed if window is not None)
+
+
+FAST_CHARGER_KW = 22.0
+"""From this power a charge point also has the feature ``fast_charger``."""
+
+
+def charger_features(charger: ChargerModel | None) -> frozenset[str]:
+    """The features a charge point gives its space: its socket's, and ``fast_charger`` if fast.
+
+    Parameters
+    ----------
+    charger : ChargerModel or None
+        The space's charge point, if any.
+
+    Returns
+    -------
+    frozenset of str
+        ``ev_charger`` or ``ebike_charger``, with ``fast_charger`` from `FAST_CHARGER_KW`; empty
+        for a space without one.
+    """
+    if charger is None:
+        return frozenset()
+    socket = {"ev": "ev_charger", "ebike": "ebike_charger"}[charger.socket]
+    return frozenset({socket, "fast_charger"} if charger.power_kw >= FAST_CHARGER_KW else {socket})
 
 
 def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
@@ -113,7 +138,7 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             id=s.id,
             kind=s.kind,
             size=Size[s.size.upper()],
-            features=frozenset(s.features),
+            features=frozenset(s.features) | charger_features(s.charger),
             x=s.x,
             y=s.y,
             windows=space_windows[i],

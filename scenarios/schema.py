@@ -112,12 +112,28 @@ class PolicyModel(_Strict):
     overstay_penalty: OverstayPenaltyModel = Field(default_factory=OverstayPenaltyModel)
 
 
+class ChargerModel(_Strict):
+    """A charge point on the space: residents book it for a charging session, several a night."""
+
+    socket: Literal["ev", "ebike"] = Field(
+        "ev", description="ev: a car charger (feature ev_charger); ebike: an e-bike socket"
+    )
+    power_kw: float = Field(
+        gt=0,
+        le=400,
+        description="its power; from 22 kW it also has the feature fast_charger",
+    )
+
+
 class SpaceModel(_Strict):
     id: str = Field(min_length=1)
     kind: str = Field(min_length=1, description="a label: rented, street, community, visitor, ...")
     size: SizeName = "standard"
     features: list[str] = Field(
         default_factory=list, description="e.g. ev_charger, accessible, covered"
+    )
+    charger: ChargerModel | None = Field(
+        None, description="a charge point: its socket and power give the space its features"
     )
     x: Metres = Field(description="metres east on the site plan")
     y: Metres = Field(description="metres north on the site plan")
