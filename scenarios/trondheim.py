@@ -66,12 +66,13 @@ def read_sessions(path: Path = DATA) -> list[Session]:
     Returns
     -------
     list of Session
-        Sessions whose `Shared_ID` is set and whose car stayed at least a minute.
+        Sessions whose `Shared_ID` is set, whose plug-out is known (10 are not) and whose car
+        stayed at least a minute.
     """
     sessions = []
     with path.open(newline="", encoding="utf-8") as file:
         for row in csv.DictReader(file, delimiter=";"):
-            if row["Shared_ID"] in ("", "NA"):
+            if "NA" in (row["Shared_ID"], row["Start_plugin"], row["End_plugout"]):
                 continue
             plug_in = datetime.strptime(row["Start_plugin"], "%d.%m.%Y %H:%M")
             plug_out = datetime.strptime(row["End_plugout"], "%d.%m.%Y %H:%M")
