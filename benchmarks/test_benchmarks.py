@@ -29,8 +29,8 @@ CASES = {
 }
 
 KNOWN_NOT_PROVEN = {
-    "night_shift": "engine: CP-SAT needs about 25 s to prove the priority-2 tier of this night "
-    "and does not prove priority 1 within 60 s (docs/performance.md)",
+    "night_shift": "engine: the grouped program proves every priority level and fairness of "
+    "this night in well under a second but not the walking tier (docs/solver.md)",
 }
 
 
@@ -62,6 +62,8 @@ def test_solve(benchmark, name):
 
 
 def test_builders_are_seeded():
+    assert instances.shared_chargers(8, 30, seed=1) == instances.shared_chargers(8, 30, seed=1)
+    assert instances.all_different(6, 20, seed=1) == instances.all_different(6, 20, seed=1)
     assert instances.dense(40, seed=3) == instances.dense(40, seed=3)
     assert instances.dense(40, seed=3) != instances.dense(40, seed=4)
     assert instances.night_shift(50, 10, seed=1) == instances.night_shift(50, 10, seed=1)
