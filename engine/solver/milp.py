@@ -4,7 +4,7 @@ Interchangeable spaces are merged first (`engine.solver.groups`): one binary per
 and, per group of k spaces, "at most k chosen stays present at each arrival time". Each family
 of constraints is added by one function. The tiers are solved in stages: as many leading tiers
 as fit one exact weighted objective (`combined_weights`), then the stage's optimum is held as a
-constraint and the next stage starts from the solution so far, topped up greedily.
+constraint and the next stage starts (its incumbent, for the fixing below: the solution so far).
 
 Exactness in doubles. HiGHS computes in doubles, with primal, dual and integrality tolerances set
 here to `_TOLERANCE` (1e-9). A chosen value within the tolerance of 0 or 1 changes a stage's
@@ -130,9 +130,10 @@ def solve_grouped(
         coarse = group_spaces(problem, component, [])
         if len(coarse.spaces) < len(fine.spaces):
             phases = [(coarse, live[:leading]), (fine, live[leading:])]
+    # The greedy placement: the first stage's incumbent, and the answer if no stage finishes.
     order = priority_order(problem, component.requests.tolist())
     placed = greedy_fill(problem, order, component.pairs, np.zeros(0, dtype=np.int64))
-    search = _Search(problem, component, order, deadline, seed)
+    search = _Search(problem, component, deadline, seed)
     for grouping, stage_tiers in phases:
         placed = search.phase(grouping, stage_tiers, placed)
         if not search.proven:
@@ -147,10 +148,8 @@ class _Search:
     too; `bounds` and `proven` are what the stages so far have shown.
     """
 
-    def __init__(
-        self, problem: Problem, component: Component, order: list[int], deadline: float, seed: int
-    ) -> None:
-        self.problem, self.component, self.order = problem, component, order
+    def __init__(self, problem: Problem, component: Component, deadline: float, seed: int) -> None:
+        self.problem, self.component = problem, component
         self.deadline, self.seed = deadline, seed
         self.held: list[tuple[list[Tier], int]] = []
         self.bounds: dict[int, int] = {}
@@ -168,13 +167,7 @@ class _Search:
         for weights, value in held:
             _hold(highs, weights, value)
 
-        def top_up(choices: IntArray) -> IntArray:
-            pairs = greedy_fill(
-                problem, self.order, self.component.pairs, colour(problem, grouping, choices)
-            )
-            return grouping.choices_of(pairs, problem)
-
-        chosen = top_up(grouping.choices_of(placed, problem))
+        chosen = grouping.choices_of(placed, problem)
         live = tiers
         while live:
             stage, weights = _widest_stage(problem, grouping, live, limit)
@@ -202,11 +195,6 @@ class _Search:
                 if tier.level is not None:
                     self.bounds[tier.level] = int(tier.value[grouping.choice_pair[chosen]].sum())
             live = live[stage:]
-            # Placing what still fits keeps every held optimum (only a served-count or fairness
-            # tier can still gain, and those only grow) and gives the next stage a full start.
-            topped = top_up(chosen)
-            if _holds(held, topped):
-                chosen = topped
         return colour(problem, grouping, chosen)
 
     def _weights(self, grouping: Grouping, tiers: list[Tier]) -> IntArray:
