@@ -12,7 +12,7 @@ class Status(str, Enum):
     OPTIMAL = "optimal"
     """Proven: no allocation is lexicographically better."""
     FEASIBLE = "feasible"
-    """Every hard rule holds; optimality not proven (the time limit stopped CP-SAT)."""
+    """Every hard rule holds; optimality not proven (the time limit stopped HiGHS or CP-SAT)."""
     INFEASIBLE = "infeasible"
     """The forced pins cannot all hold; nothing is assigned."""
 

@@ -52,9 +52,9 @@ def solve(
     instance : Instance
         The night.
     time_limit : float, optional
-        Seconds for the whole night; only CP-SAT parts can run out of it.
+        Seconds for the whole night; only grouped-program and CP-SAT parts can run out of it.
     seed : int, optional
-        CP-SAT's random seed; the same input and seed give the same allocation.
+        The random seed of HiGHS and CP-SAT; the same input and seed give the same allocation.
     method : {"auto", "assignment", "flow", "milp", "cp-sat"}, optional
         Which exact method solves each independent part of the night. A part is a *matching*
         when no space can take two of its stays.
@@ -83,8 +83,8 @@ def solve(
     -------
     Result
         Always valid under every hard rule: `Status.OPTIMAL` when every part was proven,
-        `Status.FEASIBLE` when the time limit cut CP-SAT short, `Status.INFEASIBLE` (nothing
-        assigned, a message) when the forced pins cannot all hold.
+        `Status.FEASIBLE` when the time limit cut HiGHS or CP-SAT short, `Status.INFEASIBLE`
+        (nothing assigned, a message) when the forced pins cannot all hold.
 
     Raises
     ------
@@ -171,7 +171,7 @@ def solve(
 def _solve_matching_part(
     problem: Problem, component: Component, tiers: list[Tier], method: Method
 ) -> tuple[IntArray, Literal["assignment", "flow"]] | None:
-    """A matching part by the method asked for, and the method used; None sends it to CP-SAT."""
+    """A matching part by the method asked for, and the method used; None sends it on."""
     if method == "assignment" or (method == "auto" and len(component.pairs) <= MAX_PAIRS):
         picked, why_not = _by_assignment(problem, component, tiers)
         if picked is not None:
