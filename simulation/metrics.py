@@ -69,6 +69,12 @@ class PlanSummary:
     refused_nights_max: Estimate
     refused_gini: Estimate
     refused_over_share: Estimate  # households refused more than `refused_over` nights in a month
+    # Refused nights per month of a household without a space of its own (that asked that month).
+    refused_nights_without_space: Estimate
+    # Per month, whole compound: requests refused because no space could take them at all (hours
+    # outside every window, a need no space offers), apart from refusals for lack of space.
+    refused_no_fit_month: Estimate
+    refused_taken_month: Estimate
     served_share_new: Estimate  # of the nights new residents asked, the share they were served
     served_share_others: Estimate
     # need -> the same share for households whose car needs it (an EV charger, an accessible space)
@@ -114,6 +120,7 @@ def summarise(
     months = _months(nights)
     month_nights = months[0].stop - months[0].start
     new = np.array([NEW_RESIDENT_TAG in h.tags for h in site.households])
+    without_space = np.array([not h.has_space for h in site.households], dtype=bool)
     index = {h.id: i for i, h in enumerate(site.households)}
     needing: dict[str, np.ndarray] = {}
     for car in site.shared_cars:
@@ -143,6 +150,7 @@ def summarise(
                 "window_overstays",
             )
         }
+        no_fit = np.array([row.get("refused_no_fit", 0) for row in run.rows], dtype=np.float64)
         add("requests", column["requests"].mean())
         add("served", column["served"].mean())
         add("p5", np.percentile(column["served"], 5))
@@ -165,7 +173,9 @@ def summarise(
         scale = month_nights / nights
         for key in ("renter_conflicts", "renters_back", "window_overstays"):
             add(key, column[key].sum() * scale)
-        means, maxima, ginis, over = [], [], [], []
+        add("no_fit", no_fit.sum() * scale)
+        add("taken", (column["requests"] - column["served"] - no_fit).sum() * scale)
+        means, maxima, ginis, over, without = [], [], [], [], []
         for month in months:
             asked = run.asked[month].sum(axis=0) > 0
             counts = run.refused[month].sum(axis=0)[asked]
@@ -174,10 +184,15 @@ def summarise(
             maxima.append(counts.max() if counts.size else 0.0)
             ginis.append(gini(counts))
             over.append((counts > refused_over).mean() if counts.size else 0.0)
+            asked_without = asked & without_space
+            counts_without = run.refused[month].sum(axis=0)[asked_without]
+            without.append(counts_without.mean() if counts_without.size else np.nan)
         add("refused_mean", float(np.mean(means)))
         add("refused_max", float(np.mean(maxima)))
         add("gini", float(np.mean(ginis)))
         add("over", float(np.mean(over)))
+        known = [value for value in without if not np.isnan(value)]
+        add("without_space", float(np.mean(known)) if known else np.nan)
         asked_nights = run.asked > 0
         for label, group in groups:
             asked_in_group = asked_nights[:, group].sum()
@@ -204,6 +219,9 @@ def summarise(
         refused_nights_max=Estimate.of(per_seed["refused_max"]),
         refused_gini=_share(per_seed["gini"]),
         refused_over_share=_share(per_seed["over"]),
+        refused_nights_without_space=Estimate.of(per_seed["without_space"]),
+        refused_no_fit_month=Estimate.of(per_seed["no_fit"]),
+        refused_taken_month=Estimate.of(per_seed["taken"]),
         served_share_new=_share(per_seed["new"]),
         served_share_others=_share(per_seed["others"]),
         served_share_by_need={need: _share(per_seed[f"need:{need}"]) for need in sorted(needing)},

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from engine import HouseholdHistory, Instance, Policy, Request, Result, Size, Space, Window, solve
+from engine.eligibility import EligibilityTable
 from simulation.calibration import NightCalibration
 from simulation.demand import DemandStream, NightDemand, longest_part_inside
 from simulation.model import DemandModel, Plan, Site
@@ -196,6 +197,7 @@ def simulate_run(
             site.name, evening, spaces, site.households, requests, plan.policy, history.entries()
         )
         result = solve(instance, time_limit=time_limit, explain=False)
+        no_fit = _fitting_nowhere(instance, result)
 
         morning = _morning(instance, result, demand, renter_index)
         for kind, kind_stays in morning.stays.items():
@@ -219,6 +221,9 @@ def simulate_run(
                 "requests": len(requests),
                 "served": len(result.assignments),
                 "refused": len(requests) - len(result.assignments),
+                # Of the refused: requests no space of tonight could take at all (hours outside
+                # every window, a need no space offers), as against refusals for lack of space.
+                "refused_no_fit": no_fit,
                 "served_by_priority": json.dumps(
                     {str(k): v for k, v in sorted(result.served_by_priority.items(), reverse=True)}
                 ),
@@ -236,6 +241,23 @@ def simulate_run(
             }
         )
     return run
+
+
+def _fitting_nowhere(instance: Instance, result: Result) -> int:
+    """How many refused requests no space of the night could take, whatever else was placed
+    (the engine's `no_space_fits`), counted without writing the explanations."""
+    served = {a.request for a in result.assignments}
+    unserved = np.array(
+        [i for i, r in enumerate(instance.requests) if r.id not in served], dtype=np.int64
+    )
+    if not len(unserved):
+        return 0
+    table = EligibilityTable(instance)
+    count = 0
+    for rows, cols in table.blocks(unserved):
+        excluded = np.logical_or.reduce(list(table.failures(rows, cols=cols).values()))
+        count += int(excluded.all(axis=1).sum())
+    return count
 
 
 @dataclass

@@ -110,5 +110,9 @@ def test_summary_of_a_hand_made_run():
         4.0
     )  # 1 a night, a "month" of 4 nights
     assert list(summary.refused_histogram[:3]) == [1, 1, 1]
+    # No household has a space of its own; the rows say no refusal was for want of a fitting
+    # space, so all 4 were for lack of space.
+    assert summary.refused_nights_without_space.mean == pytest.approx(1.0)
+    assert (summary.refused_no_fit_month.mean, summary.refused_taken_month.mean) == (0.0, 4.0)
     assert summary.occupancy["street"].tolist() == [1.0] * len(HOURS)
     assert summary.capacity["street"] == 2.0

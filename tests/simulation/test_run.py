@@ -198,3 +198,19 @@ def test_plan_problems_name_the_pool_and_the_fix(compound):
             "no hours for the 'street' spaces; give them, or set pools.street.shared: false",
         ),
     ]
+
+
+def test_refusals_where_no_space_fits_are_counted_apart(compound):
+    # Residents who give their real times (not the plan's hours) or need a charger that no
+    # released space has tonight are refused whatever else is placed: counted apart from the
+    # refusals for lack of space, and the two add up to the refused.
+    site, model = compound
+    run = simulate_run(site, bundled_plan("laiyang-voted"), model, CALIBRATION, nights=5, seed=2)
+    for row in run.rows:
+        assert 0 <= row["refused_no_fit"] <= row["refused"]
+    assert sum(row["refused_no_fit"] for row in run.rows) > 0
+    # With every request fitting some space (no needs, the plan's own hours), none is "no fit".
+    strict = replace(model, plan_aware_share=1.0)
+    plain = replace(site, cars=tuple(replace(car, needs=frozenset()) for car in site.cars))
+    easy = simulate_run(plain, bundled_plan("laiyang-voted"), strict, CALIBRATION, nights=3, seed=2)
+    assert all(row["refused_no_fit"] == 0 for row in easy.rows)
