@@ -94,9 +94,15 @@ def clock_from(now: datetime) -> Callable[[], datetime]:
 
 
 def get_jobs(request: Request) -> Executor:
-    """The worker thread that runs background jobs (household imports), one at a time."""
+    """The worker thread that runs background jobs (imports, simulations), one at a time."""
     jobs: Executor = request.app.state.jobs
     return jobs
+
+
+def get_ballot_key(request: Request) -> bytes | None:
+    """The key that finds a household's vote while a ballot is open (service.security)."""
+    key: bytes | None = request.app.state.ballot_key
+    return key
 
 
 def get_unknown_names(request: Request) -> UnknownNames:
@@ -110,6 +116,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 UnknownNamesDep = Annotated[UnknownNames, Depends(get_unknown_names)]
 JobsDep = Annotated[Executor, Depends(get_jobs)]
+BallotKeyDep = Annotated[bytes | None, Depends(get_ballot_key)]
 
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

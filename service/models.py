@@ -109,6 +109,8 @@ class Household(Base):
     notify_language: Mapped[str] = mapped_column(String(2), default="zh", server_default="zh")
     quiet_from: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "23:00"
     quiet_until: Mapped[str | None] = mapped_column(String(5), nullable=True)  # "07:00"
+    # The flat's floor area in m² (专有部分面积), which ballots count; None when not recorded.
+    floor_area: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Space(Base):
@@ -347,26 +349,126 @@ class SpaceReport(Base):
     closing_note: Mapped[str] = mapped_column(Text, default="")
 
 
-class ImportJob(Base):
-    """A CSV import of households, done in the background: hashing each activation code takes
-    a while, and the service must answer everyone else meanwhile."""
+class Job(Base):
+    """Work done in the background, beside the requests: a CSV import of households (hashing each
+    activation code takes a while) or a ballot's simulations. One worker thread runs them in turn
+    (`service.actions.jobs`)."""
 
-    __tablename__ = "import_jobs"
+    __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
-    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # households (an import), simulation
+    # What staff know it by: the imported file's name, the ballot's question.
+    label: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(10))  # queued, running, done, failed
     total: Mapped[int] = mapped_column(Integer)
     done: Mapped[int] = mapped_column(Integer, default=0)
-    # The validated rows (HouseholdIn), until they are stored.
-    rows: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
-    # The created households with their activation codes: kept until staff have read them once.
-    codes: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # The job's input until it is done (an import's validated rows; a simulation's ballot).
+    payload: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # What it made, kept until read (an import's households with their activation codes).
+    output: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Moved on by the worker as it goes; a job that has not moved for a while has lost it.
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompoundPolicy(Base):
+    """A plan adopted for a compound from an evening on: nights from `first_evening` read it, the
+    nights before keep the plan in force before it (`Compound.policy` before any adoption)."""
+
+    __tablename__ = "compound_policies"
+    __table_args__ = (UniqueConstraint("compound_id", "first_evening"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    first_evening: Mapped[date] = mapped_column(Date)
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The ballot that decided it (None for a plan set otherwise), who adopted it and when.
+    ballot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ballots.id"), nullable=True, unique=True
+    )
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    adopted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def plan(self) -> PolicyModel:
+        return PolicyModel.model_validate(self.policy)
+
+
+class BallotRule(str, Enum):
+    # 民法典第278条: two thirds of the area and of the households take part, then ...
+    MAJORITY = "majority"  # ... more than half of the participating area and households approve
+    COMMON_PARTS = "common_parts"  # ... at least three quarters of both (use of common parts)
+
+
+class Ballot(Base):
+    """A question put to every household of a compound, with 2-5 options.
+
+    Who voted (`BallotTurnout`) and what was chosen (`BallotVote`) are kept apart: a choice is
+    found by a keyed hash of the household that only the service's key can make, and that link
+    is erased when the ballot is counted (docs/ballots.md)."""
+
+    __tablename__ = "ballots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    compound_id: Mapped[str] = mapped_column(ForeignKey("compounds.id"), index=True)
+    question: Mapped[str] = mapped_column(String(500))
+    rule: Mapped[str] = mapped_column(String(20))
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who may vote, fixed when the ballot is made: [[household id, floor area or null], ...].
+    roll: Mapped[list[Any]] = mapped_column(JSON)
+    # The simulation: its seed and size, the job that runs it, the figures once done.
+    seed: Mapped[int] = mapped_column(Integer)
+    nights: Mapped[int] = mapped_column(Integer)
+    seeds: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    simulation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when it is counted (staff close it, or the first look after its closing time): the
+    # tally is then stored and nothing of the ballot changes any more.
+    counted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class BallotOption(Base):
+    __tablename__ = "ballot_options"
+    __table_args__ = (UniqueConstraint("ballot_id", "position"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 0, 1, ... as shown
+    label: Mapped[str] = mapped_column(String(200))
+    label_zh: Mapped[str] = mapped_column(String(200))
+    # A plan file's document (name, policy, pools); None for "none of these" (the rules stay).
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class BallotTurnout(Base):
+    """That a household voted, and how (online or on paper): never what it chose."""
+
+    __tablename__ = "ballot_turnout"
+    __table_args__ = (UniqueConstraint("ballot_id", "household_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    channel: Mapped[str] = mapped_column(String(10))  # online, paper
+    # Staff who entered a paper vote.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+
+
+class BallotVote(Base):
+    """What was chosen, under the household's receipt code, without who chose it: no household,
+    no time, no order (the receipt, random, is the key). `voter` is the keyed hash that lets the
+    service find the household's vote to change it while the ballot is open; it is erased when
+    the ballot is counted."""
+
+    __tablename__ = "ballot_votes"
+    __table_args__ = (UniqueConstraint("ballot_id", "voter"),)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), primary_key=True)
+    receipt: Mapped[str] = mapped_column(String(20), primary_key=True)
+    voter: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("ballot_options.id"))
 
 
 @event.listens_for(Session, "before_flush")
@@ -378,6 +480,8 @@ def _count_revisions(session: Session, _context: object, _instances: object) -> 
             item in session.new or item in session.deleted or session.is_modified(item)
         ):
             changed.add(item.compound_id)
+        elif isinstance(item, CompoundPolicy) and item in session.new:
+            changed.add(item.compound_id)  # a plan adopted from an evening on
         elif (
             isinstance(item, Compound)
             and item not in session.new

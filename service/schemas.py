@@ -83,6 +83,11 @@ Code = Annotated[
 ]
 # Metres on the compound's map.
 Coordinate = Annotated[float, Field(ge=-1_000_000, le=1_000_000)]
+# A flat's floor area (专有部分面积) in m², which ballots count.
+FloorArea = Annotated[
+    float,
+    Field(gt=0, le=10_000, description="the flat's floor area in m² (专有部分面积), as registered"),
+]
 # A space's hours, e.g. 18:00-08:00.
 Windows = Annotated[list[Item], Field(min_length=1, max_length=10)]
 
@@ -344,6 +349,8 @@ class HouseholdChangeIn(_In):
     y: Coordinate | None = Unchanged
     tags: Annotated[list[Item], Field(max_length=20)] | None = Unchanged
     has_space: bool | None = Unchanged
+    # null clears a recorded area.
+    floor_area: FloorArea | None = None
 
 
 class SpaceOut(BaseModel):
@@ -363,6 +370,7 @@ class HouseholdListOut(BaseModel):
     y: float
     tags: list[str]
     has_space: bool
+    floor_area: float | None
     activated: bool
 
 
@@ -372,6 +380,7 @@ class HouseholdIn(_In):
     y: float = Field(ge=-1_000_000, le=1_000_000)
     tags: list[Item] = Field(default_factory=list, max_length=20)
     has_space: bool = False
+    floor_area: FloorArea | None = None
 
 
 class HouseholdCreatedOut(BaseModel):
@@ -608,3 +617,183 @@ class DeliveryFailureOut(BaseModel):
 class DeliveriesOut(BaseModel):
     counts: list[DeliveryCountOut]
     failures: list[DeliveryFailureOut]
+
+
+# Ballots (docs/ballots.md).
+
+BallotRuleName = Literal["majority", "common_parts"]
+BallotState = Literal["upcoming", "open", "closed"]
+
+
+class BallotOptionIn(_In):
+    """One option: a bundled plan by its file's name (`laiyang-voted`), a plan document as the
+    plan files hold it, or "none of these" (the rules in force stay)."""
+
+    kind: Literal["plan", "none"] = "plan"
+    bundled: Annotated[Text, Field(max_length=80)] | None = None
+    plan: dict[str, Any] | None = Field(
+        None, description="a plan file's document: name, name_zh, summary, policy, pools"
+    )
+
+
+class BallotIn(_In):
+    question: Text = Field(min_length=3, max_length=500)
+    rule: BallotRuleName = Field(
+        "majority",
+        description="majority: more than half of the participating area and households approve; "
+        "common_parts (changing the use of common parts): at least three quarters of both. "
+        "Either way households holding 2/3 of the area and 2/3 of the households take part.",
+    )
+    opens_at: datetime = Field(description="ISO date-time; without an offset, compound time")
+    closes_at: datetime = Field(description="ISO date-time; without an offset, compound time")
+    options: list[BallotOptionIn] = Field(min_length=2, max_length=5)
+    seed: int = Field(1, ge=0, le=2**31 - 1, description="the simulation's first seed")
+    nights: int = Field(30, ge=30, le=365, description="simulated nights per run")
+    seeds: int = Field(4, ge=2, le=20, description="runs per option")
+
+
+class EstimateOut(BaseModel):
+    """A simulated figure: its mean and 95 % interval over the seeds (null when not defined)."""
+
+    mean: float | None
+    low: float | None
+    high: float | None
+
+
+class OptionFiguresOut(BaseModel):
+    """What the simulation says of one plan, each figure over the seeds (docs/simulation.md)."""
+
+    position: int
+    requests_per_night: EstimateOut
+    served_per_night: EstimateOut
+    served_share: EstimateOut
+    refused_nights: EstimateOut  # per household that asked, per month
+    refused_nights_without_space: EstimateOut  # the same, households without a space of their own
+    refused_nights_max: EstimateOut
+    refused_gini: EstimateOut
+    refused_over_share: EstimateOut
+    refused_p95: EstimateOut
+    refused_no_fit_month: EstimateOut  # refused: no space offers those hours or needs
+    refused_taken_month: EstimateOut  # refused: every fitting space taken
+    renter_conflicts_month: EstimateOut
+    window_overstays_month: EstimateOut
+    walk_m: EstimateOut
+    # refused_nights_without_space with renters away half as often, and twice as often.
+    without_space_if_away_half: EstimateOut
+    without_space_if_away_double: EstimateOut
+
+
+class SimulationOut(BaseModel):
+    state: Literal["queued", "running", "done", "failed"]
+    done: int
+    total: int
+    error: str | None = None
+    seed: int
+    nights: int
+    seeds: int
+    renter_away_share: float | None = None
+    refused_over: int = 5
+    options: list[OptionFiguresOut] = Field(default_factory=list)
+
+
+class BallotOptionOut(BaseModel):
+    position: int
+    label: str
+    label_zh: str
+    none_of_these: bool
+    plan: dict[str, Any] | None
+
+
+class OptionTallyOut(BaseModel):
+    position: int
+    households: int
+    area: float
+    approved: bool
+
+
+class TallyOut(BaseModel):
+    """The count once the ballot closed: everything a household needs to check the decision."""
+
+    rule: BallotRuleName
+    roll_households: int
+    roll_area: float
+    roll_without_area: int  # households on the roll without a recorded floor area
+    households: int  # households that voted
+    area: float
+    area_counted: bool  # false when no household on the roll has a recorded area
+    households_participation_met: bool
+    area_participation_met: bool
+    participation_met: bool
+    options: list[OptionTallyOut]
+    decision: int | None  # the approved option's position
+
+
+class TurnoutOut(BaseModel):
+    """Who has voted so far, as numbers only (staff see this while the ballot is open)."""
+
+    households: int
+    area: float
+    online: int
+    paper: int
+    roll_households: int
+    roll_area: float
+    roll_without_area: int
+
+
+class AdoptionOut(BaseModel):
+    first_evening: date
+    adopted_at: datetime
+
+
+class BallotOut(BaseModel):
+    id: int
+    question: str
+    rule: BallotRuleName
+    opens_at: datetime
+    closes_at: datetime
+    state: BallotState
+    options: list[BallotOptionOut]
+    simulation: SimulationOut | None
+    roll_households: int
+    roll_without_area: int
+    turnout: TurnoutOut | None = Field(None, description="staff only, while and after it runs")
+    tally: TallyOut | None = None
+    adopted: AdoptionOut | None = None
+
+
+class MyVoteOut(BaseModel):
+    """A household's vote as it stands: the option, how it was cast and the receipt code that
+    checks, once the ballot is counted, that this choice was counted."""
+
+    ballot: int
+    position: int
+    channel: Literal["online", "paper"]
+    receipt: str
+
+
+class MyBallotOut(BallotOut):
+    on_roll: bool
+    my_vote: MyVoteOut | None = Field(
+        None, description="while the ballot is open (the link is erased when it is counted)"
+    )
+    voted: bool = False
+
+
+class VoteIn(_In):
+    option: int = Field(ge=0, le=4, description="the option's position")
+
+
+class PaperVoteIn(_In):
+    household: Code
+    option: int = Field(ge=0, le=4)
+
+
+class ReceiptOut(BaseModel):
+    ballot: int
+    receipt: str
+    position: int
+    counted: bool = Field(description="true once the ballot is counted: this choice was counted")
+
+
+class AdoptIn(_In):
+    first_evening: Evening

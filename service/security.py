@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import secrets
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -59,3 +62,48 @@ _code_hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 def hash_code(code: str) -> str:
     """The digest of a one-time activation code (verify it with `verify_secret`)."""
     return _code_hasher.hash(code)
+
+
+# Ballots (docs/ballots.md): a vote is stored under a random receipt code and a keyed hash of its
+# household, which only the holder of the ballot key can make.
+RECEIPT_LENGTH = 12
+
+
+def new_receipt() -> str:
+    """A receipt code: 12 symbols of 32 (60 bits), shown as XXXX-XXXX-XXXX."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return "-".join(code[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+def normal_receipt(text: str) -> str:
+    """A receipt as typed (lower case, spaces, no dashes) in its stored form, XXXX-XXXX-XXXX."""
+    code = "".join(c for c in text.upper() if c.isalnum())
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def voter_digest(key: bytes, ballot_id: int, household_id: int) -> str:
+    """Which stored vote is this household's: HMAC-SHA-256 under the ballot key."""
+    return hmac.new(
+        key, f"ballot {ballot_id} household {household_id}".encode(), "sha256"
+    ).hexdigest()
+
+
+def ballot_key(configured: str | None, database_url: str) -> bytes | None:
+    """The key of voters' digests: PARKING_BALLOT_KEY, or for an SQLite file a key kept in a file
+    beside it (`<db>.ballot-key`, made on first use, readable by its owner only); None when there
+    is neither (PostgreSQL without the setting: ballots then refuse votes)."""
+    if configured:
+        return configured.encode()
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url == prefix + ":memory:":
+        return None
+    path = Path(database_url[len(prefix) :] + ".ballot-key")
+    if not path.exists():
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it meanwhile
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=1024**3)
     # The households' CSV import (API and page) takes files up to this size.
     max_upload_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=1024**3)
+    # The key that finds a household's vote while a ballot is open (docs/ballots.md). Unset, an
+    # SQLite database keeps one in a file beside it; PostgreSQL needs it set for ballots.
+    ballot_key: str | None = Field(None, min_length=16, max_length=200, repr=False)
     # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

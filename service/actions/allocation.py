@@ -33,6 +33,7 @@ from service.actions import audit
 from service.actions.calendar import cutoff_of, in_compound_time
 from service.actions.errors import Conflict
 from service.actions.nights import hold_compound, hold_night, hold_unless_running, night_of
+from service.actions.policies import plan_in_force, policy_in_force
 from service.actions.runlock import holding
 from service.models import (
     Car,
@@ -108,7 +109,7 @@ def night_document(
     return {
         "name": f"{compound.name} — {night.evening.isoformat()}",
         "night": night.evening.isoformat(),
-        "policy": compound.policy,
+        "policy": policy_in_force(session, compound, night.evening),
         "spaces": space_entries(spaces, code_of, released),
         "households": [
             {"id": h.code, "x": h.x, "y": h.y, "tags": h.tags, "has_space": h.has_space}
@@ -169,6 +170,43 @@ def space_entries(
     ]
 
 
+def site_document(session: Session, compound: Compound, evening: date) -> dict[str, Any]:
+    """The compound as a scenario file for the plan simulator: its plan for `evening`, spaces
+    (none released: the simulator draws who is away), households with their cars; no requests."""
+    households = session.scalars(
+        select(Household).where(Household.compound_id == compound.id).order_by(Household.id)
+    ).all()
+    code_of = {h.id: h.code for h in households}
+    cars: dict[int, list[dict[str, Any]]] = {}
+    for car in session.scalars(
+        select(Car).join(Household).where(Household.compound_id == compound.id).order_by(Car.id)
+    ):
+        cars.setdefault(car.household_id, []).append(
+            {"plate": car.plate, "size": car.size, "needs": car.needs}
+        )
+    spaces = session.scalars(
+        select(Space).where(Space.compound_id == compound.id).order_by(Space.id)
+    ).all()
+    return {
+        "name": compound.name,
+        "night": evening.isoformat(),
+        "policy": policy_in_force(session, compound, evening),
+        # None released: the simulator draws who is away.
+        "spaces": space_entries(spaces, code_of, set()),
+        "households": [
+            {
+                "id": h.code,
+                "x": h.x,
+                "y": h.y,
+                "tags": h.tags,
+                "has_space": h.has_space,
+                "cars": cars.get(h.id, []),
+            }
+            for h in households
+        ],
+    }
+
+
 def released_spaces(session: Session, compound_id: str, evening: date) -> set[int]:
     """Ids of the compound's rented spaces that a release covers on `evening`."""
     return set(
@@ -187,7 +225,7 @@ def released_spaces(session: Session, compound_id: str, evening: date) -> set[in
 def _history(session: Session, compound: Compound, night: Night) -> list[dict[str, Any]]:
     """Refusals in the published nights of the fairness window, last night's spaces, and the
     overstays recorded in the mornings of the penalty's window."""
-    plan = compound.plan
+    plan = plan_in_force(session, compound, night.evening)
     reach = max(plan.fairness.window_nights, plan.overstay_penalty.nights, 1)
     refused: dict[str, list[str]] = {}
     last_space: dict[str, str] = {}

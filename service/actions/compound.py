@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -15,26 +15,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scenarios.mapping import window_from_text
 from service import security
-from service.actions import accounts, audit
-from service.actions.calendar import ANY_EVENING
+from service.actions import accounts, audit, jobs
+from service.actions.calendar import ANY_EVENING, current_evening
 from service.actions.errors import (
     Conflict,
-    DomainError,
     FieldProblem,
     InvalidField,
     InvalidInput,
     NotFound,
 )
 from service.actions.nights import hold_compound
+from service.actions.policies import plans_from, policy_in_force
 from service.compounds import issue_activation, resident_account
 from service.models import (
     Account,
     Compound,
     Household,
-    ImportJob,
+    Job,
     Release,
     Space,
-    as_utc,
 )
 from service.schemas import (
     CompoundOut,
@@ -48,12 +47,14 @@ from service.schemas import (
     SpaceOut,
 )
 
-CSV_FIELDS = ("code", "x", "y", "tags", "has_space")
+CSV_FIELDS = ("code", "x", "y", "tags", "has_space", "floor_area")
 
 Coded = TypeVar("Coded", Household, Space)
 
 
-def read_compound(*, session: Session, compound: Compound) -> CompoundOut:
+def read_compound(*, session: Session, compound: Compound, now: datetime) -> CompoundOut:
+    """The compound, with the plan in force for the night under way."""
+
     def count(model: type[Household] | type[Space]) -> int:
         query = select(func.count()).select_from(model).where(model.compound_id == compound.id)
         return session.scalar(query) or 0
@@ -63,7 +64,7 @@ def read_compound(*, session: Session, compound: Compound) -> CompoundOut:
         name=compound.name,
         timezone=compound.timezone,
         cutoff=compound.cutoff,
-        policy=compound.policy,
+        policy=policy_in_force(session, compound, current_evening(compound.timezone, now)),
         spaces=count(Space),
         households=count(Household),
     )
@@ -109,8 +110,10 @@ def _checked_space(
     kind: str,
     windows: list[str] | None,
     renter_code: str | None,
+    now: datetime,
 ) -> Household | None:
-    """The renter (if any), once the space's hours and renter are known to be usable."""
+    """The renter (if any), once the space's hours and renter are known to be usable (a space
+    without hours of its own takes its kind's from every plan in force from tonight on)."""
     renter = None
     if renter_code is not None:
         renter = _by_code(session, Household, compound, renter_code)
@@ -121,7 +124,8 @@ def _checked_space(
             window_from_text(text, ANY_EVENING)
         except ValueError as error:
             raise InvalidField(f"windows[{i}]", str(error)) from None
-    if windows is None and kind not in compound.plan.windows:
+    plans = plans_from(session, compound, current_evening(compound.timezone, now))
+    if windows is None and any(kind not in plan.windows for plan in plans):
         raise InvalidField(
             "windows", f"the plan gives no hours for {kind!r} spaces; give this space its windows"
         )
@@ -134,7 +138,7 @@ def create_space(
     hold_compound(session, compound)
     if _by_code(session, Space, compound, body.code) is not None:
         raise Conflict("space_exists", f"space {body.code} already exists")
-    renter = _checked_space(session, compound, body.kind, body.windows, body.renter)
+    renter = _checked_space(session, compound, body.kind, body.windows, body.renter, now)
     space = Space(
         compound_id=compound.id,
         code=body.code,
@@ -185,6 +189,7 @@ def change_space(
         given.get("kind", space.kind),
         given.get("windows", space.windows),
         renter_code,
+        now,
     )
     for name in ("kind", "size", "features", "x", "y", "windows"):
         if name in given:
@@ -217,6 +222,7 @@ def _household_out(household: Household, activated: bool) -> HouseholdListOut:
         y=household.y,
         tags=household.tags,
         has_space=household.has_space,
+        floor_area=household.floor_area,
         activated=activated,
     )
 
@@ -233,7 +239,7 @@ def change_household(
     """Change a household; only the fields sent change."""
     household = _household(session, compound, household_code)
     given = body.model_dump(exclude_unset=True)
-    _not_null(given, given)
+    _not_null(given, [name for name in given if name != "floor_area"])
     for name, value in given.items():
         setattr(household, name, value)
     audit.record(
@@ -293,6 +299,7 @@ def _add_household(session: Session, compound: Compound, body: HouseholdIn) -> H
         y=body.y,
         tags=body.tags,
         has_space=body.has_space,
+        floor_area=body.floor_area,
     )
     session.add(household)
     session.flush()
@@ -365,6 +372,9 @@ def _parsed_csv(session: Session, compound: Compound, content: bytes) -> list[Ho
             "y": row["y"],
             "tags": [t for t in (row.get("tags") or "").split(";") if t.strip()],
         }
+        area = (row.get("floor_area") or "").strip()
+        if area:
+            values["floor_area"] = area
         has_space = (row.get("has_space") or "").strip()
         if has_space:
             # yes/no, true/false, 1/0, and as a Chinese spreadsheet says it: 是/否.
@@ -394,16 +404,19 @@ def _parsed_csv(session: Session, compound: Compound, content: bytes) -> list[Ho
     return valid
 
 
-def _job_out(job: ImportJob) -> ImportJobOut:
+def _job_out(job: Job) -> ImportJobOut:
     return ImportJobOut(
         id=job.id,
-        filename=job.filename,
+        filename=job.label,
         state=job.state,
         done=job.done,
         total=job.total,
         error=job.error,
-        created=[HouseholdCreatedOut.model_validate(c) for c in job.codes or ()],
+        created=[HouseholdCreatedOut.model_validate(c) for c in job.output or ()],
     )
+
+
+IMPORT = "households"
 
 
 def start_import(
@@ -415,58 +428,46 @@ def start_import(
     account: Account,
     now: datetime,
 ) -> ImportJobOut:
-    """Households from a CSV file (columns code, x, y, tags separated by ';', has_space), each
-    with an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows.
+    """Households from a CSV file (columns code, x, y, tags separated by ';', has_space,
+    floor_area), each with an activation code; UTF-8, or GBK as Excel saves it on Chinese Windows.
 
     Every row is checked now: any bad row gives InvalidInput listing every bad row, and nothing
     is stored. A good file becomes a job (`run_import` does it, in the background: each
     activation code is hashed, then every household is stored in one transaction, all or
     nothing); `import_progress` tells how far it is and, once, the codes."""
     rows = _parsed_csv(session, compound, content)
-    job = ImportJob(
-        compound_id=compound.id,
-        account_id=account.id,
-        filename=filename[:200],
-        state="queued",
+    job = jobs.new_job(
+        session,
+        compound=compound,
+        account=account,
+        kind=IMPORT,
+        label=filename,
         total=len(rows),
-        done=0,
-        rows=[row.model_dump(mode="json") for row in rows],
-        created_at=now,
-        updated_at=now,
+        payload=[row.model_dump(mode="json") for row in rows],
+        now=now,
     )
-    session.add(job)
     session.commit()
     return _job_out(job)
-
-
-# Progress is written this often, so that staff see it move without a write per household.
-_PROGRESS_EVERY = 10
-# A running job whose progress has not moved for this long has lost its worker (a restart).
-STALLED_AFTER = timedelta(minutes=2)
 
 
 def run_import(
     *, sessions: sessionmaker[Session], job_id: int, clock: Callable[[], datetime]
 ) -> None:
     """Do an import job: hash the codes (the slow part, outside any write transaction), then
-    store every household with its account in one transaction. Meant for a worker thread."""
-    with sessions.begin() as session:
-        job = session.get_one(ImportJob, job_id)
-        if job.state != "queued":
-            return
-        job.state, job.updated_at = "running", clock()
-        rows = [HouseholdIn.model_validate(row) for row in job.rows or ()]
-    codes: list[tuple[str, str]] = []
-    for position, _ in enumerate(rows, start=1):
-        code = security.new_activation_code()
-        codes.append((code, security.hash_code(code)))
-        if position % _PROGRESS_EVERY == 0:
-            with sessions.begin() as session:
-                job = session.get_one(ImportJob, job_id)
-                job.done, job.updated_at = position, clock()
-    try:
+    store every household with its account in one transaction. Meant for the worker thread."""
+    payload = jobs.take(sessions, job_id, clock)
+    if payload is None:
+        return
+    rows = [HouseholdIn.model_validate(row) for row in payload]
+    progress = jobs.Progress(sessions, job_id, clock)
+    with jobs.failing(sessions, job_id, clock, "import"):
+        codes: list[tuple[str, str]] = []
+        for position, _ in enumerate(rows, start=1):
+            code = security.new_activation_code()
+            codes.append((code, security.hash_code(code)))
+            progress(position)
         with sessions.begin() as session:
-            job = session.get_one(ImportJob, job_id)
+            job = session.get_one(Job, job_id)
             compound = session.get_one(Compound, job.compound_id)
             taken = set(
                 session.scalars(select(Household.code).where(Household.compound_id == compound.id))
@@ -488,17 +489,9 @@ def run_import(
                 at=clock(),
                 action="import households",
                 count=len(created),
-                filename=job.filename,
+                filename=job.label,
             )
-            job.state, job.done, job.rows, job.codes = "done", len(rows), None, created
-            job.updated_at = clock()
-    except Exception as error:
-        with sessions.begin() as session:
-            job = session.get_one(ImportJob, job_id)
-            message = error.message if isinstance(error, DomainError) else "the import failed"
-            job.state, job.error, job.rows, job.updated_at = "failed", message, None, clock()
-        if not isinstance(error, DomainError):
-            raise
+            jobs.finish(session, job_id, clock, created)
 
 
 def import_progress(
@@ -506,12 +499,10 @@ def import_progress(
 ) -> ImportJobOut:
     """How far an import is; once it is done, the households with their activation codes, this
     one time (they are then erased: only their digests are kept)."""
-    job = session.get(ImportJob, job_id)
-    if job is None or job.compound_id != compound.id:
+    job = session.get(Job, job_id)
+    if job is None or job.compound_id != compound.id or job.kind != IMPORT:
         raise NotFound("no_such_import", f"no import {job_id}")
-    if job.state in ("queued", "running") and now - as_utc(job.updated_at) > STALLED_AFTER:
-        job.state, job.error, job.rows = "failed", "the service stopped during the import", None
-    shown = _job_out(job)
-    job.codes = None
+    shown = _job_out(jobs.looked_at(job, now))
+    job.output = None
     session.commit()
     return shown

@@ -28,6 +28,7 @@ from scenarios.loader import parse_scenario
 from scenarios.mapping import to_instance
 from scenarios.schema import ResultFile
 from service.actions.allocation import space_entries
+from service.actions.policies import plan_in_force, policy_in_force
 from service.models import Car, Compound, Household, Night, ParkingRequest, Run, Space
 from service.schemas import ChanceOut, FitOut, GuidanceOut, StayOut
 
@@ -125,7 +126,7 @@ def _pool(session: Session, compound: Compound, evening: date) -> Instance:
     document = {
         "name": compound.name,
         "night": evening.isoformat(),
-        "policy": compound.policy,
+        "policy": policy_in_force(session, compound, evening),
         "spaces": space_entries(spaces, None, set()),
         "households": [],
     }
@@ -168,7 +169,7 @@ def _with_stay(
                 .order_by(ParkingRequest.created_at, ParkingRequest.id)
             )
         ]
-        reach = compound.plan.overstay_penalty.nights
+        reach = plan_in_force(session, compound, evening).overstay_penalty.nights
         overstayed = [
             past.isoformat()
             for past, households in session.execute(
@@ -208,7 +209,7 @@ def _with_stay(
     document = {
         "name": compound.name,
         "night": evening.isoformat(),
-        "policy": compound.policy,
+        "policy": policy_in_force(session, compound, evening),
         "spaces": [],
         "households": [
             {

@@ -37,6 +37,7 @@ from service.actions.nights import (
     require_open,
     settled_evenings,
 )
+from service.actions.policies import plan_in_force
 from service.models import (
     Car,
     Compound,
@@ -611,6 +612,7 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         if open_evening and open_evening != evening
         else []
     )
+    penalty = plan_in_force(session, compound, evening).overstay_penalty
     return Tonight(
         household=my_household(session=session, household=household),
         evening=evening,
@@ -625,9 +627,9 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         open_cutoff=cutoff_of(compound, open_evening) if open_evening else None,
         open_requests=open_requests,
         standing=my_standing_requests(session=session, household=household),
-        overstay_penalty_nights=compound.plan.overstay_penalty.nights,
-        overstay_penalty_priority=compound.plan.overstay_penalty.priority,
-        shared_hours=compound.plan.windows,
+        overstay_penalty_nights=penalty.nights,
+        overstay_penalty_priority=penalty.priority,
+        shared_hours=plan_in_force(session, compound, open_evening or evening).windows,
         outlooks={
             r.id: _outlook(session, compound, household, r)
             for r in (requests if evening_open else []) + open_requests
@@ -683,7 +685,7 @@ def my_releases(*, session: Session, household: Household, now: datetime) -> MyR
     published = published_runs(
         session, compound.id, current - timedelta(days=1), current + timedelta(days=14)
     )
-    windows = compound.plan.windows
+    windows = plan_in_force(session, compound, current).windows
     return MyReleases(
         spaces=[RentedSpace(s.code, s.windows or windows.get(s.kind, [])) for s in spaces],
         releases=[

@@ -55,8 +55,8 @@ router = APIRouter(
 
 
 @router.get("", response_model=CompoundOut)
-def read_compound(compound: StaffCompoundDep, session: SessionDep) -> CompoundOut:
-    return compound_actions.read_compound(session=session, compound=compound)
+def read_compound(compound: StaffCompoundDep, session: SessionDep, now: NowDep) -> CompoundOut:
+    return compound_actions.read_compound(session=session, compound=compound, now=now)
 
 
 @router.get("/spaces", response_model=list[SpaceOut])

@@ -15,9 +15,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator, ValidationError
 
 from engine.clock import format_clock
+from scenarios.schema import PolicyModel
 from service.actions.calendar import FIRST_EVENING, LAST_EVENING
 from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound, field_name
-from service.models import Compound
 from service.schemas import plain_date
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
@@ -189,10 +189,9 @@ def field_error(t: Translator, field: str, message: str) -> str:
 REFUSALS = (DomainError, ValidationError)
 
 
-def level_labels(t: Translator, compound: Compound) -> dict[int, str]:
-    """Each priority level of the compound's plan in words: its rules' labels, "other
-    requests" for the default level, "after an overstay" for the penalty's."""
-    plan = compound.plan
+def level_labels(t: Translator, plan: PolicyModel) -> dict[int, str]:
+    """Each priority level of a plan (the one in use for the night shown) in words: its rules'
+    labels, "other requests" for the default level, "after an overstay" for the penalty's."""
     said: dict[int, list[str]] = {}
     for rule in plan.priority_rules:
         label = rule.label_zh if t.language == "zh" and rule.label_zh else rule.label

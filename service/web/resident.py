@@ -16,6 +16,7 @@ from engine.clock import format_clock
 from service.actions import residents
 from service.actions.calendar import current_evening, in_compound_time
 from service.actions.guidance import Unfit
+from service.actions.policies import plan_in_force
 from service.arrival import ArrivedDep
 from service.deps import NowDep, PathId, SessionDep
 from service.models import Household
@@ -78,7 +79,7 @@ def _tonight(
         errors=errors or [],
         form=form or {},
         done=done_message(t, request),
-        levels=level_labels(t, compound),
+        levels=level_labels(t, plan_in_force(session, compound, evening)),
         unfit=unfit,
         clock=format_clock,
         shared_hours=[

@@ -19,6 +19,7 @@ from service.actions import compound as compound_actions
 from service.actions import staff as actions
 from service.actions.calendar import current_evening, in_compound_time
 from service.actions.errors import DomainError, FieldProblem, InvalidInput
+from service.actions.policies import plan_in_force
 from service.deps import (
     JobsDep,
     NowDep,
@@ -107,7 +108,7 @@ def _night_page(
             selected,
         ),
         state_of=states,
-        levels=level_labels(t, compound),
+        levels=level_labels(t, plan_in_force(session, compound, evening)),
         chosen=chosen,
         renter=board.renters.get(chosen.renter_id) if chosen and chosen.renter_id else None,
         stays=board.stays.get(selected or "", []),

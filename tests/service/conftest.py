@@ -23,6 +23,7 @@ EVENING = date(2026, 11, 24)
 BEFORE_CUTOFF = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
 AFTER_CUTOFF = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
 MORNING_AFTER = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: the stays have ended
+BALLOT_KEY = "a-ballot-key-for-the-tests"
 
 TINY = {
     "name": "Tiny compound",
@@ -72,7 +73,14 @@ class World:
     def __init__(self, url: str) -> None:
         upgrade(url)
         self.url = url
-        self.app = create_app(Settings(database_url=url, login_attempts=3, token_hours=24 * 30))
+        self.app = create_app(
+            Settings(
+                database_url=url,
+                login_attempts=3,
+                token_hours=24 * 30,
+                ballot_key=BALLOT_KEY,
+            )
+        )
         self.now = BEFORE_CUTOFF
         self.app.dependency_overrides[get_now] = lambda: self.now
         self.client = TestClient(self.app)

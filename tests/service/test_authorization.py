@@ -11,6 +11,7 @@ from datetime import timedelta
 from itertools import count
 
 from tests.service.conftest import EVENING
+from tests.service.test_ballots import ballot_body
 
 PUBLIC = {("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/activate")}
 CALLERS = (
@@ -73,6 +74,14 @@ def _body(method: str, path: str, world, serial: int):
         return {"spaces": []}
     if path.endswith("/me/nights/{evening}/reports"):
         return {"space": "A-1"}  # 1-101 rents it
+    if path.endswith("/ballots") and method == "POST":
+        return ballot_body(world)
+    if path.endswith("/paper-votes"):
+        return {"household": "3-301", "option": 0}
+    if path.endswith("/adopt"):
+        return {"first_evening": str(EVENING + timedelta(days=serial))}
+    if path.endswith("/vote"):
+        return {"option": serial % 2}
     return None
 
 
@@ -182,7 +191,19 @@ def test_every_route_checks_its_caller(world):
         job_id = None
         if "{job_id}" in path:
             job_id = world.imported(f"code,x,y\nJ-{evening:%m%d},0,0\n")["id"]
+        ballot_id = receipt = None
+        if "{ballot_id}" in path:
+            ballot = world.call(
+                "staff", "POST", "/api/v1/compounds/tiny/ballots", json=ballot_body(world)
+            )
+            ballot_id = ballot.json()["id"]
+            voted = world.call(
+                "1-101", "PUT", f"/api/v1/me/ballots/{ballot_id}/vote", json={"option": 0}
+            )
+            receipt = voted.json()["receipt"]
         url = path.format(
+            ballot_id=ballot_id,
+            receipt=receipt,
             job_id=job_id,
             compound_id="tiny",
             evening=evening,

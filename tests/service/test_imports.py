@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from service.models import ImportJob
+from service.models import Job
 
 
 def _csv(rows: int, first: int = 100) -> str:
@@ -39,7 +39,7 @@ def test_the_service_answers_while_an_import_runs(world):
 def test_an_import_whose_worker_stopped_is_said_to_have_failed(world):
     started = world.imported(_csv(2))
     with world.app.state.sessions.begin() as session:
-        job = session.get(ImportJob, started["id"])
+        job = session.get(Job, started["id"])
         job.state = "running"  # as if the service had stopped half-way
     world.now += timedelta(days=3)
     stalled = world.call(
@@ -56,7 +56,7 @@ def test_households_added_meanwhile_fail_the_import_and_nothing_is_stored(world,
 
     def slow_and_raced(code: str) -> str:
         with world.app.state.sessions.begin() as session:
-            if session.scalar(select(ImportJob.state)) == "running":
+            if session.scalar(select(Job.state)) == "running":
                 world.call(
                     "staff",
                     "POST",
