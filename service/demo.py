@@ -4,20 +4,27 @@ it with. `parking demo` serves it; the page tests start from the same state."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from scenarios.loader import LAIYANG, load_scenario
+from service.actions import ballots
 from service.actions.allocation import publish, run_night
 from service.actions.nights import night_of
 from service.compounds import create_staff, import_scenario, resident_account
 from service.db import make_engine, make_sessions, upgrade
-from service.models import Account, Household, Night, Run, Space
+from service.models import Account, Ballot, Compound, Household, Night, Run, Space
+from service.schemas import BallotIn
 from service.security import hash_secret
 
 COMPOUND = "laiyang"
 STAFF = ("staff", "staff-demo")
+BALLOT_QUESTION = "明年起采用哪个夜间共享停车方案？"
+# The demo's households have no registered floor areas: made up from the flat's number (60 to
+# 139 m²), and every 97th left without one, as an office with an incomplete register would be.
+MISSING_AREA_EVERY = 97
 RESIDENT_PASSWORD = "resident-demo"
 
 
@@ -73,9 +80,51 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
                 resident_account(session, household).password_hash = hash_secret(RESIDENT_PASSWORD)
             night = night_of(session, COMPOUND, evening)
             publish(session=session, night=night, account_id=None, now=now)
+        _open_ballot(sessions, now)
     finally:
         engine.dispose()
     return Demo(evening, residents)
+
+
+def floor_area(index: int, code: str) -> float | None:
+    if index % MISSING_AREA_EVERY == MISSING_AREA_EVERY - 1:
+        return None
+    return 60.0 + sum(ord(c) * (i + 1) for i, c in enumerate(code)) % 80 + 0.5 * (index % 2)
+
+
+def _open_ballot(sessions: sessionmaker[Session], now: datetime) -> None:
+    """An open ballot between the plan as voted and the earlier hours (and "none of these"),
+    open for two weeks from `now`, its simulation done (as the worker would do it)."""
+    with sessions.begin() as session:
+        households = session.scalars(
+            select(Household).where(Household.compound_id == COMPOUND).order_by(Household.id)
+        ).all()
+        for index, household in enumerate(households):
+            household.floor_area = floor_area(index, household.code)
+    with sessions() as session:
+        staff = session.scalars(select(Account).where(Account.username == STAFF[0])).one()
+        made = ballots.create_ballot(
+            session=session,
+            compound=session.get_one(Compound, COMPOUND),
+            body=BallotIn(
+                question=BALLOT_QUESTION,
+                opens_at=now,
+                closes_at=now + timedelta(days=14),
+                options=[
+                    {"bundled": "laiyang-voted"},
+                    {"bundled": "earlier-hours"},
+                    {"kind": "none"},
+                ],
+            ),
+            account=staff,
+            now=now,
+        )
+        job_id = ballots.job_of(
+            session=session, compound=session.get_one(Compound, COMPOUND), ballot_id=made.id
+        )
+    ballots.run_simulation(sessions=sessions, job_id=job_id, clock=lambda: now)
+    with sessions() as session:
+        assert session.get_one(Ballot, made.id).simulation is not None
 
 
 def existing_demo(url: str) -> Demo | None:

@@ -95,6 +95,10 @@ DONE = {
     "withdraw.saved",
     "cars.saved",
     "release.taken_back",
+    "ballot.voted",
+    "ballot.created",
+    "ballot.closed",
+    "ballot.adopted",
 }
 
 

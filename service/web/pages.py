@@ -24,7 +24,7 @@ from service.deps import NowDep, SessionDep, SettingsDep, UnknownNamesDep
 from service.models import DEFAULT_TIMEZONE, Role
 from service.schemas import ActivateIn, LoginIn, TokenOut
 from service.settings import Settings
-from service.web import inbox, resident, staff
+from service.web import ballots, inbox, resident, staff
 from service.web.common import done_message, error_lines, field_error, render
 from service.web.i18n import LANGUAGES, Translator
 from service.web.session import (
@@ -253,7 +253,14 @@ def invalid_form(request: Request, error: RequestValidationError) -> Response:
 
 def install(app: FastAPI) -> None:
     """The pages, their static files and their error answers, on the API's app."""
-    for pages in (router, resident.router, staff.router, inbox.router):
+    for pages in (
+        router,
+        resident.router,
+        staff.router,
+        inbox.router,
+        ballots.residents,
+        ballots.staff,
+    ):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from engine.result import Reason, Status
 from service.actions.audit import DETAILS
+from service.actions.ballots import PLAIN_FACTS
 from service.demo import COMPOUND
 from service.models import (
     AuditEntry,
@@ -25,6 +26,7 @@ from service.models import (
     Release,
     Run,
 )
+from service.schemas import OptionFiguresOut
 from service.web.i18n import MESSAGES
 from service.web.sitemap import SpaceState
 from tests.web.web_site import BEFORE_CUTOFF, NEXT, PUBLISHED, Browser, resident, staff
@@ -49,6 +51,15 @@ BUILT_KEYS = {
     "messages.to_": ["household", "served", "refused"],
     "channel.": ["email", "webhook"],
     "delivery.": [s.value for s in DeliveryState],
+    "ballot.state.": ["upcoming", "open", "closed"],
+    "ballots.open_": ["upcoming", "open", "closed"],
+    "ballot.rule.": ["majority", "common_parts"],
+    "result.approval.": ["majority", "common_parts"],
+    "vote.mine_": ["online", "paper"],
+    "ballot.fact.": list(PLAIN_FACTS),
+    "ballot.headline_": ["first", "next"],
+    "receipt.": ["counted", "recorded"],
+    "figure.": list(OptionFiguresOut.model_fields.keys() - {"position"}),
 }
 
 
@@ -87,6 +98,8 @@ RESIDENT_PAGES = [
     "/history",
     "/cars",
     "/inbox",
+    "/ballots",
+    "/ballots/1",
 ]
 STAFF_PAGES = [
     "/staff/night",
@@ -99,6 +112,8 @@ STAFF_PAGES = [
     "/staff/audit",
     "/staff/messages",
     f"/staff/night?evening={PUBLISHED}&space=A-010",
+    "/staff/ballots",
+    "/staff/ballots/1",
 ]
 
 
