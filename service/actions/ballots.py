@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,10 +86,6 @@ SIMULATION = "simulation"
 AWAY_FACTORS = (1.0, 0.5, 2.0)
 LONGEST_BALLOT = timedelta(days=90)
 BALLOT_AHEAD = timedelta(days=365)
-
-# Called with (session, ballot) once a ballot is counted, in the counting transaction: the
-# notifications (an inbox message to every household) hook in here when they exist.
-RESULT_POSTED: list[Callable[[Session, Ballot], None]] = []
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -749,10 +745,23 @@ def _count(session: Session, ballot: Ballot, key: bytes | None, now: datetime) -
     ballot.counted_at = now
     if now < as_utc(ballot.closes_at):
         ballot.closes_at = now
-    # From now on no vote can be told apart from another: only receipts find them.
-    session.execute(update(BallotVote).where(BallotVote.ballot_id == ballot.id).values(voter=None))
-    for hook in RESULT_POSTED:
-        hook(session, ballot)
+    # From now on no vote can be told apart from another: only receipts find them. The rows are
+    # written again without their digests, in receipt order, so that neither SQLite's rowid nor
+    # PostgreSQL's row positions keep the order the votes came in (turnout's ids keep it).
+    kept = session.execute(
+        select(BallotVote.receipt, BallotVote.option_id)
+        .where(BallotVote.ballot_id == ballot.id)
+        .order_by(BallotVote.receipt)
+    ).all()
+    session.execute(delete(BallotVote).where(BallotVote.ballot_id == ballot.id))
+    if kept:
+        session.execute(
+            insert(BallotVote),
+            [
+                {"ballot_id": ballot.id, "receipt": receipt, "voter": None, "option_id": option}
+                for receipt, option in kept
+            ],
+        )
 
 
 def close_ballot(

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from service.actions.allocation import night_document
 from service.actions.ballots import simulate_options
@@ -228,9 +228,9 @@ def test_nothing_staff_can_read_tells_who_chose_what(world):
     # The log names the households whose floor area staff set, and nothing of the votes.
     about_ballots = str([e for e in audit if "ballot" in e["action"]])
     assert "create ballot" in about_ballots and "close ballot" in about_ballots
-    for text in (during, listed, after, about_ballots):
-        assert not any(code in text for code in AREAS)  # no household is named
-        assert not any(receipt in text for receipt in receipts.values())
+    for shown in (during, listed, after, about_ballots):
+        assert not any(code in shown for code in AREAS)  # no household is named
+        assert not any(receipt in shown for receipt in receipts.values())
     # The tables: turnout has households and no choice; votes have choices and no household,
     # and once counted not even the keyed digest that found them.
     with world.app.state.sessions() as session:
@@ -251,6 +251,13 @@ def test_nothing_staff_can_read_tells_who_chose_what(world):
             session.scalars(select(BallotVote.voter).where(BallotVote.ballot_id == ballot)).all()
             == [None] * 3
         )
+        # Nor does the rows' order in the table follow the order the votes came in.
+        position = "ctid" if session.get_bind().dialect.name == "postgresql" else "rowid"
+        stored = session.scalars(
+            text(f"SELECT receipt FROM ballot_votes WHERE ballot_id = :b ORDER BY {position}"),
+            {"b": ballot},
+        ).all()
+        assert stored == sorted(receipts.values())
 
 
 def test_a_household_added_after_the_ballot_was_made_is_not_on_its_roll(world):
@@ -353,3 +360,75 @@ def test_no_plan_is_adopted_without_a_decided_plan(world, decision):
         json={"first_evening": str(EVENING + timedelta(days=1))},
     )
     assert is_refused(refused, "decided no plan")
+
+
+def _locations(reply) -> list[list]:
+    return [problem["loc"] for problem in reply.json()["detail"]]
+
+
+def test_floor_areas_come_with_the_csv_and_the_api_and_bad_ones_are_refused_by_name(world):
+    done = world.imported("code,x,y,floor_area\n5-501,0,0,88.5\n5-502,0,0,\n")
+    assert done["state"] == "done", done
+    listed = {
+        h["code"]: h["floor_area"]
+        for h in world.call("staff", "GET", "/api/v1/compounds/tiny/households").json()
+    }
+    assert (listed["5-501"], listed["5-502"]) == (88.5, None)
+    bad_row = world.imported("code,x,y,floor_area\n5-503,0,0,-3\n")
+    assert bad_row["status"] == 422 and "floor_area" in str(bad_row)
+    household = "/api/v1/compounds/tiny/households/1-101"
+    for bad in (0, -1, 20000, "large"):
+        reply = world.call("staff", "PATCH", household, json={"floor_area": bad})
+        assert reply.status_code == 422 and _locations(reply) == [["body", "floor_area"]], bad
+    cleared = world.call("staff", "PATCH", household, json={"floor_area": None})
+    assert cleared.status_code == 200 and cleared.json()["floor_area"] is None
+    new = world.call(
+        "staff",
+        "POST",
+        "/api/v1/compounds/tiny/households",
+        json={"code": "5-504", "x": 0, "y": 0, "floor_area": "-"},
+    )
+    assert new.status_code == 422 and _locations(new) == [["body", "floor_area"]]
+
+
+def test_bad_votes_and_ballots_are_refused_naming_the_field(world):
+    ballot = make_ballot(world)["id"]
+    for bad in (-1, 5, "first", None):
+        reply = world.call(
+            "1-101", "PUT", f"/api/v1/me/ballots/{ballot}/vote", json={"option": bad}
+        )
+        assert reply.status_code == 422 and _locations(reply) == [["body", "option"]], bad
+    # Option 3 is in range but this ballot has three options (0-2).
+    missing = vote(world, "1-101", ballot, 3)
+    assert missing.status_code == 422 and _locations(missing) == [["body", "option"]]
+    for field, value in (
+        ("rule", "unanimous"),
+        ("question", ""),
+        ("seeds", 1),
+        ("nights", 10),
+        ("opens_at", "tomorrow"),
+    ):
+        reply = world.call("staff", "POST", BALLOTS, json=ballot_body(world, **{field: value}))
+        assert reply.status_code == 422 and _locations(reply) == [["body", field]], field
+    one = world.call("staff", "POST", BALLOTS, json=ballot_body(world, options=[{"kind": "none"}]))
+    assert one.status_code == 422 and _locations(one) == [["body", "options"]]
+    six = ballot_body(world, options=[{"bundled": "laiyang-voted"}] * 6)
+    assert _locations(world.call("staff", "POST", BALLOTS, json=six)) == [["body", "options"]]
+    unknown = ballot_body(world, options=[{"bundled": "nope"}, {"kind": "none"}])
+    reply = world.call("staff", "POST", BALLOTS, json=unknown)
+    assert _locations(reply) == [["body", "options", 0, "bundled"]]
+    paper = world.call(
+        "staff", "POST", f"{BALLOTS}/{ballot}/paper-votes", json={"household": "9-999", "option": 0}
+    )
+    assert paper.status_code == 422 and _locations(paper) == [["body", "household"]]
+    first = EVENING + timedelta(days=1)
+    adopt = world.call(
+        "staff", "POST", f"{BALLOTS}/{ballot}/adopt", json={"first_evening": "someday"}
+    )
+    assert adopt.status_code == 422 and _locations(adopt) == [["body", "first_evening"]]
+    assert (
+        world.call(
+            "staff", "POST", f"{BALLOTS}/{ballot}/adopt", json={"first_evening": str(first)}
+        ).status_code
+        == 409
+    )
