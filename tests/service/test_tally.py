@@ -4,7 +4,11 @@ the participating area and households approve. Edges are exact (integers of 0.01
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.actions.tally import count
 from service.models import BallotRule
@@ -107,3 +111,73 @@ def test_none_of_these_can_be_decided_and_three_options_can_split():
 def test_nobody_voted(rule):
     tally = count(rule=rule, roll=[80.0, 90.0], votes=[], options=2)
     assert not tally.participation_met and tally.decision is None and tally.households == 0
+
+
+def oracle(
+    rule: BallotRule, roll: list[int | None], choices: list[int | None], options: int
+) -> tuple[list[bool], int | None]:
+    """The rule read straight from the law, in exact fractions: `roll` is each household's area
+    in hundredths of m² (None: not recorded, 0 m²), `choices` each household's option (None: did
+    not vote). Which options pass, and the decision."""
+    area = [Fraction(a or 0, 100) for a in roll]
+    voters = [h for h, choice in enumerate(choices) if choice is not None]
+    roll_area, voted_area = sum(area, Fraction(0)), sum((area[h] for h in voters), Fraction(0))
+    area_applies = roll_area > 0
+    take_part = (
+        len(voters) > 0
+        and Fraction(len(voters), len(roll)) >= Fraction(2, 3)
+        and (not area_applies or voted_area / roll_area >= Fraction(2, 3))
+    )
+
+    def enough(share: Fraction) -> bool:
+        return share > Fraction(1, 2) if rule is MAJORITY else share >= Fraction(3, 4)
+
+    passes = []
+    for option in range(options):
+        chose = [h for h in voters if choices[h] == option]
+        passes.append(
+            take_part
+            and enough(Fraction(len(chose), len(voters)))
+            and (
+                not area_applies or enough(sum((area[h] for h in chose), Fraction(0)) / voted_area)
+            )
+        )
+    decided = [option for option, yes in enumerate(passes) if yes]
+    return passes, decided[0] if decided else None
+
+
+@st.composite
+def ballots(draw):
+    options = draw(st.integers(2, 5))
+    # Areas in hundredths of m², a few unrecorded; often equal, so that edges are met exactly.
+    area = st.one_of(st.none(), st.sampled_from([6000, 9000, 10000, 12050]), st.integers(1, 50000))
+    roll = draw(st.lists(area, min_size=1, max_size=12))
+    choices = draw(
+        st.lists(
+            st.one_of(st.none(), st.integers(0, options - 1)),
+            min_size=len(roll),
+            max_size=len(roll),
+        )
+    )
+    return options, roll, choices
+
+
+@settings(max_examples=2000, deadline=None)
+@given(ballot=ballots(), rule=st.sampled_from([MAJORITY, COMMON]))
+def test_the_count_agrees_with_the_law_read_in_fractions(ballot, rule):
+    options, roll, choices = ballot
+    tally = count(
+        rule=rule,
+        roll=[None if a is None else a / 100 for a in roll],
+        votes=[
+            (None if roll[h] is None else roll[h] / 100, choice)
+            for h, choice in enumerate(choices)
+            if choice is not None
+        ],
+        options=options,
+    )
+    passes, decision = oracle(rule, roll, choices, options)
+    assert [o.approved for o in tally.options] == passes
+    assert tally.decision == decision
+    assert [o.households for o in tally.options] == [choices.count(p) for p in range(options)]
+    assert tally.households == sum(c is not None for c in choices)
