@@ -41,6 +41,10 @@ DETAILS: dict[str, str] = {
     "close report": "report {report} on {space}: {note}",
     "message": "to household {to}",
     "message night": "night {evening}: to every household {to} ({households})",
+    "create ballot": "ballot {ballot}: {question}",
+    "paper vote": "ballot {ballot}: {household}",
+    "close ballot": "ballot {ballot}",
+    "adopt plan": "ballot {ballot}: the decided plan from {evening}",
 }
 
 

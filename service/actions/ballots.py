@@ -35,9 +35,8 @@ from scenarios.loader import PLANS, parse_scenario, read_document
 from scenarios.mapping import to_demand_model, to_instance, to_plan, to_site
 from scenarios.schema import DemandSection, PlanFile
 from service import security
-from service.actions import jobs
+from service.actions import audit, jobs
 from service.actions.allocation import site_document
-from service.actions.audit import record
 from service.actions.calendar import current_evening, cutoff_of
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
 from service.actions.nights import hold_compound
@@ -426,7 +425,13 @@ def create_ballot(
         now=now,
     )
     ballot.job_id = job.id
-    record(session, compound, account, now, "create ballot", f"{ballot.id}: {body.question}")
+    audit.record(
+        session,
+        **audit.by(compound, account, now),
+        action="create ballot",
+        ballot=ballot.id,
+        question=body.question,
+    )
     session.commit()
     return BallotOut(**_view(session, ballot, now, staff=True))
 
@@ -681,7 +686,14 @@ def paper_vote(
     if inserted is None:
         raise Conflict("already_voted", f"household {body.household} has voted already")
     receipt = _store_vote(session, ballot, household, option, key)
-    record(session, compound, account, now, "paper vote", f"ballot {ballot.id}: {household.code}")
+    # The household, never its choice.
+    audit.record(
+        session,
+        **audit.by(compound, account, now),
+        action="paper vote",
+        ballot=ballot.id,
+        household=household.code,
+    )
     session.commit()
     return MyVoteOut(ballot=ballot.id, position=option.position, channel="paper", receipt=receipt)
 
@@ -780,7 +792,9 @@ def close_ballot(
     if now < as_utc(ballot.opens_at):
         raise Conflict("ballot_not_open", "the ballot has not opened yet")
     _count(session, ballot, key, now)
-    record(session, compound, account, now, "close ballot", str(ballot.id))
+    audit.record(
+        session, **audit.by(compound, account, now), action="close ballot", ballot=ballot.id
+    )
     session.commit()
     return BallotOut(**_view(session, ballot, now, staff=True))
 
@@ -853,13 +867,12 @@ def adopt_plan(
             adopted_at=now,
         )
     )
-    record(
+    audit.record(
         session,
-        compound,
-        account,
-        now,
-        "adopt plan",
-        f"ballot {ballot.id}: {decided.label} from {first.isoformat()}",
+        **audit.by(compound, account, now),
+        action="adopt plan",
+        ballot=ballot.id,
+        evening=first,
     )
     session.commit()
     return BallotOut(**_view(session, ballot, now, staff=True))

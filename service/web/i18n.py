@@ -1248,6 +1248,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.close ballot": ("截止投票", "ballot closed"),
     "audit.paper vote": ("录入纸质选票", "paper ballot entered"),
     "audit.adopt plan": ("执行方案", "plan adopted"),
+    "audit.detail.create ballot": ("第 {ballot} 号投票：{question}", "Ballot {ballot}: {question}"),
+    "audit.detail.paper vote": ("第 {ballot} 号投票：{household}", "Ballot {ballot}: {household}"),
+    "audit.detail.close ballot": ("第 {ballot} 号投票", "Ballot {ballot}"),
+    "audit.detail.adopt plan": (
+        "第 {ballot} 号投票通过的方案，自 {evening}起执行",
+        "Ballot {ballot}: the decided plan from {evening}",
+    ),
     "error.no_such_ballot": ("没有这个投票。", "There is no such ballot."),
     "error.ballot_not_open": ("投票还没有开始。", "The ballot has not opened yet."),
     "error.ballot_closed": (

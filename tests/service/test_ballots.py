@@ -318,7 +318,7 @@ def test_the_adopted_plan_changes_exactly_the_nights_from_its_first_evening(worl
         first + timedelta(days=1): ["21:00-08:00"],
         first + timedelta(days=2): ["21:00-08:00"],
     }
-    assert audit == [f"ballot {ballot}: Plan B — shared 21:00 to 08:00 from {first}"]
+    assert audit == [f"ballot {ballot}: the decided plan from {first}"]
     # The run of tonight kept the old plan; a run of the first evening reads the new one.
     tonight = world.call("staff", "GET", f"/api/v1/compounds/tiny/nights/{EVENING}").json()
     assert tonight["state"] == "allocated"

@@ -89,7 +89,7 @@ def test_staff_enter_a_paper_vote_close_print_and_adopt(site):
     )
     assert twice.status_code == 409 and "has voted already" in twice.text
     audit = desk.get("/staff/audit").text
-    assert "paper ballot entered" in audit and "ballot 1: 1-103" in audit
+    assert "paper ballot entered" in audit and "Ballot 1: 1-103" in audit
     desk.post(f"{STAFF_BALLOT}/close", token_from=STAFF_BALLOT)
     notice = desk.get(f"{STAFF_BALLOT}/notice").text
     assert '<html lang="zh-CN">' in notice and "投票结果公示" in notice and "民法典" not in notice
