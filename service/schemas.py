@@ -627,7 +627,7 @@ BallotState = Literal["upcoming", "open", "closed"]
 
 class BallotOptionIn(_In):
     """One option: a bundled plan by its file's name (`laiyang-voted`), a plan document as the
-    plan files hold it, or "none of these" (the rules in force stay)."""
+    plan files hold it, or "none of these" (the plan in use stays)."""
 
     kind: Literal["plan", "none"] = "plan"
     bundled: Annotated[Text, Field(max_length=80)] | None = None

@@ -409,8 +409,8 @@ def create_ballot(
             BallotOption(
                 ballot_id=ballot.id,
                 position=position,
-                label=plan.name if plan else "None of these: the rules in force stay",
-                label_zh=(plan.name_zh or plan.name) if plan else "都不同意：维持现行规则",
+                label=plan.name if plan else "None of these: the plan in use stays",
+                label_zh=(plan.name_zh or plan.name) if plan else "都不同意：维持现行方案",
                 plan=plan.model_dump(mode="json", exclude_defaults=False) if plan else None,
             )
         )

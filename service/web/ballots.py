@@ -25,7 +25,7 @@ from service.schemas import AdoptIn, BallotIn, BallotOptionOut, BallotOut, Paper
 from service.security import normal_receipt
 from service.statuses import status_of
 from service.web.common import REFUSALS, FormEvening, done, done_message, error_lines, render
-from service.web.i18n import Translator
+from service.web.i18n import MESSAGES, Translator
 from service.web.session import (
     PostedDep,
     ResidentDep,
@@ -345,7 +345,12 @@ def _custom_plan(
         else:
             windows.pop(kind, None)
     policy["windows"] = windows
-    plan: dict[str, Any] = {"name": name.strip() or "Custom plan", "policy": policy}
+    chinese, english = MESSAGES["ballots.custom"]
+    plan: dict[str, Any] = {
+        "name": name.strip() or english,
+        "name_zh": name.strip() or chinese,
+        "policy": policy,
+    }
     if street_spaces.strip():
         plan["pools"] = {"street": {"spaces": street_spaces.strip()}}
     return plan

@@ -67,7 +67,7 @@ def vote(world, who: str, ballot_id: int, option: int):
 
 def test_a_ballot_is_simulated_in_the_background_and_reproducibly(world):
     made = make_ballot(world)
-    assert [o["label"] for o in made["options"]][2] == "None of these: the rules in force stay"
+    assert [o["label"] for o in made["options"]][2] == "None of these: the plan in use stays"
     assert made["roll_households"] == 3 and made["roll_without_area"] == 0
     assert made["simulation"]["total"] == 2 * 2 * 3  # plans x seeds x (usual, half, double)
     ballot = simulated(world, made["id"])

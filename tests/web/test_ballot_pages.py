@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 from service.web.i18n import MESSAGES
+from tests.web.test_words import english_in
 from tests.web.web_site import NEXT, resident, staff
 
 BALLOT = "/ballots/1"
@@ -151,3 +152,26 @@ def test_staff_make_a_ballot_with_a_plan_made_on_the_page(site):
 def test_the_wrong_role_is_refused(site):
     assert resident(site).get("/staff/ballots").status_code == 403
     assert staff(site).get(BALLOT).status_code == 403
+
+
+def test_a_voted_closed_and_adopted_ballot_reads_without_english_in_chinese(site):
+    voters = [resident(site, who, "zh") for who in site.demo.residents][:3]
+    for voter in voters:
+        voter.post(f"{BALLOT}/vote", {"option": "0"}, token_from=BALLOT)
+    pages = {"/ballots/1": voters[0].get(BALLOT).text}
+    desk = staff(site, "zh")
+    desk.post(
+        f"{STAFF_BALLOT}/paper", {"household": "1-103", "option": "2"}, token_from=STAFF_BALLOT
+    )
+    desk.post(f"{STAFF_BALLOT}/close", token_from=STAFF_BALLOT)
+    receipt = receipt_on(pages["/ballots/1"])
+    pages |= {
+        "closed": voters[0].get(f"{BALLOT}?receipt={receipt}").text,
+        "staff": desk.get(STAFF_BALLOT).text,
+        "notice": desk.get(f"{STAFF_BALLOT}/notice").text,
+        "audit": desk.get("/staff/audit").text,
+        "list": voters[1].get("/ballots").text,
+    }
+    assert "已按" in pages["closed"] and "第 1 号投票：1-103" in pages["audit"]
+    found = {name: words for name, page in pages.items() if (words := english_in(page))}
+    assert found == {}

@@ -22,6 +22,7 @@ DATA = [
     re.compile(r"\blaiyang(/[\w-]+)?\b"),  # the compound and its user names
     re.compile(r"Laiyang Xinjiayuan[^;]*"),  # the scenario's name, as it was imported
     re.compile(r"\bstaff\b"),  # the demo's staff user name, in the log
+    re.compile(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b"),  # a ballot's receipt code
 ]
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
 
