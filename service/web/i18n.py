@@ -1104,6 +1104,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "result.title": ("投票结果公示", "The posted result"),
     "result.option": ("选项", "Option"),
+    "result.table": ("计票明细", "The count by option"),
     "result.households": ("户数", "Households"),
     "result.area": ("专有面积（平方米）", "Floor area (m²)"),
     "result.approved": ("达到通过条件", "Passes"),
