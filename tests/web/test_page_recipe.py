@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from jinja2 import ChoiceLoader, DictLoader
 
 from service.actions import compound as compound_actions
-from service.deps import SessionDep
+from service.deps import NowDep, SessionDep
 from service.web import i18n
 from service.web.common import render, templates
 from service.web.session import StaffDep, TranslatorDep
@@ -41,9 +41,9 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 
 @router.get("/size")
 def size_page(
-    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep
+    request: Request, t: TranslatorDep, session: SessionDep, compound: StaffDep, now: NowDep
 ) -> Response:
-    size = compound_actions.read_compound(session=session, compound=compound)
+    size = compound_actions.read_compound(session=session, compound=compound, now=now)
     return render(request, t, "size.html", size=size)
 
 
