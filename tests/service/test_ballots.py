@@ -293,8 +293,13 @@ def test_the_adopted_plan_changes_exactly_the_nights_from_its_first_evening(worl
     )
     too_late = world.call("staff", "POST", adopt, json={"first_evening": str(EVENING)})
     assert too_late.status_code == 422
+    with world.app.state.sessions() as session:
+        revision = session.get_one(Compound, "tiny").revision
     adopted = world.call("staff", "POST", adopt, json={"first_evening": str(first)})
     assert adopted.status_code == 200, adopted.text
+    with world.app.state.sessions() as session:
+        # What is kept per revision of the compound (the guidance's pools) is made anew.
+        assert session.get_one(Compound, "tiny").revision == revision + 1
     assert adopted.json()["adopted"]["first_evening"] == str(first)
     again = world.call(
         "staff", "POST", adopt, json={"first_evening": str(first + timedelta(days=1))}
