@@ -6,8 +6,8 @@ every background job (`import_jobs` -> `jobs`, with a `kind`; `filename`, `rows`
 their turnout (who voted) and their votes (what was chosen, apart from who), and the plans a
 compound adopts from an evening on.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -140,7 +140,7 @@ def downgrade() -> None:
     op.drop_table("ballot_options")
     op.drop_index("ix_ballots_compound_id", table_name="ballots")
     op.drop_table("ballots")
-    # Jobs other than imports have no place in revision 0010.
+    # Jobs other than imports have no place in revision 0011.
     op.execute("DELETE FROM jobs WHERE kind <> 'households'")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_compound_id")
