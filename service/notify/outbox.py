@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from scenarios.schema import AssignmentRecord, RefusalRecord, ResultFile, ScenarioFile
+from service.actions.policies import plan_in_force
 from service.models import Compound, Delivery, DeliveryState, Household, Notification
 from service.security import masked_plate
 
@@ -338,7 +339,7 @@ def overstays_recorded(
     now: datetime,
 ) -> int:
     """The morning round recorded these households' overstays: each is told, with the penalty."""
-    plan = compound.plan
+    plan = plan_in_force(session, compound, evening)  # the plan in use that night
     households = dict(
         session.execute(
             select(Household.code, Household.id).where(
