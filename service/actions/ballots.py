@@ -56,6 +56,7 @@ from service.models import (
     Space,
     as_utc,
 )
+from service.notify import outbox
 from service.schemas import (
     AdoptIn,
     AdoptionOut,
@@ -755,6 +756,16 @@ def _count(session: Session, ballot: Ballot, key: bytes | None, now: datetime) -
     )
     ballot.tally = tally.model_dump(mode="json")
     ballot.counted_at = now
+    passed = next((o for o in options if o.position == tally.decision), None)
+    outbox.ballot_posted(
+        session,
+        compound=session.get_one(Compound, ballot.compound_id),
+        ballot_id=ballot.id,
+        question=ballot.question,
+        household_ids=[household_id for household_id, _ in ballot.roll],
+        decision=[passed.label_zh or passed.label, passed.label] if passed else None,
+        now=now,
+    )
     if now < as_utc(ballot.closes_at):
         ballot.closes_at = now
     # From now on no vote can be told apart from another: only receipts find them. The rows are

@@ -441,3 +441,27 @@ def space_reported(
         },
     )
     return write(session, outbox)
+
+
+def ballot_posted(
+    session: Session,
+    *,
+    compound: Compound,
+    ballot_id: int,
+    question: str,
+    household_ids: Iterable[int],
+    decision: list[str] | None,
+    now: datetime,
+) -> int:
+    """A ballot is counted and its result posted: every household on its roll is told, with the
+    decision ([zh, en] label of the option that passed) or that none passed."""
+    outbox = Outbox(compound.id, now)
+    for household_id in sorted(set(household_ids)):
+        outbox.add(
+            key=f"ballot:{ballot_id}:{household_id}",
+            household_id=household_id,
+            kind="ballot_posted" if decision else "ballot_posted_none",
+            params={"ballot": ballot_id, "question": question}
+            | ({"decision": decision} if decision else {}),
+        )
+    return write(session, outbox)

@@ -80,6 +80,21 @@ KINDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("物业的消息", "A message from the office"),
         ("{text}", "{text}"),
     ),
+    "ballot_posted": (
+        ("投票结果已公示：{question}", "The ballot's result is posted: {question}"),
+        (
+            "通过的是：{decision}。各选项的票数和面积见投票页面。",
+            "Passed: {decision}. Each option's votes and floor area are on the ballot's page.",
+        ),
+    ),
+    "ballot_posted_none": (
+        ("投票结果已公示：{question}", "The ballot's result is posted: {question}"),
+        (
+            "没有选项通过，现行方案不变。各选项的票数和面积见投票页面。",
+            "No option passed: the plan in use stays. Each option's votes and floor area are on "
+            "the ballot's page.",
+        ),
+    ),
     "space_reported": (
         ("{date} 晚报告车位被占：{space}", "Space {space} reported taken on the night of {date}"),
         (
@@ -124,7 +139,7 @@ def said(kind: str, params: dict[str, Any], language: str) -> Said:
         )
     if "kind" in params:
         words["kind"] = KIND_NAMES.get(params["kind"], (params["kind"],) * 2)[which]
-    for field in ("reason",):
+    for field in ("reason", "decision"):
         value = params.get(field)
         if isinstance(value, list):  # (zh, en) pairs are chosen here, by language
             words[field] = value[which]

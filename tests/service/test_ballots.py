@@ -147,6 +147,16 @@ def test_a_household_votes_changes_its_vote_and_checks_its_receipt(world):
     assert mine["tally"] == tally
     missing = world.call("1-101", "GET", f"/api/v1/me/ballots/{ballot}/receipts/AAAA-BBBB-CCCC")
     assert missing.status_code == 404
+    # The result is posted to every household on the roll, voters or not (issue 13's inbox).
+    for household in ("1-101", "2-201", "3-301"):
+        [told] = [
+            n
+            for n in world.call(household, "GET", "/api/v1/me/notifications").json()[
+                "notifications"
+            ]
+            if n["kind"].startswith("ballot_posted")
+        ]
+        assert told["kind"] == "ballot_posted" and told["en"]["text"].startswith("Passed: ")
 
 
 def test_a_closed_ballot_refuses_every_change(world):
