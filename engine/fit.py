@@ -13,7 +13,7 @@ requests that no release could help.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -83,18 +83,75 @@ class Fit:
         return self.suggestions[0] if self.suggestions else None
 
 
+# Of the hard rules, only the walk and staff's pins read a space's id or position; the others
+# read what spaces of a group share (every field but id, x and y), so they are asked once per
+# group: a night of 446 spaces has a handful of groups, and the check runs on every submission.
+_POSITIONAL = frozenset({Rule.WALK, Rule.FORBIDDEN})
+_SHARED_FIELDS = tuple(f.name for f in fields(Space) if f.name not in ("id", "x", "y"))
+
+
+@dataclass(frozen=True)
+class SpaceGroups:
+    """A night's spaces in groups that every rule but the positional ones treats alike.
+
+    Attributes
+    ----------
+    spaces : tuple of Space
+        The spaces grouped, in order.
+    representatives : tuple of Space
+        One space per group.
+    group_of : numpy.ndarray of int
+        Per space, the index of its group.
+    """
+
+    spaces: tuple[Space, ...]
+    representatives: tuple[Space, ...]
+    group_of: np.ndarray
+
+
+def space_groups(spaces: tuple[Space, ...]) -> SpaceGroups:
+    """Group `spaces` for `check_fit`; build it once for spaces checked many times."""
+    index: dict[tuple[object, ...], int] = {}
+    representatives: list[Space] = []
+    group_of = np.empty(len(spaces), dtype=np.int64)
+    for position, space in enumerate(spaces):
+        key = tuple(getattr(space, name) for name in _SHARED_FIELDS)
+        group = index.setdefault(key, len(representatives))
+        if group == len(representatives):
+            representatives.append(space)
+        group_of[position] = group
+    return SpaceGroups(spaces, tuple(representatives), group_of)
+
+
 def _excluded(
-    instance: Instance, request: Request, spaces: list[Space], released_later: bool
+    instance: Instance,
+    request: Request,
+    considered: list[int],
+    groups: SpaceGroups,
+    released_later: bool,
 ) -> dict[Rule, np.ndarray]:
-    """For each rule, which of `spaces` it excludes (each rule asked on its own)."""
+    """For each rule, which of the `considered` spaces (positions in `instance.spaces`) it
+    excludes, each rule asked on its own."""
+    spaces = instance.spaces
+    members = groups.group_of[considered]
     excluded: dict[Rule, np.ndarray] = {}
     for hard in rules.HARD_RULES:
         if hard.rule is Rule.POOL and released_later:
-            excluded[hard.rule] = np.zeros(len(spaces), dtype=bool)
-            continue
-        excluded[hard.rule] = np.array(
-            [hard.breach(instance, request, space) is not None for space in spaces], dtype=bool
-        )
+            excluded[hard.rule] = np.zeros(len(considered), dtype=bool)
+        elif hard.rule in _POSITIONAL:
+            excluded[hard.rule] = np.array(
+                [hard.breach(instance, request, spaces[i]) is not None for i in considered],
+                dtype=bool,
+            )
+        else:
+            per_group = np.array(
+                [
+                    hard.breach(instance, request, representative) is not None
+                    for representative in groups.representatives
+                ],
+                dtype=bool,
+            )
+            excluded[hard.rule] = per_group[members]
     return excluded
 
 
@@ -130,6 +187,7 @@ def check_fit(
     *,
     released_later: bool = True,
     phrases: English = ENGLISH,
+    groups: SpaceGroups | None = None,
 ) -> Fit:
     """Whether any space of the night could take `request`, and if not, why and what would.
 
@@ -144,6 +202,9 @@ def check_fit(
         before the cutoff; False: only the spaces in tonight's pool as the instance has it.
     phrases : English, optional
         The phrasebook of `Fit.message`.
+    groups : SpaceGroups, optional
+        `space_groups(instance.spaces)`, made once by a caller that checks the same spaces
+        often; made here when not given.
 
     Returns
     -------
@@ -152,8 +213,11 @@ def check_fit(
         `released_later` is False); refused whatever else happens when not.
     """
     compound = instance.household_by_id[request.household].compound
-    considered = [space for space in instance.spaces if space.open_to(compound)]
-    excluded = _excluded(instance, request, considered, released_later)
+    if groups is None or groups.spaces is not instance.spaces:
+        groups = space_groups(instance.spaces)
+    positions = [i for i, space in enumerate(instance.spaces) if space.open_to(compound)]
+    considered = [instance.spaces[i] for i in positions]
+    excluded = _excluded(instance, request, positions, groups, released_later)
     refused = np.logical_or.reduce(list(excluded.values())) if considered else np.zeros(0, bool)
     fitting = [space for space, no in zip(considered, refused.tolist()) if not no]
     no_household_space = instance.policy.household_cap == 0

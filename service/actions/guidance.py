@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock, to_datetime
-from engine.fit import Fit, check_fit
+from engine.fit import Fit, SpaceGroups, check_fit, space_groups
 from engine.model import Instance
 from engine.phrases import CHINESE
 from scenarios.loader import parse_scenario
@@ -90,14 +90,22 @@ class Guidance:
 # The compound's spaces and plan as the engine reads them, per (compound, evening), kept while
 # the compound's revision stays (it moves with every change to the plan or a space): the check
 # runs on every submission, and reading and mapping 446 spaces would cost most of it.
-_pools: WeakKeyDictionary[Engine, OrderedDict[tuple[str, date], tuple[int, Instance]]] = (
+_pools: WeakKeyDictionary[Engine, OrderedDict[tuple[str, date], tuple[int, Pool]]] = (
     WeakKeyDictionary()
 )
 _pools_lock = Lock()
 _KEPT_POOLS = 256
 
 
-def _pool(session: Session, compound: Compound, evening: date) -> Instance:
+@dataclass(frozen=True)
+class Pool:
+    """The night's spaces and plan as the engine reads them, and its spaces in groups."""
+
+    instance: Instance
+    groups: SpaceGroups
+
+
+def _pool(session: Session, compound: Compound, evening: date) -> Pool:
     """The night's spaces without their renters (the hard rules other than the pool's read none,
     and the pool's is not asked: every rented space counts as released) and the plan."""
     key = (compound.id, evening)
@@ -130,7 +138,8 @@ def _pool(session: Session, compound: Compound, evening: date) -> Instance:
         "spaces": space_entries(spaces, None, set()),
         "households": [],
     }
-    pool = to_instance(parse_scenario(document, "check"), "check")
+    instance = to_instance(parse_scenario(document, "check"), "check")
+    pool = Pool(instance, space_groups(instance.spaces))
     with _pools_lock:
         known[key] = (revision, pool)
         known.move_to_end(key)
@@ -147,7 +156,7 @@ def _with_stay(
     stay: dict[str, Any],
     *,
     ranked: bool,
-) -> Instance:
+) -> tuple[Instance, SpaceGroups]:
     """The night's pool with the household and `stay` (id `CHECKED`); `ranked` adds what decides
     the stay's priority level: the household's requests made before for the night ("first
     car") and its recent overstays (the penalty)."""
@@ -224,12 +233,14 @@ def _with_stay(
         "history": [{"household": household.code, "overstayed": overstayed}] if overstayed else [],
     }
     stays = to_instance(parse_scenario(document, "check"), "check")
-    return replace(
-        _pool(session, compound, evening),
+    pool = _pool(session, compound, evening)
+    instance = replace(
+        pool.instance,
         households=stays.households,
         requests=stays.requests,
         history=stays.history,
     )
+    return instance, pool.groups
 
 
 def _stay(car: Car, arrive: int, depart: int, needs: list[str] | None) -> dict[str, Any]:
@@ -242,11 +253,13 @@ def _stay(car: Car, arrive: int, depart: int, needs: list[str] | None) -> dict[s
     }
 
 
-def _fit(instance: Instance) -> tuple[Fit, str]:
+def _fit(instance: Instance, groups: SpaceGroups) -> tuple[Fit, str]:
     """The fit of the checked stay, and its message in Chinese ("" when it fits)."""
     request = instance.request_by_id[CHECKED]
-    fit = check_fit(instance, request)
-    return fit, check_fit(instance, request, phrases=CHINESE).message if not fit.fits else ""
+    fit = check_fit(instance, request, groups=groups)
+    if fit.fits:
+        return fit, ""
+    return fit, check_fit(instance, request, phrases=CHINESE, groups=groups).message
 
 
 def fit_of(
@@ -263,7 +276,7 @@ def fit_of(
     """Whether any space could take this stay of `car` (night minutes, `needs` None: the car's),
     with the message in Chinese: the submission's check, without level or chance."""
     stay = _stay(car, arrive, depart, needs)
-    return _fit(_with_stay(session, compound, household, evening, stay, ranked=False))
+    return _fit(*_with_stay(session, compound, household, evening, stay, ranked=False))
 
 
 def guidance_of(
@@ -279,8 +292,8 @@ def guidance_of(
 ) -> Guidance:
     """The guidance for one stay of `car` (night minutes), with `needs` (None: the car's)."""
     stay = _stay(car, arrive, depart, needs)
-    instance = _with_stay(session, compound, household, evening, stay, ranked=True)
-    fit, message_zh = _fit(instance)
+    instance, groups = _with_stay(session, compound, household, evening, stay, ranked=True)
+    fit, message_zh = _fit(instance, groups)
     level, source = instance.priority_sources[CHECKED]
     return Guidance(
         fit=fit,
