@@ -201,9 +201,14 @@ def _view(session: Session, ballot: Ballot, now: datetime, staff: bool) -> dict[
 
 
 def _counted_if_due(session: Session, ballot: Ballot, key: bytes | None, now: datetime) -> None:
-    """A ballot past its closing time is counted on the first look (and posted)."""
+    """A ballot past its closing time is counted on the first look (and posted). The count holds
+    the ballot's row exclusively and looks again: of two readers at once, one counts and the
+    other finds it counted (counting twice found no digests the second time and zeroed the
+    tally: found in review). A vote that holds the row commits before the count."""
     if ballot.counted_at is None and now >= as_utc(ballot.closes_at):
-        _count(session, ballot, key, now)
+        held = _held_ballot(session, ballot.compound_id, ballot.id, shared=False)
+        if held.counted_at is None:
+            _count(session, held, key, now)
         session.commit()
 
 

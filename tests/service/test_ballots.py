@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select, text
 
 from service.actions.allocation import night_document
-from service.actions.ballots import simulate_options
+from service.actions.ballots import read_ballot, simulate_options
 from service.actions.nights import night_of
 from service.models import AuditEntry, Ballot, BallotTurnout, BallotVote, Compound
-from tests.service.conftest import EVENING
+from tests.service.conftest import BALLOT_KEY, EVENING
 
 BALLOTS = "/api/v1/compounds/tiny/ballots"
 AREAS = {"1-101": 80.0, "2-201": 120.0, "3-301": 100.0}
@@ -447,3 +447,30 @@ def test_bad_votes_and_ballots_are_refused_naming_the_field(world):
         ).status_code
         == 409
     )
+
+
+def test_two_first_looks_after_closing_count_the_ballot_once(world):
+    # Found in review: two readers after the closing time both counted; the second found no
+    # digests left and wrote a tally of nothing over the posted one.
+    ballot = make_ballot(world)["id"]
+    for household in ("1-101", "2-201", "3-301"):
+        assert vote(world, household, ballot, 0).status_code == 200
+    later = world.now + timedelta(days=8)
+    key = BALLOT_KEY.encode()
+    sessions = world.app.state.sessions
+    with sessions() as second:
+        compound = second.get_one(Compound, "tiny")
+        looked = second.get_one(Ballot, ballot)  # it looked before the count (and keeps it)
+        assert looked.counted_at is None
+        with sessions() as first:
+            counted = read_ballot(
+                session=first,
+                compound=first.get_one(Compound, "tiny"),
+                ballot_id=ballot,
+                key=key,
+                now=later,
+            )
+        again = read_ballot(session=second, compound=compound, ballot_id=ballot, key=key, now=later)
+    posted = world.call("staff", "GET", f"{BALLOTS}/{ballot}").json()["tally"]
+    assert counted.tally is not None and again.tally is not None
+    assert counted.tally.households == again.tally.households == posted["households"] == 3
