@@ -148,8 +148,10 @@ def send_request(
             depart=depart,
             needs=_stay_needs(car, set(needs), needs_for),
         )
-        # Unless the resident has seen why and confirmed, a stay no space could take is not sent.
-        if not confirm:
+        # Unless the resident has seen why and confirmed, a stay no space could take is not sent
+        # (in the rush before the cutoff every request is taken as sent).
+        compound = residents.compound_of(session, household)
+        if not confirm and not residents.in_rush(compound, evening, now):
             unfit = residents.unfit(
                 session=session, household=household, evening=evening, body=body
             )

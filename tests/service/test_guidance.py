@@ -123,3 +123,12 @@ def test_a_change_to_a_space_is_in_the_very_next_check(world):
     assert world.call("2-201", "POST", CHECK, json=asked).json()["fit"]["fitting_spaces"] == 1
     late = asked | {"arrive": "21:00"}
     assert world.call("2-201", "POST", CHECK, json=late).json()["fit"]["fitting_spaces"] == 2
+
+
+def test_in_the_rush_before_the_cutoff_requests_are_taken_without_their_check(world):
+    # 21:25 in Shanghai: the service spends the rush taking requests (the dry run still answers).
+    world.now = world.now.replace(hour=13, minute=25)
+    asked = {"car_id": world.car("3-301"), "arrive": "16:55", "depart": "08:25"}
+    reply = world.call("3-301", "POST", REQUESTS, json=asked)
+    assert reply.status_code == 201 and reply.json()["fit"] is None
+    assert world.call("3-301", "POST", CHECK, json=asked).json()["fit"]["fits"] is False
