@@ -630,8 +630,8 @@ def vote(
     key: bytes | None,
     now: datetime,
 ) -> MyVoteOut:
-    """Cast or change the household's vote while the ballot is open. A household whose paper
-    vote was entered at the office changes it there (409 `voted_on_paper`)."""
+    """Cast or change the household's vote while the ballot is open. A paper vote, entered once
+    by the office, stands: it cannot be changed online or at the office (409 `voted_on_paper`)."""
     key = _need_key(key)
     ballot = _held_ballot(session, household.compound_id, ballot_id, shared=True)
     _open_for_votes(ballot, now)
@@ -649,7 +649,9 @@ def vote(
         )
     )
     if channel == "paper":
-        raise Conflict("voted_on_paper", "the household voted on paper: change it at the office")
+        raise Conflict(
+            "voted_on_paper", "the household voted on paper, and a paper vote cannot be changed"
+        )
     receipt = _store_vote(session, ballot, household, option, key)
     session.commit()
     return MyVoteOut(ballot=ballot.id, position=option.position, channel="online", receipt=receipt)

@@ -1164,8 +1164,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "vote.not_open": ("{opens} 开始投票。", "Voting opens {opens}."),
     "vote.paper_office": (
-        "您的住户已交纸质选票；如需修改，请到物业办公室。",
-        "Your household voted on paper; to change it, go to the office.",
+        "您的住户已交纸质选票，纸质选票交了就不能再改。",
+        "Your household voted on paper, and a paper vote cannot be changed.",
     ),
     "vote.choose": ("选择一个选项", "Choose one option"),
     "vote.cast": ("投票", "Vote"),
@@ -1267,8 +1267,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The household was not registered when the ballot was made.",
     ),
     "error.voted_on_paper": (
-        "您的住户已交纸质选票；如需修改，请到物业办公室。",
-        "Your household voted on paper; change it at the office.",
+        "您的住户已交纸质选票，纸质选票交了就不能再改。",
+        "Your household voted on paper, and a paper vote cannot be changed.",
     ),
     "error.already_voted": (
         "这个住户已经投过票（网上或纸质）。",
