@@ -16,3 +16,13 @@ class Phrases(string.Formatter):
 
 
 PHRASES = Phrases()
+
+
+def sentence(phrase: str, language: str) -> str:
+    """A phrase (the engine's, lower case without a stop) as a sentence of `language`: capital
+    and full stop in English, 。 in Chinese."""
+    if not phrase:
+        return phrase
+    if language == "zh":
+        return phrase if phrase.endswith("。") else phrase + "。"
+    return phrase[0].upper() + phrase[1:] + ("" if phrase.endswith(".") else ".")

@@ -21,6 +21,7 @@ from scenarios.schema import AssignmentRecord, RefusalRecord, ResultFile, Scenar
 from service.actions.policies import plan_in_force
 from service.models import Compound, Delivery, DeliveryState, Household, Notification
 from service.security import masked_plate
+from service.words import sentence
 
 REMINDER_MINUTES = 30
 """The leave-by reminder's lead, unless the caller gives another (`PARKING_REMINDER_MINUTES`)."""
@@ -115,26 +116,13 @@ def _hours(start: datetime, end: datetime) -> tuple[str, str]:
     return f"{start:%H:%M}", f"{end:%H:%M}"
 
 
-def _minutes(evening: date, moment: datetime) -> int:
-    days: int = (moment.date() - evening).days
-    return days * 24 * 60 + moment.hour * 60 + moment.minute
-
-
-def _sentence(phrase: str, language: str) -> str:
-    if not phrase:
-        return phrase
-    if language == "zh":
-        return phrase if phrase.endswith("。") else phrase + "。"
-    return phrase[0].upper() + phrase[1:] + ("" if phrase.endswith(".") else ".")
-
-
 def _reason(refusal: RefusalRecord | None) -> list[str]:
     """The engine's sentence for a refusal, [zh, en]."""
     if refusal is None:
         return ["", ""]
     return [
-        _sentence(refusal.message_zh or refusal.message, "zh"),
-        _sentence(refusal.message, "en"),
+        sentence(refusal.message_zh or refusal.message, "zh"),
+        sentence(refusal.message, "en"),
     ]
 
 

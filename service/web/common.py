@@ -3,6 +3,7 @@ and errors from the service in the reader's language."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,12 +14,14 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BeforeValidator, ValidationError
+from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
 from scenarios.schema import PolicyModel
 from service.actions.calendar import FIRST_EVENING, LAST_EVENING
 from service.actions.errors import DomainError, FieldProblem, InvalidInput, NotFound, field_name
 from service.schemas import plain_date
+from service.statuses import status_of
 from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -191,6 +194,21 @@ def field_error(t: Translator, field: str, message: str) -> str:
 
 # What a page catches from the actions it calls: the rules' refusals and bad form values.
 REFUSALS = (DomainError, ValidationError)
+
+
+def attempt(
+    change: Callable[[], object],
+    page: Callable[[list[str], int], Response],
+    session: Session,
+    t: Translator,
+) -> Response | None:
+    """Make the change; on a refusal, the page again with the reason (and nothing stored)."""
+    try:
+        change()
+    except REFUSALS as error:
+        session.rollback()
+        return page(error_lines(t, error), status_of(error))
+    return None
 
 
 def level_labels(t: Translator, plan: PolicyModel) -> dict[int, str]:

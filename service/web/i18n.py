@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from babel.dates import format_date
 
-from service.words import PHRASES
+from service.words import PHRASES, sentence
 
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en_GB"}
 DEFAULT_LANGUAGE = "zh"
@@ -1334,13 +1334,8 @@ class Translator:
         return ("、" if self.language == "zh" else ", ").join(items) or self("common.none")
 
     def sentence(self, phrase: str, language: str | None = None) -> str:
-        """A phrase (the engine's, lower case without a stop) as a sentence of `language`
-        (this page's by default): capital and full stop in English, 。 in Chinese."""
-        if not phrase:
-            return phrase
-        if (language or self.language) == "zh":
-            return phrase if phrase.endswith("。") else phrase + "。"
-        return phrase[0].upper() + phrase[1:] + ("" if phrase.endswith(".") else ".")
+        """A phrase (the engine's) as a sentence of `language` (this page's by default)."""
+        return sentence(phrase, language or self.language)
 
     def has(self, key: str) -> bool:
         return key in MESSAGES

@@ -5,12 +5,12 @@ the deliveries are going). They call `service.actions.inbox`, as the API does.""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from service.actions import inbox, residents
@@ -19,8 +19,7 @@ from service.deps import NowDep, PathId, SessionDep
 from service.models import Compound, Household
 from service.notify.phrases import said
 from service.schemas import ContactIn, MessageIn, ReportCloseIn, ReportIn
-from service.statuses import status_of
-from service.web.common import REFUSALS, done, done_message, error_lines, render
+from service.web.common import attempt, done, done_message, render
 from service.web.i18n import Translator
 from service.web.session import (
     PostedDep,
@@ -75,22 +74,16 @@ def inbox_page(
     return _inbox_page(request, t, session, household, now)
 
 
-def _change(
+def _inbox_again(
     request: Request,
     t: Translator,
     session: Session,
     household: Household,
     now: datetime,
     form: dict[str, Any],
-    change: Any,
-) -> Response | None:
-    try:
-        change()
-    except (*REFUSALS, ValidationError) as error:
-        session.rollback()
-        code = 422 if isinstance(error, ValidationError) else status_of(error)
-        return _inbox_page(request, t, session, household, now, error_lines(t, error), form, code)
-    return None
+) -> Callable[[list[str], int], Response]:
+    """The inbox page again with a refusal's reasons and what was typed."""
+    return lambda errors, code: _inbox_page(request, t, session, household, now, errors, form, code)
 
 
 @router.post("/inbox/contact")
@@ -125,7 +118,7 @@ def change_contact(
         )
         return inbox.change_contact(session=session, household=household, body=body)
 
-    refused = _change(request, t, session, household, now, form, change)
+    refused = attempt(change, _inbox_again(request, t, session, household, now, form), session, t)
     return refused or done("/inbox", "contact.saved")
 
 
@@ -149,7 +142,7 @@ def report_taken_space(
             session=session, household=household, evening=evening, body=body, now=now
         )
 
-    refused = _change(request, t, session, household, now, form, report)
+    refused = attempt(report, _inbox_again(request, t, session, household, now, form), session, t)
     return refused or done("/inbox", "report.sent")
 
 
@@ -201,7 +194,8 @@ def send_message(
     evening: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     form = {"text": text, "to": to, "household": household, "evening": evening}
-    try:
+
+    def send() -> object:
         body = MessageIn.model_validate(
             {"text": text, "to": to}
             | ({"household": household} if to == "household" else {"evening": evening or None})
@@ -210,13 +204,18 @@ def send_message(
         key = hashlib.sha256(
             "\x1f".join([request.state.form_token, text, to, household, evening]).encode()
         ).hexdigest()[:40]
-        inbox.send_message(
+        return inbox.send_message(
             session=session, compound=compound, account=account, body=body, now=now, key=key
         )
-    except (*REFUSALS, ValidationError) as error:
-        session.rollback()
-        code = 422 if isinstance(error, ValidationError) else status_of(error)
-        return _messages_page(request, t, session, compound, now, error_lines(t, error), form, code)
+
+    refused = attempt(
+        send,
+        lambda errors, code: _messages_page(request, t, session, compound, now, errors, form, code),
+        session,
+        t,
+    )
+    if refused:
+        return refused
     return done("/staff/messages", "message.sent")
 
 
@@ -231,17 +230,19 @@ def close_report(
     now: NowDep,
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    try:
-        inbox.close_report(
+    refused = attempt(
+        lambda: inbox.close_report(
             session=session,
             compound=compound,
             account=account,
             report_id=report_id,
-            body=ReportCloseIn(note=note),
+            body=ReportCloseIn.model_validate({"note": note}),
             now=now,
-        )
-    except (*REFUSALS, ValidationError) as error:
-        session.rollback()
-        code = 422 if isinstance(error, ValidationError) else status_of(error)
-        return _messages_page(request, t, session, compound, now, error_lines(t, error), None, code)
+        ),
+        lambda errors, code: _messages_page(request, t, session, compound, now, errors, None, code),
+        session,
+        t,
+    )
+    if refused:
+        return refused
     return done("/staff/messages", "report.closed")

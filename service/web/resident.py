@@ -4,7 +4,6 @@ pages and the API keep one set of rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,6 +25,7 @@ from service.web.common import (
     REFUSALS,
     FormEvening,
     FormId,
+    attempt,
     done,
     done_message,
     error_lines,
@@ -95,21 +95,6 @@ def tonight(
     request: Request, t: TranslatorDep, session: SessionDep, household: ResidentDep, now: NowDep
 ) -> Response:
     return _tonight(request, t, session, household, now)
-
-
-def _attempt(
-    change: Callable[[], object],
-    page: Callable[[list[str], int], Response],
-    session: Session,
-    t: Translator,
-) -> Response | None:
-    """Make the change; on a refusal, the page again with the reason (and nothing stored)."""
-    try:
-        change()
-    except REFUSALS as error:
-        session.rollback()
-        return page(error_lines(t, error), status_of(error))
-    return None
 
 
 @router.post("/requests")
@@ -190,7 +175,7 @@ def cancel_request(
     evening: FormEvening,
 ) -> Response:
     form = {"evening": evening.isoformat()}
-    refused = _attempt(
+    refused = attempt(
         lambda: residents.cancel_request(
             session=session, household=household, request_id=request_id, now=now
         ),
@@ -219,7 +204,7 @@ def add_standing(
         body = StandingRequestIn(car_id=car_id, weekdays=weekdays, arrive=arrive, depart=depart)
         return residents.add_standing_request(session=session, household=household, body=body)
 
-    refused = _attempt(
+    refused = attempt(
         add,
         lambda errors, code: _tonight(request, t, session, household, now, errors, form, code),
         session,
@@ -237,7 +222,7 @@ def remove_standing(
     household: ResidentPostDep,
     now: NowDep,
 ) -> Response:
-    refused = _attempt(
+    refused = attempt(
         lambda: residents.remove_standing_request(
             session=session, household=household, standing_id=standing_id
         ),
@@ -292,7 +277,7 @@ def add_car(
         body = CarIn.model_validate({"plate": plate, "size": size, "needs": needs})
         return residents.add_car(session=session, household=household, body=body)
 
-    refused = _attempt(
+    refused = attempt(
         add,
         lambda errors, code: _cars_page(request, t, session, household, errors, form, code),
         session,
@@ -349,7 +334,7 @@ def release(
         body = ReleaseIn(space=space, first_evening=first, last_evening=last)
         return residents.release_space(session=session, household=household, body=body, now=now)
 
-    refused = _attempt(
+    refused = attempt(
         release_it,
         lambda errors, code: _release_page(request, t, session, household, now, errors, form, code),
         session,
@@ -367,7 +352,7 @@ def take_back_release(
     household: ResidentPostDep,
     now: ArrivedDep,
 ) -> Response:
-    refused = _attempt(
+    refused = attempt(
         lambda: residents.take_back_release(
             session=session, household=household, release_id=release_id, now=now
         ),
