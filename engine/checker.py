@@ -150,9 +150,9 @@ def _household_cap(instance: Instance, placed: list[Assignment], broken: _Report
     cap = instance.policy.household_cap
     if cap is None:
         return
-    for household, held in Counter(
-        instance.request_by_id[a.request].household for a in placed
-    ).items():
+    held_by = Counter({h.id: h.held_elsewhere for h in instance.households if h.held_elsewhere})
+    held_by.update(instance.request_by_id[a.request].household for a in placed)
+    for household, held in held_by.items():
         if held > cap:
             broken("household_cap", f"household {household} holds {held} shared spaces, cap {cap}")
 

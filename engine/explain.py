@@ -54,7 +54,9 @@ def unassigned_reasons(
     if not len(unserved):
         return []
     stays_on: dict[str, list[Request]] = defaultdict(list)
-    held_by: Counter[str] = Counter()
+    held_by: Counter[str] = Counter(
+        {h.id: h.held_elsewhere for h in instance.households if h.held_elsewhere}
+    )
     for assignment in assignments:
         stays_on[assignment.space].append(instance.request_by_id[assignment.request])
         held_by[instance.request_by_id[assignment.request].household] += 1

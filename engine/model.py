@@ -166,11 +166,14 @@ class Household:
         It rents a space of its own.
     compound : str or None
         Its compound; None: it may use every space.
+    held_elsewhere : int
+        Shared spaces it already holds tonight outside this instance; they count towards the
+        household cap (`engine.live` re-solves part of a published night this way).
 
     Raises
     ------
     ValueError
-        For an empty id or coordinates that are not finite.
+        For an empty id, coordinates that are not finite or a negative `held_elsewhere`.
     """
 
     id: str
@@ -179,10 +182,13 @@ class Household:
     tags: frozenset[str] = frozenset()
     has_space: bool = False
     compound: str | None = None
+    held_elsewhere: int = 0
 
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("household id is empty")
+        if self.held_elsewhere < 0:
+            raise ValueError(f"household {self.id}: held_elsewhere must not be negative")
         _check_location(f"household {self.id}", self.x, self.y)
 
     def walk_to(self, space: Space) -> int:
@@ -303,6 +309,9 @@ class Policy:
         later decision); zero turns the penalty off.
     overstay_penalty_priority : int
         The level an overstay drops a household to.
+    no_show_forfeit_nights : int
+        Refused nights of fairness credit one no-show (a car given a space that never came)
+        takes away, within the fairness window; zero: a no-show costs no fairness.
 
     Raises
     ------
@@ -322,6 +331,7 @@ class Policy:
     stability_weight: int = 1
     overstay_penalty_nights: int = 0
     overstay_penalty_priority: int = 0
+    no_show_forfeit_nights: int = 0
 
     def __post_init__(self) -> None:
         if self.turnover_minutes < 0:
@@ -334,6 +344,8 @@ class Policy:
             raise ValueError("fairness_window_nights must not be negative")
         if self.overstay_penalty_nights < 0:
             raise ValueError("overstay_penalty_nights must not be negative")
+        if self.no_show_forfeit_nights < 0:
+            raise ValueError("no_show_forfeit_nights must not be negative")
         for name in ("fairness_weight", "walk_weight", "stability_weight"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
@@ -359,12 +371,15 @@ class HouseholdHistory:
         The space it had last night, if any.
     overstayed_nights : tuple of date
         Evenings whose car stayed on a shared space after its window closed.
+    no_show_nights : tuple of date
+        Evenings whose car was given a space and never came.
     """
 
     household: str
     refused_nights: tuple[date, ...] = ()
     last_space: str | None = None
     overstayed_nights: tuple[date, ...] = ()
+    no_show_nights: tuple[date, ...] = ()
 
 
 class PinAction(str, Enum):
@@ -564,16 +579,20 @@ class Instance:
 
     @cached_property
     def fairness_points(self) -> dict[str, int]:
-        """Points per household: refused nights inside the fairness window, times the weight."""
+        """Points per household: refused nights inside the fairness window, less those its
+        no-shows there forfeit (never below zero), times the weight."""
         policy = self.policy
+
+        def recent(nights: tuple[date, ...]) -> int:
+            window = policy.fairness_window_nights
+            return sum(1 for night in nights if 0 < (self.night - night).days <= window)
+
         points: dict[str, int] = {}
         for entry in self.history:
-            recent = sum(
-                1
-                for night in entry.refused_nights
-                if 0 < (self.night - night).days <= policy.fairness_window_nights
+            credit = recent(entry.refused_nights) - policy.no_show_forfeit_nights * recent(
+                entry.no_show_nights
             )
-            points[entry.household] = recent * policy.fairness_weight
+            points[entry.household] = max(credit, 0) * policy.fairness_weight
         return points
 
     @cached_property

@@ -181,7 +181,13 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             requests=requests,
             policy=policy,
             history=tuple(
-                HouseholdHistory(h.household, tuple(h.refused), h.last_space, tuple(h.overstayed))
+                HouseholdHistory(
+                    h.household,
+                    tuple(h.refused),
+                    h.last_space,
+                    tuple(h.overstayed),
+                    tuple(h.no_shows),
+                )
                 for h in scenario.history
             ),
             pins=tuple(
@@ -212,6 +218,7 @@ def _policy(model: PolicyModel, windows: dict[str, tuple[Window, ...]]) -> Polic
         household_cap=model.household_cap,
         fairness_window_nights=model.fairness.window_nights,
         fairness_weight=model.fairness.weight,
+        no_show_forfeit_nights=model.fairness.no_show_forfeit_nights,
         walk_weight=model.walk_weight,
         stability_weight=model.stability_weight,
         overstay_penalty_nights=model.overstay_penalty.nights,

@@ -59,6 +59,37 @@ class FairnessModel(_Strict):
         _ENGINE.fairness_weight,
         description="points per refused night; 0 turns the fairness term off",
     )
+    no_show_forfeit_nights: int = Field(
+        _ENGINE.no_show_forfeit_nights,
+        ge=0,
+        le=3650,
+        description="refused nights of credit one no-show within the window takes away; 0: none",
+    )
+
+
+class NoShowModel(_Strict):
+    """How a published night meets the cars that do not come (the service applies it; the
+    fairness cost of a no-show is `fairness.no_show_forfeit_nights`)."""
+
+    after_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=720,
+        description=(
+            "minutes after its arrival time a car given a space that has not checked in counts "
+            "as a no-show and its space goes to the waiting list; absent: never (compounds "
+            "that print no check-in codes)"
+        ),
+    )
+    offer_minutes: int = Field(
+        15,
+        ge=0,
+        le=240,
+        description=(
+            "minutes a household has to accept a space offered from the waiting list before "
+            "it passes on; 0: the space is given at once, without asking"
+        ),
+    )
 
 
 class OverstayPenaltyModel(_Strict):
@@ -110,6 +141,7 @@ class PolicyModel(_Strict):
         _ENGINE.stability_weight, description="0 turns the same-space-as-last-night term off"
     )
     overstay_penalty: OverstayPenaltyModel = Field(default_factory=OverstayPenaltyModel)
+    no_show: NoShowModel = Field(default_factory=NoShowModel)
 
 
 class ChargerModel(_Strict):
@@ -203,6 +235,9 @@ class HistoryModel(_Strict):
     last_space: str | None = Field(None, description="the space it had last night")
     overstayed: list[date] = Field(
         default_factory=list, description="recent nights its car stayed after the window closed"
+    )
+    no_shows: list[date] = Field(
+        default_factory=list, description="recent nights its car was given a space and never came"
     )
 
 

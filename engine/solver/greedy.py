@@ -28,6 +28,9 @@ class Occupancy:
         self.problem = problem
         self.stays: dict[int, list[int]] = defaultdict(list)
         self.taken_by_household: dict[str, int] = defaultdict(int)
+        for household in problem.instance.households:
+            if household.held_elsewhere:
+                self.taken_by_household[household.id] = household.held_elsewhere
         for request, space in problem.forced.items():
             self.place(request, space)
 

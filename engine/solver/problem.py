@@ -7,7 +7,7 @@ components that share no space and no binding household cap, and each is solved 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,8 +134,9 @@ def compile_problem(instance: Instance) -> Problem:
     cap = instance.policy.household_cap
     cap_left: dict[str, int] = {}
     if cap is not None:
-        for household in instance.household_by_id:
-            cap_left[household] = cap - sum(1 for r in forced if requests[r].household == household)
+        forced_on = Counter(requests[r].household for r in forced)
+        for household, entry in instance.household_by_id.items():
+            cap_left[household] = cap - entry.held_elsewhere - forced_on[household]
             if cap_left[household] < 0:
                 raise PinConflict(
                     f"the pins force more than {cap} shared spaces onto household {household}"
