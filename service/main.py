@@ -26,7 +26,7 @@ from service.arrival import NoteArrival
 from service.db import POOL_SIZE, make_engine, make_sessions
 from service.deps import refuse_nul
 from service.logs import RequestLog, configure_logging
-from service.routes import auth, ballots, me, staff
+from service.routes import auth, ballots, live, me, staff
 from service.schemas import Problem
 from service.security import ballot_key
 from service.settings import Settings
@@ -277,7 +277,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.ballot_key = ballot_key(settings.ballot_key, settings.database_url)
     # Background jobs (household imports, ballots' simulations): one at a time, beside the requests.
     app.state.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jobs")
-    for router in (auth.router, me.router, staff.router, ballots.staff, ballots.residents):
+    for router in (
+        auth.router,
+        me.router,
+        staff.router,
+        live.staff,
+        live.residents,
+        ballots.staff,
+        ballots.residents,
+    ):
         app.include_router(router)
     pages.install(app)
     _self_hosted_docs(app)

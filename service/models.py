@@ -471,6 +471,65 @@ class BallotVote(Base):
     option_id: Mapped[int] = mapped_column(ForeignKey("ballot_options.id"))
 
 
+class CheckIn(Base):
+    """A car arrived on its space tonight (scanned the space's code, or staff at the gate), and
+    when it left, if it said so. The morning round reads these; so do overstays and the
+    simulator's calibration (docs/live-night.md)."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("night_id", "request_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    space_code: Mapped[str] = mapped_column(String(40))
+    checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    via: Mapped[str] = mapped_column(String(10))  # code (the resident scanned it) | gate (staff)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+
+
+class VacancyReason(str, Enum):
+    NO_SHOW = "no_show"  # not checked in by the policy's time after its arrival
+    CANCELLED = "cancelled"  # the household gave the space back
+
+
+class Vacancy(Base):
+    """A stay of a published night that no longer stands: its space went to the waiting list."""
+
+    __tablename__ = "vacancies"
+    __table_args__ = (UniqueConstraint("night_id", "request_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    space_code: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(12))  # see VacancyReason
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+
+
+class OfferState(str, Enum):
+    OPEN = "open"  # waiting for the household's answer until expires_at
+    ACCEPTED = "accepted"
+    GIVEN = "given"  # the plan asks no answer (offer_minutes 0): the space is theirs
+    PASSED = "passed"  # the household let it pass on
+    EXPIRED = "expired"  # no answer in time: it passed on
+
+
+class Offer(Base):
+    """A freed space offered to a request on the waiting list, at most once per request."""
+
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("night_id", "request_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    space_code: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(10))  # see OfferState
+    offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 @event.listens_for(Session, "before_flush")
 def _count_revisions(session: Session, _context: object, _instances: object) -> None:
     """Raise the revision of every compound whose plan or spaces this flush changes."""

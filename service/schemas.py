@@ -797,3 +797,102 @@ class ReceiptOut(BaseModel):
 
 class AdoptIn(_In):
     first_evening: Evening
+
+
+StayState = Literal["expected", "offered", "checked_in", "left", "no_show", "cancelled"]
+
+
+class LiveStayOut(BaseModel):
+    """A stay of a published night as it stands now (published, or given from the waiting list)."""
+
+    request_id: int
+    space: str
+    kind: str
+    plate: str
+    household: str
+    start: datetime
+    end: datetime
+    state: StayState
+    checked_in_at: datetime | None = None
+    left_at: datetime | None = None
+    offer_id: int | None = None
+    offer_expires_at: datetime | None = None
+
+
+class WaitingOut(BaseModel):
+    """A request on tonight's waiting list, in the engine's order."""
+
+    position: int
+    request_id: int
+    household: str
+    plate: str
+    arrive: str = Field(examples=["22:10"])
+    depart: str = Field(examples=["07:30"])
+    priority: int
+
+
+class LiveNightOut(BaseModel):
+    evening: date
+    stays: list[LiveStayOut]
+    waiting: list[WaitingOut]
+
+
+class GateAnswerOut(BaseModel):
+    """May a car with this plate (or part of one) park tonight, where, until when."""
+
+    query: str
+    may_park: bool
+    stays: list[LiveStayOut]
+    waiting: list[WaitingOut]
+
+
+class StayRefIn(_In):
+    request_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class UnauthorisedIn(_In):
+    plate: Annotated[Text, Field(min_length=1, max_length=20)]
+    space: Annotated[Text, Field(max_length=40)] = ""
+    note: Annotated[Text, Field(max_length=500)] = ""
+
+
+class OfferedOut(BaseModel):
+    """A freed space offered (or given) to a request on the waiting list."""
+
+    request_id: int
+    household: str
+    plate: str
+    space: str
+    position: int
+
+
+class OthersStayOut(BaseModel):
+    """Another household's stay on a space, as a resident may see it: plate masked."""
+
+    plate: str
+    start: datetime
+    end: datetime
+
+
+class SpaceTonightOut(BaseModel):
+    """What scanning a space's code says: the caller's stay there, or whose space it is."""
+
+    space: str
+    evening: date
+    published: bool
+    checked_in_now: bool
+    mine: LiveStayOut | None
+    others: list[OthersStayOut]
+
+
+class OfferOut(BaseModel):
+    id: int
+    space: str
+    state: Literal["open", "accepted", "given", "passed", "expired"]
+    expires_at: datetime | None
+
+
+class SweepOut(BaseModel):
+    no_shows: int
+    expired: int
+    offered: int

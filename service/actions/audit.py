@@ -45,6 +45,19 @@ DETAILS: dict[str, str] = {
     "paper vote": "ballot {ballot}: {household}",
     "close ballot": "ballot {ballot}",
     "adopt plan": "ballot {ballot}: the decided plan from {evening}",
+    "check in": "night {evening}: {plate} checked in on {space}",
+    "gate check in": "night {evening}: {plate} checked in on {space} at the gate",
+    "left": "night {evening}: {plate} left {space}",
+    "no show": "night {evening}: {household} {plate} did not come to {space}",
+    "give back": "night {evening}: {household} gave back {space} ({plate})",
+    "space offered": "night {evening}: {space} offered to {household} {plate}, "
+    "number {position} on the waiting list at priority {priority}",
+    "space given": "night {evening}: {space} given to {household} {plate}, "
+    "number {position} on the waiting list at priority {priority}",
+    "offer taken": "night {evening}: {household} took {space}",
+    "offer passed on": "night {evening}: {household} let {space} pass on",
+    "offer expired": "night {evening}: {household} did not answer for {space}; it passed on",
+    "unauthorised car": "night {evening}: {plate} on {space} has no stay tonight: {note}",
 }
 
 

@@ -375,6 +375,53 @@ def closed_early(
     return write(session, outbox)
 
 
+@dataclass(frozen=True)
+class OfferNote:
+    """A freed space offered (or given) to a household from the waiting list."""
+
+    offer_id: int
+    household: str
+    plate: str
+    space: str
+    expires_at: datetime | None  # None: given at once
+
+
+def spaces_offered(
+    session: Session,
+    *,
+    compound: Compound,
+    night_id: int,
+    evening: date,
+    offers: list[OfferNote],
+    now: datetime,
+) -> int:
+    """Each household on the waiting list that a freed space went to is told at once: to answer
+    by when, or that the space is theirs."""
+    households = dict(
+        session.execute(
+            select(Household.code, Household.id).where(
+                Household.compound_id == compound.id,
+                Household.code.in_([o.household for o in offers]),
+            )
+        ).all()
+    )
+    zone = ZoneInfo(compound.timezone)
+    outbox = Outbox(compound.id, now)
+    for offer in offers:
+        outbox.add(
+            key=f"offer:{night_id}:{offer.offer_id}",
+            household_id=households[offer.household],
+            kind="space_offered" if offer.expires_at else "space_given",
+            params={
+                "evening": evening.isoformat(),
+                "plate": offer.plate,
+                "space": offer.space,
+            }
+            | ({"until": f"{offer.expires_at.astimezone(zone):%H:%M}"} if offer.expires_at else {}),
+        )
+    return write(session, outbox)
+
+
 def message(
     session: Session,
     *,

@@ -76,6 +76,22 @@ KINDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
             "changed. The requests you sent are in the allocation.",
         ),
     ),
+    "space_offered": (
+        ("{date} 晚有空出的车位给您", "A freed space for you on the night of {date}"),
+        (
+            "有车位空出，按候补名单轮到 {plate}：{space}。"
+            "请在 {until} 前在“今晚”页面确认要这个车位，过时车位转给下一位。",
+            "A space freed up and {plate} is next on the waiting list: {space}. Take it on "
+            "the Tonight page by {until}; after that it passes to the next on the list.",
+        ),
+    ),
+    "space_given": (
+        ("{date} 晚您有车位了：{space}", "You have a space on the night of {date}: {space}"),
+        (
+            "有车位空出，按候补名单轮到 {plate}：{space}，车位已为您保留。",
+            "A space freed up and {plate} is next on the waiting list: {space} is yours.",
+        ),
+    ),
     "message": (
         ("物业的消息", "A message from the office"),
         ("{text}", "{text}"),

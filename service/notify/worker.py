@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.actions.live import sweep_current_nights
 from service.models import Compound, Delivery, DeliveryState, Household, Notification, as_utc
 from service.notify.phrases import said
 from service.settings import Settings
@@ -409,9 +410,16 @@ def deliver_due(
 
 
 def run_worker(sessions: sessionmaker[Session], settings: Settings, stop: threading.Event) -> None:
-    """Deliver until `stop` is set: straight on while there is work, else every interval."""
+    """Deliver until `stop` is set: straight on while there is work, else every interval. Each
+    pass first moves the nights under way on (`service.actions.live.sweep_current_nights`: no-shows,
+    offers not answered in time), since what that does is mostly notifications to send."""
     channels = Channels.of(settings)
     while not stop.is_set():
+        try:
+            with sessions() as session:
+                sweep_current_nights(session, datetime.now(UTC))
+        except Exception:  # the same: tried again at the next pass
+            log.exception("the night clock's pass failed")
         try:
             tally = deliver_due(
                 sessions,

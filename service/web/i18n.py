@@ -540,6 +540,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{evening}之夜：{to}（{households} 户）",
         "Night of {evening}: {to} ({households})",
     ),
+    "audit.detail.check in": (
+        "{evening}之夜：{plate} 在 {space} 签到",
+        "Night of {evening}: {plate} checked in on {space}",
+    ),
+    "audit.detail.gate check in": (
+        "{evening}之夜：{plate} 在 {space} 签到（门岗登记）",
+        "Night of {evening}: {plate} checked in on {space} at the gate",
+    ),
+    "audit.detail.left": (
+        "{evening}之夜：{plate} 已驶离 {space}",
+        "Night of {evening}: {plate} left {space}",
+    ),
+    "audit.detail.no show": (
+        "{evening}之夜：住户 {household} 的 {plate} 未到场（{space}）",
+        "Night of {evening}: {household}'s {plate} did not come to {space}",
+    ),
+    "audit.detail.give back": (
+        "{evening}之夜：住户 {household} 交还 {space}（{plate}）",
+        "Night of {evening}: {household} gave back {space} ({plate})",
+    ),
+    "audit.detail.space offered": (
+        "{evening}之夜：{space} 给候补名单第 {position} 位 {household} 的 {plate}（优先级 {priority}），待接受",
+        "Night of {evening}: {space} offered to {household}'s {plate}, number {position} on the waiting list at priority {priority}",
+    ),
+    "audit.detail.space given": (
+        "{evening}之夜：{space} 给候补名单第 {position} 位 {household} 的 {plate}（优先级 {priority}）",
+        "Night of {evening}: {space} given to {household}'s {plate}, number {position} on the waiting list at priority {priority}",
+    ),
+    "audit.detail.offer taken": (
+        "{evening}之夜：住户 {household} 要了 {space}",
+        "Night of {evening}: {household} took {space}",
+    ),
+    "audit.detail.offer passed on": (
+        "{evening}之夜：住户 {household} 不要 {space}，转给下一位",
+        "Night of {evening}: {household} let {space} pass on",
+    ),
+    "audit.detail.offer expired": (
+        "{evening}之夜：住户 {household} 未按时接受 {space}，转给下一位",
+        "Night of {evening}: {household} did not answer for {space}; it passed on",
+    ),
+    "audit.detail.unauthorised car": (
+        "{evening}之夜：{plate} 停在 {space}，今晚没有安排：{note}",
+        "Night of {evening}: {plate} on {space} has no stay tonight: {note}",
+    ),
     "audit.activate": ("激活账户", "account activated"),
     "audit.activation code": ("发激活码", "activation code issued"),
     "audit.cancel request": ("取消申请", "request cancelled"),
@@ -558,6 +602,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.take back release": ("车位租户收回让出", "release taken back by the renter"),
     "audit.pin force": ("指定车位", "pinned to a space"),
     "audit.pin forbid": ("禁止车位", "kept off a space"),
+    "audit.check in": ("签到", "checked in"),
+    "audit.gate check in": ("门岗签到", "checked in at the gate"),
+    "audit.left": ("已驶离", "left"),
+    "audit.no show": ("未到场", "no-show"),
+    "audit.give back": ("交还车位", "space given back"),
+    "audit.space offered": ("候补：车位待接受", "waiting list: space offered"),
+    "audit.space given": ("候补：车位已给", "waiting list: space given"),
+    "audit.offer taken": ("候补：已要", "waiting list: taken"),
+    "audit.offer passed on": ("候补：转给下一位", "waiting list: passed on"),
+    "audit.offer expired": ("候补：超时转给下一位", "waiting list: not answered in time"),
+    "audit.unauthorised car": ("未经安排的车", "unauthorised car"),
     "audit.space reported": ("报告车位被占", "space reported taken"),
     "audit.close report": ("处理报告", "report dealt with"),
     "audit.message": ("发消息", "message sent"),
