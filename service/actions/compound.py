@@ -35,6 +35,7 @@ from service.models import (
     Release,
     Space,
 )
+from service.ordering import natural_key
 from service.schemas import (
     CompoundOut,
     HouseholdChangeIn,
@@ -86,10 +87,9 @@ def _space_out(space: Space, renters: dict[int, str]) -> SpaceOut:
 def list_spaces(*, session: Session, compound: Compound) -> list[SpaceOut]:
     households = select(Household.id, Household.code).where(Household.compound_id == compound.id)
     renters = dict(session.execute(households).all())
-    spaces = session.scalars(
-        select(Space).where(Space.compound_id == compound.id).order_by(Space.code)
-    )
-    return [_space_out(space, renters) for space in spaces]
+    spaces = session.scalars(select(Space).where(Space.compound_id == compound.id))
+    # In reading order (1-103 before 10-102): SQL's ORDER BY would compare the codes as text.
+    return [_space_out(s, renters) for s in sorted(spaces, key=lambda s: natural_key(s.code))]
 
 
 def read_space(*, session: Session, compound: Compound, code: str) -> SpaceOut:
@@ -265,9 +265,11 @@ def list_households(*, session: Session, compound: Compound) -> list[HouseholdLi
         select(Household, Account.password_hash)
         .outerjoin(Account, Account.household_id == Household.id)
         .where(Household.compound_id == compound.id)
-        .order_by(Household.code)
     )
-    return [_household_out(h, password is not None) for h, password in rows]
+    return [
+        _household_out(h, password is not None)
+        for h, password in sorted(rows, key=lambda row: natural_key(row[0].code))
+    ]
 
 
 def _created(compound: Compound, household: Household, code: str) -> HouseholdCreatedOut:

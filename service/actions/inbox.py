@@ -26,6 +26,7 @@ from service.models import (
 )
 from service.notify import outbox
 from service.notify.phrases import said
+from service.ordering import natural_key
 from service.plates import PlateError, normal_plate
 from service.schemas import (
     ContactIn,
@@ -214,7 +215,7 @@ def reportable_spaces(*, session: Session, household: Household, evening: date) 
         if run is not None
         else set()
     )
-    return sorted(rented | given)
+    return sorted(rented | given, key=natural_key)
 
 
 def report_taken_space(

@@ -51,6 +51,7 @@ from service.models import (
     as_utc,
 )
 from service.notify import outbox
+from service.ordering import natural_key
 from service.plates import canonical
 from service.schemas import (
     AuditOut,
@@ -501,7 +502,7 @@ def gate_rows(
             end=a.end.replace(tzinfo=zone),
             phone=phone_of.get(a.household) or "",
         )
-        for a in sorted(run.allocation.assignments, key=lambda a: (a.space, a.start))
+        for a in sorted(run.allocation.assignments, key=lambda a: (natural_key(a.space), a.start))
     ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from service.ordering import natural_key
+
 SPACE_WIDTH_M = 2.2
 SPACE_LENGTH_M = 4.4
 MARGIN_M = 6.0
@@ -108,7 +110,7 @@ def compound_map(
     return SiteMap(
         frame.view_box,
         marks,
-        [BuildingMark(b, *frame.point(x, y)) for b, (x, y) in sorted(buildings.items())],
+        [BuildingMark(b, *frame.point(*buildings[b])) for b in sorted(buildings, key=natural_key)],
         width_m=frame.right - frame.left,
     )
 

@@ -5,6 +5,7 @@ application layer, as the API does."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -30,6 +31,7 @@ from service.deps import (
     clock_from,
 )
 from service.models import Compound
+from service.ordering import natural_key
 from service.schemas import (
     AuditOut,
     Evening,
@@ -68,6 +70,17 @@ def _night_url(evening: date, space: str | None = None) -> str:
     return f"/staff/night?evening={evening.isoformat()}" + (f"&space={space}" if space else "")
 
 
+def _in_reading_order(board: actions.Board) -> actions.Board:
+    """The board's lists as people look things up in them: by space or household code, numbers
+    as numbers (1-103 before 10-102); a household's own rows keep their order (sorted is stable)."""
+    return replace(
+        board,
+        spaces=sorted(board.spaces, key=lambda s: natural_key(s.code)),
+        refused=sorted(board.refused, key=lambda r: natural_key(r.household)),
+        requests=sorted(board.requests, key=lambda r: natural_key(r.household)),
+    )
+
+
 def _night_page(
     request: Request,
     t: Translator,
@@ -78,7 +91,9 @@ def _night_page(
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    board = actions.board(session=session, compound=compound, evening=evening, now=now)
+    board = _in_reading_order(
+        actions.board(session=session, compound=compound, evening=evening, now=now)
+    )
     states = {
         s.code: SpaceState.USED
         if s.code in board.stays
