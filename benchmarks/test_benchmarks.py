@@ -125,3 +125,12 @@ def test_scale_families_quick():
     assert result.bound_by_priority == result.served_by_priority
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert solve(night, time_limit=30, executor=pool).objective == result.objective
+
+
+def test_the_live_benchmark_agrees_with_the_whole_night_on_one_compound(capsys):
+    # `python -m benchmarks.live` in small: it exits 1 if a refill serves a different number at
+    # some priority level than the whole night re-solved with every kept stay forced.
+    from benchmarks.live import main
+
+    assert main(["--compounds", "1", "--no-shows", "3", "--repeat", "1", "--full-limit", "30"]) == 0
+    assert "same served per level" in capsys.readouterr().out

@@ -390,6 +390,15 @@ def simulate(
             help="Address of an existing Dask scheduler (tcp://host:8786) to run the sweep on."
         ),
     ] = "",
+    no_show_share: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of served cars that do not come each night, 0 to 1 "
+            "(default: the scenario's demand.no_show_share, else 0). A plan with "
+            "policy.no_show.after_minutes offers their spaces to the waiting list.",
+            show_default=False,
+        ),
+    ] = None,
     time_limit: TimeLimit = 10.0,
 ) -> None:
     """Compare plans over many nights of simulated demand, before a residents' vote."""
@@ -401,6 +410,12 @@ def simulate(
 
     if raw is not None and raw.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"--raw {raw}: the file must end in .csv or .parquet")
+    # Checked here, not by the option's range: a range lets "nan" through.
+    if no_show_share is not None and not 0.0 <= no_show_share <= 1.0:
+        _fail(
+            f"--no-show-share {no_show_share:g}: give a share of served cars between 0 and 1 "
+            "(0.1: one car in ten does not come)"
+        )
     if (
         raw is not None
         and raw.suffix.lower() == ".parquet"
@@ -450,6 +465,8 @@ def simulate(
     site = replace(site, start=evening)
     calibration = load_calibration()
     model = to_demand_model(scenario_file.demand, calibration)
+    if no_show_share is not None:
+        model = replace(model, no_show_share=no_show_share)
     seed_list = list(range(first_seed, first_seed + seeds))
     if not plan_paths:
         err.print(
@@ -488,7 +505,7 @@ def simulate(
 
 
 def _print_comparison(summaries: list[PlanSummary]) -> None:
-    from simulation.metrics import metric_rows, needs_of
+    from simulation.metrics import any_no_shows, metric_rows, needs_of
 
     first = summaries[0]
     table = Table(
@@ -497,7 +514,9 @@ def _print_comparison(summaries: list[PlanSummary]) -> None:
     table.add_column("measure")
     for summary in summaries:
         table.add_column(summary.plan.name, justify="right")
-    for row in metric_rows(first.refused_over, first.month_nights, needs_of(summaries)):
+    for row in metric_rows(
+        first.refused_over, first.month_nights, needs_of(summaries), any_no_shows(summaries)
+    ):
         table.add_row(row.label, *(row.text(summary) for summary in summaries))
     table.add_row("Nights proven best", *(f"{100 * s.proven_share:.1f} %" for s in summaries))
     out.print(table)

@@ -246,6 +246,7 @@ def to_plan(plan: PlanFile, source: str = "plan") -> Plan:
         name_zh=plan.name_zh,
         summary=plan.summary,
         summary_zh=plan.summary_zh,
+        no_show_after_minutes=plan.policy.no_show.after_minutes,
     )
 
 

@@ -288,6 +288,13 @@ class DemandSection(_Strict):
         le=24 * 60,
         description="a returning renter arrives up to this long after the window ends",
     )
+    no_show_share: Share = Field(
+        0.0,
+        description=(
+            "share of cars given a space that do not come that night (no-shows); "
+            "`parking simulate --no-show-share` overrides it"
+        ),
+    )
 
     @model_validator(mode="after")
     def _spells_can_be_that_common(self) -> DemandSection:

@@ -156,6 +156,8 @@ class NightDemand:
     depart: np.ndarray  # real departure
     aware: np.ndarray  # asks only for what the plan's hours hold
     late: np.ndarray  # minutes the car leaves after the time it asked for (0 for most)
+    # The car does not come tonight, whatever it is given (all False when the share is 0).
+    no_show: np.ndarray
 
     def digest(self) -> str:
         """A fingerprint of everything drawn, to show two plans saw the same night."""
@@ -171,6 +173,9 @@ class NightDemand:
             self.late,
         ):
             hasher.update(np.ascontiguousarray(array).tobytes())
+        # Only when some car stays away, so that nights without no-shows keep their fingerprint.
+        if self.no_show.any():
+            hasher.update(np.ascontiguousarray(self.no_show).tobytes())
         return hasher.hexdigest()[:16]
 
 
@@ -239,6 +244,9 @@ class DemandStream:
             rng.integers(0, calibration.bin_minutes // SAMPLE_STEP, size=(2, cars)) * SAMPLE_STEP
         )
         late = np.ceil(rng.exponential(model.overstay_mean_minutes, size=cars)).astype(np.int64)
+        # A stream of its own, so that the other draws are the same whatever the share; one
+        # uniform per car, so a higher share keeps tonight's no-shows and adds to them.
+        no_show = np.random.default_rng([self.seed, 3, index]).random(cars) < model.no_show_share
         return NightDemand(
             evening=evening,
             away=away,
@@ -249,4 +257,5 @@ class DemandStream:
             depart=calibration.depart_start + depart_bin * calibration.bin_minutes + offsets[1],
             aware=rng.random(cars) < model.plan_aware_share,
             late=np.where(rng.random(cars) < model.overstay_share, late, 0),
+            no_show=no_show,
         )

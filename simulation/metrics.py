@@ -83,6 +83,12 @@ class PlanSummary:
     renters_back_month: Estimate
     window_overstays_month: Estimate
     walk_m: Estimate
+    # Per night: served cars that did not come, waiting requests given their spaces, served after
+    # both (cars that came to a space given them), and hours of the no-shows' stays left empty.
+    no_shows_per_night: Estimate
+    refilled_per_night: Estimate
+    served_after_per_night: Estimate
+    idle_space_hours_per_night: Estimate
     proven_share: float
     solve_seconds: float
     served_by_night: np.ndarray  # mean over seeds, per night
@@ -151,6 +157,12 @@ def summarise(
             )
         }
         no_fit = np.array([row.get("refused_no_fit", 0) for row in run.rows], dtype=np.float64)
+        for key in ("no_shows", "refilled", "idle_space_hours"):
+            add(key, float(np.mean([row.get(key, 0) for row in run.rows])))
+        add(
+            "served_after",
+            float(np.mean([row.get("served_after", row["served"]) for row in run.rows])),
+        )
         add("requests", column["requests"].mean())
         add("served", column["served"].mean())
         add("p5", np.percentile(column["served"], 5))
@@ -229,6 +241,10 @@ def summarise(
         renters_back_month=Estimate.of(per_seed["renters_back"]),
         window_overstays_month=Estimate.of(per_seed["window_overstays"]),
         walk_m=Estimate.of(per_seed["walk"]),
+        no_shows_per_night=Estimate.of(per_seed["no_shows"]),
+        refilled_per_night=Estimate.of(per_seed["refilled"]),
+        served_after_per_night=Estimate.of(per_seed["served_after"]),
+        idle_space_hours_per_night=Estimate.of(per_seed["idle_space_hours"]),
         proven_share=sum(row["status"] == "optimal" for row in rows) / len(rows),
         solve_seconds=float(np.mean([row["solve_seconds"] for row in rows])),
         served_by_night=np.mean([[row["served"] for row in run.rows] for run in runs], axis=0),
@@ -292,7 +308,38 @@ def needs_of(summaries: Sequence[PlanSummary]) -> list[str]:
     return sorted({need for summary in summaries for need in summary.served_share_by_need})
 
 
-def metric_rows(refused_over: int, month_nights: int, needs: Sequence[str] = ()) -> list[MetricRow]:
+def any_no_shows(summaries: Sequence[PlanSummary]) -> bool:
+    """Whether some plan saw a served car not come (the no-show rows are shown only then)."""
+    return any(summary.no_shows_per_night.mean > 0 for summary in summaries)
+
+
+NO_SHOW_ROWS = [
+    MetricRow(
+        "No-shows per night (served cars that did not come)",
+        "每晚爽约车辆（分到车位但未到）",
+        lambda s: s.no_shows_per_night,
+    ),
+    MetricRow(
+        "Their spaces given to the waiting list, per night",
+        "每晚由候补名单补上的车位",
+        lambda s: s.refilled_per_night,
+    ),
+    MetricRow(
+        "Served per night after no-shows and refills (cars that came)",
+        "扣除爽约、加上补位后每晚分到车位数（实到车辆）",
+        lambda s: s.served_after_per_night,
+    ),
+    MetricRow(
+        "Space-hours left empty by no-shows, per night",
+        "每晚因爽约空置的车位小时数",
+        lambda s: s.idle_space_hours_per_night,
+    ),
+]
+
+
+def metric_rows(
+    refused_over: int, month_nights: int, needs: Sequence[str] = (), no_shows: bool = False
+) -> list[MetricRow]:
     month = "month" if month_nights == MONTH_NIGHTS else f"{month_nights} nights"
     month_zh = "每月" if month_nights == MONTH_NIGHTS else f"每{month_nights}晚"
     return [
@@ -309,6 +356,7 @@ def metric_rows(refused_over: int, month_nights: int, needs: Sequence[str] = ())
         MetricRow(
             "Share of requests served", "申请分到车位比例", lambda s: s.served_share, percent=True
         ),
+        *(NO_SHOW_ROWS if no_shows else ()),
         MetricRow(
             f"Refused nights per household, per {month}",
             f"{month_zh}每户未分到车位晚数",

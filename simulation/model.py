@@ -91,10 +91,16 @@ class Plan:
     name_zh: str = ""
     summary: str = ""
     summary_zh: str = ""
+    # Minutes after its arrival time that a served car not checked in counts as a no-show and its
+    # space goes to the waiting list (scenario `policy.no_show.after_minutes`); None: never, the
+    # space of a car that does not come stands empty.
+    no_show_after_minutes: int | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a plan needs a name")
+        if self.no_show_after_minutes is not None and self.no_show_after_minutes < 0:
+            raise ValueError("no_show_after_minutes must not be negative")
 
     def pool(self, kind: str) -> Pool:
         return self.pools.get(kind, Pool())
@@ -122,6 +128,9 @@ class DemandModel:
     overstay_mean_minutes: float = 30.0
     # A renter back from a spell away arrives this many minutes after the window ends, at most.
     renter_return_within_minutes: int = 180
+    # Share of cars that, given a space, do not come that night (and would let an offer from the
+    # waiting list pass); 0: every served car comes.
+    no_show_share: float = 0.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -132,6 +141,7 @@ class DemandModel:
             "renter_away_share",
             "plan_aware_share",
             "overstay_share",
+            "no_show_share",
         ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")

@@ -23,7 +23,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from engine.clock import format_clock
-from simulation.metrics import NEED_LABELS, PlanSummary, metric_rows, needs_of
+from simulation.metrics import NEED_LABELS, PlanSummary, any_no_shows, metric_rows, needs_of
 from simulation.model import DemandModel
 from simulation.run import HOURS
 
@@ -255,6 +255,28 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
         f"{s.window_overstays_month.mean:.0f}辆车超出共享时段停放。"
         f"平均步行{s.walk_m.mean:.0f}米。"
     )
+    if s.no_shows_per_night.mean > 0:
+        english += (
+            f" About {s.no_shows_per_night.mean:.1f} cars a night are given a space and do not "
+            "come; "
+            + (
+                f"{s.refilled_per_night.mean:.1f} of their spaces go to cars on the waiting list, "
+                if s.plan.no_show_after_minutes is not None
+                else "this plan does not notice them, so their spaces stand empty; "
+            )
+            + f"{s.served_after_per_night.mean:.0f} cars a night park on a space given them, "
+            f"and {s.idle_space_hours_per_night.mean:.0f} space-hours a night are left empty."
+        )
+        chinese += (
+            f"每晚约{s.no_shows_per_night.mean:.1f}辆车分到车位却未到；"
+            + (
+                f"其中约{s.refilled_per_night.mean:.1f}个车位补给了候补名单上的车辆，"
+                if s.plan.no_show_after_minutes is not None
+                else "本方案不识别爽约，这些车位空置；"
+            )
+            + f"每晚实到并停在分到车位上的车辆约{s.served_after_per_night.mean:.0f}辆，"
+            f"空置约{s.idle_space_hours_per_night.mean:.0f}车位小时。"
+        )
     for need, estimate in s.served_share_by_need.items():
         english_need, chinese_need = NEED_LABELS.get(need, (need, need))
         english += (
@@ -281,7 +303,9 @@ def render_report(
         seeds=seeds,
         summaries=summaries,
         texts=[plain_summary(s) for s in summaries],
-        rows=metric_rows(first.refused_over, first.month_nights, needs_of(summaries)),
+        rows=metric_rows(
+            first.refused_over, first.month_nights, needs_of(summaries), any_no_shows(summaries)
+        ),
         model=model,
         charts={
             "served": _served_chart(summaries, start),

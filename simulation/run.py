@@ -1,8 +1,10 @@
 """One plan, one seed, night after night with the real engine.
 
 Each night: draw the residents' demand, build the engine's instance under the plan, allocate,
-then play the morning out (late cars, renters coming home) and carry the household history
-(refusals for fairness, last space for stability, overstays for the penalty) to the next night.
+play the evening out (cars that do not come; under a plan that detects them, their spaces
+offered to the waiting list with `engine.live.refill`), then the morning (late cars, renters
+coming home), and carry the household history (refusals for fairness, last space for
+stability, overstays for the penalty, detected no-shows for their forfeit) to the next night.
 """
 
 from __future__ import annotations
@@ -14,8 +16,20 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from engine import HouseholdHistory, Instance, Policy, Request, Result, Size, Space, Window, solve
+from engine import (
+    Assignment,
+    HouseholdHistory,
+    Instance,
+    Policy,
+    Request,
+    Result,
+    Size,
+    Space,
+    Window,
+    solve,
+)
 from engine.eligibility import EligibilityTable
+from engine.live import refill
 from simulation.calibration import NightCalibration
 from simulation.demand import DemandStream, NightDemand, longest_part_inside
 from simulation.model import DemandModel, Plan, Site
@@ -127,25 +141,38 @@ class _History:
         )
         self.refused: dict[str, list[date]] = {}
         self.overstayed: dict[str, list[date]] = {}
+        self.no_shows: dict[str, list[date]] = {}
         self.last_space: dict[str, str] = {}
 
     def entries(self) -> tuple[HouseholdHistory, ...]:
-        households = sorted(set(self.refused) | set(self.overstayed) | set(self.last_space))
+        households = sorted(
+            set(self.refused) | set(self.overstayed) | set(self.no_shows) | set(self.last_space)
+        )
         return tuple(
             HouseholdHistory(
                 household,
                 tuple(self.refused.get(household, ())),
                 self.last_space.get(household),
                 tuple(self.overstayed.get(household, ())),
+                tuple(self.no_shows.get(household, ())),
             )
             for household in households
         )
 
     def record(
-        self, tonight: date, refused: set[str], served_space: dict[str, str], overstayed: set[str]
+        self,
+        tonight: date,
+        refused: set[str],
+        served_space: dict[str, str],
+        overstayed: set[str],
+        no_shows: set[str] = frozenset(),
     ) -> None:
         oldest = tonight - timedelta(days=self.keep_days - 1)
-        for nights, new in ((self.refused, refused), (self.overstayed, overstayed)):
+        for nights, new in (
+            (self.refused, refused),
+            (self.overstayed, overstayed),
+            (self.no_shows, no_shows),
+        ):
             for household in new:
                 nights.setdefault(household, []).append(tonight)
             # Nights the engine will no longer count are dropped, so the history stays small.
@@ -198,8 +225,9 @@ def simulate_run(
         )
         result = solve(instance, time_limit=time_limit, explain=False)
         no_fit = _fitting_nowhere(instance, result)
+        lived = _evening(instance, result, demand, plan.no_show_after_minutes, time_limit)
 
-        morning = _morning(instance, result, demand, renter_index)
+        morning = _morning(instance, lived.stays, demand, renter_index)
         for kind, kind_stays in morning.stays.items():
             start, leave = np.array(kind_stays).T
             run.occupancy[kind][index] = (
@@ -209,9 +237,9 @@ def simulate_run(
             run.capacity[space.kind][index] += 1
         asking = [household_index[r.household] for r in requests]
         np.add.at(run.asked[index], asking, 1)
-        refused = {r.household for r in requests} - set(morning.served_space)
+        refused = {r.household for r in requests} - lived.given
         run.refused[index, [household_index[h] for h in refused]] = True
-        history.record(evening, refused, morning.served_space, morning.overstayed)
+        history.record(evening, refused, lived.last_space, morning.overstayed, lived.detected)
         run.rows.append(
             {
                 "plan": plan.name,
@@ -235,6 +263,13 @@ def simulate_run(
                 "window_overstays": morning.window_overstays,
                 "renters_back": int(demand.returns.sum()),
                 "renter_conflicts": morning.renter_conflicts,
+                # Served cars that did not come; waiting requests given their spaces (each offer
+                # taken); served after both (cars that came to a space given them); and hours
+                # of the no-shows' stays that no car used.
+                "no_shows": len(lived.no_shows),
+                "refilled": len(lived.refilled),
+                "served_after": len(result.assignments) - len(lived.no_shows) + len(lived.refilled),
+                "idle_space_hours": round(lived.idle_minutes / 60, 2),
                 "status": result.status.value,
                 "solve_seconds": round(result.solve_seconds, 4),
                 "demand": demand.digest(),
@@ -260,11 +295,121 @@ def _fitting_nowhere(instance: Instance, result: Result) -> int:
     return count
 
 
+@dataclass(frozen=True)
+class _Stay:
+    request: str
+    space: str
+    start: int  # when the car is there: its asked arrival, or when it was offered the space
+    end: int
+
+
+@dataclass
+class _Evening:
+    """How the evening went: which served cars did not come, who had their spaces instead."""
+
+    stays: list[_Stay] = field(default_factory=list)  # the cars that came, on their spaces
+    no_shows: list[str] = field(default_factory=list)  # served requests whose car did not come
+    refilled: dict[str, str] = field(default_factory=dict)  # waiting request -> space taken
+    given: set[str] = field(default_factory=set)  # households given a space (not refused)
+    last_space: dict[str, str] = field(default_factory=dict)  # what stability remembers
+    detected: set[str] = field(default_factory=set)  # households with a no-show the plan saw
+    idle_minutes: int = 0  # of the no-shows' stays, minutes no car stood on the space
+
+
+def _car(request: str) -> int:
+    return int(request.removeprefix("c"))
+
+
+def _evening(
+    instance: Instance,
+    result: Result,
+    demand: NightDemand,
+    after_minutes: int | None,
+    time_limit: float,
+) -> _Evening:
+    """Served cars drawn as no-shows do not come. Under a plan that detects them (`after_minutes`
+    set), each no-show, in the order they are noticed (arrival + after_minutes), frees its
+    space to the waiting list through `engine.live.refill`, keeping every other stay; each offer
+    is taken at once, the car standing there from the later of its asked arrival and the moment
+    of the offer. A car drawn as a no-show that is waiting would let an offer pass, so it is not
+    on the waiting list. Without detection a no-show's space stands empty for its hours."""
+    household_of = {r.id: r.household for r in instance.requests}
+    lived = _Evening()
+    absent = demand.no_show
+    for a in result.assignments:
+        lived.given.add(household_of[a.request])
+        if absent[_car(a.request)]:
+            lived.no_shows.append(a.request)
+        else:
+            lived.stays.append(_Stay(a.request, a.space, a.start, a.end))
+    detects = after_minutes is not None
+    if lived.no_shows and after_minutes is not None:
+        kept = {stay.request: stay.space for stay in lived.stays}
+        published = {a.request: a for a in result.assignments}
+        # The refused (the night was solved without explanations, so not `result.unassigned`).
+        waiting = [
+            r.id for r in instance.requests if r.id not in published and not absent[_car(r.id)]
+        ]
+        vacated: set[str] = set()
+        for request in sorted(
+            lived.no_shows, key=lambda r: (published[r].start + after_minutes, r)
+        ):
+            noticed = published[request].start + after_minutes
+            vacated.add(household_of[request])
+            # A waiting car whose night is over by then cannot take the space.
+            still = [
+                r for r in waiting if r not in kept and instance.request_by_id[r].depart > noticed
+            ]
+            if not still:
+                continue
+            done = refill(
+                instance,
+                kept=kept,
+                freed=[published[request].space],
+                waiting=still,
+                vacated_households=vacated,
+                time_limit=time_limit,
+            )
+            for offered, space in done.offers.items():
+                wanted = instance.request_by_id[offered]
+                kept[offered] = space
+                lived.refilled[offered] = space
+                lived.given.add(wanted.household)
+                lived.stays.append(
+                    _Stay(offered, space, max(wanted.arrive, noticed), wanted.depart)
+                )
+        lived.detected = vacated
+    # What tomorrow's stability term remembers: the space the compound knows each household had.
+    remembered = (
+        lived.stays
+        if detects
+        else [_Stay(a.request, a.space, a.start, a.end) for a in result.assignments]
+    )
+    for stay in remembered:
+        lived.last_space.setdefault(household_of[stay.request], stay.space)
+    absent_stays = set(lived.no_shows)
+    lived.idle_minutes = _idle_minutes(
+        [a for a in result.assignments if a.request in absent_stays], lived.stays
+    )
+    return lived
+
+
+def _idle_minutes(vacated: list[Assignment], stays: list[_Stay]) -> int:
+    """Minutes of the vacated stays during which no car stood on their space."""
+    idle = 0
+    for gone in vacated:
+        empty = np.ones(gone.end - gone.start, dtype=bool)
+        for stay in stays:
+            if stay.space == gone.space and stay.start < gone.end and stay.end > gone.start:
+                empty[max(stay.start, gone.start) - gone.start : stay.end - gone.start] = False
+        idle += int(empty.sum())
+    return idle
+
+
 @dataclass
 class _Morning:
-    """How the night ended: who had which space, who stayed late, and whom that hurt."""
+    """How the night ended: who stayed late, and whom that hurt."""
 
-    served_space: dict[str, str] = field(default_factory=dict)  # household -> its (first) space
     overstayed: set[str] = field(default_factory=set)
     window_overstays: int = 0
     renter_conflicts: int = 0
@@ -274,23 +419,22 @@ class _Morning:
 
 
 def _morning(
-    instance: Instance, result: Result, demand: NightDemand, renter_index: dict[str, int]
+    instance: Instance, stays: list[_Stay], demand: NightDemand, renter_index: dict[str, int]
 ) -> _Morning:
-    """Each car leaves when it asked, plus its drawn lateness; past its window's end it has
-    overstayed, and on a rented space whose renter comes back before it leaves, it is in the way."""
+    """Each car that came leaves when it asked, plus its drawn lateness; past its window's end
+    it has overstayed, and on a rented space whose renter comes back before it leaves, it is in
+    the way."""
     morning = _Morning()
-    for assignment in result.assignments:
-        car = int(assignment.request.removeprefix("c"))
-        space = instance.space_by_id[assignment.space]
-        household = instance.request_by_id[assignment.request].household
-        morning.served_space.setdefault(household, space.id)
-        leaves = assignment.end + int(demand.late[car])
-        morning.stays[space.kind].append((assignment.start, leaves))
-        closes = _stay_window(instance.windows_of(space), assignment.start).end
+    for stay in stays:
+        space = instance.space_by_id[stay.space]
+        request = instance.request_by_id[stay.request]
+        leaves = stay.end + int(demand.late[_car(stay.request)])
+        morning.stays[space.kind].append((stay.start, leaves))
+        closes = _stay_window(instance.windows_of(space), request.arrive).end
         if leaves <= closes:
             continue
         morning.window_overstays += 1
-        morning.overstayed.add(household)
+        morning.overstayed.add(request.household)
         renter = renter_index.get(space.renter) if space.renter else None
         if (
             renter is not None

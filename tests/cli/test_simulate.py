@@ -152,6 +152,10 @@ def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path, old, new, message):
         (["--cluster", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
         (["--start", "9999-12-31"], "--start 9999-12-31: date value out of range"),
         (["--report", "/tmp"], "--report /tmp: is a folder"),
+        (["--no-show-share", "1.5"], "--no-show-share 1.5: give a share of served cars between 0"),
+        (["--no-show-share", "-0.1"], "--no-show-share -0.1: give a share"),
+        (["--no-show-share", "nan"], "--no-show-share nan: give a share"),
+        (["--no-show-share", "many"], "--no-show-share"),
         (
             [
                 "--plan",
@@ -202,3 +206,37 @@ def test_a_scenario_without_cars_exits_2(tmp_path):
     )
     assert result.exit_code == 2
     assert "no household lists a car that needs a shared space" in result.output
+
+
+def test_a_no_show_share_of_zero_is_the_default():
+    assert simulate("--seed", "3", "--no-show-share", "0").stdout == simulate("--seed", "3").stdout
+
+
+def test_a_no_show_share_shows_no_shows_and_refills_in_the_table_and_the_report(tmp_path):
+    plan = tmp_path / "noticing.yaml"
+    plan.write_text(
+        PLAN.replace(
+            "household_cap: 1",
+            "household_cap: 1\n  no_show: {after_minutes: 60}\n"
+            "  fairness: {no_show_forfeit_nights: 2}",
+        )
+    )
+    report, raw = tmp_path / "report.html", tmp_path / "nights.csv"
+    result = simulate(
+        "--plan",
+        str(plan),
+        "--no-show-share",
+        "0.2",
+        "--report",
+        str(report),
+        "--raw",
+        str(raw),
+    )
+    assert result.exit_code == 0, result.output
+    assert "No-shows per night" in result.stdout and "waiting list" in result.stdout
+    rows = list(csv.DictReader(raw.open(encoding="utf-8")))
+    assert sum(int(row["no_shows"]) for row in rows) > 0
+    for row in rows:
+        assert int(row["served_after"]) >= int(row["served"]) - int(row["no_shows"])
+    html = report.read_text(encoding="utf-8")
+    assert "Space-hours left empty by no-shows" in html and "60 minutes" in html
