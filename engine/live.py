@@ -21,9 +21,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from engine.model import Instance, Pin, PinAction
+from engine.model import Instance, Pin, PinAction, Request, Space
 from engine.result import Result
+from engine.rules import HARD_RULES
 from engine.solver import solve
+
+
+def _allowed(instance: Instance, request: Request, space: Space) -> bool:
+    return all(rule.breach(instance, request, space) is None for rule in HARD_RULES)
 
 
 def waiting_list(instance: Instance, refused: Iterable[str]) -> list[str]:
@@ -111,9 +116,16 @@ def refill(
         The offers and the part's result. Kept stays are forced where they are, so none moves.
     """
     freed_ids = set(freed) & instance.space_by_id.keys()
+    freed_spaces = [instance.space_by_id[s] for s in sorted(freed_ids)]
     left_out = set(vacated_households)
+    # Only a request some freed space takes under every hard rule can be offered one: asked pair
+    # by pair here, so that a district's waiting list is not copied into the part.
     candidates = {
-        r for r in waiting if r not in kept and instance.request_by_id[r].household not in left_out
+        r
+        for r in waiting
+        if r not in kept
+        and instance.request_by_id[r].household not in left_out
+        and any(_allowed(instance, instance.request_by_id[r], space) for space in freed_spaces)
     }
     staying = {r: s for r, s in kept.items() if s in freed_ids}
     held_elsewhere = Counter(

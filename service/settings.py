@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # The key that finds a household's vote while a ballot is open (docs/ballots.md). Unset, an
     # SQLite database keeps one in a file beside it; PostgreSQL needs it set for ballots.
     ballot_key: str | None = Field(None, min_length=16, max_length=200, repr=False)
+    # The address residents' phones reach the service at (https://parking.example.cn), printed in
+    # the spaces' check-in codes; unset, the address the staff page was opened at.
+    public_url: str | None = Field(
+        None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$", max_length=200
+    )
     # One line per request and per run at INFO; DEBUG adds SQLAlchemy's own lines.
     log_level: str = Field("INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

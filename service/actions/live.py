@@ -46,6 +46,7 @@ from service.models import (
     as_utc,
 )
 from service.notify import outbox
+from service.ordering import natural_key
 from service.plates import canonical
 from service.schemas import (
     GateAnswerOut,
@@ -171,7 +172,7 @@ class LiveNight:
                     night_start + timedelta(minutes=request.depart),
                 )
             )
-        return sorted(stays, key=lambda s: (s.space, s.start))
+        return sorted(stays, key=lambda s: (natural_key(s.space), s.start))
 
     def _stay(
         self,
@@ -209,14 +210,18 @@ class LiveNight:
             start=start,
             end=end,
             state=state,
-            checked_in_at=_moment(checkin.checked_in_at) if checkin else None,
-            checked_out_at=_moment(checkin.checked_out_at) if checkin else None,
+            checked_in_at=self._local(checkin.checked_in_at) if checkin else None,
+            checked_out_at=self._local(checkin.checked_out_at) if checkin else None,
             offer_id=offer.id if offer else None,
-            offer_expires_at=_moment(offer.expires_at) if offer else None,
+            offer_expires_at=self._local(offer.expires_at) if offer else None,
             expected_from=max(start, as_utc(offer.answered_at or offer.offered_at))
             if offer
             else start,
         )
+
+    def _local(self, stored: datetime | None) -> datetime | None:
+        """A stored moment in the compound's time zone, as the stays' hours are."""
+        return as_utc(stored).astimezone(ZoneInfo(self.compound.timezone)) if stored else None
 
     def kept(self) -> dict[str, str]:
         """Request to space of every stay that holds its space (offers awaiting an answer too)."""
@@ -353,14 +358,32 @@ def no_show_rule(session: Session, compound: Compound, night: Night) -> NoShowMo
 
 
 @dataclass(frozen=True)
+class OthersStay:
+    """Another household's stay on a space, as a resident may see it: the plate masked."""
+
+    plate: str
+    start: datetime
+    end: datetime
+
+    @property
+    def since(self) -> str:
+        return f"{self.start:%H:%M}"
+
+    @property
+    def until(self) -> str:
+        return f"{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
 class SpaceTonight:
-    """What scanning a space's code tells a resident: their stay there (now checked in), or whose
-    space it is tonight (plate masked) and what to do."""
+    """What scanning a space's code tells a resident: their stay there (to check in), or whose
+    space it is tonight and where their own is."""
 
     space: str
     evening: date
     mine: LiveStay | None
-    others: list[LiveStay]
+    others: list[OthersStay]
+    elsewhere: list[LiveStay]  # the household's stays tonight on other spaces
     checked_in_now: bool = False
     published: bool = True
 
@@ -371,10 +394,7 @@ class SpaceTonight:
             published=self.published,
             checked_in_now=self.checked_in_now,
             mine=stay_out(self.mine) if self.mine else None,
-            others=[
-                OthersStayOut(plate=masked_plate(s.plate), start=s.start, end=s.end)
-                for s in self.others
-            ],
+            others=[OthersStayOut(plate=o.plate, start=o.start, end=o.end) for o in self.others],
         )
 
 
@@ -393,21 +413,27 @@ def scan_space(
     night = night_of(session, compound.id, evening)
     live = live_night(session, compound, night)
     if live is None:
-        return SpaceTonight(space=space, evening=evening, mine=None, others=[], published=False)
+        return SpaceTonight(space, evening, None, [], [], published=False)
     _compound_space(live, space)
-    on_space = [s for s in live.stays if s.space == space and s.standing]
-    mine = next((s for s in on_space if s.household == household.code), None)
-    others = [s for s in on_space if s.household != household.code]
+    standing = [s for s in live.stays if s.standing]
+    mine = next((s for s in standing if s.space == space and s.household == household.code), None)
+    others = [
+        OthersStay(masked_plate(s.plate), s.start, s.end)
+        for s in standing
+        if s.space == space and s.household != household.code
+    ]
+    elsewhere = [s for s in standing if s.space != space and s.household == household.code]
     if mine is None or not check_in or mine.state is not StayState.EXPECTED:
-        return SpaceTonight(space=space, evening=evening, mine=mine, others=others)
+        return SpaceTonight(space, evening, mine, others, elsewhere)
     live = _held_live(session, compound, night)
     _check_in(session, live, mine, via="code", account_id=None, now=now)
     session.commit()
     return SpaceTonight(
-        space=space,
-        evening=evening,
-        mine=_stay_now(session, compound, night, mine.request_id),
-        others=others,
+        space,
+        evening,
+        _stay_now(session, compound, night, mine.request_id),
+        others,
+        elsewhere,
         checked_in_now=True,
     )
 

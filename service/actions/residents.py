@@ -27,11 +27,13 @@ from service.actions.calendar import (
 )
 from service.actions.errors import Conflict, InvalidField, NotFound
 from service.actions.guidance import Guidance, Unfit, fit_of, fit_out, guidance_of
+from service.actions.live import LiveStay, live_night
 from service.actions.nights import (
     LOOK_AHEAD_DAYS,
     hold_compound,
     is_open,
     next_open_evening,
+    night_of,
     published_run,
     published_runs,
     require_open,
@@ -605,6 +607,11 @@ class Tonight:
     shared_hours: dict[str, list[str]]
     # For each request of an evening still open: whether it fits, its level, its chance.
     outlooks: dict[int, Guidance]
+    # Once published, each of the household's stays as it stands now (checked in, given back, a
+    # space offered from the waiting list, ...), by request id, and where its refused requests
+    # stand on tonight's waiting list (1 is next).
+    stays: dict[int, LiveStay]
+    waiting: dict[int, int]
 
 
 def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
@@ -632,6 +639,8 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         else []
     )
     penalty = plan_in_force(session, compound, evening).overstay_penalty
+    lived = live_night(session, compound, night_of(session, compound.id, evening)) if run else None
+    mine = {o.request_id for o in outcomes}
     return Tonight(
         household=my_household(session=session, household=household),
         evening=evening,
@@ -653,6 +662,10 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
             r.id: _outlook(session, compound, household, r)
             for r in (requests if evening_open else []) + open_requests
         },
+        stays={s.request_id: s for s in lived.stays if s.request_id in mine} if lived else {},
+        waiting={r: position for position, r in enumerate(lived.waiting(now), start=1) if r in mine}
+        if lived
+        else {},
     )
 
 

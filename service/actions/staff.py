@@ -27,6 +27,7 @@ from service.actions.allocation import (
 )
 from service.actions.calendar import cutoff_of, stay_minutes
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
+from service.actions.live import StayState, live_night
 from service.actions.nights import (
     hold_compound,
     hold_unless_running,
@@ -460,6 +461,10 @@ class GateRow:
     start: datetime  # local, in the compound's time zone
     end: datetime
     phone: str = ""  # only when staff ask for phones (personal data)
+    request_id: int = 0
+    state: StayState = StayState.EXPECTED
+    checked_in_at: datetime | None = None
+    left_at: datetime | None = None
 
     @property
     def since(self) -> str:
@@ -473,14 +478,13 @@ class GateRow:
 def gate_rows(
     *, session: Session, compound: Compound, evening: date, phones: bool = False
 ) -> list[GateRow] | None:
-    """The published night, one row per car with a space, in the order of the spaces; None
-    before publishing. `phones`: with the households' phone numbers (staff asked for them)."""
-    night = night_of(session, compound.id, evening)
-    if night.published_run_id is None:
+    """The published night as it stands, one row per car that holds a space (published, or given
+    from the waiting list since; not those given back, no-shows or offers still unanswered), in
+    the order of the spaces; None before publishing. `phones`: with the households' phone
+    numbers (staff asked for them)."""
+    live = live_night(session, compound, night_of(session, compound.id, evening))
+    if live is None:
         return None
-    run = session.get_one(Run, night.published_run_id)
-    plates = {r.id: r.plate for r in run.scenario.requests}
-    zone = ZoneInfo(compound.timezone)
     phone_of = (
         dict(
             session.execute(
@@ -494,16 +498,51 @@ def gate_rows(
     )
     return [
         GateRow(
-            space=a.space,
-            kind=a.kind,
-            plate=plates[a.request],
-            household=a.household,
-            start=a.start.replace(tzinfo=zone),
-            end=a.end.replace(tzinfo=zone),
-            phone=phone_of.get(a.household) or "",
+            space=s.space,
+            kind=s.kind,
+            plate=s.plate,
+            household=s.household,
+            start=s.start,
+            end=s.end,
+            phone=phone_of.get(s.household) or "",
+            request_id=s.request_id,
+            state=s.state,
+            checked_in_at=s.checked_in_at,
+            left_at=s.checked_out_at,
         )
-        for a in sorted(run.allocation.assignments, key=lambda a: (natural_key(a.space), a.start))
+        for s in live.stays
+        if s.standing and s.state is not StayState.OFFERED
     ]
+
+
+@dataclass(frozen=True)
+class MorningRound:
+    """The morning round's walk: the ended stays grouped by kind of space (rented rows, the
+    street), each group in the order of its spaces, and the counts at the top."""
+
+    groups: list[tuple[str, list[GateRow]]]
+    not_ended: int
+
+    @property
+    def left(self) -> int:
+        return sum(1 for _, rows in self.groups for r in rows if r.state is StayState.LEFT)
+
+    @property
+    def to_check(self) -> int:
+        return sum(len(rows) for _, rows in self.groups) - self.left
+
+
+def morning_round(rows: list[GateRow], now: datetime) -> MorningRound:
+    """Only stays that have ended can have overstayed; a car that said it left is shown as left
+    (from its check-out), not to be ticked."""
+    groups: dict[str, list[GateRow]] = {}
+    for row in rows:
+        if row.end <= now:
+            groups.setdefault(row.kind, []).append(row)
+    return MorningRound(
+        groups=sorted(groups.items(), key=lambda group: natural_key(group[0])),
+        not_ended=sum(1 for r in rows if r.end > now),
+    )
 
 
 def round_opens(compound: Compound, evening: date, rows: list[GateRow] | None) -> datetime | None:

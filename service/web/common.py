@@ -77,6 +77,14 @@ def render(
 # What a successful post may announce on the page it leads to. The line takes nothing else from
 # the address, so that a link cannot put words of its own on the site.
 DONE = {
+    "scan.checked_in",
+    "scan.left_saved",
+    "gate.checked_in_saved",
+    "gate.no_show_saved",
+    "gate.unauthorised_saved",
+    "offer.taken",
+    "offer.passed",
+    "stay.given_back",
     "request.saved",
     "request.cancelled",
     "standing.saved",

@@ -24,7 +24,7 @@ from service.deps import NowDep, SessionDep, SettingsDep, UnknownNamesDep
 from service.models import DEFAULT_TIMEZONE, Role
 from service.schemas import ActivateIn, LoginIn, TokenOut
 from service.settings import Settings
-from service.web import ballots, inbox, resident, staff
+from service.web import ballots, inbox, live, resident, staff
 from service.web.common import done_message, error_lines, field_error, render
 from service.web.i18n import LANGUAGES, Translator
 from service.web.session import (
@@ -258,6 +258,7 @@ def install(app: FastAPI) -> None:
         resident.router,
         staff.router,
         inbox.router,
+        live.router,
         ballots.residents,
         ballots.staff,
     ):

@@ -4,15 +4,15 @@ pages and the API keep one set of rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
-from service.actions import residents
+from service.actions import live, residents
 from service.actions.calendar import current_evening, in_compound_time
 from service.actions.guidance import Unfit
 from service.actions.policies import plan_in_force
@@ -184,6 +184,79 @@ def cancel_request(
         t,
     )
     return refused or done(f"/tonight?evening={evening.isoformat()}", "request.cancelled")
+
+
+def _back_to_tonight(evening: date, key: str) -> RedirectResponse:
+    return done(f"/tonight?evening={evening.isoformat()}", key)
+
+
+@router.post("/offers/{offer_id}/take")
+def take_offer(
+    request: Request,
+    offer_id: PathId,
+    t: TranslatorDep,
+    session: SessionDep,
+    household: ResidentPostDep,
+    now: NowDep,
+    evening: FormEvening,
+) -> Response:
+    refused = attempt(
+        lambda: live.answer_offer(
+            session=session, household=household, offer_id=offer_id, accept=True, now=now
+        ),
+        lambda errors, code: _tonight(
+            request, t, session, household, now, errors, {"evening": evening.isoformat()}, code
+        ),
+        session,
+        t,
+    )
+    return refused or _back_to_tonight(evening, "offer.taken")
+
+
+@router.post("/offers/{offer_id}/pass")
+def pass_offer(
+    request: Request,
+    offer_id: PathId,
+    t: TranslatorDep,
+    session: SessionDep,
+    household: ResidentPostDep,
+    now: NowDep,
+    evening: FormEvening,
+) -> Response:
+    refused = attempt(
+        lambda: live.answer_offer(
+            session=session, household=household, offer_id=offer_id, accept=False, now=now
+        ),
+        lambda errors, code: _tonight(
+            request, t, session, household, now, errors, {"evening": evening.isoformat()}, code
+        ),
+        session,
+        t,
+    )
+    return refused or _back_to_tonight(evening, "offer.passed")
+
+
+@router.post("/requests/{request_id}/give-back")
+def give_back(
+    request: Request,
+    request_id: PathId,
+    t: TranslatorDep,
+    session: SessionDep,
+    household: ResidentPostDep,
+    now: NowDep,
+    evening: FormEvening,
+) -> Response:
+    refused = attempt(
+        lambda: live.give_back(
+            session=session, household=household, request_id=request_id, now=now
+        ),
+        lambda errors, code: _tonight(
+            request, t, session, household, now, errors, {"evening": evening.isoformat()}, code
+        ),
+        session,
+        t,
+    )
+    return refused or _back_to_tonight(evening, "stay.given_back")
 
 
 @router.post("/standing-requests")

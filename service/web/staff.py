@@ -411,22 +411,6 @@ def audit(request: Request, t: TranslatorDep, session: SessionDep, compound: Sta
     return render(request, t, "audit.html", entries=entries)
 
 
-@router.get("/night/{evening}/gate")
-def gate(
-    request: Request,
-    evening: Evening,
-    t: TranslatorDep,
-    session: SessionDep,
-    compound: StaffDep,
-    now: NowDep,
-) -> Response:
-    rows = actions.gate_rows(session=session, compound=compound, evening=evening)
-    session.commit()
-    return render(
-        request, t, "gate.html", evening=evening, rows=rows, printed=in_compound_time(compound, now)
-    )
-
-
 GATE_COLUMNS = (
     "gate.space",
     "gate.kind",
@@ -480,6 +464,7 @@ def _morning_page(
     rows = actions.gate_rows(session=session, compound=compound, evening=evening)
     night = actions.read_night(session=session, compound=compound, evening=evening, now=now)
     opens = actions.round_opens(compound, evening, rows)
+    round_ = actions.morning_round(rows or [], now)
     return render(
         request,
         t,
@@ -489,7 +474,8 @@ def _morning_page(
         rows=rows,
         night=night,
         opens_at=opens if opens is not None and now < opens else None,
-        ended={r.space for r in rows or () if r.end <= now},
+        groups=round_.groups,
+        counts=round_,
         errors=errors or [],
         done=done_message(t, request),
     )
