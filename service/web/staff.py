@@ -104,6 +104,7 @@ def _night_page(
     }
     selected = request.query_params.get("space")
     chosen = next((s for s in board.spaces if s.code == selected), None)
+    zoomed = request.query_params.get("zoom") == "1"
     return render(
         request,
         t,
@@ -119,7 +120,8 @@ def _night_page(
             [(s.code, s.x, s.y) for s in board.spaces],
             board.households,
             states,
-            f"{_night_url(evening)}&space=",
+            # A space chosen on the enlarged map keeps it enlarged.
+            f"{_night_url(evening)}{'&zoom=1' if zoomed else ''}&space=",
             selected,
         ),
         state_of=states,
@@ -130,7 +132,7 @@ def _night_page(
         released_tonight=chosen is not None
         and chosen.renter_id is not None
         and chosen.code in board.shared,
-        zoomed=request.query_params.get("zoom") == "1",
+        zoomed=zoomed,
         errors=errors or [],
         done=done_message(t, request),
     )
