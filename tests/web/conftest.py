@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
 
 from service.demo import Demo, rented_space, seed_demo
 from tests.web.web_site import PUBLISHED, Site
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +46,29 @@ def site(demo_file, tmp_path) -> Site:
     yield site
     if site.app is not None:
         site.app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, driven by Playwright (its own browser downloads are never used)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def base_url(site):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(site.make_app(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

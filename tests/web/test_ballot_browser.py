@@ -15,21 +15,14 @@ from sqlalchemy import select
 from service.actions import ballots
 from service.models import Household
 from service.schemas import VoteIn
-from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    ARTEFACTS,
-    RESIDENT,
-    _page,
-    _sign_in,
-    base_url,
-    chromium,
-)
+from tests.web.test_browser import ARTEFACTS, RESIDENT, _page, _sign_in
 from tests.web.web_site import NEXT
 
 PHONE = {"width": 390, "height": 844}
 LABELS = {"zh": ("用户名", "密码", "登录"), "en": ("Username", "Password", "Sign in")}
 
 
-def _phone(chromium, base_url: str, language: str) -> Page:  # noqa: F811
+def _phone(chromium, base_url: str, language: str) -> Page:
     page = _page(chromium, base_url, "phone", language)
     page.set_viewport_size(PHONE)
     return page
@@ -60,8 +53,8 @@ def _most_vote(site, option: int) -> None:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_resident_votes_changes_it_and_reads_the_posted_result(
-    chromium,  # noqa: F811
-    base_url,  # noqa: F811
+    chromium,
+    base_url,
     site,
     language,
 ):
@@ -107,7 +100,7 @@ def test_a_resident_votes_changes_it_and_reads_the_posted_result(
     _shoot(page, f"ballot-resident-result-{language}")
 
 
-def test_staff_make_a_ballot_watch_close_print_and_adopt(chromium, base_url, site):  # noqa: F811
+def test_staff_make_a_ballot_watch_close_print_and_adopt(chromium, base_url, site):
     desk = _phone(chromium, base_url, "zh")
     desk.add_init_script("window.printed = 0; window.print = () => { window.printed += 1; };")
     _sign_in(desk, "staff", "staff-demo")
@@ -152,7 +145,7 @@ def test_staff_make_a_ballot_watch_close_print_and_adopt(chromium, base_url, sit
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_ballot_pages_pass_axe(chromium, base_url, site, language):  # noqa: F811
+def test_the_ballot_pages_pass_axe(chromium, base_url, site, language):
     axe = Axe()
     found = {}
 

@@ -13,13 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from service.ordering import natural_key
-from tests.web.test_browser import (  # noqa: F401 (fixtures)
-    ARTEFACTS,
-    _page,
-    _sign_in,
-    base_url,
-    chromium,
-)
+from tests.web.test_browser import ARTEFACTS, _page, _sign_in
 from tests.web.web_site import PUBLISHED
 
 PHONE = {"width": 390, "height": 844}
@@ -28,7 +22,7 @@ LABELS = {"zh": ("用户名", "密码", "登录"), "en": ("Username", "Password"
 NIGHT = f"/staff/night?evening={PUBLISHED}"
 
 
-def _staff(chromium, base_url: str, language: str, **options) -> Page:  # noqa: F811
+def _staff(chromium, base_url: str, language: str, **options) -> Page:
     page = _page(chromium, base_url, "phone390", language)
     if options:  # a context of its own (e.g. without JavaScript), signed in the same way
         context = page.context.browser.new_context(viewport=PHONE, base_url=base_url, **options)
@@ -57,7 +51,7 @@ def _a_used_space(page: Page) -> str:
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_night_page_tables_stack_as_cards_at_390_px(chromium, base_url, language):  # noqa: F811
+def test_the_night_page_tables_stack_as_cards_at_390_px(chromium, base_url, language):
     page = _staff(chromium, base_url, language)
     page.goto(NIGHT)
     refused = page.locator("table.cards").last
@@ -92,8 +86,8 @@ def test_the_night_page_tables_stack_as_cards_at_390_px(chromium, base_url, lang
 
 
 def test_a_space_clicked_on_the_map_shows_its_stays_without_reloading(
-    chromium,  # noqa: F811
-    base_url,  # noqa: F811
+    chromium,
+    base_url,
 ):
     page = _staff(chromium, base_url, "zh")
     page.goto(f"{NIGHT}&zoom=1")
@@ -133,8 +127,8 @@ def test_a_space_clicked_on_the_map_shows_its_stays_without_reloading(
 
 
 def test_without_javascript_the_space_link_loads_the_page_with_its_stays(
-    chromium,  # noqa: F811
-    base_url,  # noqa: F811
+    chromium,
+    base_url,
 ):
     page = _staff(chromium, base_url, "en", java_script_enabled=False)
     page.goto(NIGHT)
@@ -147,7 +141,7 @@ def test_without_javascript_the_space_link_loads_the_page_with_its_stays(
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_pin_chooser_finds_a_request_by_plate_or_household(chromium, base_url, language):  # noqa: F811
+def test_the_pin_chooser_finds_a_request_by_plate_or_household(chromium, base_url, language):
     page = _staff(chromium, base_url, language)
     page.goto(NIGHT)
     page.locator(f"svg.compound a[data-space='{_a_used_space(page)}']").click()
