@@ -921,7 +921,7 @@ def demo(
     from sqlalchemy.exc import DatabaseError
 
     from service.actions.calendar import current_evening
-    from service.demo import RESIDENT_PASSWORD, STAFF, existing_demo, seed_demo
+    from service.demo import RESIDENT_PASSWORD, STAFF, existing_demo, seed_demo, space_tonight
     from service.models import DEFAULT_TIMEZONE
 
     url = f"sqlite:///{database}"
@@ -955,6 +955,15 @@ def demo(
     for role in demo.residents:
         out.print(
             f"  {'resident, ' + role:38s} {demo.username(role)} / {RESIDENT_PASSWORD}",
+            highlight=False,
+        )
+    served = "served tonight, rents a space"
+    space = space_tonight(url, demo, served)
+    if space is not None:
+        out.print(
+            f"Check in as {demo.username(served)}: scan the code of space {space} "
+            f"(all codes to print: http://127.0.0.1:{port}/staff/codes) or open "
+            f"http://127.0.0.1:{port}/s/{space}; the gate: http://127.0.0.1:{port}/staff/gate",
             highlight=False,
         )
     out.print(f"The API and its documentation: http://127.0.0.1:{port}/docs", highlight=False)

@@ -13,6 +13,7 @@ from scenarios.loader import LAIYANG, load_scenario
 from service.actions import ballots
 from service.actions.allocation import publish, run_night
 from service.actions.nights import night_of
+from service.actions.staff import gate_rows
 from service.compounds import create_staff, import_scenario, resident_account
 from service.db import make_engine, make_sessions, upgrade
 from service.models import Account, Ballot, Compound, Household, Night, Run, Space
@@ -174,5 +175,20 @@ def rented_space(url: str, household: str) -> str:
             if code is None:
                 raise ValueError(f"household {household} rents no space")
             return code
+    finally:
+        engine.dispose()
+
+
+def space_tonight(url: str, demo: Demo, role: str) -> str | None:
+    """The space the demo resident `role` has on the demo's night (for the address of its
+    check-in code), or None."""
+    engine = make_engine(url)
+    try:
+        with make_sessions(engine)() as session:
+            rows = gate_rows(
+                session=session, compound=session.get_one(Compound, COMPOUND), evening=demo.evening
+            )
+            household = demo.residents.get(role)
+            return next((r.space for r in rows or () if r.household == household), None)
     finally:
         engine.dispose()

@@ -316,7 +316,7 @@ def any_no_shows(summaries: Sequence[PlanSummary]) -> bool:
 NO_SHOW_ROWS = [
     MetricRow(
         "No-shows per night (served cars that did not come)",
-        "每晚爽约车辆（分到车位但未到）",
+        "每晚未到场车辆（分到车位但未到）",
         lambda s: s.no_shows_per_night,
     ),
     MetricRow(
@@ -326,12 +326,12 @@ NO_SHOW_ROWS = [
     ),
     MetricRow(
         "Served per night after no-shows and refills (cars that came)",
-        "扣除爽约、加上补位后每晚分到车位数（实到车辆）",
+        "扣除未到场、加上候补给出的车位后每晚分到车位数（实到车辆）",
         lambda s: s.served_after_per_night,
     ),
     MetricRow(
         "Space-hours left empty by no-shows, per night",
-        "每晚因爽约空置的车位小时数",
+        "每晚因未到场空置的车位小时数",
         lambda s: s.idle_space_hours_per_night,
     ),
 ]

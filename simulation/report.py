@@ -272,7 +272,7 @@ def plain_summary(summary: PlanSummary) -> tuple[str, str]:
             + (
                 f"其中约{s.refilled_per_night.mean:.1f}个车位补给了候补名单上的车辆，"
                 if s.plan.no_show_after_minutes is not None
-                else "本方案不识别爽约，这些车位空置；"
+                else "本方案不识别未到场的车，这些车位空置；"
             )
             + f"每晚实到并停在分到车位上的车辆约{s.served_after_per_night.mean:.0f}辆，"
             f"空置约{s.idle_space_hours_per_night.mean:.0f}车位小时。"
