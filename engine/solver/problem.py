@@ -173,6 +173,7 @@ def _place_forced_pins(
     space_index = {s.id: i for i, s in enumerate(spaces)}
     eligible = set(zip(pair_request.tolist(), pair_space.tolist()))
     forced: dict[int, int] = {}
+    forced_on: dict[int, list[int]] = defaultdict(list)  # space -> requests forced onto it
     for pin in forcing:
         r, s = request_index[pin.request], space_index[pin.space]
         if r in forced:
@@ -187,13 +188,14 @@ def _place_forced_pins(
                 f"request {pin.request} is forced onto space {pin.space}, "
                 f"which breaks the {rule.value} rule"
             )
-        for other, other_space in forced.items():
-            if other_space == s and instance.overlaps(requests[r], requests[other]):
+        for other in forced_on[s]:
+            if instance.overlaps(requests[r], requests[other]):
                 raise PinConflict(
                     f"requests {requests[other].id} and {pin.request} are both forced onto "
                     f"space {pin.space} at overlapping times"
                 )
         forced[r] = s
+        forced_on[s].append(r)
     return forced
 
 
@@ -208,12 +210,17 @@ def _pairs_clear_of_forced(
     if not forced:
         return keep
     arrive, depart = table.request_arrive, table.request_depart
+    # The pairs of each space, found once: a night re-optimised after publishing forces every
+    # published stay, and scanning all pairs once per forced stay took minutes on a district.
+    by_space = np.argsort(pair_space, kind="stable")
+    bounds = np.searchsorted(pair_space[by_space], np.arange(int(pair_space.max(initial=-1)) + 2))
     for request, space in forced.items():
-        on_space = pair_space == space
-        clash = (arrive[pair_request] < depart[request] + gap) & (
-            arrive[request] < depart[pair_request] + gap
-        )
-        keep &= ~(on_space & clash)
+        if space + 1 >= len(bounds):
+            continue
+        on_space = by_space[bounds[space] : bounds[space + 1]]
+        others = pair_request[on_space]
+        clash = (arrive[others] < depart[request] + gap) & (arrive[request] < depart[others] + gap)
+        keep[on_space[clash]] = False
     return keep
 
 
