@@ -399,6 +399,16 @@ def simulate(
             show_default=False,
         ),
     ] = None,
+    calibration_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--calibration",
+            help="Arrival and departure calibration JSON (python -m scenarios.calibration "
+            "SESSIONS.csv --out FILE; the sessions may be a compound's own check-ins, "
+            "GET /api/v1/compounds/{c}/sessions.csv). Default: the bundled Trondheim one.",
+            show_default=False,
+        ),
+    ] = None,
     time_limit: TimeLimit = 10.0,
 ) -> None:
     """Compare plans over many nights of simulated demand, before a residents' vote."""
@@ -463,7 +473,10 @@ def simulate(
     except (ValueError, OverflowError) as error:
         _fail(f"--start {start}: {error}")
     site = replace(site, start=evening)
-    calibration = load_calibration()
+    try:
+        calibration = load_calibration(calibration_file)
+    except (OSError, ValueError, TypeError) as error:
+        _fail(f"--calibration {calibration_file}: {error}")
     model = to_demand_model(scenario_file.demand, calibration)
     if no_show_share is not None:
         model = replace(model, no_show_share=no_show_share)

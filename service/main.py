@@ -282,6 +282,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         me.router,
         staff.router,
         live.staff,
+        live.compound,
         live.residents,
         ballots.staff,
         ballots.residents,

@@ -10,6 +10,8 @@ night's row first, so two changes to one night at once are taken one after the o
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -30,6 +32,7 @@ from service.actions.calendar import current_evening
 from service.actions.errors import Conflict, Forbidden, InvalidField, NotFound
 from service.actions.nights import hold_night, night_of
 from service.actions.policies import plan_in_force
+from service.csv_cells import inert_cell
 from service.models import (
     Account,
     CheckIn,
@@ -922,3 +925,49 @@ def my_offers(*, session: Session, household: Household, night: Night) -> list[L
     if live is None:
         return []
     return [s for s in live.stays if s.household == household.code and s.state is StayState.OFFERED]
+
+
+# The session file `python -m scenarios.calibration` reads (the Trondheim data set's layout), so
+# that a compound's own check-ins can calibrate the simulator's arrivals and departures.
+SESSION_COLUMNS = ("User_ID", "User_type", "Start_plugin", "End_plugout", "Duration_hours")
+SESSION_TIMESTAMP = "%d.%m.%Y %H:%M"
+LONGEST_EXPORT_DAYS = 366
+
+
+def sessions_csv(*, session: Session, compound: Compound, first: date, last: date) -> str:
+    """Every stay of the published nights from `first` to `last` that checked in and said it left,
+    as calibration sessions: the household, its arrival and departure in the compound's time."""
+    if last < first:
+        raise InvalidField("last", "the last evening comes before the first")
+    if (last - first).days >= LONGEST_EXPORT_DAYS:
+        raise InvalidField("last", f"at most {LONGEST_EXPORT_DAYS} evenings at a time")
+    nights = session.scalars(
+        select(Night)
+        .where(
+            Night.compound_id == compound.id,
+            Night.evening >= first,
+            Night.evening <= last,
+            Night.published_run_id.is_not(None),
+        )
+        .order_by(Night.evening)
+    ).all()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+    writer.writerow(SESSION_COLUMNS)
+    for night in nights:
+        lived = live_night(session, compound, night)
+        for stay in lived.stays if lived else ():
+            if stay.checked_in_at is None or stay.checked_out_at is None:
+                continue
+            hours = (stay.checked_out_at - stay.checked_in_at).total_seconds() / 3600
+            writer.writerow(
+                [
+                    inert_cell(stay.household),
+                    "Private",
+                    f"{stay.checked_in_at:{SESSION_TIMESTAMP}}",
+                    f"{stay.checked_out_at:{SESSION_TIMESTAMP}}",
+                    f"{hours:.2f}",
+                ]
+            )
+    session.commit()
+    return buffer.getvalue()

@@ -51,6 +51,7 @@ from service.models import (
     Space,
     StandingRequest,
 )
+from service.ordering import natural_key
 from service.plates import PlateError, normal_plate
 from service.schemas import (
     AllocationOut,
@@ -95,9 +96,10 @@ def my_household(*, session: Session, household: Household) -> HouseholdOut:
     cars = session.scalars(
         select(Car).where(Car.household_id == household.id).order_by(Car.id)
     ).all()
-    spaces = session.scalars(
-        select(Space.code).where(Space.renter_id == household.id).order_by(Space.code)
-    ).all()
+    spaces = sorted(
+        session.scalars(select(Space.code).where(Space.renter_id == household.id)),
+        key=natural_key,
+    )
     return HouseholdOut(
         compound=household.compound_id,
         household=household.code,
@@ -560,7 +562,7 @@ def space_users(run: Run, household_code: str) -> list[SpaceUseOut]:
             start=f"{a.start:%H:%M}",
             end=f"{a.end:%H:%M}",
         )
-        for a in sorted(run.allocation.assignments, key=lambda a: (a.space, a.start))
+        for a in sorted(run.allocation.assignments, key=lambda a: (natural_key(a.space), a.start))
         if a.space in mine
     ]
 
@@ -705,9 +707,10 @@ class MyReleases:
 def my_releases(*, session: Session, household: Household, now: datetime) -> MyReleases:
     compound = compound_of(session, household)
     current = current_evening(compound.timezone, now)
-    spaces = session.scalars(
-        select(Space).where(Space.renter_id == household.id).order_by(Space.code)
-    ).all()
+    spaces = sorted(
+        session.scalars(select(Space).where(Space.renter_id == household.id)),
+        key=lambda space: natural_key(space.code),
+    )
     releases = session.execute(
         select(Release, Space.code)
         .join(Space)

@@ -36,6 +36,7 @@ from service.actions.nights import (
     shown_state,
 )
 from service.actions.residents import commit_request, release_without
+from service.csv_cells import inert_cell
 from service.models import (
     Account,
     AuditEntry,
@@ -691,17 +692,6 @@ def board(*, session: Session, compound: Compound, evening: date, now: datetime)
     )
     session.commit()
     return result
-
-
-# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (also
-# in their fullwidth forms, which a Chinese input method types).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-
-
-def inert_cell(value: str) -> str:
-    """A cell no spreadsheet runs as a formula (OWASP's rule for CSV injection: a single quote
-    before a cell that starts like one; the quote shows, the cell's text stays readable)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def gate_csv(

@@ -3,9 +3,11 @@ waiting list (service/actions/live.py holds the rules)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 
 from service.actions import live
 from service.deps import (
@@ -35,6 +37,9 @@ staff = APIRouter(
     prefix="/api/v1/compounds/{compound_id}/nights/{evening}",
     tags=["staff"],
     responses=problems(401, 403, 404, 409),
+)
+compound = APIRouter(
+    prefix="/api/v1/compounds/{compound_id}", tags=["staff"], responses=problems(401, 403, 404, 409)
 )
 residents = APIRouter(
     prefix="/api/v1/me", tags=["resident"], responses=problems(401, 403, 404, 409)
@@ -205,4 +210,26 @@ def pass_offer(
         live.answer_offer(
             session=session, household=household, offer_id=offer_id, accept=False, now=now
         )
+    )
+
+
+@compound.get(
+    "/sessions.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "calibration sessions"}},
+)
+def sessions_csv(
+    first: Annotated[date, Query(description="first evening")],
+    last: Annotated[date, Query(description="last evening (at most 366 evenings)")],
+    compound_: StaffCompoundDep,
+    session: SessionDep,
+) -> Response:
+    """The stays that checked in and said they left, as sessions for `python -m
+    scenarios.calibration` (the Trondheim layout: `;`-separated, day.month.year times)."""
+    text = live.sessions_csv(session=session, compound=compound_, first=first, last=last)
+    name = f"sessions-{compound_.id}-{first.isoformat()}-{last.isoformat()}.csv"
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from scenarios.calibration import BUNDLED_PATH
 from scenarios.loader import LAIYANG, PLANS
 
 runner = CliRunner()
@@ -157,6 +159,10 @@ def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path, old, new, message):
         (["--no-show-share", "nan"], "--no-show-share nan: give a share"),
         (["--no-show-share", "many"], "--no-show-share"),
         (
+            ["--calibration", "/no/such/calibration.json"],
+            "--calibration /no/such/calibration.json:",
+        ),
+        (
             [
                 "--plan",
                 str(PLANS / "laiyang-voted.yaml"),
@@ -240,3 +246,17 @@ def test_a_no_show_share_shows_no_shows_and_refills_in_the_table_and_the_report(
         assert int(row["served_after"]) >= int(row["served"]) - int(row["no_shows"])
     html = report.read_text(encoding="utf-8")
     assert "Space-hours left empty by no-shows" in html and "60 minutes" in html
+
+
+def test_a_calibration_file_replaces_the_bundled_one(tmp_path):
+    bundled = simulate("--seed", "3")
+    same = tmp_path / "same.json"
+    same.write_text(BUNDLED_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    assert simulate("--seed", "3", "--calibration", str(same)).stdout == bundled.stdout
+    later = json.loads(BUNDLED_PATH.read_text(encoding="utf-8"))
+    # Every departure an hour later (two half-hour bins): the plans' figures move.
+    for night_class in later["joint"]:
+        later["joint"][night_class] = [[0, 0, *row[:-2]] for row in later["joint"][night_class]]
+    shifted = tmp_path / "later.json"
+    shifted.write_text(json.dumps(later), encoding="utf-8")
+    assert simulate("--seed", "3", "--calibration", str(shifted)).stdout != bundled.stdout

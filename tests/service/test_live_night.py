@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from scenarios.calibration import build_calibration
 from service.db import make_sessions
 from service.models import Compound
 from tests.service.conftest import AFTER_CUTOFF, EVENING
@@ -177,3 +178,33 @@ def test_a_stay_given_back_goes_to_the_waiting_list(world):
 @pytest.mark.parametrize("path", ["live", "gate?plate=1"])
 def test_nothing_live_before_publishing(world, path):
     assert world.call("staff", "GET", f"{NIGHT}/{path}").status_code == 409
+
+
+def test_check_ins_export_as_sessions_the_calibration_reads(world, tmp_path):
+    _publish(world)
+    world.now = datetime(2026, 11, 24, 13, 30, tzinfo=UTC)  # 21:30
+    world.call("3-301", "POST", "/api/v1/me/spaces/L-1/check-in")
+    world.now = datetime(2026, 11, 24, 22, 15, tzinfo=UTC)  # 06:15 the next morning
+    world.call("3-301", "POST", "/api/v1/me/spaces/L-1/left")
+    reply = world.call(
+        "staff",
+        "GET",
+        "/api/v1/compounds/tiny/sessions.csv",
+        params={"first": str(EVENING), "last": str(EVENING)},
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.text.splitlines() == [
+        "User_ID;User_type;Start_plugin;End_plugout;Duration_hours",
+        "3-301;Private;24.11.2026 21:30;25.11.2026 06:15;8.75",
+    ]
+    path = tmp_path / "sessions.csv"
+    path.write_text(reply.text, encoding="utf-8")
+    calibration = build_calibration(path)
+    assert calibration["sessions_read"] == 1 and calibration["rows_skipped"] == 0
+    backwards = world.call(
+        "staff",
+        "GET",
+        "/api/v1/compounds/tiny/sessions.csv",
+        params={"first": "2026-11-25", "last": "2026-11-24"},
+    )
+    assert backwards.status_code == 422 and "last" in backwards.text
