@@ -50,6 +50,7 @@ DETAILS: dict[str, str] = {
     "left": "night {evening}: {plate} left {space}",
     "no show": "night {evening}: {household} {plate} did not come to {space}",
     "give back": "night {evening}: {household} gave back {space} ({plate})",
+    "release tonight": "night {evening}: {household} released {space} after publishing",
     "space offered": "night {evening}: {space} offered to {household} {plate}, "
     "number {position} on the waiting list at priority {priority}",
     "space given": "night {evening}: {space} given to {household} {plate}, "

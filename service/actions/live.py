@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import cached_property
@@ -43,7 +43,9 @@ from service.models import (
     Offer,
     OfferState,
     ParkingRequest,
+    Release,
     Run,
+    Space,
     Vacancy,
     VacancyReason,
     as_utc,
@@ -132,11 +134,25 @@ class LiveNight:
     checkins: dict[int, CheckIn]
     vacancies: dict[int, Vacancy]
     offers: dict[int, Offer]
+    # Rented spaces released for the evening after it was published (the renter is away after
+    # all): in the pool from then on.
+    released_since: frozenset[str] = frozenset()
 
     @cached_property
     def instance(self) -> Instance:
-        """The night as the engine allocated it (its snapshot)."""
-        return to_instance(self.run.scenario, "night snapshot")
+        """The night as the engine allocated it (its snapshot), with the spaces released since."""
+        snapshot = to_instance(self.run.scenario, "night snapshot")
+        if not self.released_since:
+            return snapshot
+        return replace(
+            snapshot,
+            spaces=tuple(
+                replace(space, released=True)
+                if space.id in self.released_since and space.renter is not None
+                else space
+                for space in snapshot.spaces
+            ),
+        )
 
     @cached_property
     def stays(self) -> list[LiveStay]:
@@ -324,6 +340,17 @@ def live_night(session: Session, compound: Compound, night: Night) -> LiveNight 
             row.request_id: row
             for row in session.scalars(select(Offer).where(Offer.night_id == night.id))
         },
+        released_since=frozenset(
+            session.scalars(
+                select(Space.code)
+                .join(Release, Release.space_id == Space.id)
+                .where(
+                    Space.compound_id == compound.id,
+                    Release.first_evening <= night.evening,
+                    Release.last_evening >= night.evening,
+                )
+            )
+        ),
     )
 
 
@@ -760,6 +787,46 @@ def give_back(
         raise Conflict("stay_over", f"the stay on {stay.space} ended {stay.until}")
     _vacate(session, live, stay, VacancyReason.CANCELLED, None, now)
     made = offer_freed(session, live, {stay.space}, now)
+    session.commit()
+    return made
+
+
+def release_tonight(
+    *, session: Session, household: Household, space: str, now: datetime
+) -> list[Offered]:
+    """The renter will not be home tonight after all, the night already published: the rented
+    space is released for this evening and offered to the waiting list at once."""
+    compound = session.get_one(Compound, household.compound_id)
+    rented = session.scalar(
+        select(Space).where(
+            Space.compound_id == compound.id,
+            Space.code == space,
+            Space.renter_id == household.id,
+        )
+    )
+    if rented is None:
+        raise NotFound("no_rented_space", f"your household rents no space {space!r}")
+    evening = current_evening(compound.timezone, now)
+    live = _held_live(session, compound, night_of(session, compound.id, evening))
+    if space in live.released_since or any(
+        s.id == space and s.released for s in live.instance.spaces
+    ):
+        raise Conflict("release_overlaps", f"{space} is already released tonight")
+    session.add(Release(space_id=rented.id, first_evening=evening, last_evening=evening))
+    audit.record(
+        session,
+        compound_id=compound.id,
+        account_id=None,
+        at=now,
+        action="release tonight",
+        evening=evening,
+        space=space,
+        household=household.code,
+    )
+    live.released_since = live.released_since | {space}
+    for cached in ("instance", "stays"):
+        live.__dict__.pop(cached, None)
+    made = offer_freed(session, live, {space}, now)
     session.commit()
     return made
 

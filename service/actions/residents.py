@@ -45,6 +45,7 @@ from service.models import (
     Compound,
     Household,
     Night,
+    NightState,
     ParkingRequest,
     Release,
     Run,
@@ -702,6 +703,9 @@ class MyReleases:
     releases: list[ReleaseOut]
     users: list[tuple[date, SpaceUseOut]]
     first_open: date
+    # Rented spaces the renter may still release for the night under way, already published
+    # (the renter is away after all): the space goes to the waiting list at once.
+    tonight: list[str]
 
 
 def my_releases(*, session: Session, household: Household, now: datetime) -> MyReleases:
@@ -716,11 +720,15 @@ def my_releases(*, session: Session, household: Household, now: datetime) -> MyR
         .join(Space)
         .where(Space.renter_id == household.id, Release.last_evening >= current)
         .order_by(Release.first_evening)
-    )
+    ).all()
     published = published_runs(
         session, compound.id, current - timedelta(days=1), current + timedelta(days=14)
     )
     windows = plan_in_force(session, compound, current).windows
+    night = night_of(session, compound.id, current)
+    released_tonight = {
+        code for r, code in releases if r.first_evening <= current <= r.last_evening
+    }
     return MyReleases(
         spaces=[RentedSpace(s.code, s.windows or windows.get(s.kind, [])) for s in spaces],
         releases=[
@@ -731,6 +739,9 @@ def my_releases(*, session: Session, household: Household, now: datetime) -> MyR
         ],
         users=[(e, use) for e, run in published for use in space_users(run, household.code)],
         first_open=next_open_evening(session, compound, now) or current + timedelta(days=1),
+        tonight=[s.code for s in spaces if s.code not in released_tonight]
+        if night.state == NightState.PUBLISHED.value
+        else [],
     )
 
 

@@ -182,6 +182,15 @@ def record_leaving(
     )
 
 
+@residents.post("/spaces/{space}/release-tonight", status_code=status.HTTP_204_NO_CONTENT)
+def release_tonight(
+    space: PathCode, session: SessionDep, household: HouseholdDep, now: NowDep
+) -> None:
+    """The renter is away tonight after all, the night already published: the rented space is
+    released for this evening and offered to the waiting list at once."""
+    live.release_tonight(session=session, household=household, space=space, now=now)
+
+
 @residents.post("/requests/{request_id}/give-back", status_code=status.HTTP_204_NO_CONTENT)
 def give_back(
     request_id: PathId, session: SessionDep, household: HouseholdDep, now: NowDep

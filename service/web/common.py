@@ -77,6 +77,7 @@ def render(
 # What a successful post may announce on the page it leads to. The line takes nothing else from
 # the address, so that a link cannot put words of its own on the site.
 DONE = {
+    "release.tonight_saved",
     "scan.checked_in",
     "scan.left_saved",
     "gate.checked_in_saved",

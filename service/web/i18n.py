@@ -302,6 +302,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "weekday.6": ("周日", "Sun"),
     # Resident: releasing a rented space
     "release.title": ("让出我的车位", "Release my space"),
+    "release.tonight_title": ("今晚不回来了？", "Away tonight after all?"),
+    "release.tonight_hint": (
+        "今晚的安排已经发布。现在让出，车位在共享时段内按候补名单给等候的车。",
+        "Tonight's allocation is published. Release now and the space goes to the waiting list for the shared hours.",
+    ),
+    "release.tonight_submit": ("今晚让出 {space}", "Release {space} tonight"),
+    "release.tonight_confirm": (
+        "今晚让出 {space}？车位会给候补名单上的车，今晚不能收回。",
+        "Release {space} tonight? It goes to a car on the waiting list and cannot be taken back tonight.",
+    ),
+    "release.tonight_saved": ("已让出今晚的车位，谢谢。", "Released for tonight. Thank you."),
     "release.none": ("您的住户没有出租车位。", "Your household rents no space."),
     "release.space": ("车位", "Space"),
     "release.first": ("第一晚", "First evening"),
@@ -566,6 +577,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{evening}之夜：住户 {household} 交还 {space}（{plate}）",
         "Night of {evening}: {household} gave back {space} ({plate})",
     ),
+    "audit.detail.release tonight": (
+        "{evening}之夜：住户 {household} 在发布后让出 {space}",
+        "Night of {evening}: {household} released {space} after publishing",
+    ),
     "audit.detail.space offered": (
         "{evening}之夜：{space} 给候补名单第 {position} 位 {household} 的 {plate}（优先级 {priority}），待接受",
         "Night of {evening}: {space} offered to {household}'s {plate}, number {position} on the waiting list at priority {priority}",
@@ -613,6 +628,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.left": ("已驶离", "left"),
     "audit.no show": ("未到场", "no-show"),
     "audit.give back": ("交还车位", "space given back"),
+    "audit.release tonight": ("发布后让出", "released after publishing"),
     "audit.space offered": ("候补：车位待接受", "waiting list: space offered"),
     "audit.space given": ("候补：车位已给", "waiting list: space given"),
     "audit.offer taken": ("候补：已要", "waiting list: taken"),

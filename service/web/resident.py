@@ -416,6 +416,24 @@ def release(
     return refused or done("/release", "release.saved")
 
 
+@router.post("/release/tonight")
+def release_tonight(
+    request: Request,
+    t: TranslatorDep,
+    session: SessionDep,
+    household: ResidentPostDep,
+    now: NowDep,
+    space: Annotated[str, Form(max_length=40)],
+) -> Response:
+    refused = attempt(
+        lambda: live.release_tonight(session=session, household=household, space=space, now=now),
+        lambda errors, code: _release_page(request, t, session, household, now, errors, {}, code),
+        session,
+        t,
+    )
+    return refused or done("/release", "release.tonight_saved")
+
+
 @router.post("/release/{release_id}/take-back")
 def take_back_release(
     request: Request,

@@ -208,3 +208,25 @@ def test_check_ins_export_as_sessions_the_calibration_reads(world, tmp_path):
         params={"first": "2026-11-25", "last": "2026-11-24"},
     )
     assert backwards.status_code == 422 and "last" in backwards.text
+
+
+def test_a_renter_away_after_publishing_releases_tonight_and_the_waiting_list_gets_it(world):
+    # 1-101 rents A-1 (rented, 22:00-09:00); 2-201 waits for 21:00-06:30, which A-1 cannot
+    # take (it opens at 22:00): so 2-201 asks for 22:30-07:00 here.
+    world.call(
+        "2-201",
+        "POST",
+        f"/api/v1/me/nights/{EVENING}/requests",
+        json={"car_id": world.car("2-201"), "arrive": "22:30", "depart": "07:00"},
+    )
+    _publish(world, households=("3-301",))
+    world.now = LATE_EVENING
+    assert world.call("staff", "GET", f"{NIGHT}/live").json()["waiting"][0]["household"] == "2-201"
+    released = world.call("1-101", "POST", "/api/v1/me/spaces/A-1/release-tonight")
+    assert released.status_code == 204, released.text
+    mine = world.call("2-201", "GET", "/api/v1/me/spaces/A-1/tonight").json()["mine"]
+    assert mine["state"] == "offered"
+    again = world.call("1-101", "POST", "/api/v1/me/spaces/A-1/release-tonight")
+    assert again.status_code == 409
+    not_theirs = world.call("2-201", "POST", "/api/v1/me/spaces/A-1/release-tonight")
+    assert not_theirs.status_code == 404

@@ -173,3 +173,16 @@ def test_the_space_codes_sheet_has_one_label_per_space(site, language):
     assert sorted(labels) == sorted(spaces)
     assert labels == sorted(labels, key=natural_key)
     assert page.text.count("<svg") == len(spaces)
+
+
+def test_a_renter_away_after_publishing_releases_tonight_from_the_release_page(site):
+    site.now = DURING_THE_NIGHT
+    browser = resident(site, SERVED, "en")
+    page = _text(browser.get("/release"))
+    assert "Away tonight after all?" in page and f"Release {site.renter_space} tonight" in page
+    released = browser.post("/release/tonight", {"space": site.renter_space}, token_from="/release")
+    assert released.status_code == 303
+    page = _text(browser.get(released.headers["location"]))
+    assert "Released for tonight." in page
+    assert f"Release {site.renter_space} tonight" not in page
+    assert "released after publishing" in _text(staff(site, "en").get("/staff/audit"))
