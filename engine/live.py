@@ -10,9 +10,11 @@ waiting requests as they ranked the night.
 
 Why the part is the whole answer: the published allocation was the night's optimum, so no
 waiting request fitted any space's free hours outside the freed spaces (else serving it would
-have been better), unless its household's cap stopped it. That cap is unchanged except for a
-household whose own stay was vacated: such a household is not offered another space tonight
-(a car that never came has no claim to a second one), which keeps the part exact.
+have been better), unless its household's cap stopped it. A cap relaxes only for a household
+whose own stay was vacated, or whose offer was let pass or expired. The first is not offered
+another space tonight (a car that never came has no claim to a second one); for the second the
+caller passes every space freed tonight, not only the latest (`service.actions.live`), so room
+that a cap kept from a request before is offered now. Either way the part is exact.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ class NoShowModel(_Strict):
 
     after_minutes: int | None = Field(
         None,
-        ge=0,
+        ge=1,
         le=720,
         description=(
             "minutes after its arrival time a car given a space that has not checked in counts "

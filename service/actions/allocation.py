@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from importlib.metadata import version
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import solve
@@ -32,6 +32,7 @@ from scenarios.schema import NearestRecord, ResultFile
 from service.actions import audit
 from service.actions.calendar import cutoff_of, in_compound_time
 from service.actions.errors import Conflict
+from service.actions.live import StayState, live_night
 from service.actions.nights import hold_compound, hold_night, hold_unless_running, night_of
 from service.actions.policies import plan_in_force, policy_in_force
 from service.actions.runlock import holding
@@ -47,6 +48,7 @@ from service.models import (
     Space,
     StaffPin,
     StandingRequest,
+    Vacancy,
 )
 from service.notify import outbox
 from service.schemas import Change, ChangesOut
@@ -70,7 +72,11 @@ def night_document(
     requests = session.execute(
         select(ParkingRequest, Car)
         .join(Car, ParkingRequest.car_id == Car.id)
-        .where(ParkingRequest.night_id == night.id)
+        .where(
+            ParkingRequest.night_id == night.id,
+            # A no-show or a stay given back after publishing is not allocated again.
+            ~exists().where(Vacancy.request_id == ParkingRequest.id),
+        )
         .order_by(ParkingRequest.created_at, ParkingRequest.id)
     ).all()
 
@@ -230,6 +236,7 @@ def _history(session: Session, compound: Compound, night: Night) -> list[dict[st
     refused: dict[str, list[str]] = {}
     last_space: dict[str, str] = {}
     overstayed: dict[str, list[str]] = {}
+    no_shows: dict[str, list[str]] = {}
     for past, run in session.execute(
         select(Night, Run)
         .join(Run, Night.published_run_id == Run.id)
@@ -239,24 +246,35 @@ def _history(session: Session, compound: Compound, night: Night) -> list[dict[st
             Night.evening >= night.evening - timedelta(days=reach),
         )
     ):
+        evening = past.evening.isoformat()
         for household in past.overstays or ():
-            overstayed.setdefault(household, []).append(past.evening.isoformat())
+            overstayed.setdefault(household, []).append(evening)
+        # As the night was lived: given a space from the waiting list is served; a stay given
+        # back or not used is not a refusal (a no-show is counted apart, for the plan's forfeit).
+        lived = live_night(session, compound, past)
+        stays = lived.stays if lived is not None else []
+        held = [s for s in stays if s.standing and s.state is not StayState.OFFERED]
+        vacated = {s.household for s in stays if not s.standing}
+        for household in sorted({s.household for s in stays if s.state is StayState.NO_SHOW}):
+            no_shows.setdefault(household, []).append(evening)
         # Assignments name their household; refusals only their request.
         households = {r.id: r.household for r in run.scenario.requests}
-        served = {a.household for a in run.allocation.assignments}
         for household in sorted(
-            {households[u.request] for u in run.allocation.unassigned} - served
+            {households[u.request] for u in run.allocation.unassigned}
+            - {s.household for s in held}
+            - vacated
         ):
-            refused.setdefault(household, []).append(past.evening.isoformat())
+            refused.setdefault(household, []).append(evening)
         if past.evening == night.evening - timedelta(days=1):
-            for assignment in run.allocation.assignments:
-                last_space.setdefault(assignment.household, assignment.space)
+            for stay in held:
+                last_space.setdefault(stay.household, stay.space)
     return [
         {"household": h}
         | ({"refused": sorted(refused[h])} if h in refused else {})
         | ({"last_space": last_space[h]} if h in last_space else {})
         | ({"overstayed": sorted(overstayed[h])} if h in overstayed else {})
-        for h in sorted(set(refused) | set(last_space) | set(overstayed))
+        | ({"no_shows": sorted(no_shows[h])} if h in no_shows else {})
+        for h in sorted(set(refused) | set(last_space) | set(overstayed) | set(no_shows))
     ]
 
 
@@ -420,7 +438,10 @@ def _allowed_run(
             f"({compound.timezone})",
         )
     if after_publishing:
-        return {a.request: a.space for a in published_allocation(session, night).assignments}
+        # As the night is lived: stays given from the waiting list (or offered) are kept too;
+        # a no-show or a stay given back is not brought back.
+        lived = live_night(session, compound, night)
+        return lived.kept() if lived is not None else {}
     return None
 
 

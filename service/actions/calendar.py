@@ -76,3 +76,19 @@ def stay_minutes(arrive: str, depart: str, evening: date) -> tuple[int, int]:
             code="stay_too_long",
         )
     return first, last
+
+
+class StayHours:
+    """The clock times of a stay whose `start` and `end` are aware moments in the compound's time
+    zone, as the pages and lists show them (a base of the stays' dataclasses)."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def since(self) -> str:
+        return f"{self.start:%H:%M}"
+
+    @property
+    def until(self) -> str:
+        return f"{self.end:%H:%M}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from enum import Enum
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
@@ -28,8 +29,8 @@ from engine.model import Instance
 from scenarios.mapping import to_instance
 from scenarios.schema import NoShowModel
 from service.actions import audit
-from service.actions.calendar import current_evening
-from service.actions.errors import Conflict, Forbidden, InvalidField, NotFound
+from service.actions.calendar import StayHours, current_evening
+from service.actions.errors import Conflict, InvalidField, NotFound
 from service.actions.nights import hold_night, night_of
 from service.actions.policies import plan_in_force
 from service.csv_cells import inert_cell
@@ -64,6 +65,8 @@ from service.schemas import (
 )
 from service.security import masked_plate
 
+log = logging.getLogger(__name__)
+
 
 class StayState(str, Enum):
     """Where a stay of a published night stands now."""
@@ -81,7 +84,7 @@ STANDING = (StayState.EXPECTED, StayState.OFFERED, StayState.CHECKED_IN, StaySta
 
 
 @dataclass(frozen=True)
-class LiveStay:
+class LiveStay(StayHours):
     """One stay of the night as it stands: published, or given or offered since."""
 
     request_id: int
@@ -92,20 +95,12 @@ class LiveStay:
     start: datetime  # local, in the compound's time zone
     end: datetime
     state: StayState
+    # When the car is expected: its arrival, or for a space given since, when it was given.
+    expected_from: datetime
     checked_in_at: datetime | None = None
     checked_out_at: datetime | None = None
     offer_id: int | None = None
     offer_expires_at: datetime | None = None
-    # When the car is expected: its arrival, or for a space given since, when it was given.
-    expected_from: datetime | None = None
-
-    @property
-    def since(self) -> str:
-        return f"{self.start:%H:%M}"
-
-    @property
-    def until(self) -> str:
-        return f"{self.end:%H:%M}"
 
     @property
     def standing(self) -> bool:
@@ -175,16 +170,19 @@ class LiveNight:
                     a.end.replace(tzinfo=zone),
                 )
             )
-        night_start = datetime.combine(self.night.evening, datetime.min.time(), zone)
+        night_start = self._night_start
+        in_run = {a.request for a in allocation.assignments}
         for request_id, offer in self.offers.items():
             if offer.state in (OfferState.PASSED.value, OfferState.EXPIRED.value):
                 continue
+            if _request_key(request_id) in in_run:
+                continue  # a later run kept it: it is one of the run's stays now
             request = self.instance.request_by_id[_request_key(request_id)]
             stays.append(
                 self._stay(
                     request_id,
                     offer.space_code,
-                    kind_of[offer.space_code],
+                    kind_of.get(offer.space_code, ""),
                     request.plate,
                     request.household,
                     night_start + timedelta(minutes=request.arrive),
@@ -246,20 +244,52 @@ class LiveNight:
         """Request to space of every stay that holds its space (offers awaiting an answer too)."""
         return {_request_key(s.request_id): s.space for s in self.stays if s.standing}
 
+    @property
+    def _night_start(self) -> datetime:
+        """Midnight before the evening, in the compound's time zone: night minutes count from it."""
+        return datetime.combine(
+            self.night.evening, datetime.min.time(), ZoneInfo(self.compound.timezone)
+        )
+
+    @property
+    def vacated_households(self) -> set[str]:
+        """Households whose own stay was vacated tonight: they are not offered another."""
+        return {
+            self.instance.request_by_id[_request_key(r)].household
+            for r in self.vacancies
+            if _request_key(r) in self.instance.request_by_id
+        }
+
+    def freed_spaces(self) -> set[str]:
+        """Every space that gained room since publishing: a stay vacated on it, an offer of it
+        let pass or expired, or released after publishing. The refill re-solves all of them:
+        room one of them could not use before (a household's cap held by an offer since
+        passed on) may be usable now."""
+        return (
+            {v.space_code for v in self.vacancies.values()}
+            | {
+                o.space_code
+                for o in self.offers.values()
+                if o.state in (OfferState.PASSED.value, OfferState.EXPIRED.value)
+            }
+            | set(self.released_since)
+        ) & self.instance.space_by_id.keys()
+
     def waiting(self, now: datetime | None = None) -> list[int]:
         """Tonight's waiting list, as the engine ranks it: refused requests never offered a
-        space, leaving after `now` when given."""
+        space, of households whose own stay was not vacated, leaving after `now` when given."""
         refused = [u.request for u in self.run.allocation.unassigned]
-        zone = ZoneInfo(self.compound.timezone)
-        night_start = datetime.combine(self.night.evening, datetime.min.time(), zone)
+        left_out = self.vacated_households
         ranked = waiting_list(self.instance, refused)
         return [
             _request_id(r)
             for r in ranked
             if _request_id(r) not in self.offers
+            and self.instance.request_by_id[r].household not in left_out
             and (
                 now is None
-                or night_start + timedelta(minutes=self.instance.request_by_id[r].depart) > now
+                or self._night_start + timedelta(minutes=self.instance.request_by_id[r].depart)
+                > now
             )
         ]
 
@@ -330,15 +360,27 @@ def live_night(session: Session, compound: Compound, night: Night) -> LiveNight 
         run=session.get_one(Run, night.published_run_id),
         checkins={
             row.request_id: row
-            for row in session.scalars(select(CheckIn).where(CheckIn.night_id == night.id))
+            for row in session.scalars(
+                select(CheckIn)
+                .where(CheckIn.night_id == night.id)
+                .execution_options(populate_existing=True)
+            )
         },
         vacancies={
             row.request_id: row
-            for row in session.scalars(select(Vacancy).where(Vacancy.night_id == night.id))
+            for row in session.scalars(
+                select(Vacancy)
+                .where(Vacancy.night_id == night.id)
+                .execution_options(populate_existing=True)
+            )
         },
         offers={
             row.request_id: row
-            for row in session.scalars(select(Offer).where(Offer.night_id == night.id))
+            for row in session.scalars(
+                select(Offer)
+                .where(Offer.night_id == night.id)
+                .execution_options(populate_existing=True)
+            )
         },
         released_since=frozenset(
             session.scalars(
@@ -388,20 +430,12 @@ def no_show_rule(session: Session, compound: Compound, night: Night) -> NoShowMo
 
 
 @dataclass(frozen=True)
-class OthersStay:
+class OthersStay(StayHours):
     """Another household's stay on a space, as a resident may see it: the plate masked."""
 
     plate: str
     start: datetime
     end: datetime
-
-    @property
-    def since(self) -> str:
-        return f"{self.start:%H:%M}"
-
-    @property
-    def until(self) -> str:
-        return f"{self.end:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -456,7 +490,10 @@ def scan_space(
     if mine is None or not check_in or mine.state is not StayState.EXPECTED:
         return SpaceTonight(space, evening, mine, others, elsewhere)
     live = _held_live(session, compound, night)
-    _check_in(session, live, mine, via="code", account_id=None, now=now)
+    fresh = live.stay_of(mine.request_id)  # a no-show may have been recorded meanwhile
+    if fresh is None or fresh.household != household.code:
+        raise Conflict("not_expected", f"your stay on {space} no longer stands")
+    _check_in(session, live, fresh, via="code", account_id=None, now=now)
     session.commit()
     return SpaceTonight(
         space,
@@ -636,7 +673,7 @@ def report_unauthorised(
         evening=night.evening,
         plate=canonical(plate),
         space=space or "-",
-        note=note,
+        note=note or "-",
     )
     session.commit()
 
@@ -663,10 +700,19 @@ def _vacate(
     )
     session.add(vacancy)
     live.vacancies[stay.request_id] = vacancy
-    offer = live.offers.get(stay.request_id)
-    if offer is not None and offer.state == OfferState.OPEN.value:
-        offer.state, offer.answered_at = OfferState.PASSED.value, now
-    live.__dict__.pop("stays", None)  # read again with the vacancy
+    live.__dict__.pop("stays", None)
+    if reason is VacancyReason.NO_SHOW:
+        outbox.no_show(
+            session,
+            compound=live.compound,
+            night_id=live.night.id,
+            evening=live.night.evening,
+            request_id=stay.request_id,
+            household=stay.household,
+            plate=stay.plate,
+            space=stay.space,
+            now=now,
+        )  # read again with the vacancy
     audit.record(
         session,
         compound_id=live.compound.id,
@@ -694,19 +740,20 @@ class Offered:
 def offer_freed(
     session: Session, live: LiveNight, freed: Iterable[str], now: datetime
 ) -> list[Offered]:
-    """Offer the room on the `freed` spaces to the waiting list (`engine.live.refill`), in the
-    caller's transaction: each offer stored, audited with the engine's reason and notified."""
-    freed = set(freed)
-    if not freed:
+    """Offer the room on the spaces freed tonight to the waiting list (`engine.live.refill`), in
+    the caller's transaction: each offer stored, audited with the engine's reason and notified.
+    `freed` are the spaces that just gained room; every space freed earlier tonight is re-solved
+    with them (`LiveNight.freed_spaces`)."""
+    just_freed = set(freed)
+    if not just_freed:
         return []
+    freed = just_freed | live.freed_spaces()
     rule = no_show_rule(session, live.compound, live.night)
     waiting = live.waiting(now)
     if not waiting:
         return []
     position = {r: i for i, r in enumerate(waiting, start=1)}
-    vacated_households = {
-        live.instance.request_by_id[_request_key(r)].household for r in live.vacancies
-    }
+    vacated_households = live.vacated_households
     done = refill(
         live.instance,
         kept=live.kept(),
@@ -783,6 +830,11 @@ def give_back(
     stay = live.stay_of(request_id)
     if stay is None or not stay.standing or stay.state is StayState.OFFERED:
         raise Conflict("no_stay", f"request {request_id} holds no space tonight")
+    if stay.state is StayState.CHECKED_IN:
+        raise Conflict(
+            "still_checked_in",
+            f"your car is checked in on {stay.space}: say it has left, then give the space back",
+        )
     if now >= stay.end:
         raise Conflict("stay_over", f"the stay on {stay.space} ended {stay.until}")
     _vacate(session, live, stay, VacancyReason.CANCELLED, None, now)
@@ -834,22 +886,32 @@ def release_tonight(
 def answer_offer(
     *, session: Session, household: Household, offer_id: int, accept: bool, now: datetime
 ) -> Offer:
-    """The household takes the space offered, or lets it pass on at once."""
-    offer = session.get(Offer, offer_id)
-    if offer is None:
+    """The household takes the space offered, or lets it pass on at once. Another household's
+    offer is answered as none (404), as everything a resident touches."""
+    found = session.execute(
+        select(Offer.night_id, Offer.request_id).where(Offer.id == offer_id)
+    ).first()
+    night = session.get(Night, found.night_id) if found else None
+    asked = session.get(ParkingRequest, found.request_id) if found else None
+    if (
+        found is None
+        or night is None
+        or asked is None
+        or night.compound_id != household.compound_id
+        or asked.household_id != household.id
+    ):
         raise NotFound("no_such_offer", f"no offer {offer_id} for your household")
     compound = session.get_one(Compound, household.compound_id)
-    live = _held_live(session, compound, session.get_one(Night, offer.night_id))
-    offer = live.offers.get(offer.request_id, offer)
-    key = _request_key(offer.request_id)
-    if live.instance.request_by_id[key].household != household.code:
-        raise Forbidden("not_yours", f"offer {offer_id} is not for your household")
+    # Held before the offer is read: the clock may have let it expire and offered the space on.
+    live = _held_live(session, compound, night)
+    offer = live.offers[found.request_id]
     if offer.state != OfferState.OPEN.value:
         raise Conflict(
             "offer_closed", f"offer {offer_id} is {offer.state}; it can no longer be answered"
         )
     if offer.expires_at is not None and now >= as_utc(offer.expires_at):
         _expire(session, live, offer, now)
+        offer_freed(session, live, {offer.space_code}, now)
         session.commit()
         raise Conflict("offer_closed", f"offer {offer_id} expired; it passed on")
     offer.state = (OfferState.ACCEPTED if accept else OfferState.PASSED).value
@@ -869,6 +931,15 @@ def answer_offer(
         offer_freed(session, live, {offer.space_code}, now)
     session.commit()
     return offer
+
+
+def close_open_offers(session: Session, night: Night, now: datetime) -> None:
+    """Offers still unanswered when the night closes expire with it (nothing is offered on)."""
+    session.execute(
+        update(Offer)
+        .where(Offer.night_id == night.id, Offer.state == OfferState.OPEN.value)
+        .values(state=OfferState.EXPIRED.value, answered_at=now)
+    )
 
 
 def offer_out(offer: Offer) -> OfferOut:
@@ -903,6 +974,13 @@ class Sweep:
     expired: int
     offered: int
 
+    def __add__(self, other: Sweep) -> Sweep:
+        return Sweep(
+            self.no_shows + other.no_shows,
+            self.expired + other.expired,
+            self.offered + other.offered,
+        )
+
 
 def sweep_night(*, session: Session, compound: Compound, evening: date, now: datetime) -> Sweep:
     """The night's clock: offers not answered in time pass on; with the plan's no-show rule, a
@@ -911,8 +989,18 @@ def sweep_night(*, session: Session, compound: Compound, evening: date, now: dat
     night = night_of(session, compound.id, evening)
     if night.state != NightState.PUBLISHED.value:
         return Sweep(0, 0, 0)
-    live = _held_live(session, compound, night)
     rule = no_show_rule(session, compound, night)
+    offer_due = session.scalar(
+        select(Offer.id).where(
+            Offer.night_id == night.id,
+            Offer.state == OfferState.OPEN.value,
+            Offer.expires_at <= now,
+        )
+    )
+    if rule.after_minutes is None and offer_due is None:
+        session.rollback()  # nothing can be due: no lock taken, no snapshot read
+        return Sweep(0, 0, 0)
+    live = _held_live(session, compound, night)
     freed: set[str] = set()
     expired = 0
     for offer in list(live.offers.values()):
@@ -925,8 +1013,7 @@ def sweep_night(*, session: Session, compound: Compound, evening: date, now: dat
     if rule.after_minutes is not None:
         late = timedelta(minutes=rule.after_minutes)
         for stay in live.stays:
-            expected = stay.expected_from or stay.start
-            if stay.state is StayState.EXPECTED and expected + late <= now < stay.end:
+            if stay.state is StayState.EXPECTED and stay.expected_from + late <= now < stay.end:
                 _vacate(session, live, stay, VacancyReason.NO_SHOW, None, now)
                 freed.add(stay.space)
                 no_shows += 1
@@ -951,12 +1038,11 @@ def sweep_current_nights(session: Session, now: datetime) -> Sweep:
     for evening, compound in recent:
         if evening != current_evening(compound.timezone, now):
             continue
-        done = sweep_night(session=session, compound=compound, evening=evening, now=now)
-        totals = Sweep(
-            totals.no_shows + done.no_shows,
-            totals.expired + done.expired,
-            totals.offered + done.offered,
-        )
+        try:
+            totals += sweep_night(session=session, compound=compound, evening=evening, now=now)
+        except Exception:  # one night's trouble must not stop the others' clocks
+            session.rollback()
+            log.exception("the clock of %s's night of %s failed", compound.id, evening)
     return totals
 
 
@@ -979,19 +1065,16 @@ def mark_no_show(
             "not_expected",
             f"request {request_id} is not a stay still expected tonight",
         )
+    if not stay.start <= now < stay.end:
+        raise Conflict(
+            "not_under_way",
+            f"the stay of {stay.plate} on {stay.space} runs from {stay.since} to {stay.until}: "
+            "a car is a no-show only between",
+        )
     _vacate(session, live, stay, VacancyReason.NO_SHOW, account.id, now)
     made = offer_freed(session, live, {stay.space}, now)
     session.commit()
     return made
-
-
-def my_offers(*, session: Session, household: Household, night: Night) -> list[LiveStay]:
-    """The household's offers tonight awaiting its answer."""
-    compound = session.get_one(Compound, household.compound_id)
-    live = live_night(session, compound, night)
-    if live is None:
-        return []
-    return [s for s in live.stays if s.household == household.code and s.state is StayState.OFFERED]
 
 
 # The session file `python -m scenarios.calibration` reads (the Trondheim data set's layout), so

@@ -21,13 +21,12 @@ from service.actions import audit
 from service.actions.allocation import (
     changes,
     publish,
-    published_allocation,
     released_spaces,
     run_night,
 )
-from service.actions.calendar import cutoff_of, stay_minutes
+from service.actions.calendar import StayHours, cutoff_of, stay_minutes
 from service.actions.errors import Conflict, FieldProblem, InvalidField, InvalidInput, NotFound
-from service.actions.live import StayState, live_night
+from service.actions.live import StayState, close_open_offers, live_night
 from service.actions.nights import (
     hold_compound,
     hold_unless_running,
@@ -386,7 +385,14 @@ def record_overstays(
         raise Conflict(
             "not_published", f"the night of {evening} is not published; there is nobody to record"
         )
-    household_on = {a.space: a.household for a in published_allocation(session, night).assignments}
+    # Whoever holds each space as the night was lived: a car given it from the waiting list, not
+    # the no-show it replaced; of several stays on a space, the last to end.
+    lived = live_night(session, compound, night)
+    household_on = {
+        s.space: s.household
+        for s in sorted(lived.stays if lived else (), key=lambda s: s.end)
+        if s.standing and s.state is not StayState.OFFERED
+    }
     unknown = [
         FieldProblem(("body", "spaces", position), f"no car was allocated to {space} that night")
         for position, space in enumerate(body.spaces)
@@ -404,6 +410,7 @@ def record_overstays(
         )
     night.overstays = sorted({household_on[space] for space in body.spaces})
     night.state = NightState.CLOSED.value
+    close_open_offers(session, night, now)  # the night is over: an answer can change nothing
     outbox.overstays_recorded(
         session,
         compound=compound,
@@ -452,7 +459,7 @@ def audit_log(*, session: Session, compound: Compound, limit: int) -> list[Audit
 
 
 @dataclass(frozen=True)
-class GateRow:
+class GateRow(StayHours):
     """One car with a space on a published night, as the gate and the morning round read it."""
 
     space: str
@@ -466,14 +473,6 @@ class GateRow:
     state: StayState = StayState.EXPECTED
     checked_in_at: datetime | None = None
     left_at: datetime | None = None
-
-    @property
-    def since(self) -> str:
-        return f"{self.start:%H:%M}"
-
-    @property
-    def until(self) -> str:
-        return f"{self.end:%H:%M}"
 
 
 def gate_rows(

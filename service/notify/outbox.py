@@ -386,6 +386,35 @@ class OfferNote:
     expires_at: datetime | None  # None: given at once
 
 
+def no_show(
+    session: Session,
+    *,
+    compound: Compound,
+    night_id: int,
+    evening: date,
+    request_id: int,
+    household: str,
+    plate: str,
+    space: str,
+    now: datetime,
+) -> int:
+    """A car given a space did not check in in time (or staff marked it): its household is told
+    the space went to the waiting list (and to ask the office if the car is there after all)."""
+    household_id = session.scalar(
+        select(Household.id).where(
+            Household.compound_id == compound.id, Household.code == household
+        )
+    )
+    outbox = Outbox(compound.id, now)
+    outbox.add(
+        key=f"no_show:{night_id}:{request_id}",
+        household_id=household_id,
+        kind="no_show",
+        params={"evening": evening.isoformat(), "plate": plate, "space": space},
+    )
+    return write(session, outbox)
+
+
 def spaces_offered(
     session: Session,
     *,

@@ -76,6 +76,15 @@ KINDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
             "changed. The requests you sent are in the allocation.",
         ),
     ),
+    "no_show": (
+        ("{date} 晚 {plate} 未到场", "{plate} did not come on the night of {date}"),
+        (
+            "{plate} 没有在 {space} 按时签到，车位已按候补名单给了别人。如果车其实已经停在那里，"
+            "请联系物业。",
+            "{plate} did not check in on {space} in time, so the space went to the waiting "
+            "list. If the car is there after all, please tell the office.",
+        ),
+    ),
     "space_offered": (
         ("{date} 晚有空出的车位给您", "A freed space for you on the night of {date}"),
         (

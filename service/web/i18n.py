@@ -1018,6 +1018,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "error.no_stay": ("这个申请今晚没有车位。", "This request holds no space tonight."),
     "error.not_yours": ("这不是给您住户的。", "This is not for your household."),
+    "error.still_checked_in": (
+        "您的车已在车位上签到：请先点“我的车已驶离”，再交还车位。",
+        "Your car is checked in on the space: say it has left first, then give the space back.",
+    ),
+    "error.not_under_way": (
+        "只有在这次停车的时段内才能记为未到场。",
+        "A car can be marked a no-show only while its stay is under way.",
+    ),
     "error.form": ("表单内容无效：", "The form is not valid:"),
     "error.field.password": ("密码需 8 到 200 位。", "The password needs 8 to 200 characters."),
     "error.field.username": ("用户名无效。", "The username is not valid."),

@@ -4,6 +4,7 @@ rules are in service/actions/live.py, which the API calls too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -97,7 +98,7 @@ def check_in(
         session,
         t,
     )
-    return refused or done(f"/s/{quote(space)}", "scan.checked_in")
+    return refused or done(f"/s/{quote(space, safe='')}", "scan.checked_in")
 
 
 @router.post("/s/{space}/left")
@@ -115,7 +116,7 @@ def record_leaving(
         session,
         t,
     )
-    return refused or done(f"/s/{quote(space)}", "scan.left_saved")
+    return refused or done(f"/s/{quote(space, safe='')}", "scan.left_saved")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,8 +177,33 @@ def gate(
     return _gate_page(request, t, session, compound, evening, now, plate[:20])
 
 
-def _gate_url(evening: date, plate: str) -> str:
-    return f"/staff/night/{evening.isoformat()}/gate?plate={quote(plate)}"
+def _at_gate(
+    request: Request,
+    t: Translator,
+    session: Session,
+    compound: Compound,
+    evening: date,
+    now: datetime,
+    plate: str,
+    change: Callable[[], object],
+    key: str,
+) -> Response:
+    """A change made at the gate, then back to the gate's answer for the same plate (or the page
+    again with why not)."""
+    refused = attempt(
+        change,
+        lambda errors, code: _gate_page(
+            request, t, session, compound, evening, now, plate, errors, code
+        ),
+        session,
+        t,
+    )
+    url = f"/staff/night/{evening.isoformat()}/gate?plate={quote(plate)}"
+    return refused or done(url, key)
+
+
+RequestId = Annotated[int, Form(ge=1, le=2**31 - 1)]
+TypedPlate = Annotated[str, Form(max_length=20)]
 
 
 @router.post("/staff/night/{evening}/check-in")
@@ -189,25 +215,22 @@ def gate_check_in(
     compound: StaffPostDep,
     account: PostedDep,
     now: NowDep,
-    request_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    plate: Annotated[str, Form(max_length=20)] = "",
+    request_id: RequestId,
+    plate: TypedPlate = "",
 ) -> Response:
-    refused = attempt(
-        lambda: live.gate_check_in(
+    def change() -> object:
+        return live.gate_check_in(
             session=session,
             compound=compound,
             evening=evening,
             request_id=request_id,
             account=account,
             now=now,
-        ),
-        lambda errors, code: _gate_page(
-            request, t, session, compound, evening, now, plate, errors, code
-        ),
-        session,
-        t,
+        )
+
+    return _at_gate(
+        request, t, session, compound, evening, now, plate, change, "gate.checked_in_saved"
     )
-    return refused or done(_gate_url(evening, plate), "gate.checked_in_saved")
 
 
 @router.post("/staff/night/{evening}/no-show")
@@ -219,25 +242,22 @@ def mark_no_show(
     compound: StaffPostDep,
     account: PostedDep,
     now: NowDep,
-    request_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    plate: Annotated[str, Form(max_length=20)] = "",
+    request_id: RequestId,
+    plate: TypedPlate = "",
 ) -> Response:
-    refused = attempt(
-        lambda: live.mark_no_show(
+    def change() -> object:
+        return live.mark_no_show(
             session=session,
             compound=compound,
             evening=evening,
             request_id=request_id,
             account=account,
             now=now,
-        ),
-        lambda errors, code: _gate_page(
-            request, t, session, compound, evening, now, plate, errors, code
-        ),
-        session,
-        t,
+        )
+
+    return _at_gate(
+        request, t, session, compound, evening, now, plate, change, "gate.no_show_saved"
     )
-    return refused or done(_gate_url(evening, plate), "gate.no_show_saved")
 
 
 @router.post("/staff/night/{evening}/unauthorised")
@@ -249,12 +269,12 @@ def report_unauthorised(
     compound: StaffPostDep,
     account: PostedDep,
     now: NowDep,
-    plate: Annotated[str, Form(max_length=20)] = "",
+    plate: TypedPlate = "",
     space: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    refused = attempt(
-        lambda: live.report_unauthorised(
+    def change() -> None:
+        live.report_unauthorised(
             session=session,
             compound=compound,
             evening=evening,
@@ -263,14 +283,11 @@ def report_unauthorised(
             note=note,
             account=account,
             now=now,
-        ),
-        lambda errors, code: _gate_page(
-            request, t, session, compound, evening, now, plate, errors, code
-        ),
-        session,
-        t,
+        )
+
+    return _at_gate(
+        request, t, session, compound, evening, now, plate, change, "gate.unauthorised_saved"
     )
-    return refused or done(_gate_url(evening, plate), "gate.unauthorised_saved")
 
 
 def public_address(request: Request, configured: str | None) -> str:
@@ -297,8 +314,8 @@ def space_codes(
     labels = [
         (
             code,
-            f"{address}/s/{quote(code)}",
-            segno.make_qr(f"{address}/s/{quote(code)}", error="m").svg_inline(
+            f"{address}/s/{quote(code, safe='')}",
+            segno.make_qr(f"{address}/s/{quote(code, safe='')}", error="m").svg_inline(
                 scale=4, border=2, omitsize=True
             ),
         )

@@ -4,11 +4,12 @@ pages and the API keep one set of rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock
@@ -186,54 +187,51 @@ def cancel_request(
     return refused or done(f"/tonight?evening={evening.isoformat()}", "request.cancelled")
 
 
-def _back_to_tonight(evening: date, key: str) -> RedirectResponse:
-    return done(f"/tonight?evening={evening.isoformat()}", key)
-
-
-@router.post("/offers/{offer_id}/take")
-def take_offer(
+def _on_tonight(
     request: Request,
-    offer_id: PathId,
-    t: TranslatorDep,
-    session: SessionDep,
-    household: ResidentPostDep,
-    now: NowDep,
-    evening: FormEvening,
+    t: Translator,
+    session: Session,
+    household: Household,
+    now: datetime,
+    evening: date,
+    change: Callable[[], object],
+    key: str,
 ) -> Response:
+    """A change to tonight as it is lived, then back to Tonight saying so (or the page again
+    with why not)."""
     refused = attempt(
-        lambda: live.answer_offer(
-            session=session, household=household, offer_id=offer_id, accept=True, now=now
-        ),
+        change,
         lambda errors, code: _tonight(
             request, t, session, household, now, errors, {"evening": evening.isoformat()}, code
         ),
         session,
         t,
     )
-    return refused or _back_to_tonight(evening, "offer.taken")
+    return refused or done(f"/tonight?evening={evening.isoformat()}", key)
 
 
-@router.post("/offers/{offer_id}/pass")
-def pass_offer(
+@router.post("/offers/{offer_id}/{answer}")
+def answer_offer(
     request: Request,
     offer_id: PathId,
+    answer: Literal["take", "pass"],
     t: TranslatorDep,
     session: SessionDep,
     household: ResidentPostDep,
     now: NowDep,
     evening: FormEvening,
 ) -> Response:
-    refused = attempt(
-        lambda: live.answer_offer(
-            session=session, household=household, offer_id=offer_id, accept=False, now=now
-        ),
-        lambda errors, code: _tonight(
-            request, t, session, household, now, errors, {"evening": evening.isoformat()}, code
-        ),
-        session,
-        t,
-    )
-    return refused or _back_to_tonight(evening, "offer.passed")
+    def change() -> object:
+        return live.answer_offer(
+            session=session,
+            household=household,
+            offer_id=offer_id,
+            accept=answer == "take",
+            now=now,
+        )
+
+    key = "offer.taken" if answer == "take" else "offer.passed"
+    return _on_tonight(request, t, session, household, now, evening, change, key)
 
 
 @router.post("/requests/{request_id}/give-back")
@@ -246,17 +244,10 @@ def give_back(
     now: NowDep,
     evening: FormEvening,
 ) -> Response:
-    refused = attempt(
-        lambda: live.give_back(
-            session=session, household=household, request_id=request_id, now=now
-        ),
-        lambda errors, code: _tonight(
-            request, t, session, household, now, errors, {"evening": evening.isoformat()}, code
-        ),
-        session,
-        t,
-    )
-    return refused or _back_to_tonight(evening, "stay.given_back")
+    def change() -> object:
+        return live.give_back(session=session, household=household, request_id=request_id, now=now)
+
+    return _on_tonight(request, t, session, household, now, evening, change, "stay.given_back")
 
 
 @router.post("/standing-requests")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import count
 
+from service.db import make_sessions
+from service.models import Offer, OfferState, ParkingRequest
 from tests.service.conftest import EVENING
 from tests.service.test_ballots import ballot_body
 
@@ -82,6 +84,10 @@ def _body(method: str, path: str, world, serial: int):
         return {"first_evening": str(EVENING + timedelta(days=serial))}
     if path.endswith("/vote"):
         return {"option": serial % 2}
+    if path.endswith(("/check-ins", "/no-shows")):
+        return {"request_id": world.last_request}
+    if path.endswith("/unauthorised"):
+        return {"plate": "沪C99999"}
     return None
 
 
@@ -95,10 +101,20 @@ def _expected(tags: list[str], caller: str | None, path: str, body: dict | None)
             return "denied"  # staff have no household
         # Another household's object (in the path, or a car or space in the body) is not found;
         # the caller's own data is fine.
-        theirs = any(
-            f"{{{name}}}" in path
-            for name in ("request_id", "standing_id", "release_id", "notification_id")
-        ) or bool(body and {"car_id", "space"} & body.keys())
+        theirs = (
+            any(
+                f"{{{name}}}" in path
+                for name in (
+                    "request_id",
+                    "standing_id",
+                    "release_id",
+                    "notification_id",
+                    "offer_id",
+                )
+            )
+            or path.endswith("/release-tonight")  # A-1 is 1-101's
+            or bool(body and {"car_id", "space"} & body.keys())
+        )
         return "denied" if caller == "2-201" and theirs else "allowed"
     return "allowed"  # auth: any signed-in caller may sign out
 
@@ -201,7 +217,26 @@ def test_every_route_checks_its_caller(world):
                 "1-101", "PUT", f"/api/v1/me/ballots/{ballot_id}/vote", json={"option": 0}
             )
             receipt = voted.json()["receipt"]
+        offer_id = None
+        if "{offer_id}" in path:
+            # An offer of a space to 1-101's request (the night is not published, so answering
+            # it is refused with 409: the caller check comes first).
+            sessions = make_sessions(world.app.state.engine)
+            with sessions.begin() as session:
+                offer = Offer(
+                    night_id=session.get_one(ParkingRequest, request_id).night_id,
+                    request_id=request_id,
+                    space_code="L-1",
+                    state=OfferState.OPEN.value,
+                    offered_at=world.now,
+                    expires_at=world.now + timedelta(minutes=15),
+                )
+                session.add(offer)
+                session.flush()
+                offer_id = offer.id
         url = path.format(
+            offer_id=offer_id,
+            space="A-1",
             ballot_id=ballot_id,
             receipt=receipt,
             job_id=job_id,

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from scenarios.calibration import build_calibration
+from service.actions import live
+from service.compounds import issue_activation
 from service.db import make_sessions
-from service.models import Compound
-from tests.service.conftest import AFTER_CUTOFF, EVENING
+from service.models import Compound, Household, Run
+from tests.service.conftest import AFTER_CUTOFF, EVENING, MORNING_AFTER
 
 NIGHT = f"/api/v1/compounds/tiny/nights/{EVENING}"
 LATE_EVENING = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
@@ -66,9 +68,9 @@ def test_a_no_show_marked_at_the_gate_offers_the_space_to_the_next_on_the_list(w
     expires = datetime.fromisoformat(mine["mine"]["offer_expires_at"])
     assert expires == LATE_EVENING + timedelta(minutes=15)  # the plan's default
 
-    # Another household cannot take it.
+    # Another household cannot take it: for it there is no such offer.
     taken = world.call("1-101", "POST", f"/api/v1/me/offers/{mine['mine']['offer_id']}/accept")
-    assert taken.status_code == 403
+    assert taken.status_code == 404
     accepted = world.call("2-201", "POST", f"/api/v1/me/offers/{mine['mine']['offer_id']}/accept")
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
     night = world.call("staff", "GET", f"{NIGHT}/live").json()
@@ -230,3 +232,170 @@ def test_a_renter_away_after_publishing_releases_tonight_and_the_waiting_list_ge
     assert again.status_code == 409
     not_theirs = world.call("2-201", "POST", "/api/v1/me/spaces/A-1/release-tonight")
     assert not_theirs.status_code == 404
+
+
+# Regressions from the review of issue 14.
+
+
+def _three_ask(world) -> dict[str, int]:
+    """1-101, 2-201 and 3-301 all ask for 21:00-06:30; L-1 goes to 3-301, 2-201 waits first."""
+    return _publish(world, households=("1-101", "2-201", "3-301"))
+
+
+def test_an_offer_answered_after_its_time_passes_on_at_once(world):
+    ids = _three_ask(world)
+    world.now = LATE_EVENING
+    world.call("staff", "POST", f"{NIGHT}/no-shows", json={"request_id": ids["3-301"]})
+    offer = world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]
+    world.now = LATE_EVENING + timedelta(minutes=16)  # before the clock's next pass
+    late = world.call("2-201", "POST", f"/api/v1/me/offers/{offer['offer_id']}/accept")
+    assert late.status_code == 409
+    # Not lost: offered on to the next on the list by the late answer itself.
+    assert world.call("1-101", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]["state"] == (
+        "offered"
+    )
+
+
+def test_another_compounds_household_with_the_same_code_cannot_answer(world):
+    ids = _publish(world)
+    world.now = LATE_EVENING
+    world.call("staff", "POST", f"{NIGHT}/no-shows", json={"request_id": ids["3-301"]})
+    offer = world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]
+    sessions = make_sessions(world.app.state.engine)
+    with sessions.begin() as session:
+        namesake = session.scalars(
+            select(Household).where(Household.compound_id == "other", Household.code == "2-201")
+        ).one()
+        code = issue_activation(session, namesake)
+    token = world.client.post(
+        "/api/v1/auth/activate",
+        json={"username": "other/2-201", "code": code, "password": "pw-other-2201"},
+    ).json()["access_token"]
+    world.tokens["other/2-201"] = token
+    answered = world.call("other/2-201", "POST", f"/api/v1/me/offers/{offer['offer_id']}/pass")
+    assert answered.status_code == 404
+    assert world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]["state"] == (
+        "offered"
+    )
+
+
+def _race(monkeypatch, first) -> None:
+    """Run `first` (another transaction: the worker's clock) just before the next change holds
+    the night, as if it had committed a moment earlier."""
+    original = live._held_live
+    ran = []
+
+    def held(session, compound, night):
+        if not ran:
+            ran.append(True)
+            first()
+        return original(session, compound, night)
+
+    monkeypatch.setattr(live, "_held_live", held)
+
+
+def test_an_offer_taken_as_the_clock_expires_it_is_not_given_twice(world, monkeypatch):
+    ids = _three_ask(world)
+    world.now = LATE_EVENING
+    world.call("staff", "POST", f"{NIGHT}/no-shows", json={"request_id": ids["3-301"]})
+    offer = world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]
+    expiry = LATE_EVENING + timedelta(minutes=15)
+    sessions = make_sessions(world.app.state.engine)
+
+    def clock() -> None:
+        with sessions() as session:
+            live.sweep_current_nights(session, expiry)
+
+    _race(monkeypatch, clock)
+    world.now = expiry - timedelta(seconds=1)  # the tap reached the server just in time
+    taken = world.call("2-201", "POST", f"/api/v1/me/offers/{offer['offer_id']}/accept")
+    assert taken.status_code == 409
+    holding = [
+        s
+        for s in world.call("staff", "GET", f"{NIGHT}/live").json()["stays"]
+        if s["space"] == "L-1" and s["state"] in ("expected", "offered", "checked_in")
+    ]
+    assert [s["household"] for s in holding] == ["1-101"]
+
+
+def test_a_scan_as_the_clock_marks_a_no_show_does_not_check_in(world, monkeypatch):
+    _plan(world, after_minutes=60)
+    _publish(world)
+    due = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 22:00: 21:00 + 60 min
+    sessions = make_sessions(world.app.state.engine)
+
+    def clock() -> None:
+        with sessions() as session:
+            live.sweep_current_nights(session, due)
+
+    _race(monkeypatch, clock)
+    world.now = due - timedelta(seconds=1)
+    scanned = world.call("3-301", "POST", "/api/v1/me/spaces/L-1/check-in")
+    assert scanned.status_code == 409
+    states = {
+        s["household"]: s["state"]
+        for s in world.call("staff", "GET", f"{NIGHT}/live").json()["stays"]
+    }
+    assert states["3-301"] == "no_show"
+
+
+def test_the_morning_round_records_the_car_given_the_space_not_the_no_show(world):
+    ids = _publish(world)
+    world.now = LATE_EVENING
+    world.call("staff", "POST", f"{NIGHT}/no-shows", json={"request_id": ids["3-301"]})
+    offer = world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]
+    world.call("2-201", "POST", f"/api/v1/me/offers/{offer['offer_id']}/accept")
+    world.now = MORNING_AFTER
+    recorded = world.call("staff", "POST", f"{NIGHT}/overstays", json={"spaces": ["L-1"]})
+    assert recorded.json()["overstays"] == ["2-201"]
+
+
+def test_re_optimising_keeps_the_night_as_lived(world):
+    ids = _publish(world)
+    world.now = LATE_EVENING
+    world.call("staff", "POST", f"{NIGHT}/no-shows", json={"request_id": ids["3-301"]})
+    offer = world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]
+    world.call("2-201", "POST", f"/api/v1/me/offers/{offer['offer_id']}/accept")
+    added = world.call(
+        "staff",
+        "POST",
+        "/api/v1/compounds/tiny/spaces",
+        json={"code": "L-2", "kind": "street", "x": 20, "y": 0},
+    )
+    assert added.status_code == 201, added.text
+    assert world.call("staff", "POST", f"{NIGHT}/reoptimise").status_code == 201
+    assert world.call("staff", "POST", f"{NIGHT}/publish").status_code == 200
+    stays = world.call("staff", "GET", f"{NIGHT}/live").json()["stays"]
+    holding = [(s["space"], s["household"]) for s in stays if s["state"] == "expected"]
+    assert holding == [("L-1", "2-201")]  # kept where it was given; the no-show not brought back
+
+
+def test_a_no_show_reaches_the_next_nights_fairness_and_the_household_is_told(world):
+    _plan(world, after_minutes=60)
+    _publish(world)
+    world.now = LATE_EVENING
+    world.call("staff", "POST", f"{NIGHT}/sweep")
+    inbox = world.call("3-301", "GET", "/api/v1/me/notifications").json()["notifications"]
+    assert any(n["kind"] == "no_show" for n in inbox)
+    # 2-201 was given the space from the waiting list: served, not refused, that night.
+    offer = world.call("2-201", "GET", "/api/v1/me/spaces/L-1/tonight").json()["mine"]
+    world.call("2-201", "POST", f"/api/v1/me/offers/{offer['offer_id']}/accept")
+    next_evening = EVENING + timedelta(days=1)
+    world.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # 20:00 the next evening
+    world.call(
+        "3-301",
+        "POST",
+        f"/api/v1/me/nights/{next_evening}/requests",
+        json={"car_id": world.car("3-301"), "arrive": "21:00", "depart": "06:30"},
+    )
+    world.now = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    assert (
+        world.call("staff", "POST", f"/api/v1/compounds/tiny/nights/{next_evening}/run").status_code
+        == 201
+    )
+    sessions = make_sessions(world.app.state.engine)
+    with sessions() as session:
+        run = session.scalars(select(Run).order_by(Run.id.desc())).first()
+        history = {h.household: h for h in run.scenario.history}
+    assert history["3-301"].no_shows == [EVENING]
+    assert "2-201" not in history or not history["2-201"].refused
