@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 import numpy as np
 
 from engine import rules
-from engine.arrays import BoolArray
+from engine.arrays import BoolArray, IntArray
 from engine.clock import format_clock
 from engine.eligibility import EligibilityTable
 from engine.model import Instance, PinAction, Request, Space
@@ -53,12 +53,11 @@ def unassigned_reasons(
     )
     if not len(unserved):
         return []
-    stays_on: dict[str, list[Request]] = defaultdict(list)
+    stays = PlacedStays.of(instance, assignments)
     held_by: Counter[str] = Counter(
         {h.id: h.held_elsewhere for h in instance.households if h.held_elsewhere}
     )
     for assignment in assignments:
-        stays_on[assignment.space].append(instance.request_by_id[assignment.request])
         held_by[instance.request_by_id[assignment.request].household] += 1
     cap = instance.policy.household_cap
     reasons: dict[int, Unassigned] = {}
@@ -80,11 +79,10 @@ def unassigned_reasons(
                 )
                 reasons[row] = Unassigned(request.id, Reason.HOUSEHOLD_CAP, message)
             else:
-                fitting = [considered[j] for j in np.flatnonzero(fits).tolist()]
                 reasons[row] = Unassigned(
                     request.id,
                     Reason.ALL_FITTING_SPACES_TAKEN,
-                    all_taken_message(instance, request, fitting, stays_on, phrases),
+                    all_taken_message(instance, request, cols[fits], stays, phrases),
                 )
     return [reasons[row] for row in sorted(reasons)]
 
@@ -142,11 +140,49 @@ def no_space_fits_message(
     return phrases.join(said)
 
 
+class PlacedStays:
+    """An allocation's stays as arrays, to count quickly those that meet a stay on some spaces.
+
+    Attributes
+    ----------
+    space, arrive, leave, level : IntArray
+        Per assigned stay: its space's position in ``instance.spaces``, its arrival, its
+        departure plus the turnover gap, and its request's priority level.
+    """
+
+    def __init__(self, space: IntArray, arrive: IntArray, leave: IntArray, level: IntArray):
+        self.space, self.arrive, self.leave, self.level = space, arrive, leave, level
+
+    @classmethod
+    def of(cls, instance: Instance, assignments: list[Assignment]) -> PlacedStays:
+        """The stays of `assignments` on `instance`."""
+        position = {space.id: i for i, space in enumerate(instance.spaces)}
+        requests = [instance.request_by_id[a.request] for a in assignments]
+        gap = instance.policy.turnover_minutes
+        return cls(
+            np.array([position[a.space] for a in assignments], dtype=np.int64),
+            np.array([r.arrive for r in requests], dtype=np.int64),
+            np.array([r.depart + gap for r in requests], dtype=np.int64),
+            np.array([instance.priorities[r.id] for r in requests], dtype=np.int64),
+        )
+
+    def levels_meeting(self, request: Request, gap: int, spaces: IntArray) -> Counter[int]:
+        """Per priority level, the stays on `spaces` (positions) that overlap `request`'s
+        (`Instance.overlaps`: neither leaves the turnover gap before the other arrives)."""
+        on = np.zeros(int(self.space.max(initial=-1)) + 1, dtype=bool)
+        on[spaces[spaces < len(on)]] = True
+        meets = (
+            on[self.space] & (request.arrive < self.leave) & (self.arrive < request.depart + gap)
+        )
+        levels, counts = np.unique(self.level[meets], return_counts=True)
+        return Counter(dict(zip(levels.tolist(), counts.tolist())))
+
+
 def all_taken_message(
     instance: Instance,
     request: Request,
-    fitting: list[Space],
-    stays_on: dict[str, list[Request]],
+    fitting: IntArray,
+    stays: PlacedStays,
     phrases: English = ENGLISH,
 ) -> str:
     """Why a request that some spaces fit got none: they were all taken for its stay.
@@ -157,10 +193,10 @@ def all_taken_message(
         The night.
     request : Request
         The refused request.
-    fitting : list of Space
-        The spaces that fit it.
-    stays_on : dict of str to list of Request
-        The requests placed on each space, by space id.
+    fitting : IntArray
+        The positions in ``instance.spaces`` of the spaces that fit it.
+    stays : PlacedStays
+        The allocation's stays.
     phrases : English, optional
         The phrasebook.
 
@@ -170,14 +206,7 @@ def all_taken_message(
         How many spaces fit, and the priority levels (with counts) of the stays that overlap
         this one on them; never who they are.
     """
-    gap = instance.policy.turnover_minutes
-    levels: Counter[int] = Counter(
-        instance.priorities[other.id]
-        for space in fitting
-        for other in stays_on[space.id]
-        if request.arrive < other.depart + gap
-        and other.arrive < request.depart + gap  # Instance.overlaps, inlined: hot loop
-    )
+    levels = stays.levels_meeting(request, instance.policy.turnover_minutes, fitting)
     return phrases.all_taken(
         len(fitting),
         format_clock(request.arrive),

@@ -27,6 +27,11 @@ class Occupancy:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.stays: dict[int, list[int]] = defaultdict(list)
+        # Per space, its stays as (arrive, depart + turnover): `is_free` reads only these.
+        self.spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self.arrive = problem.table.request_arrive.tolist()
+        gap = problem.instance.policy.turnover_minutes
+        self.leave = (problem.table.request_depart + gap).tolist()
         self.taken_by_household: dict[str, int] = defaultdict(int)
         for household in problem.instance.households:
             if household.held_elsewhere:
@@ -37,14 +42,16 @@ class Occupancy:
     def place(self, request: int, space: int) -> None:
         """Put request index `request` on space index `space`."""
         self.stays[space].append(request)
+        self.spans[space].append((self.arrive[request], self.leave[request]))
         self.taken_by_household[self.problem.instance.requests[request].household] += 1
 
     def is_free(self, request: int, space: int) -> bool:
         """No stay placed on the space overlaps the request's, turnover gap included."""
-        requests = self.problem.instance.requests
-        return not any(
-            self.problem.instance.overlaps(requests[request], requests[other])
-            for other in self.stays[space]
+        # `Instance.overlaps` on the table's times: a < other's leave and other's arrive < leave.
+        arrive, leave = self.arrive[request], self.leave[request]
+        return all(
+            not (arrive < other_leave and other_arrive < leave)
+            for other_arrive, other_leave in self.spans[space]
         )
 
     def under_cap(self, request: int) -> bool:

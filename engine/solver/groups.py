@@ -39,15 +39,36 @@ class Grouping:
     choice_pair : IntArray
         Per merged choice: its pair on the group's first space, whose tier values are those of
         every pair it stands for.
-    pair_of : dict of (int, int) to int
-        The pair index of each (request index, space index) of the part.
+    pair_key, pair_index : IntArray
+        The part's pairs as keys ``request * spaces + space`` (ascending, `spaces` the night's
+        number of spaces) and their pair indices: `pairs_at` looks pairs up by them.
     """
 
     spaces: list[IntArray]
     choice_request: IntArray
     choice_group: IntArray
     choice_pair: IntArray
-    pair_of: dict[tuple[int, int], int]
+    pair_key: IntArray
+    pair_index: IntArray
+
+    def pairs_at(self, requests: IntArray, spaces: IntArray, problem: Problem) -> IntArray:
+        """The pair indices of (request, space) index pairs, each a pair of the part.
+
+        Parameters
+        ----------
+        requests, spaces : IntArray
+            Request and space indices, position by position.
+        problem : Problem
+            The compiled night.
+
+        Returns
+        -------
+        IntArray
+            The pairs' indices into the problem's pair arrays.
+        """
+        keys = requests * len(problem.instance.spaces) + spaces
+        found: IntArray = self.pair_index[np.searchsorted(self.pair_key, keys)]
+        return found
 
     @property
     def capacity(self) -> IntArray:
@@ -126,6 +147,8 @@ def group_spaces(problem: Problem, component: Component, tiers: list[Tier]) -> G
     spaces = [np.array(group, dtype=np.int64) for group in members.values()]
     representatives = list(first_pairs.values())
     choice_pair = np.concatenate(representatives)
+    keys = problem.pair_request[pairs] * len(problem.instance.spaces) + problem.pair_space[pairs]
+    by_key = np.argsort(keys, kind="stable")
     return Grouping(
         spaces=spaces,
         choice_request=problem.pair_request[choice_pair],
@@ -133,14 +156,8 @@ def group_spaces(problem: Problem, component: Component, tiers: list[Tier]) -> G
             np.arange(len(spaces), dtype=np.int64), [len(r) for r in representatives]
         ),
         choice_pair=choice_pair,
-        pair_of={
-            (r, s): p
-            for p, r, s in zip(
-                pairs.tolist(),
-                problem.pair_request[pairs].tolist(),
-                problem.pair_space[pairs].tolist(),
-            )
-        },
+        pair_key=keys[by_key],
+        pair_index=pairs[by_key],
     )
 
 
@@ -206,7 +223,8 @@ def colour(problem: Problem, grouping: Grouping, choices: IntArray) -> IntArray:
     """
     arrive = problem.table.request_arrive
     leave = problem.table.request_depart + problem.instance.policy.turnover_minutes
-    chosen: list[int] = []
+    chosen_requests: list[int] = []
+    chosen_spaces: list[int] = []
     by_group: dict[int, list[int]] = defaultdict(list)
     for request, group in zip(
         grouping.choice_request[choices].tolist(), grouping.choice_group[choices].tolist()
@@ -223,5 +241,9 @@ def colour(problem: Problem, grouping: Grouping, choices: IntArray) -> IntArray:
                     f"night minute {int(arrive[request])}"
                 )
             free_from[slot] = int(leave[request])
-            chosen.append(grouping.pair_of[(request, spaces[slot])])
-    return np.array(sorted(chosen), dtype=np.int64)
+            chosen_requests.append(request)
+            chosen_spaces.append(spaces[slot])
+    pairs = grouping.pairs_at(
+        np.array(chosen_requests, dtype=np.int64), np.array(chosen_spaces, dtype=np.int64), problem
+    )
+    return np.sort(pairs)

@@ -7,6 +7,7 @@ property against an independent oracle: CP-SAT on one boolean per (request, spac
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import highspy
@@ -19,7 +20,7 @@ from engine import Instance, Status, check_allocation, solve
 from engine.solver import milp
 from engine.solver.groups import colour, group_spaces
 from engine.solver.objective import objective_tiers
-from engine.solver.problem import compile_problem
+from engine.solver.problem import PinConflict, compile_problem
 from tests.engine.builders import forbid, household, instance, request, space
 from tests.engine.oracles import key_of_result
 from tests.engine.strategies import instances
@@ -195,3 +196,32 @@ def test_grouped_program_and_cp_sat_prove_the_same_optimum(night):
     assert per_pair.status is Status.OPTIMAL and grouped.status is Status.OPTIMAL
     assert key_of_result(night, grouped.assignments) == key_of_result(night, per_pair.assignments)
     assert grouped.bound_by_priority == per_pair.bound_by_priority
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(multi_stay_nights())
+def test_the_greedy_start_fits_its_groups_and_the_caps(night):
+    # The grouped greedy (the first stage's incumbent) checks room by counting stays present:
+    # colouring must then place every choice, and no household exceed what its cap leaves.
+    try:
+        problem = compile_problem(night)
+    except PinConflict:
+        return
+    tiers = objective_tiers(problem)
+    for component in problem.components:
+        grouping = group_spaces(problem, component, tiers)
+        choices = milp.greedy_choices(problem, component, grouping)
+        pairs = colour(problem, grouping, choices)
+        assert len(pairs) == len(choices)
+        assert sorted(problem.pair_request[pairs].tolist()) == sorted(
+            grouping.choice_request[choices].tolist()
+        )
+        assert (
+            grouping.pairs_at(
+                problem.pair_request[pairs], problem.pair_space[pairs], problem
+            ).tolist()
+            == pairs.tolist()
+        )
+        households = [night.requests[r].household for r in problem.pair_request[pairs].tolist()]
+        for owner, count in Counter(households).items():
+            assert count <= problem.cap_left.get(owner, count)
