@@ -144,14 +144,16 @@ def test_no_time_left_keeps_the_greedy_placement_and_claims_only_trivial_bounds(
 def test_a_stage_stopped_by_the_limit_reports_its_bound(monkeypatch):
     # HiGHS's answer is made to look cut short: the solution is kept, the status is feasible and
     # the bound (HiGHS's dual bound, divided by the first tier's scale) is at least what is
-    # served and at most the requests.
+    # served and at most the requests. The relaxation is kept from proving a stage on its own.
     search = milp._search
+    fix = milp._fix_by_reduced_costs
 
     def stopped(*args, **kwargs):
         found = search(*args, **kwargs)
         return None if found is None else replace(found, optimal=False)
 
     monkeypatch.setattr(milp, "_search", stopped)
+    monkeypatch.setattr(milp, "_fix_by_reduced_costs", lambda *args: fix(*args) and None)
     night = _charger_row(2)
     result = solve(night)
     assert result.status is Status.FEASIBLE
@@ -225,3 +227,34 @@ def test_the_greedy_start_fits_its_groups_and_the_caps(night):
         households = [night.requests[r].household for r in problem.pair_request[pairs].tolist()]
         for owner, count in Counter(households).items():
             assert count <= problem.cap_left.get(owner, count)
+
+
+def test_a_relaxation_that_proves_a_stage_skips_the_search(monkeypatch):
+    # Two chargers, seven sessions: the interval capacity rows make the relaxation integral for
+    # the served tier, so no stage needs HiGHS's branch and bound.
+    def never(*args, **kwargs):
+        raise AssertionError("the relaxation proved every stage; no search was needed")
+
+    monkeypatch.setattr(milp, "_search", never)
+    night = _charger_row(2)
+    result = solve(night)
+    assert result.status is Status.OPTIMAL
+    assert _served(result) == {"r0", "r1", "r3", "r4", "r5", "r6"}
+    assert check_allocation(night, result) == []
+
+
+def test_a_rounded_relaxation_breaking_a_rule_is_not_taken(monkeypatch):
+    # A relaxation's answer that overfills a group is refused by the exact check, and the search
+    # runs instead: the result is the same optimum.
+    fix = milp._fix_by_reduced_costs
+
+    def overfull(highs, weights, warm, seconds, seed):
+        fix(highs, weights, warm, seconds, seed)  # sets the stage's costs
+        return milp._Found(np.arange(len(weights)), float(weights.sum()), True)
+
+    monkeypatch.setattr(milp, "_fix_by_reduced_costs", overfull)
+    night = _charger_row(2)
+    result = solve(night)
+    assert result.status is Status.OPTIMAL
+    assert _served(result) == {"r0", "r1", "r3", "r4", "r5", "r6"}
+    assert check_allocation(night, result) == []
