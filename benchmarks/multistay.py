@@ -2,10 +2,13 @@
 
     .venv/bin/python -m benchmarks.multistay                 # 60 s per solve (about 10 minutes)
     .venv/bin/python -m benchmarks.multistay --limit 10 --only chargers trondheim
+    .venv/bin/python -m benchmarks.multistay --paths new      # the engine only (issue 16's goals)
 
 "new" is `engine.solve` as it is (method "auto": the grouped program on parts whose spaces take
 several stays); "old" is `solve(..., method="cp-sat")`, the per-pair CP-SAT model these parts
-went to before (issue 16). Every allocation is checked with `engine.check_allocation`; a
+went to before (issue 16); `--paths new` leaves it out. "tiers" is how many of the grouped
+program's objective tiers were proven, of how many (served per level, fairness, rotation,
+walking, stability). Every allocation is checked with `engine.check_allocation`; a
 violation, or two proven optima that differ, is printed as a problem. The Trondheim replay
 (`scenarios.trondheim`) solves each night with the refusals of the nights before as history and
 compares the engine with first come, first served; it is skipped when ``../shared/data`` is not
@@ -40,6 +43,7 @@ class Outcome:
     served: str
     bound: str
     problems: list[str]
+    tiers: str = "-"
 
 
 def _levels(result: Result) -> list[int]:
@@ -54,12 +58,18 @@ def _one(instance: Instance, solver: Callable[[Instance], Result]) -> tuple[Outc
     result = solver(instance)
     levels = _levels(result)
     problems = [f"{v.family}: {v.message}" for v in check_allocation(instance, result)[:1]]
+    tiers = (
+        f"{result.stats['milp_tiers_proven']}/{result.stats['milp_tiers']}"
+        if "milp_tiers" in result.stats
+        else "-"
+    )
     outcome = Outcome(
         result.status.value,
         result.solve_seconds,
         _served(result.served_by_priority, levels),
         _served(result.bound_by_priority, levels),
         problems,
+        tiers,
     )
     return outcome, result
 
@@ -98,21 +108,39 @@ CASES: dict[str, Callable[[], Instance]] = {
     "night_shift": lambda: instances.night_shift(300, 60),
     "night_shift_1500": lambda: instances.night_shift(1500, 300),
     "chargers": lambda: instances.shared_chargers(200, 1200),
+    "chargers_500": lambda: instances.shared_chargers(500, 4000),
     "all_different": lambda: instances.all_different(40, 200),
+    "all_different_100": lambda: instances.all_different(100, 500),
 }
+PATHS = {"new": "auto", "old": "cp-sat"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=float, default=60.0, help="seconds per solve")
     parser.add_argument("--only", nargs="*", choices=[*CASES, "trondheim"], help="cases to run")
+    parser.add_argument(
+        "--paths", nargs="*", choices=list(PATHS), default=list(PATHS), help="paths to run"
+    )
     args = parser.parse_args()
     console = Console(width=160)
     table = Table(
         title=f"Multi-stay nights, {args.limit:g} s per solve (served and bound per level)",
         box=box.MARKDOWN,
     )
-    for column in ("case", "stays", "spaces", "groups", "path", "status", "s", "served", "bound"):
+    columns = (
+        "case",
+        "stays",
+        "spaces",
+        "groups",
+        "path",
+        "status",
+        "tiers",
+        "s",
+        "served",
+        "bound",
+    )
+    for column in columns:
         table.add_column(column)
     problems: list[str] = []
     for name, build in CASES.items():
@@ -121,7 +149,9 @@ def main() -> None:
         instance = build()
         rows = []
         results = {}
-        for path, method in (("new", "auto"), ("old", "cp-sat")):
+        for path, method in PATHS.items():
+            if path not in args.paths:
+                continue
             console.print(f"[dim]{name}: {path}...[/dim]")
             outcome, results[path] = _one(
                 instance,
@@ -129,10 +159,15 @@ def main() -> None:
             )
             rows.append((path, outcome))
             problems += [f"{name} {path}: {p}" for p in outcome.problems]
-        new, old = results["new"], results["old"]
-        if new.status is old.status is Status.OPTIMAL and new.objective != old.objective:
+        new, old = results.get("new"), results.get("old")
+        if (
+            new is not None
+            and old is not None
+            and new.status is old.status is Status.OPTIMAL
+            and new.objective != old.objective
+        ):
             problems.append(f"{name}: DISAGREEMENT {new.objective} vs {old.objective}")
-        groups = str(new.stats.get("space_groups", "-"))
+        groups = str(next(iter(results.values())).stats.get("space_groups", "-"))
         for path, outcome in rows:
             table.add_row(
                 name,
@@ -141,6 +176,7 @@ def main() -> None:
                 groups,
                 path,
                 outcome.status,
+                outcome.tiers,
                 f"{outcome.seconds:.2f}",
                 outcome.served,
                 outcome.bound,
@@ -151,6 +187,8 @@ def main() -> None:
 
         if DATA.exists():
             for path, method in (("new", "auto"), ("old", "cp-sat"), ("first-come", "first-come")):
+                if path in PATHS and path not in args.paths:
+                    continue
                 outcome, replay_figures[path] = _replay(args.limit, method, console)
                 problems += [f"trondheim {path}: {p}" for p in outcome.problems]
                 table.add_row(
@@ -160,6 +198,7 @@ def main() -> None:
                     "1",
                     path,
                     outcome.status,
+                    "-",
                     f"{outcome.seconds:.2f}",
                     outcome.served,
                     "-",

@@ -217,6 +217,8 @@ def _solve_general_part(
                 ("milp_components", 1),
                 ("space_groups", len(grouping.spaces)),
                 ("grouped_spaces", int(grouping.capacity.sum())),
+                ("milp_tiers", outcome.tiers or 0),
+                ("milp_tiers_proven", outcome.tiers_proven or 0),
             ):
                 counts[key] = counts.get(key, 0) + value
             return outcome
@@ -282,7 +284,13 @@ def _solve_parts(
         "eligible_pairs",
     ):
         stats[key] = sum(int(r.stats.get(key, 0)) for r in results)
-    for key in ("milp_components", "space_groups", "grouped_spaces"):
+    for key in (
+        "milp_components",
+        "space_groups",
+        "grouped_spaces",
+        "milp_tiers",
+        "milp_tiers_proven",
+    ):
         total = sum(int(r.stats.get(key, 0)) for r in results)
         if total:
             stats[key] = total

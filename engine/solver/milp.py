@@ -161,7 +161,9 @@ def solve_grouped(
         placed = search.phase(grouping, stage_tiers, placed)
         if not search.proven:
             break
-    return TieredSolution(placed, search.proven, search.bounds), fine
+    proven_tiers = sum(len(stage_tiers) for stage_tiers, _ in search.held)
+    solution = TieredSolution(placed, search.proven, search.bounds, len(live), proven_tiers)
+    return solution, fine
 
 
 def greedy_choices(problem: Problem, component: Component, grouping: Grouping) -> IntArray:

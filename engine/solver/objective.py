@@ -48,11 +48,16 @@ class TieredSolution:
         Every tier was solved to optimality within the time limit.
     level_bounds : dict of int to int
         For each priority level whose tier was reached, the best bound on its served requests.
+    tiers, tiers_proven : int or None
+        How many tiers the part had and how many of them, from the first, were proven; None
+        where the search does not tell (CP-SAT).
     """
 
     chosen: IntArray
     proven: bool
     level_bounds: dict[int, int] = field(default_factory=dict)
+    tiers: int | None = None
+    tiers_proven: int | None = None
 
 
 def objective_tiers(problem: Problem) -> list[Tier]:
