@@ -8,8 +8,10 @@
 several stays); "old" is `solve(..., method="cp-sat")`, the per-pair CP-SAT model these parts
 went to before (issue 16); `--paths new` leaves it out. "tiers" is how many of the grouped
 program's objective tiers were proven, of how many (served per level, fairness, rotation,
-walking, stability). Every allocation is checked with `engine.check_allocation`; a
-violation, or two proven optima that differ, is printed as a problem. The Trondheim replay
+walking, stability), and where the limit stopped a stage, HiGHS's gap on that stage's combined
+objective, relative to the value reached. Every allocation is checked with
+`engine.check_allocation`; a violation, or two proven optima that differ, is printed as a
+problem. The Trondheim replay
 (`scenarios.trondheim`) solves each night with the refusals of the nights before as history and
 compares the engine with first come, first served; it is skipped when ``../shared/data`` is not
 there.
@@ -63,6 +65,8 @@ def _one(instance: Instance, solver: Callable[[Instance], Result]) -> tuple[Outc
         if "milp_tiers" in result.stats
         else "-"
     )
+    if "milp_stopped_gap" in result.stats:
+        tiers += f" (gap {100 * float(result.stats['milp_stopped_gap']):.2f}%)"
     outcome = Outcome(
         result.status.value,
         result.solve_seconds,

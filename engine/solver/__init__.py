@@ -111,7 +111,7 @@ def solve(
     chosen: list[IntArray] = []
     proven = True
     bounds = dict.fromkeys(problem.levels, 0)
-    counts: dict[str, int] = {
+    counts: dict[str, int | float] = {
         "components": len(problem.components),
         "assignment_components": 0,
         "flow_components": 0,
@@ -199,7 +199,7 @@ def _solve_general_part(
     method: Method,
     deadline: float,
     seed: int,
-    counts: dict[str, int],
+    counts: dict[str, int | float],
 ) -> TieredSolution:
     """A part by the grouped mixed-integer program or CP-SAT, counted in `counts`.
 
@@ -221,6 +221,11 @@ def _solve_general_part(
                 ("milp_tiers_proven", outcome.tiers_proven or 0),
             ):
                 counts[key] = counts.get(key, 0) + value
+            if outcome.stopped_gap is not None:
+                # The widest of the parts' stopped stages.
+                counts["milp_stopped_gap"] = max(
+                    float(counts.get("milp_stopped_gap", 0.0)), outcome.stopped_gap
+                )
             return outcome
         if method == "milp":
             raise ValueError(
@@ -294,6 +299,9 @@ def _solve_parts(
         total = sum(int(r.stats.get(key, 0)) for r in results)
         if total:
             stats[key] = total
+    gaps = [float(r.stats["milp_stopped_gap"]) for r in results if "milp_stopped_gap" in r.stats]
+    if gaps:
+        stats["milp_stopped_gap"] = max(gaps)
     methods = sorted({m for r in results for m in r.method.split("+") if m != "none"})
     return Result(
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
@@ -353,7 +361,7 @@ def _result(
     bounds: dict[int, int],
     method: str,
     started: float,
-    stats: dict[str, int],
+    stats: dict[str, int | float],
     explain: bool = True,
 ) -> Result:
     instance = problem.instance

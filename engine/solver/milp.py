@@ -47,8 +47,9 @@ _LARGEST_WEIGHT = 2**20
 # A binary's flip must cost at least this much of the LP bound beyond the warm start's value
 # before it is fixed: half the objective's unit, twice the worst error the weights allow.
 _FIXING_MARGIN = 0.5
-# A group's capacity goes in as a flow when its clique rows would hold this many times the flow's
-# nonzeros (see `_group_capacity`).
+# A group's capacity goes in as a flow when it has at least this many spaces and its clique rows
+# would hold this many times the flow's nonzeros (see `_group_capacity`).
+_FLOW_SPACES = 16
 _FLOW_RATIO = 8
 
 
@@ -162,7 +163,9 @@ def solve_grouped(
         if not search.proven:
             break
     proven_tiers = sum(len(stage_tiers) for stage_tiers, _ in search.held)
-    solution = TieredSolution(placed, search.proven, search.bounds, len(live), proven_tiers)
+    solution = TieredSolution(
+        placed, search.proven, search.bounds, len(live), proven_tiers, search.stopped_gap
+    )
     return solution, fine
 
 
@@ -230,6 +233,7 @@ class _Search:
         self.held: list[tuple[list[Tier], int]] = []
         self.bounds: dict[int, int] = {}
         self.proven = True
+        self.stopped_gap: float | None = None
 
     def phase(self, grouping: Grouping, tiers: list[Tier], placed: IntArray) -> IntArray:
         """Solve `tiers` in stages on `grouping`, from the placement `placed` (pairs).
@@ -263,6 +267,7 @@ class _Search:
                 if found is not None:
                     chosen = found.chosen
                     self._bound(grouping, live[:stage], found.upper_bound)
+                    self._gap(int(weights[chosen].sum()), found.upper_bound)
                 self.proven = False
                 break
             chosen = found.chosen
@@ -298,6 +303,11 @@ class _Search:
         if weights is None:
             raise AssertionError("a held stage's weights fit a smaller limit before")
         return weights
+
+    def _gap(self, value: int, upper: float | None) -> None:
+        """The stopped stage's relative gap (`TieredSolution.stopped_gap`)."""
+        if upper is not None and np.isfinite(upper):
+            self.stopped_gap = max(0.0, upper - value) / max(1, abs(value))
 
     def _bound(self, grouping: Grouping, tiers: list[Tier], upper: float | None) -> None:
         """The first tier's bound from HiGHS's bound `upper` on the stopped stage's objective."""
@@ -394,15 +404,17 @@ def _group_capacity(problem: Problem, grouping: Grouping, rows: _Rows, count: in
     """At most k of a group's chosen stays present at one instant, turnover included.
 
     A group gets a row per maximal clique of its stays (`maximal_cliques`) with more than k
-    stays; or, when it has several spaces and those rows would hold over `_FLOW_RATIO` times as
-    many nonzeros, the flow along its arrival times (`_capacity_flow`): the same relaxation with
-    two nonzeros per choice instead of one per clique the stay is in. Measured (noisy 2-core
-    machine): `benchmarks.instances.shared_chargers` 200 x 1,200 (groups of 50 and 150 spaces,
-    ratio 12) solved in 5.5 s with clique rows, 1.9 s with the flow; the flow on every group
-    left 40 all-different spaces unproven in 60 s (groups of one space are set packing rows,
-    which HiGHS's clique table uses), and on their coarse groups (2-6 spaces, ratio about 4)
-    made a 1.3 s stage take 10 s. The cliques of an interval graph cover every instant, so both
-    are exact.
+    stays; or, when it has at least `_FLOW_SPACES` spaces and those rows would hold over
+    `_FLOW_RATIO` times as many nonzeros, the flow along its arrival times (`_capacity_flow`):
+    the same relaxation with two nonzeros per choice instead of one per clique the stay is in.
+    Both thresholds are measured, not derived (noisy 2-core machine, 60 s limits):
+    `benchmarks.instances.shared_chargers` 200 x 1,200 (groups of 50 and 150 spaces, ratio 12)
+    solved in 5.5 s with clique rows, 1.9 s with the flow. Small groups lost with the flow: on
+    groups of one space (set packing rows, which HiGHS's clique table uses) 40 all-different
+    spaces went unproven; on their coarse groups (2-6 spaces, ratio about 4) a 1.3 s stage took
+    10 s; and on the coarse groups of 100 all-different spaces (5-12 spaces, ratio 9-10.5) the
+    stopped night served 62 priority-1 stays instead of 103. The cliques of an interval graph
+    cover every instant, so both are exact.
     """
     gap = problem.instance.policy.turnover_minutes
     arrive, depart = problem.table.request_arrive, problem.table.request_depart
@@ -416,7 +428,7 @@ def _group_capacity(problem: Problem, grouping: Grouping, rows: _Rows, count: in
         cliques = [c for c in maximal_cliques(stays) if len(c) > capacity[group]]
         times = len(np.unique(arrive[requests]))
         flow_nonzeros = 2 * (len(choices) + times)
-        if capacity[group] > 1 and sum(map(len, cliques)) > _FLOW_RATIO * flow_nonzeros:
+        if capacity[group] >= _FLOW_SPACES and sum(map(len, cliques)) > _FLOW_RATIO * flow_nonzeros:
             _capacity_flow(
                 arrive[requests], depart[requests] + gap, choices, int(capacity[group]), rows, count
             )

@@ -51,6 +51,9 @@ class TieredSolution:
     tiers, tiers_proven : int or None
         How many tiers the part had and how many of them, from the first, were proven; None
         where the search does not tell (CP-SAT).
+    stopped_gap : float or None
+        Where the time limit stopped a stage: how far its solver's bound was above the value
+        reached, relative to that value's magnitude (at least 1); None otherwise.
     """
 
     chosen: IntArray
@@ -58,6 +61,7 @@ class TieredSolution:
     level_bounds: dict[int, int] = field(default_factory=dict)
     tiers: int | None = None
     tiers_proven: int | None = None
+    stopped_gap: float | None = None
 
 
 def objective_tiers(problem: Problem) -> list[Tier]:

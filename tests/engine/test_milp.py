@@ -159,6 +159,9 @@ def test_a_stage_stopped_by_the_limit_reports_its_bound(monkeypatch):
     assert result.status is Status.FEASIBLE
     assert check_allocation(night, result) == []
     assert 6 <= result.bound_by_priority[1] <= 7
+    # The stopped stage's gap and how many tiers were proven are in the stats.
+    assert result.stats["milp_stopped_gap"] >= 0
+    assert result.stats["milp_tiers_proven"] < result.stats["milp_tiers"]
 
 
 @pytest.mark.parametrize(
