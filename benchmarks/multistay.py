@@ -66,7 +66,7 @@ def _one(instance: Instance, solver: Callable[[Instance], Result]) -> tuple[Outc
         else "-"
     )
     if "milp_stopped_gap" in result.stats:
-        tiers += f" (gap {100 * float(result.stats['milp_stopped_gap']):.2f}%)"
+        tiers += f" (gap {100 * float(result.stats['milp_stopped_gap']):.3g}%)"
     outcome = Outcome(
         result.status.value,
         result.solve_seconds,
