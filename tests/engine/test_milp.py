@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Instance, Status, check_allocation, solve
+from engine.model import Household, Policy, PriorityRule, Request, Space, Window
 from engine.solver import milp
 from engine.solver.groups import colour, group_spaces
 from engine.solver.objective import objective_tiers
 from engine.solver.problem import PinConflict, compile_problem
-from tests.engine.builders import forbid, household, instance, request, space
+from tests.engine.builders import NIGHT, forbid, household, instance, request, space
 from tests.engine.oracles import key_of_result
 from tests.engine.strategies import instances
 
@@ -261,3 +262,85 @@ def test_a_rounded_relaxation_breaking_a_rule_is_not_taken(monkeypatch):
     assert result.status is Status.OPTIMAL
     assert _served(result) == {"r0", "r1", "r3", "r4", "r5", "r6"}
     assert check_allocation(night, result) == []
+
+
+def _night_that_once_made_highs_answer_infeasible() -> Instance:
+    """Found by tests/engine/test_fit.py (Hypothesis): the grouped program answered
+    "Infeasible" on it before a stage proven by its LP skipped the branch and bound."""
+    return Instance(
+        "regression",
+        NIGHT,
+        (
+            Space("s0", "k0", x=136, y=0, windows=(Window(1100, 1900),)),
+            Space("s1", "k0", x=0, y=299),
+            Space("s2", "k0", x=0, y=3),
+            Space("s3", "k0", x=0, y=110),
+            Space("s4", "k0", x=0, y=0, renter="h0"),
+            Space("s5", "k0", x=0, y=0),
+            Space("s6", "k0", x=0, y=36),
+        ),
+        (
+            Household("h0", 0, 0, has_space=False),
+            Household("h1", 0, 0, has_space=False),
+            Household("h2", 0, 0, has_space=False),
+            Household("h3", 0, 0, has_space=False),
+            Household("h4", 0, 0, has_space=False),
+            Household("h5", 0, 0, has_space=False),
+            Household("h6", 0, 0, tags=frozenset(["disabled"]), has_space=False),
+            Household("h7", 0, 0, has_space=False),
+            Household("h8", 0, 0, has_space=True),
+            Household("h9", 0, 0, has_space=True),
+            Household("h10", 0, 0, has_space=False),
+            Household("h11", 270, 0, has_space=False),
+            Household("h12", 0, 0, tags=frozenset(["disabled"]), has_space=False),
+            Household("h13", 0, 0, has_space=False),
+            Household("h14", 0, 0, has_space=False),
+            Household("h15", 0, 0, has_space=False),
+            Household("h16", 0, 0, has_space=False),
+        ),
+        (
+            Request("r1", "h0", 1080, 1110),
+            Request("r0", "h0", 1140, 1260),
+            Request("r2", "h1", 1080, 1110),
+            Request("r3", "h2", 1080, 1110),
+            Request("r4", "h3", 1140, 1260),
+            Request("r5", "h4", 1530, 1860),
+            Request("r6", "h5", 1080, 1110),
+            Request("r7", "h6", 1200, 1500),
+            Request("r8", "h6", 1200, 1500),
+            Request("r9", "h7", 1100, 1130),
+            Request("r10", "h8", 1530, 1860),
+            Request("r11", "h9", 1530, 1860),
+            Request("r12", "h10", 1140, 1260),
+            Request("r13", "h11", 1140, 1260),
+            Request("r14", "h12", 1200, 1500),
+            Request("r15", "h13", 1290, 1320),
+            Request("r16", "h13", 1080, 1110),
+            Request("r17", "h13", 1080, 1110),
+            Request("r18", "h14", 1080, 1110),
+            Request("r19", "h14", 1140, 1260),
+            Request("r20", "h15", 1140, 1260),
+            Request("r21", "h15", 1080, 1110),
+            Request("r22", "h16", 1080, 1110),
+            Request("r23", "h16", 1080, 1110),
+        ),
+        Policy(
+            windows={"k0": (Window(1260, 1860),)},
+            priority_rules=(
+                PriorityRule(3, "disabled residents", tags_any=frozenset({"disabled"})),
+                PriorityRule(2, "first car without a space", has_space=False, first_car=True),
+            ),
+            fairness_weight=0,
+            walk_weight=1,
+            stability_weight=0,
+        ),
+    )
+
+
+def test_a_night_that_once_made_highs_answer_infeasible_is_solved_to_the_plain_optimum():
+    night = _night_that_once_made_highs_answer_infeasible()
+    grouped = solve(night, time_limit=20, method="milp")
+    plain = solve(night, time_limit=60, method="cp-sat")
+    assert grouped.status is plain.status is Status.OPTIMAL
+    assert check_allocation(night, grouped) == []
+    assert grouped.objective == plain.objective
