@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import cached_property
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -349,6 +350,18 @@ def read_live_night(
     )
 
 
+PerRequest = TypeVar("PerRequest", CheckIn, Vacancy, Offer)
+
+
+def _by_request(session: Session, model: type[PerRequest], night: Night) -> dict[int, PerRequest]:
+    """The night's rows of `model` by request, read again from the database (a change holding
+    the night must see what another committed before it, not the session's older copy)."""
+    rows = session.scalars(
+        select(model).where(model.night_id == night.id).execution_options(populate_existing=True)
+    )
+    return {row.request_id: row for row in rows}
+
+
 def live_night(session: Session, compound: Compound, night: Night) -> LiveNight | None:
     """The night with what happened since it was published; None before publishing."""
     if night.published_run_id is None:
@@ -358,30 +371,9 @@ def live_night(session: Session, compound: Compound, night: Night) -> LiveNight 
         compound=compound,
         night=night,
         run=session.get_one(Run, night.published_run_id),
-        checkins={
-            row.request_id: row
-            for row in session.scalars(
-                select(CheckIn)
-                .where(CheckIn.night_id == night.id)
-                .execution_options(populate_existing=True)
-            )
-        },
-        vacancies={
-            row.request_id: row
-            for row in session.scalars(
-                select(Vacancy)
-                .where(Vacancy.night_id == night.id)
-                .execution_options(populate_existing=True)
-            )
-        },
-        offers={
-            row.request_id: row
-            for row in session.scalars(
-                select(Offer)
-                .where(Offer.night_id == night.id)
-                .execution_options(populate_existing=True)
-            )
-        },
+        checkins=_by_request(session, CheckIn, night),
+        vacancies=_by_request(session, Vacancy, night),
+        offers=_by_request(session, Offer, night),
         released_since=frozenset(
             session.scalars(
                 select(Space.code)
