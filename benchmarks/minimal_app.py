@@ -32,9 +32,18 @@ class RowIn(BaseModel):
     depart: str
 
 
+def create_table(url: str) -> None:
+    """The app's one table, made once before its workers start (two workers making it at once
+    collide on PostgreSQL, and one of them dies)."""
+    engine = make_engine(url)
+    try:
+        metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
 def create_app() -> FastAPI:
     engine = make_engine(os.environ["DATABASE_URL"])
-    metadata.create_all(engine)
     app = FastAPI()
 
     @app.post("/rows", status_code=201)

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import httpx2 as httpx
 
+from benchmarks.minimal_app import create_table
 from service.db import upgrade
 from service.main import create_app
 from service.settings import Settings
@@ -216,6 +217,7 @@ def measure(
             offset += measured.requests + 10 * clients
     url = fresh_url()
     upgrade(url)
+    create_table(url)
     with serving("benchmarks.minimal_app:create_app", url, workers, {}) as base:
         for clients, duration in loads:
             measures.append(wrk(database, "minimal", workers, base, MINIMAL, clients, duration, {}))
