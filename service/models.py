@@ -29,7 +29,14 @@ from sqlalchemy import (
     inspect,
     update,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    relationship,
+)
 
 from scenarios.schema import PolicyModel, ResultFile, ScenarioFile
 
@@ -471,17 +478,26 @@ class BallotVote(Base):
     option_id: Mapped[int] = mapped_column(ForeignKey("ballot_options.id"))
 
 
-class CheckIn(Base):
+class _OneRowPerRequest:
+    """What the published night's live rows share (migration 0013): at most one row per request
+    of a night, naming the space it is about."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        return (UniqueConstraint("night_id", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
+    space_code: Mapped[str] = mapped_column(String(40))
+
+
+class CheckIn(_OneRowPerRequest, Base):
     """A car arrived on its space tonight (scanned the space's code, or staff at the gate), and
     when it left, if it said so. The morning round reads these; so do overstays and the
     simulator's calibration (docs/live-night.md)."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("night_id", "request_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
-    space_code: Mapped[str] = mapped_column(String(40))
     checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     via: Mapped[str] = mapped_column(String(10))  # code (the resident scanned it) | gate (staff)
@@ -493,15 +509,10 @@ class VacancyReason(str, Enum):
     CANCELLED = "cancelled"  # the household gave the space back
 
 
-class Vacancy(Base):
+class Vacancy(_OneRowPerRequest, Base):
     """A stay of a published night that no longer stands: its space went to the waiting list."""
 
     __tablename__ = "vacancies"
-    __table_args__ = (UniqueConstraint("night_id", "request_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
-    space_code: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(12))  # see VacancyReason
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
@@ -515,15 +526,10 @@ class OfferState(str, Enum):
     EXPIRED = "expired"  # no answer in time: it passed on
 
 
-class Offer(Base):
+class Offer(_OneRowPerRequest, Base):
     """A freed space offered to a request on the waiting list, at most once per request."""
 
     __tablename__ = "offers"
-    __table_args__ = (UniqueConstraint("night_id", "request_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"))
-    space_code: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(10))  # see OfferState
     offered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

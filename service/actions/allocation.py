@@ -33,7 +33,14 @@ from service.actions import audit
 from service.actions.calendar import cutoff_of, in_compound_time
 from service.actions.errors import Conflict
 from service.actions.live import StayState, live_night
-from service.actions.nights import hold_compound, hold_night, hold_unless_running, night_of
+from service.actions.nights import (
+    hold_compound,
+    hold_night,
+    hold_unless_running,
+    night_of,
+    released_spaces,
+    request_key,
+)
 from service.actions.policies import plan_in_force, policy_in_force
 from service.actions.runlock import holding
 from service.models import (
@@ -43,7 +50,6 @@ from service.models import (
     Night,
     NightState,
     ParkingRequest,
-    Release,
     Run,
     Space,
     StaffPin,
@@ -85,7 +91,7 @@ def night_document(
 
     pins = [
         {
-            "request": f"q{p.request_id}",
+            "request": request_key(p.request_id),
             "space": p.space_code,
             "action": p.action,
             "reason": p.reason,
@@ -94,8 +100,8 @@ def night_document(
             select(StaffPin).where(StaffPin.night_id == night.id).order_by(StaffPin.id)
         )
     ]
-    shared = {s.code for s in spaces if s.renter_id is None or s.id in released}
-    present = {f"q{r.id}" for r, _ in requests}
+    shared = {s.code for s in spaces if s.renter_id is None or s.code in released}
+    present = {request_key(r.id) for r, _ in requests}
     # Staff pins win: a request staff pinned either way, or a space staff forced, is not kept.
     staff_requests = {p["request"] for p in pins}
     staff_forced_spaces = {p["space"] for p in pins if p["action"] == PinAction.FORCE.value}
@@ -123,7 +129,7 @@ def night_document(
         ],
         "requests": [
             {
-                "id": f"q{r.id}",
+                "id": request_key(r.id),
                 "household": code_of[r.household_id],
                 "plate": car.plate,
                 "arrive": moment(r.arrive),
@@ -153,7 +159,7 @@ class SpaceColumns(Protocol):
 
 
 def space_entries(
-    spaces: Sequence[SpaceColumns], code_of: dict[int, str] | None, released: set[int]
+    spaces: Sequence[SpaceColumns], code_of: dict[int, str] | None, released: set[str]
 ) -> list[dict[str, Any]]:
     """The spaces as a scenario file has them; `code_of` names at least every renter (None: the
     renters are left out, and every space is as if in the pool)."""
@@ -168,7 +174,7 @@ def space_entries(
         }
         | ({"windows": s.windows} if s.windows is not None else {})
         | (
-            {"renter": code_of[s.renter_id], "released": s.id in released}
+            {"renter": code_of[s.renter_id], "released": s.code in released}
             if s.renter_id is not None and code_of is not None
             else {}
         )
@@ -211,21 +217,6 @@ def site_document(session: Session, compound: Compound, evening: date) -> dict[s
             for h in households
         ],
     }
-
-
-def released_spaces(session: Session, compound_id: str, evening: date) -> set[int]:
-    """Ids of the compound's rented spaces that a release covers on `evening`."""
-    return set(
-        session.scalars(
-            select(Release.space_id)
-            .join(Space)
-            .where(
-                Space.compound_id == compound_id,
-                Release.first_evening <= evening,
-                Release.last_evening >= evening,
-            )
-        )
-    )
 
 
 def _history(session: Session, compound: Compound, night: Night) -> list[dict[str, Any]]:

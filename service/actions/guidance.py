@@ -28,6 +28,7 @@ from scenarios.loader import parse_scenario
 from scenarios.mapping import to_instance
 from scenarios.schema import ResultFile
 from service.actions.allocation import space_entries
+from service.actions.nights import request_key
 from service.actions.policies import plan_in_force, policy_in_force
 from service.models import Car, Compound, Household, Night, ParkingRequest, Run, Space
 from service.schemas import ChanceOut, FitOut, GuidanceOut, StayOut
@@ -196,7 +197,7 @@ def _with_stay(
 
     requests = [
         {
-            "id": f"q{r.id}",
+            "id": request_key(r.id),
             "household": household.code,
             "arrive": moment(r.arrive),
             "depart": moment(r.depart),

@@ -32,7 +32,13 @@ from scenarios.schema import NoShowModel
 from service.actions import audit
 from service.actions.calendar import StayHours, current_evening
 from service.actions.errors import Conflict, InvalidField, NotFound
-from service.actions.nights import hold_night, night_of
+from service.actions.nights import (
+    hold_night,
+    night_of,
+    released_spaces,
+    request_key,
+    request_number,
+)
 from service.actions.policies import plan_in_force
 from service.csv_cells import inert_cell
 from service.models import (
@@ -112,14 +118,6 @@ def _moment(stored: datetime | None) -> datetime | None:
     return as_utc(stored) if stored is not None else None
 
 
-def _request_key(request_id: int) -> str:
-    return f"q{request_id}"
-
-
-def _request_id(key: str) -> int:
-    return int(key.removeprefix("q"))
-
-
 @dataclass
 class LiveNight:
     """A published night with what happened since: read it with `live_night`."""
@@ -162,7 +160,7 @@ class LiveNight:
         for a in allocation.assignments:
             stays.append(
                 self._stay(
-                    _request_id(a.request),
+                    request_number(a.request),
                     a.space,
                     a.kind,
                     asked[a.request].plate,
@@ -176,9 +174,9 @@ class LiveNight:
         for request_id, offer in self.offers.items():
             if offer.state in (OfferState.PASSED.value, OfferState.EXPIRED.value):
                 continue
-            if _request_key(request_id) in in_run:
+            if request_key(request_id) in in_run:
                 continue  # a later run kept it: it is one of the run's stays now
-            request = self.instance.request_by_id[_request_key(request_id)]
+            request = self.instance.request_by_id[request_key(request_id)]
             stays.append(
                 self._stay(
                     request_id,
@@ -243,7 +241,7 @@ class LiveNight:
 
     def kept(self) -> dict[str, str]:
         """Request to space of every stay that holds its space (offers awaiting an answer too)."""
-        return {_request_key(s.request_id): s.space for s in self.stays if s.standing}
+        return {request_key(s.request_id): s.space for s in self.stays if s.standing}
 
     @property
     def _night_start(self) -> datetime:
@@ -256,9 +254,9 @@ class LiveNight:
     def vacated_households(self) -> set[str]:
         """Households whose own stay was vacated tonight: they are not offered another."""
         return {
-            self.instance.request_by_id[_request_key(r)].household
+            self.instance.request_by_id[request_key(r)].household
             for r in self.vacancies
-            if _request_key(r) in self.instance.request_by_id
+            if request_key(r) in self.instance.request_by_id
         }
 
     def freed_spaces(self) -> set[str]:
@@ -283,9 +281,9 @@ class LiveNight:
         left_out = self.vacated_households
         ranked = waiting_list(self.instance, refused)
         return [
-            _request_id(r)
+            request_number(r)
             for r in ranked
-            if _request_id(r) not in self.offers
+            if request_number(r) not in self.offers
             and self.instance.request_by_id[r].household not in left_out
             and (
                 now is None
@@ -320,7 +318,7 @@ def waiting_rows(live: LiveNight, now: datetime | None = None) -> list[WaitingOu
     instance = live.instance
     rows = []
     for position, request_id in enumerate(live.waiting(now), start=1):
-        request = instance.request_by_id[_request_key(request_id)]
+        request = instance.request_by_id[request_key(request_id)]
         rows.append(
             WaitingOut(
                 position=position,
@@ -374,17 +372,7 @@ def live_night(session: Session, compound: Compound, night: Night) -> LiveNight 
         checkins=_by_request(session, CheckIn, night),
         vacancies=_by_request(session, Vacancy, night),
         offers=_by_request(session, Offer, night),
-        released_since=frozenset(
-            session.scalars(
-                select(Space.code)
-                .join(Release, Release.space_id == Space.id)
-                .where(
-                    Space.compound_id == compound.id,
-                    Release.first_evening <= night.evening,
-                    Release.last_evening >= night.evening,
-                )
-            )
-        ),
+        released_since=frozenset(released_spaces(session, compound.id, night.evening)),
     )
 
 
@@ -750,13 +738,13 @@ def offer_freed(
         live.instance,
         kept=live.kept(),
         freed=freed,
-        waiting=[_request_key(r) for r in waiting],
+        waiting=[request_key(r) for r in waiting],
         vacated_households=vacated_households,
     )
     made = []
     priorities = live.instance.priorities
     for key, space in done.offers.items():
-        request_id = _request_id(key)
+        request_id = request_number(key)
         request = live.instance.request_by_id[key]
         given = rule.offer_minutes == 0
         offer = Offer(
@@ -954,7 +942,7 @@ def _expire(session: Session, live: LiveNight, offer: Offer, now: datetime) -> N
         action="offer expired",
         evening=live.night.evening,
         space=offer.space_code,
-        household=live.instance.request_by_id[_request_key(offer.request_id)].household,
+        household=live.instance.request_by_id[request_key(offer.request_id)].household,
     )
 
 

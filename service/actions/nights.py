@@ -11,7 +11,33 @@ from sqlalchemy.orm import Session
 from service.actions.calendar import current_evening, cutoff_of
 from service.actions.errors import Conflict
 from service.actions.runlock import is_running
-from service.models import Compound, Night, NightState, Run
+from service.models import Compound, Night, NightState, Release, Run, Space
+
+
+def request_key(request_id: int) -> str:
+    """A stored request's id in a night's scenario document and the engine's results: q12."""
+    return f"q{request_id}"
+
+
+def request_number(key: str) -> int:
+    """The stored request a scenario's request id names (`request_key` read back)."""
+    return int(key.removeprefix("q"))
+
+
+def released_spaces(session: Session, compound_id: str, evening: date) -> set[str]:
+    """Codes of the compound's rented spaces that a release covers on `evening`."""
+    return set(
+        session.scalars(
+            select(Space.code)
+            .join(Release, Release.space_id == Space.id)
+            .where(
+                Space.compound_id == compound_id,
+                Release.first_evening <= evening,
+                Release.last_evening >= evening,
+            )
+        )
+    )
+
 
 # How many evenings ahead the pages look for one still open to requests, or published early.
 LOOK_AHEAD_DAYS = 7

@@ -36,6 +36,7 @@ from service.actions.nights import (
     night_of,
     published_run,
     published_runs,
+    request_number,
     require_open,
     settled_evenings,
 )
@@ -524,7 +525,7 @@ def outcomes_of(run: Run, household_code: str) -> list[MyOutcome]:
         served, refused = allocation.assignment_of(request.id), allocation.refusal_of(request.id)
         outcomes.append(
             MyOutcome(
-                request_id=int(request.id.removeprefix("q")),
+                request_id=request_number(request.id),
                 plate=request.plate,
                 arrive=format_clock(parse_clock(request.arrive, scenario.night)),
                 depart=format_clock(parse_clock(request.depart, scenario.night)),
@@ -666,8 +667,9 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
             for r in (requests if evening_open else []) + open_requests
         },
         stays={s.request_id: s for s in lived.stays if s.request_id in mine} if lived else {},
+        # Ranking the waiting list reads the whole night's snapshot: only for a refused household.
         waiting={r: position for position, r in enumerate(lived.waiting(now), start=1) if r in mine}
-        if lived
+        if lived and any(not o.space for o in outcomes)
         else {},
     )
 

@@ -21,7 +21,6 @@ from service.actions import audit
 from service.actions.allocation import (
     changes,
     publish,
-    released_spaces,
     run_night,
 )
 from service.actions.calendar import StayHours, cutoff_of, stay_minutes
@@ -32,6 +31,7 @@ from service.actions.nights import (
     hold_unless_running,
     night_of,
     open_night,
+    released_spaces,
     shown_state,
 )
 from service.actions.residents import commit_request, release_without
@@ -681,7 +681,7 @@ def board(*, session: Session, compound: Compound, evening: date, now: datetime)
         spaces=spaces,
         households=[(code, x, y) for _, code, x, y in households],
         renters={id_: code for id_, code, _, _ in households},
-        shared={s.code for s in spaces if s.renter_id is None or s.id in released},
+        shared={s.code for s in spaces if s.renter_id is None or s.code in released},
         stays=_stays(shown),
         refused=_refusals(shown),
         requests=[
