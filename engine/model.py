@@ -216,6 +216,10 @@ class Request:
         The number plate, for staff; never shown to other residents.
     priority : int or None
         A level set by staff; None: the policy's priority rules decide.
+    charging : bool
+        A charging session (its `needs` name the socket): it counts towards
+        `Policy.charging_cap`, not `Policy.household_cap`, and only a charging session may use a
+        space of a kind in `Policy.charging_only_kinds`.
 
     Raises
     ------
@@ -231,6 +235,7 @@ class Request:
     needs: frozenset[str] = frozenset()
     plate: str = ""
     priority: int | None = None
+    charging: bool = False
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -296,7 +301,13 @@ class Policy:
     default_priority : int
         The level of a request no rule matches.
     household_cap : int or None
-        Shared spaces one household may take a night; None: no cap.
+        Shared spaces one household may take a night, charging sessions not counted; None: no
+        cap.
+    charging_cap : int or None
+        Charging sessions one household may book a night; None: no cap.
+    charging_only_kinds : frozenset of str
+        Kinds of space kept for charging sessions (a bay of shared charge points): no other stay
+        may use them.
     fairness_window_nights : int
         How many past nights a refusal counts for fairness.
     fairness_weight : int
@@ -325,6 +336,8 @@ class Policy:
     priority_rules: tuple[PriorityRule, ...] = ()
     default_priority: int = 1
     household_cap: int | None = None
+    charging_cap: int | None = None
+    charging_only_kinds: frozenset[str] = frozenset()
     fairness_window_nights: int = 14
     fairness_weight: int = 1
     walk_weight: int = 1
@@ -340,6 +353,8 @@ class Policy:
             raise ValueError("max_walk_m must not be negative")
         if self.household_cap is not None and self.household_cap < 0:
             raise ValueError("household_cap must not be negative")
+        if self.charging_cap is not None and self.charging_cap < 0:
+            raise ValueError("charging_cap must not be negative")
         if self.fairness_window_nights < 0:
             raise ValueError("fairness_window_nights must not be negative")
         if self.overstay_penalty_nights < 0:

@@ -169,6 +169,7 @@ def to_instance(scenario: ScenarioFile, source: str = "scenario") -> Instance:
             needs=frozenset(r.needs),
             plate=r.plate,
             priority=r.priority,
+            charging=r.charging,
         )
         for r, (arrive, depart) in zip(scenario.requests, stays)
     )
@@ -216,6 +217,8 @@ def _policy(model: PolicyModel, windows: dict[str, tuple[Window, ...]]) -> Polic
         ),
         default_priority=model.default_priority,
         household_cap=model.household_cap,
+        charging_cap=model.charging_cap,
+        charging_only_kinds=frozenset(model.charging_only_kinds),
         fairness_window_nights=model.fairness.window_nights,
         fairness_weight=model.fairness.weight,
         no_show_forfeit_nights=model.fairness.no_show_forfeit_nights,

@@ -133,7 +133,17 @@ class PolicyModel(_Strict):
         _ENGINE.household_cap,
         ge=0,
         le=1000,
-        description="most shared spaces one household may take per night",
+        description="most shared spaces one household may take per night (charging not counted)",
+    )
+    charging_cap: int | None = Field(
+        _ENGINE.charging_cap,
+        ge=0,
+        le=1000,
+        description="most charging sessions one household may book per night",
+    )
+    charging_only_kinds: list[str] = Field(
+        default_factory=list,
+        description="kinds of space kept for charging sessions, e.g. [charger]",
     )
     fairness: FairnessModel = Field(default_factory=FairnessModel)
     walk_weight: Weight = Field(_ENGINE.walk_weight, description="0 turns the walking term off")
@@ -224,6 +234,10 @@ class RequestModel(_Strict):
     needs: list[str] = Field(default_factory=list, description="features the space must have")
     priority: Priority | None = Field(
         None, description="absent: the policy's priority rules decide; higher is served first"
+    )
+    charging: bool = Field(
+        False,
+        description="a charging session: counts towards charging_cap, may use charging-only kinds",
     )
 
 
