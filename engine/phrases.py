@@ -11,13 +11,17 @@ _FEATURES_EN = {
     "ev_charger": ("has an EV charger", "has no EV charger"),
     "accessible": ("is accessible", "is not accessible"),
     "covered": ("is covered", "is not covered"),
+    "fast_charger": ("has a fast charger", "has no fast charger"),
+    "ebike_charger": ("has an e-bike socket", "has no e-bike socket"),
 }
 _FEATURES_ZH = {
     "ev_charger": ("有充电桩", "没有充电桩"),
     "accessible": ("是无障碍车位", "不是无障碍车位"),
     "covered": ("有顶棚", "没有顶棚"),
+    "fast_charger": ("有快充桩", "没有快充桩"),
+    "ebike_charger": ("有电动自行车充电插座", "没有电动自行车充电插座"),
 }
-_KINDS_ZH = {"rented": "小区出租", "street": "潮汐"}
+_KINDS_ZH = {"rented": "小区出租", "street": "潮汐", "charger": "充电桩"}
 _SIZES_ZH = {"small": "小型", "standard": "标准", "large": "大型"}
 
 

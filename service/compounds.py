@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import parse_clock
+from scenarios.mapping import charger_features
 from scenarios.schema import RequestModel, ScenarioFile
 from service.actions import audit
 from service.models import (
@@ -120,7 +121,8 @@ def import_scenario(
             code=s.id,
             kind=s.kind,
             size=s.size,
-            features=list(s.features),
+            # A charge point's socket and power are stored as the features they give.
+            features=sorted(set(s.features) | charger_features(s.charger)),
             x=s.x,
             y=s.y,
             windows=s.windows,
@@ -174,6 +176,9 @@ def import_scenario(
             arrive=parse_clock(r.arrive, scenario.night),
             depart=parse_clock(r.depart, scenario.night),
             created_at=now,
+            # A charging session keeps what it asked (the socket); a stay asks its car's needs.
+            needs=list(r.needs) if r.charging else None,
+            charging=r.charging,
         )
         for r in scenario.requests
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scenarios.loader import LAIYANG, load_scenario
+from scenarios.schema import ChargerModel, RequestModel, ScenarioFile, SpaceModel
 from service.actions import ballots
 from service.actions.allocation import publish, run_night
 from service.actions.nights import night_of
@@ -27,6 +28,18 @@ BALLOT_QUESTION = "明年起采用哪个夜间共享停车方案？"
 # 139 m²), and every 97th left without one, as an office with an incomplete register would be.
 MISSING_AREA_EVERY = 97
 RESIDENT_PASSWORD = "resident-demo"
+# Laiyang's plan shares no charge point: the demo adds a bay of them by the north gate so that
+# charging can be tried, with their own hours, and books sessions for some cars that charge.
+CHARGE_POINTS = 4
+CHARGE_POINT_HOURS = ["17:00-09:00"]
+CHARGING_SESSIONS = 10
+SESSION_HOURS = [
+    ("18:00", "21:00"),
+    ("18:30", "22:00"),
+    ("20:00", "23:30"),
+    ("21:00", "01:00"),
+    ("22:00", "06:00"),
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
     sessions = make_sessions(engine)
     try:
         with sessions.begin() as session:
-            tonight = scenario.model_copy(update={"night": evening})
+            tonight = with_charge_points(scenario.model_copy(update={"night": evening}))
             import_scenario(session, tonight, COMPOUND, now=now)
             create_staff(session, COMPOUND, *STAFF)
         run = run_night(
@@ -85,6 +98,51 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
     finally:
         engine.dispose()
     return Demo(evening, residents)
+
+
+def with_charge_points(scenario: ScenarioFile) -> ScenarioFile:
+    """The scenario with `CHARGE_POINTS` shared 7 kW charge points (kind ``charger``, kept for
+    charging, one session per household a night) and `CHARGING_SESSIONS` sessions booked by the
+    first cars that need a charger, in `SESSION_HOURS` by turns."""
+    points = [
+        SpaceModel(
+            id=f"C-{i + 1:02d}",
+            kind="charger",
+            charger=ChargerModel(socket="ev", power_kw=7.0),
+            x=2.0 + 3.0 * i,
+            y=5.0,
+            windows=CHARGE_POINT_HOURS,
+        )
+        for i in range(CHARGE_POINTS)
+    ]
+    charging_cars = [
+        (household.id, car.plate)
+        for household in scenario.households
+        for car in household.cars
+        if "ev_charger" in car.needs
+    ][:CHARGING_SESSIONS]
+    sessions = [
+        RequestModel(
+            id=f"C{i + 1:04d}",
+            household=household,
+            plate=plate,
+            arrive=SESSION_HOURS[i % len(SESSION_HOURS)][0],
+            depart=SESSION_HOURS[i % len(SESSION_HOURS)][1],
+            needs=["ev_charger"],
+            charging=True,
+        )
+        for i, (household, plate) in enumerate(charging_cars)
+    ]
+    policy = scenario.policy.model_copy(
+        update={"charging_only_kinds": ["charger"], "charging_cap": 1}
+    )
+    return scenario.model_copy(
+        update={
+            "policy": policy,
+            "spaces": [*scenario.spaces, *points],
+            "requests": [*scenario.requests, *sessions],
+        }
+    )
 
 
 def floor_area(index: int, code: str) -> float | None:

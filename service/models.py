@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
     inspect,
     update,
 )
@@ -202,7 +203,10 @@ class Night(Base):
 
 class ParkingRequest(Base):
     __tablename__ = "requests"
-    __table_args__ = (UniqueConstraint("night_id", "car_id"),)
+    # One stay and one charging session per car and night.
+    __table_args__ = (
+        UniqueConstraint("night_id", "car_id", "charging", name="uq_requests_night_car_charging"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     night_id: Mapped[int] = mapped_column(ForeignKey("nights.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
@@ -212,6 +216,8 @@ class ParkingRequest(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # What this stay needs (an EV charger tonight); None means the car's own needs.
     needs: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # A charging session at a charge point (its needs include ev_charger), not a parking stay.
+    charging: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StandingRequest(Base):

@@ -151,6 +151,13 @@ class RequestIn(_In):
             "what this stay needs (ev_charger, accessible, ...); omitted: the car's own needs"
         ),
     )
+    charging: bool = Field(
+        False,
+        description=(
+            "a charging session at a charge point (needs ev_charger), not a parking stay: a car "
+            "may have one of each a night"
+        ),
+    )
 
 
 class StayOut(BaseModel):
@@ -207,6 +214,7 @@ class RequestOut(BaseModel):
     arrive: str
     depart: str
     needs: list[str]
+    charging: bool = Field(description="a charging session, not a parking stay")
     fit: FitOut | None = Field(
         None, description="on submitting or changing: whether any space could take it"
     )
@@ -250,6 +258,7 @@ class ReleaseOut(BaseModel):
 class MyOutcome(BaseModel):
     request_id: Id
     plate: str
+    charging: bool = Field(False, description="a charging session, not a parking stay")
     arrive: str = Field(description="the hours asked for, HH:MM")
     depart: str
     space: str | None
@@ -817,6 +826,7 @@ class LiveStayOut(BaseModel):
     left_at: datetime | None = None
     offer_id: int | None = None
     offer_expires_at: datetime | None = None
+    charging: bool = Field(False, description="a charging session, not a parking stay")
 
 
 class WaitingOut(BaseModel):

@@ -136,6 +136,7 @@ def night_document(
                 "depart": moment(r.depart),
                 "size": car.size,
                 "needs": car.needs if r.needs is None else r.needs,
+                "charging": r.charging,
             }
             for r, car in requests
         ],
@@ -273,9 +274,13 @@ def _add_standing_requests(
     session: Session, compound: Compound, night: Night, now: datetime
 ) -> None:
     """Standing requests for this evening's weekday become the night's requests, for every car the
-    household has not asked for itself."""
+    household has not asked a parking stay for itself (a charging session is not one)."""
     asked = set(
-        session.scalars(select(ParkingRequest.car_id).where(ParkingRequest.night_id == night.id))
+        session.scalars(
+            select(ParkingRequest.car_id).where(
+                ParkingRequest.night_id == night.id, ParkingRequest.charging.is_(False)
+            )
+        )
     )
     standing = session.scalars(
         select(StandingRequest)

@@ -203,6 +203,7 @@ def _with_stay(
             "depart": moment(r.depart),
             "size": car.size,
             "needs": car.needs if r.needs is None else r.needs,
+            "charging": r.charging,
         }
         for r, car in earlier
     ]
@@ -214,6 +215,7 @@ def _with_stay(
             "depart": moment(stay["depart"]),
             "size": stay["size"],
             "needs": stay["needs"],
+            "charging": stay["charging"],
         }
     )
     document = {
@@ -244,13 +246,16 @@ def _with_stay(
     return instance, pool.groups
 
 
-def _stay(car: Car, arrive: int, depart: int, needs: list[str] | None) -> dict[str, Any]:
+def _stay(
+    car: Car, arrive: int, depart: int, needs: list[str] | None, charging: bool
+) -> dict[str, Any]:
     return {
         "car_id": car.id,
         "arrive": arrive,
         "depart": depart,
         "size": car.size,
         "needs": car.needs if needs is None else needs,
+        "charging": charging,
     }
 
 
@@ -273,10 +278,11 @@ def fit_of(
     arrive: int,
     depart: int,
     needs: list[str] | None,
+    charging: bool = False,
 ) -> tuple[Fit, str]:
     """Whether any space could take this stay of `car` (night minutes, `needs` None: the car's),
     with the message in Chinese: the submission's check, without level or chance."""
-    stay = _stay(car, arrive, depart, needs)
+    stay = _stay(car, arrive, depart, needs, charging)
     return _fit(*_with_stay(session, compound, household, evening, stay, ranked=False))
 
 
@@ -290,9 +296,10 @@ def guidance_of(
     arrive: int,
     depart: int,
     needs: list[str] | None,
+    charging: bool = False,
 ) -> Guidance:
     """The guidance for one stay of `car` (night minutes), with `needs` (None: the car's)."""
-    stay = _stay(car, arrive, depart, needs)
+    stay = _stay(car, arrive, depart, needs, charging)
     instance, groups = _with_stay(session, compound, household, evening, stay, ranked=True)
     fit, message_zh = _fit(instance, groups)
     level, source = instance.priority_sources[CHECKED]

@@ -108,6 +108,7 @@ class LiveStay(StayHours):
     checked_out_at: datetime | None = None
     offer_id: int | None = None
     offer_expires_at: datetime | None = None
+    charging: bool = False  # a charging session, not a parking stay
 
     @property
     def standing(self) -> bool:
@@ -167,6 +168,7 @@ class LiveNight:
                     a.household,
                     a.start.replace(tzinfo=zone),
                     a.end.replace(tzinfo=zone),
+                    asked[a.request].charging,
                 )
             )
         night_start = self._night_start
@@ -186,6 +188,7 @@ class LiveNight:
                     request.household,
                     night_start + timedelta(minutes=request.arrive),
                     night_start + timedelta(minutes=request.depart),
+                    request.charging,
                 )
             )
         return sorted(stays, key=lambda s: (natural_key(s.space), s.start))
@@ -199,6 +202,7 @@ class LiveNight:
         household: str,
         start: datetime,
         end: datetime,
+        charging: bool,
     ) -> LiveStay:
         checkin, vacancy, offer = (
             self.checkins.get(request_id),
@@ -230,6 +234,7 @@ class LiveNight:
             checked_out_at=self._local(checkin.checked_out_at) if checkin else None,
             offer_id=offer.id if offer else None,
             offer_expires_at=self._local(offer.expires_at) if offer else None,
+            charging=charging,
             expected_from=max(start, as_utc(offer.answered_at or offer.offered_at))
             if offer
             else start,
@@ -310,6 +315,7 @@ def stay_out(stay: LiveStay) -> LiveStayOut:
         left_at=stay.checked_out_at,
         offer_id=stay.offer_id,
         offer_expires_at=stay.offer_expires_at,
+        charging=stay.charging,
     )
 
 

@@ -146,6 +146,7 @@ def _request_out(request: ParkingRequest, night: Night, car: Car) -> RequestOut:
         arrive=format_clock(request.arrive),
         depart=format_clock(request.depart),
         needs=car.needs if request.needs is None else request.needs,
+        charging=request.charging,
     )
 
 
@@ -160,13 +161,21 @@ def my_requests(*, session: Session, household: Household, evening: date) -> lis
     return [_request_out(r, n, c) for r, n, c in rows]
 
 
-def commit_request(session: Session, plate: str, evening: date) -> None:
-    """Commit a new or changed request; the database's one-request-per-car-and-night rule decides
-    a race between two at once, and the loser gets a conflict, not an error."""
+def commit_request(session: Session, request: ParkingRequest, plate: str, evening: date) -> None:
+    """Commit a new or changed request; the database's rule of one parking stay and one charging
+    session per car and night decides a race between two at once, and the loser gets a conflict,
+    not an error."""
+    charging = request.charging
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
+        if charging:
+            raise Conflict(
+                "car_already_charging",
+                f"car {plate} already has a charging session for the night of {evening}; "
+                "change or cancel that one",
+            ) from None
         raise Conflict(
             "car_already_asked",
             f"car {plate} already has a request for the night of {evening}; "
@@ -204,6 +213,7 @@ def _with_fit(
         arrive=request.arrive,
         depart=request.depart,
         needs=request.needs,
+        charging=request.charging,
     )
     return _request_out(request, night, car).model_copy(update={"fit": fit_out(fit, message_zh)})
 
@@ -223,7 +233,8 @@ def unfit(
         car=car,
         arrive=arrive,
         depart=depart,
-        needs=needs_asked(body),
+        needs=needs_asked(body, car),
+        charging=body.charging,
     )
     return None if fit.fits else Unfit(fit, message_zh)
 
@@ -244,11 +255,20 @@ def check_request(
         car=car,
         arrive=arrive,
         depart=depart,
-        needs=needs_asked(body),
+        needs=needs_asked(body, car),
+        charging=body.charging,
     )
 
 
-def needs_asked(body: RequestIn) -> list[str] | None:
+CHARGING_NEED = "ev_charger"
+"""What a charging session needs of its space: a car's charge point."""
+
+
+def needs_asked(body: RequestIn, car: Car) -> list[str] | None:
+    """The needs to store with a stay: None for the car's own; a charging session's always name
+    the charge point, so that changing the car later does not change what the session asks."""
+    if body.charging:
+        return sorted({*(car.needs if body.needs is None else body.needs), CHARGING_NEED})
     return None if body.needs is None else sorted(set(body.needs))
 
 
@@ -266,10 +286,11 @@ def submit_request(
         arrive=arrive,
         depart=depart,
         created_at=now,
-        needs=needs_asked(body),
+        needs=needs_asked(body, car),
+        charging=body.charging,
     )
     session.add(request)
-    commit_request(session, car.plate, evening)
+    commit_request(session, request, car.plate, evening)
     return _with_fit(session, household, request, night, car, now)
 
 
@@ -302,10 +323,16 @@ def change_request(
     car = own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, night.evening)
     require_open(session, compound_of(session, household), night.evening, now)
+    if body.charging != request.charging:
+        raise InvalidField(
+            "charging",
+            "a parking stay cannot become a charging session or the other way round; "
+            "cancel it and ask for the other",
+        )
     request = _still_there(session, request)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
-    request.needs = needs_asked(body)
-    commit_request(session, car.plate, night.evening)
+    request.needs = needs_asked(body, car)
+    commit_request(session, request, car.plate, night.evening)
     return _with_fit(session, household, request, night, car, now)
 
 
@@ -527,6 +554,7 @@ def outcomes_of(run: Run, household_code: str) -> list[MyOutcome]:
             MyOutcome(
                 request_id=request_number(request.id),
                 plate=request.plate,
+                charging=request.charging,
                 arrive=format_clock(parse_clock(request.arrive, scenario.night)),
                 depart=format_clock(parse_clock(request.depart, scenario.night)),
                 space=served.space if served else None,
@@ -616,6 +644,19 @@ class Tonight:
     # stand on tonight's waiting list (1 is next).
     stays: dict[int, LiveStay]
     waiting: dict[int, int]
+    # Shared charge points of the compound: the page offers charging sessions when there are any.
+    charge_points: int
+
+
+def is_charge_point(space: Space) -> bool:
+    """A shared charge point: a space with a car charger that no household rents."""
+    return space.renter_id is None and CHARGING_NEED in space.features
+
+
+def charge_points(session: Session, compound: Compound) -> int:
+    """How many shared charge points the compound has (`is_charge_point`)."""
+    spaces = session.scalars(select(Space).where(Space.compound_id == compound.id))
+    return sum(is_charge_point(space) for space in spaces)
 
 
 def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
@@ -671,6 +712,7 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         waiting={r: position for position, r in enumerate(lived.waiting(now), start=1) if r in mine}
         if lived and any(not o.space for o in outcomes)
         else {},
+        charge_points=charge_points(session, compound),
     )
 
 
@@ -688,6 +730,7 @@ def _outlook(
         arrive=arrive,
         depart=depart,
         needs=request.needs,
+        charging=request.charging,
     )
 
 

@@ -281,16 +281,15 @@ def add_urgent_request(
         raise NotFound("no_such_car", f"no car {body.car_id} of household {body.household!r}")
     night = open_night(session, compound.id, evening)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
-    session.add(
-        ParkingRequest(
-            night_id=night.id,
-            household_id=household.id,
-            car_id=car.id,
-            arrive=arrive,
-            depart=depart,
-            created_at=now,
-        )
+    request = ParkingRequest(
+        night_id=night.id,
+        household_id=household.id,
+        car_id=car.id,
+        arrive=arrive,
+        depart=depart,
+        created_at=now,
     )
+    session.add(request)
     audit.record(
         session,
         **audit.by(compound, account, now),
@@ -300,7 +299,7 @@ def add_urgent_request(
         plate=car.plate,
         reason=body.reason,
     )
-    commit_request(session, car.plate, evening)
+    commit_request(session, request, car.plate, evening)
     return night_out(session, compound, night, now)
 
 
@@ -473,6 +472,7 @@ class GateRow(StayHours):
     state: StayState = StayState.EXPECTED
     checked_in_at: datetime | None = None
     left_at: datetime | None = None
+    charging: bool = False  # a charging session, not a parking stay
 
 
 def gate_rows(
@@ -509,6 +509,7 @@ def gate_rows(
             state=s.state,
             checked_in_at=s.checked_in_at,
             left_at=s.checked_out_at,
+            charging=s.charging,
         )
         for s in live.stays
         if s.standing and s.state is not StayState.OFFERED

@@ -201,13 +201,14 @@ def _refused(
     household_id: int,
     refusal: RefusalRecord,
     plate: str,
+    kind: str = "refused",
 ) -> None:
     nearest = refusal.nearest
     outbox.add(
         # Once per request and night: a re-publication tells only those not told yet.
         key=f"refused:{night_id}:{refusal.request}",
         household_id=household_id,
-        kind="refused",
+        kind=kind,
         params={"evening": evening.isoformat(), "plate": plate, "reason": _reason(refusal)}
         | (
             {"suggested_hours": f"{nearest.arrive:%H:%M}–{nearest.depart:%H:%M}"}
@@ -242,6 +243,7 @@ def night_published(
     )
     plates = {r.id: r.plate for r in scenario.requests}
     owners = {r.id: r.household for r in scenario.requests}
+    charging = {r.id for r in scenario.requests if r.charging}
     renters = {
         s.id: households[s.renter]
         for s in scenario.spaces
@@ -268,7 +270,7 @@ def night_published(
             plates[a.request],
             reminder_minutes,
             zone,
-            kind="moved" if moved else "served",
+            kind="moved" if moved else "charging_served" if a.request in charging else "served",
             before=was.space if moved and was is not None else None,
         )
         _space_used(outbox, run_id, evening, renters, a, plates[a.request])
@@ -294,6 +296,7 @@ def night_published(
                 households[owners[refusal.request]],
                 refusal,
                 plates[refusal.request],
+                "charging_refused" if refusal.request in charging else "refused",
             )
     if before is not None and changed:
         _withdraw(session, [f"leave_by:{night_id}:{request}" for request in changed], now)

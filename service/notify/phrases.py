@@ -28,6 +28,19 @@ KINDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
         ("{date} 晚 {plate} 未分到车位", "No space for {plate} on the night of {date}"),
         ("{reason}{suggestion}", "{reason}{suggestion}"),
     ),
+    "charging_served": (
+        ("{date} 晚的充电桩：{space}", "Your charger on the night of {date}: {space}"),
+        (
+            "{plate} 在 {space}（{kind}）充电，{arrive}–{depart}。请在 {depart} 前把车挪走，"
+            "留给下一位。",
+            "{plate} charges at {space} ({kind}) from {arrive} to {depart}. Please move the car "
+            "by {depart}, for the next one.",
+        ),
+    ),
+    "charging_refused": (
+        ("{date} 晚 {plate} 未分到充电桩", "No charger for {plate} on the night of {date}"),
+        ("{reason}{suggestion}", "{reason}{suggestion}"),
+    ),
     "moved": (
         ("{date} 晚 {plate} 换了车位", "{plate} has another space on the night of {date}"),
         (
@@ -138,6 +151,7 @@ SUGGESTION = (
 KIND_NAMES = {
     "rented": ("小区出租车位", "rented space"),
     "street": ("潮汐车位", "tidal street space"),
+    "charger": ("充电桩车位", "charger space"),
 }
 """Kinds of space in words; another kind is said as stored."""
 UNKNOWN_PLATE = ("车牌未知", "plate unknown")
@@ -168,7 +182,7 @@ def said(kind: str, params: dict[str, Any], language: str) -> Said:
         value = params.get(field)
         if isinstance(value, list):  # (zh, en) pairs are chosen here, by language
             words[field] = value[which]
-    if kind == "refused":
+    if kind in ("refused", "charging_refused"):
         hours = params.get("suggested_hours")
         words["suggestion"] = PHRASES.format(SUGGESTION[which], hours=hours) if hours else ""
     if kind == "space_reported":

@@ -87,6 +87,7 @@ DONE = {
     "offer.passed",
     "stay.given_back",
     "request.saved",
+    "charge.saved",
     "request.cancelled",
     "standing.saved",
     "standing.removed",

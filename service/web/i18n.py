@@ -183,6 +183,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tonight.show": ("查看", "Show"),
     "tonight.evening": ("日期（晚上）", "Evening"),
     "space.title": ("我的车位", "My space"),
+    "charge.title_mine": ("我的充电桩", "My charger"),
+    "charge.title": ("给车充电", "Charge my car"),
+    "charge.hint": (
+        "小区有 {count} 个共享充电桩，一个桩一晚可先后给几辆车充电。申请一个充电时段：按时插上，到结束时间前把车挪走，留给下一位。充电时段不占每户的车位名额。",
+        "The compound has {count} shared chargers, and each charges several cars a night, one after another. Ask for a charging session: plug in on time and move the car before it ends, for the next one. A charging session does not count towards your household's spaces.",
+    ),
+    "charge.from": ("开始充电", "Charge from"),
+    "charge.until": ("充电结束", "Until"),
+    "charge.submit": ("申请充电", "Ask to charge"),
+    "charge.tag": ("充电", "Charging"),
+    "charge.refused_car": (
+        "车辆 {plate} 充电（{start}–{end}）",
+        "Charging car {plate} ({start}–{end})",
+    ),
     "space.number": ("车位 {space}", "Space {space}"),
     "space.car": ("车辆 {plate}", "Car {plate}"),
     "space.when": ("可停 {start} 至 {end}", "Yours from {start} to {end}"),
@@ -202,6 +216,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "space.walk": ("距您的楼约 {walk} 米", "About {walk} m from your building"),
     "space.kind.rented": ("小区内让出的车位", "Released space in the compound"),
     "space.kind.street": ("潮汐车位", "Tidal street space"),
+    "space.kind.charger": ("共享充电桩", "Shared charger"),
     "space.map": ("小区地图：您的楼与车位", "Site map: your building and your space"),
     "space.map_desc": (
         "虚线为从 {building} 号楼到车位 {space} 的步行方向。",
@@ -221,6 +236,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.reason.household_cap": (
         "每户每晚的车位数已到上限。",
         "Your household already has as many spaces tonight as the plan allows.",
+    ),
+    "refused.reason.household_cap_charging": (
+        "每户每晚的充电时段数已到上限。",
+        "Your household already has as many charging sessions tonight as the plan allows.",
     ),
     "refused.reason.not_allocated": (
         "这一晚未能完成安排，请联系物业。",
@@ -268,6 +287,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "request.needs": ("需要", "Needs"),
     "request.submit": ("提交申请", "Send request"),
     "request.saved": ("申请已提交。", "Your request is in."),
+    "charge.saved": ("充电申请已提交。", "Your charging request is in."),
     "request.cancelled": ("申请已取消。", "Request cancelled."),
     "request.mine": ("这一晚我的申请", "My requests for this night"),
     "request.cancel": ("取消", "Cancel"),
@@ -430,6 +450,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Click a space to see its stays, or reach it with Tab and press Enter.",
     ),
     "map.legend": ("图例", "Legend"),
+    "map.charger": ("共享充电桩", "shared charger"),
     "map.choose": (
         "点击地图上的车位，它的停放情况显示在这里。",
         "Choose a space on the map to see its stays here.",
@@ -933,6 +954,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "spaces.editing": ("修改车位 {space}", "Edit space {space}"),
     "kind.rented": ("小区出租车位", "rented"),
     "kind.street": ("潮汐车位", "tidal street"),
+    "kind.charger": ("充电桩车位", "charger space"),
     # Shared words and errors
     "yes": ("是", "yes"),
     "no": ("否", "no"),
@@ -942,6 +964,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.car_already_asked": (
         "这辆车这一晚已有申请；要改时间，请先取消原申请再提交。",
         "This car already has a request for this night; to change it, cancel that one and send a new one.",
+    ),
+    "error.car_already_charging": (
+        "这辆车这一晚已有充电申请；要改时间，请先取消原申请再提交。",
+        "This car already has a charging session for this night; to change it, cancel that one and send a new one.",
     ),
     "error.night_busy": (
         "这一晚正在安排中，请稍后再试。",

@@ -112,6 +112,7 @@ def send_request(
     needs: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies form defaults)
     needs_for: Annotated[int | None, Form()] = None,
     confirm: Annotated[bool, Form()] = False,
+    charging: Annotated[bool, Form()] = False,
 ) -> Response:
     form = {
         "evening": evening.isoformat(),
@@ -120,6 +121,7 @@ def send_request(
         "depart": depart,
         "needs": needs,
         "needs_for": needs_for,
+        "charging": charging,
     }
     cars = residents.my_household(session=session, household=household).cars
     car = next((c for c in cars if c.id == car_id), None)
@@ -133,6 +135,7 @@ def send_request(
             arrive=arrive,
             depart=depart,
             needs=_stay_needs(car, set(needs), needs_for),
+            charging=charging,
         )
         # Unless the resident has seen why and confirmed, a stay no space could take is not sent
         # (in the rush before the cutoff every request is taken as sent).
@@ -149,7 +152,8 @@ def send_request(
     except REFUSALS as error:
         session.rollback()
         return page(error_lines(t, error), status_of(error))
-    return done(f"/tonight?evening={evening.isoformat()}", "request.saved")
+    saved = "charge.saved" if charging else "request.saved"
+    return done(f"/tonight?evening={evening.isoformat()}", saved)
 
 
 OFFERED_NEEDS = {"ev_charger", "accessible"}

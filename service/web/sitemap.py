@@ -32,10 +32,18 @@ class SpaceMark:
     state: SpaceState
     href: str | None = None
     selected: bool = False
+    charger: bool = False  # a shared charge point: a bolt is drawn in it
 
     @property
     def centre(self) -> tuple[float, float]:
         return self.x + SPACE_WIDTH_M / 2, self.y + SPACE_LENGTH_M / 2
+
+    @property
+    def bolt(self) -> str:
+        """An SVG path of a lightning bolt in the space's lower half, for a charge point."""
+        x, y = self.x, self.y
+        points = [(1.35, 2.6), (0.6, 3.6), (1.1, 3.6), (0.85, 4.3), (1.6, 3.3), (1.1, 3.3)]
+        return "M" + " L".join(f"{x + dx:.2f} {y + dy:.2f}" for dx, dy in points) + " Z"
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,10 @@ def compound_map(
     states: dict[str, SpaceState],
     href: str,
     selected: str | None,
+    chargers: frozenset[str] = frozenset(),
 ) -> SiteMap:
-    """The whole compound for staff: every space in its state, linked to `href` + its code."""
+    """The whole compound for staff: every space in its state, linked to `href` + its code, the
+    shared charge points (`chargers`) marked."""
     buildings = _buildings(households)
     frame = _Frame([(x, y) for _, x, y in spaces] + list(buildings.values()))
     marks = [
@@ -104,6 +114,7 @@ def compound_map(
             states.get(code, SpaceState.PRIVATE),
             f"{href}{code}",
             code == selected,
+            code in chargers,
         )
         for code, x, y in spaces
     ]

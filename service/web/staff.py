@@ -21,6 +21,7 @@ from service.actions import staff as actions
 from service.actions.calendar import current_evening, in_compound_time
 from service.actions.errors import DomainError, FieldProblem, InvalidInput
 from service.actions.policies import plan_in_force
+from service.actions.residents import is_charge_point
 from service.deps import (
     JobsDep,
     NowDep,
@@ -105,6 +106,7 @@ def _night_page(
     selected = request.query_params.get("space")
     chosen = next((s for s in board.spaces if s.code == selected), None)
     zoomed = request.query_params.get("zoom") == "1"
+    chargers = frozenset(s.code for s in board.spaces if is_charge_point(s))
     return render(
         request,
         t,
@@ -123,7 +125,9 @@ def _night_page(
             # A space chosen on the enlarged map keeps it enlarged.
             f"{_night_url(evening)}{'&zoom=1' if zoomed else ''}&space=",
             selected,
+            chargers,
         ),
+        chargers=chargers,
         state_of=states,
         levels=level_labels(t, plan_in_force(session, compound, evening)),
         chosen=chosen,

@@ -70,7 +70,7 @@ class World:
     """A seeded service: the tiny compound, its staff, its residents (activated) and a second
     compound."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, scenario: dict | None = None) -> None:
         upgrade(url)
         self.url = url
         self.app = create_app(
@@ -87,7 +87,7 @@ class World:
         sessions = make_sessions(self.app.state.engine)
         self.codes: dict[str, str] = {}
         with sessions.begin() as session:
-            import_scenario(session, parse_scenario(TINY), "tiny", now=BEFORE_CUTOFF)
+            import_scenario(session, parse_scenario(scenario or TINY), "tiny", now=BEFORE_CUTOFF)
             other = parse_scenario(TINY | {"name": "Other compound"})
             import_scenario(session, other, "other", now=BEFORE_CUTOFF)
             create_staff(session, "tiny", "staff", "staff-password")
