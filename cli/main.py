@@ -620,7 +620,8 @@ def _print_charger_replay(replay: ChargerReplay, seconds: float) -> None:
     for outcome in replay.outcomes:
         by_points[outcome.points][outcome.method] = outcome
     table = Table(
-        title=f"{len(replay.nights)} nights, {replay.nights[0]} to {replay.nights[-1]}; "
+        title=f"{len(replay.nights)} night{'s' if len(replay.nights) != 1 else ''}, "
+        f"{replay.nights[0]} to {replay.nights[-1]}; "
         f"each cell: {' / '.join(METHODS)}",
     )
     table.add_column("charge points", min_width=24)
