@@ -53,6 +53,7 @@ from scenarios.schema import RequestModel, ScenarioFile
 from service.settings import DEFAULT_DATABASE_URL
 
 if TYPE_CHECKING:
+    from scenarios.charger_count import ChargerReplay, MethodOutcome
     from service.settings import Settings
     from simulation.metrics import PlanSummary
 
@@ -515,6 +516,132 @@ def simulate(
             report, render_report(site.name, evening, comparison.summaries, model, seed_list)
         )
         out.print(f"Report written to {report}", highlight=False)
+
+
+@app.command()
+def chargers(
+    points: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Charge point counts to try, e.g. 1,2,3 or repeated (default: 1,2,3,4,6).",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="The sessions file (default: the Trondheim data in ../shared/data).",
+            show_default=False,
+        ),
+    ] = None,
+    first: Annotated[
+        str, typer.Option(help="First evening replayed, YYYY-MM-DD (default: the data's).")
+    ] = "",
+    last: Annotated[
+        str, typer.Option(help="Last evening replayed, YYYY-MM-DD (default: the data's).")
+    ] = "",
+    fairness_nights: Annotated[
+        int,
+        typer.Option(
+            min=0, max=365, help="The engine's fairness window: refusals of this many nights count."
+        ),
+    ] = 14,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write every figure here as JSON.")
+    ] = None,
+    time_limit: TimeLimit = 10.0,
+) -> None:
+    """How many shared charge points: real charging sessions replayed night by night on fewer
+    points, first come, first served against the engine."""
+    from scenarios.charger_count import (
+        DEFAULT_POINTS,
+        replay_point_counts,
+        replay_to_dict,
+        sessions_between,
+    )
+    from scenarios.trondheim import DATA, read_sessions
+
+    counts = _point_counts(points) if points else list(DEFAULT_POINTS)
+    first_evening, last_evening = _evening("--first", first), _evening("--last", last)
+    if first_evening and last_evening and first_evening > last_evening:
+        _fail(f"--first {first} is after --last {last}")
+    if json_path is not None and not json_path.parent.is_dir():
+        _fail(f"--json {json_path}: the folder {json_path.parent} does not exist")
+    path = data or DATA
+    try:
+        sessions = read_sessions(path)
+    except OSError as error:
+        _fail(f"--data {path}: {error.strerror}")
+    except (KeyError, ValueError, UnicodeDecodeError) as error:
+        _fail(f"--data {path}: not a sessions file like the Trondheim one ({error!r})")
+    sessions = sessions_between(sessions, first_evening, last_evening)
+    if not sessions:
+        _fail(
+            f"--first/--last: {path} has no session from {first or 'its start'} "
+            f"to {last or 'its end'}"
+        )
+    with Progress(
+        *Progress.get_default_columns(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task(f"{len(counts)} point counts x 2 methods", total=2 * len(counts))
+        started = time.perf_counter()
+        replay = replay_point_counts(
+            sessions, counts, fairness_nights, time_limit, lambda outcome: progress.advance(task)
+        )
+    seconds = time.perf_counter() - started
+    _print_charger_replay(replay, seconds)
+    if json_path is not None:
+        document = {**replay_to_dict(replay, str(path)), "seconds": seconds}
+        _write_text(json_path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        out.print(f"Figures written to {json_path}", highlight=False)
+
+
+def _point_counts(given: list[str]) -> list[int]:
+    """The --points values, each a whole number from 1 to 1,000, commas or repeats between."""
+    counts = []
+    for text in (part.strip() for item in given for part in item.split(",")):
+        if not text.isdigit() or not 1 <= int(text) <= 1000:
+            _fail(f"--points {text}: give whole numbers of charge points from 1 to 1000")
+        counts.append(int(text))
+    return sorted(set(counts))
+
+
+def _evening(option: str, text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError as error:
+        _fail(f"{option} {text}: {error}")
+
+
+def _print_charger_replay(replay: ChargerReplay, seconds: float) -> None:
+    from scenarios.charger_count import METHODS, figures
+
+    by_points: dict[int, dict[str, MethodOutcome]] = {o.points: {} for o in replay.outcomes}
+    for outcome in replay.outcomes:
+        by_points[outcome.points][outcome.method] = outcome
+    table = Table(
+        title=f"{len(replay.nights)} night{'s' if len(replay.nights) != 1 else ''}, "
+        f"{replay.nights[0]} to {replay.nights[-1]}; "
+        f"each cell: {' / '.join(METHODS)}",
+    )
+    table.add_column("charge points", min_width=24)
+    for points in by_points:
+        table.add_column(str(points), justify="right", no_wrap=True)
+    for figure in figures(replay.outcomes[0].sessions, replay.users):
+        table.add_row(
+            figure.label,
+            *(
+                " / ".join(figure.text(outcomes[method]) for method in METHODS)
+                for outcomes in by_points.values()
+            ),
+        )
+    out.print(table)
+    proven = [f"{o.proven_nights} on {o.points}" for o in replay.outcomes if o.proven_nights]
+    out.print(
+        f"Replayed in {seconds:.1f} s. Nights the engine proved best, of {len(replay.nights)}: "
+        f"{', '.join(proven) or 'none'}.",
+        highlight=False,
+    )
 
 
 def _print_comparison(summaries: list[PlanSummary]) -> None:

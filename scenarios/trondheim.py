@@ -48,11 +48,15 @@ class Session:
         The resident (`User_ID`).
     plug_in, plug_out : datetime
         When the car was plugged in and out.
+    kwh : float, optional
+        The energy charged (`El_kWh`); 0 where the file says NA (no session at a shared point
+        does).
     """
 
     user: str
     plug_in: datetime
     plug_out: datetime
+    kwh: float = 0.0
 
 
 def read_sessions(path: Path = DATA) -> list[Session]:
@@ -76,12 +80,35 @@ def read_sessions(path: Path = DATA) -> list[Session]:
                 continue
             plug_in = datetime.strptime(row["Start_plugin"], "%d.%m.%Y %H:%M")
             plug_out = datetime.strptime(row["End_plugout"], "%d.%m.%Y %H:%M")
+            # Decimal commas: "29,87".
+            kwh = 0.0 if row["El_kWh"] == "NA" else float(row["El_kWh"].replace(",", "."))
             if plug_out - plug_in >= timedelta(minutes=1):
-                sessions.append(Session(row["User_ID"], plug_in, plug_out))
+                sessions.append(Session(row["User_ID"], plug_in, plug_out, kwh))
     return sorted(sessions, key=lambda s: (s.plug_in, s.user))
 
 
-def replay_nights(sessions: list[Session], points: int) -> list[Instance]:
+def night_of(session: Session) -> date:
+    """The evening a session belongs to: its plug-in's date less twelve hours (noon to noon)."""
+    return (session.plug_in - timedelta(minutes=NOON)).date()
+
+
+def sessions_by_night(sessions: list[Session]) -> dict[date, list[Session]]:
+    """The sessions of each evening that has some, by date, each evening's in plug-in order.
+
+    `replay_nights` makes the i-th request of a night from the i-th session here.
+    """
+    by_night: dict[date, list[Session]] = defaultdict(list)
+    for session in sessions:
+        by_night[night_of(session)].append(session)
+    return {
+        night: sorted(tonight, key=lambda s: (s.plug_in, s.user))
+        for night, tonight in sorted(by_night.items())
+    }
+
+
+def replay_nights(
+    sessions: list[Session], points: int, fairness_nights: int = FAIRNESS_NIGHTS
+) -> list[Instance]:
     """One night per evening with sessions, on a garage of `points` shared charge points.
 
     Parameters
@@ -90,17 +117,16 @@ def replay_nights(sessions: list[Session], points: int) -> list[Instance]:
         The sessions to replay.
     points : int
         Charge points in the garage.
+    fairness_nights : int, optional
+        The policy's fairness window: refusals of this many nights before count.
 
     Returns
     -------
     list of Instance
-        By evening date; requests in plug-in order, one household per user (all at the garage,
-        so walking decides nothing), the points open noon to noon, no household cap, fairness
-        over the last `FAIRNESS_NIGHTS` nights, no history (`replay` adds it).
+        By evening date; requests in plug-in order (the i-th from the i-th session of
+        `sessions_by_night`), one household per user (all at the garage, so walking decides
+        nothing), the points open noon to noon, no household cap, no history (`replay` adds it).
     """
-    by_night: dict[date, list[Session]] = defaultdict(list)
-    for session in sessions:
-        by_night[(session.plug_in - timedelta(minutes=NOON)).date()].append(session)
     spaces = tuple(
         Space(f"P{i + 1:02d}", "charger", features=frozenset({"ev_charger"}), x=0, y=0)
         for i in range(points)
@@ -109,15 +135,15 @@ def replay_nights(sessions: list[Session], points: int) -> list[Instance]:
         windows={"charger": (Window(NOON, NOON + 24 * 60),)},
         turnover_minutes=0,
         household_cap=None,
-        fairness_window_nights=FAIRNESS_NIGHTS,
+        fairness_window_nights=fairness_nights,
         walk_weight=0,
         stability_weight=0,
     )
     nights = []
-    for night, tonight in sorted(by_night.items()):
+    for night, tonight in sessions_by_night(sessions).items():
         evening = datetime.combine(night, datetime.min.time())
         requests = []
-        for index, session in enumerate(sorted(tonight, key=lambda s: (s.plug_in, s.user))):
+        for index, session in enumerate(tonight):
             arrive = int((session.plug_in - evening).total_seconds() // 60)
             depart = min(int((session.plug_out - evening).total_seconds() // 60), NOON + 24 * 60)
             requests.append(
@@ -146,7 +172,8 @@ def replay_nights(sessions: list[Session], points: int) -> list[Instance]:
 def replay(
     nights: list[Instance], allocate: Callable[[Instance], Result]
 ) -> Iterator[tuple[Instance, Result]]:
-    """Allocate the nights in order, each with the refusals of the nights before as history.
+    """Allocate the nights in order, each with the refusals of the nights before as history
+    (those within its policy's fairness window).
 
     Parameters
     ----------
@@ -162,7 +189,7 @@ def replay(
     """
     refused: dict[str, list[date]] = defaultdict(list)
     for night in nights:
-        since = night.night - timedelta(days=FAIRNESS_NIGHTS)
+        since = night.night - timedelta(days=night.policy.fairness_window_nights)
         history = tuple(
             HouseholdHistory(h.id, tuple(d for d in refused[h.id] if d >= since))
             for h in night.households

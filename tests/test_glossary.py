@@ -25,6 +25,7 @@ PHRASEBOOKS = [
     "engine/phrases.py",
     "simulation/report.py",
     "simulation/metrics.py",
+    "scenarios/charger_count.py",
     "service/notify/phrases.py",
 ]
 TEMPLATES = ["service/web/templates/*.html", "simulation/report.html.j2"]
