@@ -523,7 +523,7 @@ def chargers(
     points: Annotated[
         list[str] | None,
         typer.Option(
-            help="Charge point counts to try, e.g. 1,2,3 or repeated (default: 1,2,3,4,6).",
+            help="Charger counts to try, e.g. 1,2,3 or repeated (default: 1,2,3,4,6).",
             show_default=False,
         ),
     ] = None,
@@ -551,8 +551,8 @@ def chargers(
     ] = None,
     time_limit: TimeLimit = 10.0,
 ) -> None:
-    """How many shared charge points: real charging sessions replayed night by night on fewer
-    points, first come, first served against the engine."""
+    """How many shared chargers: real charging sessions replayed night by night on fewer
+    chargers, first come, first served against the engine."""
     from scenarios.charger_count import (
         DEFAULT_POINTS,
         replay_point_counts,
@@ -583,7 +583,7 @@ def chargers(
     with Progress(
         *Progress.get_default_columns(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
-        task = progress.add_task(f"{len(counts)} point counts x 2 methods", total=2 * len(counts))
+        task = progress.add_task(f"{len(counts)} charger counts x 2 methods", total=2 * len(counts))
         started = time.perf_counter()
         replay = replay_point_counts(
             sessions, counts, fairness_nights, time_limit, lambda outcome: progress.advance(task)
@@ -601,7 +601,7 @@ def _point_counts(given: list[str]) -> list[int]:
     counts = []
     for text in (part.strip() for item in given for part in item.split(",")):
         if not text.isdigit() or not 1 <= int(text) <= 1000:
-            _fail(f"--points {text}: give whole numbers of charge points from 1 to 1000")
+            _fail(f"--points {text}: give whole numbers of chargers from 1 to 1000")
         counts.append(int(text))
     return sorted(set(counts))
 
@@ -624,7 +624,7 @@ def _print_charger_replay(replay: ChargerReplay, seconds: float) -> None:
         f"{replay.nights[0]} to {replay.nights[-1]}; "
         f"each cell: {' / '.join(METHODS)}",
     )
-    table.add_column("charge points", min_width=24)
+    table.add_column("chargers", min_width=24)
     for points in by_points:
         table.add_column(str(points), justify="right", no_wrap=True)
     for figure in figures(replay.outcomes[0].sessions, replay.users):

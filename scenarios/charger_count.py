@@ -340,8 +340,8 @@ def figures(sessions: int, users: int) -> tuple[Figure, ...]:
         Figure(f"Users refused (of {users})", lambda o: str(o.users_refused)),
         Figure("Most nights one user was refused", lambda o: str(o.most_refused_nights)),
         Figure("Gini of refused nights (0 = shared equally)", lambda o: f"{o.refused_gini:.2f}"),
-        Figure("Refused: median wait for a free point (min)", lambda o: _minutes(o.median_wait)),
-        Figure("Refused: no point free before plug-out", lambda o: str(o.refused_no_point)),
+        Figure("Refused: median wait for a free charger (min)", lambda o: _minutes(o.median_wait)),
+        Figure("Refused: no charger free before plug-out", lambda o: str(o.refused_no_point)),
     )
 
 
