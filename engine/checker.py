@@ -30,7 +30,7 @@ class Violation:
         For a pair rule, the value of its `Rule`; otherwise one of
         "known_ids", "every_request_accounted", "infeasible_is_empty", "whole_stay",
         "reported_walk", "one_space_per_request", "no_overlap_on_space", "household_cap",
-        "pins".
+        "charging_cap", "pins".
     message : str
         What is wrong, naming the requests and spaces.
     """
@@ -54,8 +54,8 @@ def check_allocation(instance: Instance, result: Result) -> list[Violation]:
     list of Violation
         Empty when the allocation is valid: every request is accounted for once, each assigned
         request holds one space for its whole stay, every pair rule of `engine.rules.HARD_RULES`
-        holds, stays on a space do not overlap, household caps and forced pins hold, the walks
-        reported are the plan's, and an infeasible result assigns nothing.
+        holds, stays on a space do not overlap, the household and charging caps and forced pins
+        hold, the walks reported are the plan's, and an infeasible result assigns nothing.
     """
     violations: list[Violation] = []
 
@@ -102,7 +102,7 @@ def check_allocation(instance: Instance, result: Result) -> list[Violation]:
 
     _one_space_per_request(placed, broken)
     _no_overlap_on_space(instance, placed, broken)
-    _household_cap(instance, placed, broken)
+    _caps(instance, placed, broken)
     _forced_pins(instance, result, placed, broken)
     return violations
 
@@ -146,15 +146,27 @@ def _no_overlap_on_space(instance: Instance, placed: list[Assignment], broken: _
                     )
 
 
-def _household_cap(instance: Instance, placed: list[Assignment], broken: _Report) -> None:
-    cap = instance.policy.household_cap
-    if cap is None:
-        return
-    held_by = Counter({h.id: h.held_elsewhere for h in instance.households if h.held_elsewhere})
-    held_by.update(instance.request_by_id[a.request].household for a in placed)
-    for household, held in held_by.items():
-        if held > cap:
-            broken("household_cap", f"household {household} holds {held} shared spaces, cap {cap}")
+def _caps(instance: Instance, placed: list[Assignment], broken: _Report) -> None:
+    """The household cap over parking stays and the charging cap over charging sessions, each
+    counted on its own from the dataclasses' fields."""
+    policy = instance.policy
+    requests = [instance.request_by_id[a.request] for a in placed]
+    for family, cap, charging, counted in (
+        ("household_cap", policy.household_cap, False, "shared spaces"),
+        ("charging_cap", policy.charging_cap, True, "charging sessions"),
+    ):
+        if cap is None:
+            continue
+        held_by = Counter(
+            {
+                h.id: h.charging_held_elsewhere if charging else h.held_elsewhere
+                for h in instance.households
+            }
+        )
+        held_by.update(r.household for r in requests if r.charging is charging)
+        for household, held in held_by.items():
+            if held > cap:
+                broken(family, f"household {household} holds {held} {counted}, cap {cap}")
 
 
 def _forced_pins(

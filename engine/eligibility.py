@@ -101,6 +101,8 @@ class EligibilityTable:
         Per space: its `Size`.
     space_features : IntArray
         Per space: its features as bits (one bit per feature some space offers).
+    space_charging_only : BoolArray
+        Per space: its kind is kept for charging sessions (`Policy.charging_only_kinds`).
     space_x, space_y : FloatArray
         Per space: coordinates in metres.
     spaces_of_compound : dict of int to IntArray
@@ -116,6 +118,8 @@ class EligibilityTable:
         Per request: needed features as bits.
     request_unknown_need : BoolArray
         Per request: it needs a feature no space offers (which no bit can express).
+    request_charging : BoolArray
+        Per request: it is a charging session.
     request_x, request_y : FloatArray
         Per request: its household's coordinates.
     request_compound : numpy.ndarray of int32
@@ -149,6 +153,10 @@ class EligibilityTable:
         self.space_features: IntArray = np.array(
             [_mask(s.features, feature_bits) for s in spaces], dtype=np.int64
         )
+        charging_only_kinds = instance.policy.charging_only_kinds
+        self.space_charging_only: BoolArray = np.array(
+            [s.kind in charging_only_kinds for s in spaces], dtype=bool
+        )
         self.space_x: FloatArray = np.array([s.x for s in spaces], dtype=np.float64)
         self.space_y: FloatArray = np.array([s.y for s in spaces], dtype=np.float64)
         self.space_open_to_all: BoolArray = np.array([not s.compounds for s in spaces], dtype=bool)
@@ -177,6 +185,7 @@ class EligibilityTable:
         self.request_needs: IntArray = np.array(
             [_mask(r.needs, feature_bits) for r in requests], dtype=np.int64
         )
+        self.request_charging: BoolArray = np.array([r.charging for r in requests], dtype=bool)
         self.request_x: FloatArray = np.array([h.x for h in households], dtype=np.float64)
         self.request_y: FloatArray = np.array([h.y for h in households], dtype=np.float64)
         self.request_compound: npt.NDArray[np.int32] = np.array(

@@ -15,7 +15,7 @@ from engine import rules
 from engine.arrays import BoolArray, IntArray
 from engine.clock import format_clock
 from engine.eligibility import EligibilityTable
-from engine.model import Instance, PinAction, Request, Space
+from engine.model import CapAccount, Instance, PinAction, Request, Space
 from engine.phrases import ENGLISH, English, count_noun
 from engine.result import Assignment, Reason, Unassigned
 from engine.rules import Rule
@@ -44,8 +44,9 @@ def unassigned_reasons(
     -------
     list of Unassigned
         In request order: `Reason.NO_SPACE_FITS` naming the rules that exclude every space,
-        `Reason.HOUSEHOLD_CAP`, or `Reason.ALL_FITTING_SPACES_TAKEN` counting the fitting spaces
-        and the priority levels of the stays that hold them.
+        `Reason.HOUSEHOLD_CAP` (the cap of the request's account: `household_cap`, or
+        `charging_cap` for a charging session), or `Reason.ALL_FITTING_SPACES_TAKEN` counting
+        the fitting spaces and the priority levels of the stays that hold them.
     """
     served = {a.request for a in assignments}
     unserved = np.array(
@@ -54,12 +55,11 @@ def unassigned_reasons(
     if not len(unserved):
         return []
     stays = PlacedStays.of(instance, assignments)
-    held_by: Counter[str] = Counter(
-        {h.id: h.held_elsewhere for h in instance.households if h.held_elsewhere}
+    held_by: Counter[CapAccount] = Counter(
+        {account: instance.held_elsewhere(account) for account in instance.cap_accounts}
     )
     for assignment in assignments:
-        held_by[instance.request_by_id[assignment.request].household] += 1
-    cap = instance.policy.household_cap
+        held_by[instance.request_by_id[assignment.request].account] += 1
     reasons: dict[int, Unassigned] = {}
     for rows, cols in table.blocks(unserved):
         failures = table.failures(rows, cols=cols)
@@ -68,15 +68,12 @@ def unassigned_reasons(
             request = instance.requests[row]
             excluded = {rule: refused[position] for rule, refused in failures.items()}
             fits = ~np.logical_or.reduce(list(excluded.values()))
+            cap = instance.policy.cap_of(request.account)
             if not fits.any():
                 message = no_space_fits_message(instance, request, excluded, considered, phrases)
                 reasons[row] = Unassigned(request.id, Reason.NO_SPACE_FITS, message)
-            elif cap is not None and held_by[request.household] >= cap:
-                message = (
-                    phrases.no_household_space()
-                    if cap == 0
-                    else phrases.household_full(held_by[request.household])
-                )
+            elif cap is not None and held_by[request.account] >= cap:
+                message = cap_reached_message(request, held_by[request.account], phrases)
                 reasons[row] = Unassigned(request.id, Reason.HOUSEHOLD_CAP, message)
             else:
                 reasons[row] = Unassigned(
@@ -85,6 +82,31 @@ def unassigned_reasons(
                     all_taken_message(instance, request, cols[fits], stays, phrases),
                 )
     return [reasons[row] for row in sorted(reasons)]
+
+
+def cap_reached_message(request: Request, held: int, phrases: English = ENGLISH) -> str:
+    """Why a request its household's cap refuses: the plan gives none, or the household holds
+    as many as it allows.
+
+    Parameters
+    ----------
+    request : Request
+        The refused request; a charging session is told of the charging cap, any other stay of
+        the household cap.
+    held : int
+        What its cap account holds tonight: as many as its cap allows, 0 for a cap of zero.
+    phrases : English, optional
+        The phrasebook (`ENGLISH` or `CHINESE`).
+
+    Returns
+    -------
+    str
+        One phrase, such as "your household already has 1 charging session tonight, the most
+        the plan allows".
+    """
+    if request.charging:
+        return phrases.charging_full(held) if held else phrases.no_household_charging()
+    return phrases.household_full(held) if held else phrases.no_household_space()
 
 
 def no_space_fits_message(

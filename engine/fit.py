@@ -3,8 +3,9 @@
 The check asks the hard rules (`engine.rules.HARD_RULES`, the ones eligibility, the checker and
 the explanations use) about each space of the night for one request, with nothing else placed.
 A request no space fits is refused whatever happens; one some space fits is served when it is
-the night's only request (unless the plan gives households no shared space at all). Whether the
-other requests leave it a space is not known before the night is run.
+the night's only request (unless its cap is zero: the household cap, or for a charging session
+the charging cap). Whether the other requests leave it a space is not known before the night is
+run.
 
 Rented spaces may be released after a resident asks: by default the check counts every rented
 space as if its renter released it (`released_later=True`), so "no space fits" is said only of
@@ -18,7 +19,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from engine import rules
-from engine.explain import no_space_fits_message
+from engine.explain import cap_reached_message, no_space_fits_message
 from engine.model import Instance, Request, Space, Window
 from engine.phrases import ENGLISH, English
 from engine.rules import Rule
@@ -51,7 +52,7 @@ class Fit:
     Attributes
     ----------
     fits : bool
-        Some space takes the request as asked (and the plan gives households shared spaces).
+        Some space takes the request as asked (and its cap is not zero).
     fitting : int
         How many spaces take it as asked.
     kinds : tuple of str
@@ -60,7 +61,8 @@ class Fit:
         When nothing fits: the rules that are first to exclude some space, in rule order.
         Empty when it fits.
     no_household_space : bool
-        The plan gives no shared space to a household (a cap of zero): nothing is served.
+        The plan gives a household no stay of this request's kind (a `household_cap` of zero,
+        or a `charging_cap` of zero for a charging session): nothing is served.
     suggestions : tuple of Stay
         When nothing fits: for each kind, the nearest stay one of its spaces would take
         (changing only the hours), nearest first. Empty when it fits or when hours cannot help.
@@ -220,11 +222,12 @@ def check_fit(
     excluded = _excluded(instance, request, positions, groups, released_later)
     refused = np.logical_or.reduce(list(excluded.values())) if considered else np.zeros(0, bool)
     fitting = [space for space, no in zip(considered, refused.tolist()) if not no]
-    no_household_space = instance.policy.household_cap == 0
+    # A charging session is governed by the charging cap, any other stay by the household cap.
+    no_household_space = instance.policy.cap_of(request.account) == 0
     if fitting and not no_household_space:
         return Fit(True, len(fitting), tuple(sorted({s.kind for s in fitting})), (), False, (), "")
     if no_household_space:
-        return Fit(False, len(fitting), (), (), True, (), phrases.no_household_space())
+        return Fit(False, len(fitting), (), (), True, (), cap_reached_message(request, 0, phrases))
     first: set[Rule] = set()
     for position in range(len(considered)):
         first.add(next(rule for rule, out in excluded.items() if out[position]))

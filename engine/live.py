@@ -1,12 +1,13 @@
 """A published night as it is lived: the waiting list, and freed spaces offered to it.
 
 After publishing, a space can free up: a car that never came, a stay cancelled. Every other
-published stay is kept where it is (its household was told the space; a checked-in car stands
-on it), so the only new room is on the freed spaces. `refill` re-solves just that part of the
-night: the freed spaces with the stays still on them (forced), and the waiting requests, each at
-the priority level the whole night gave it, with the household's stays elsewhere counted
-towards its cap (`Household.held_elsewhere`). Fairness, rotation, walking and stability rank the
-waiting requests as they ranked the night.
+published stay is kept where it is (its household was told the space; a checked-in car stands on
+it), so the only new room is on the freed spaces. `refill` re-solves just that part of the night:
+the freed spaces with the stays still on them (forced), and the waiting requests, each at the
+priority level the whole night gave it, with the household's stays elsewhere counted towards its
+caps: parking stays towards the household cap (`Household.held_elsewhere`), charging sessions
+towards the charging cap (`Household.charging_held_elsewhere`). Fairness, rotation, walking and
+stability rank the waiting requests as they ranked the night.
 
 Why the part is the whole answer: the published allocation was the night's optimum, so no
 waiting request fitted any space's free hours outside the freed spaces (else serving it would
@@ -23,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from engine.model import Instance, Pin, PinAction, Request, Space
+from engine.model import CapAccount, Instance, Pin, PinAction, Request, Space
 from engine.result import Result
 from engine.rules import HARD_RULES
 from engine.solver import solve
@@ -131,7 +132,7 @@ def refill(
     }
     staying = {r: s for r, s in kept.items() if s in freed_ids}
     held_elsewhere = Counter(
-        instance.request_by_id[r].household for r, s in kept.items() if s not in freed_ids
+        instance.request_by_id[r].account for r, s in kept.items() if s not in freed_ids
     )
     priorities = instance.priorities
     requests = tuple(
@@ -142,7 +143,12 @@ def refill(
     spaces = tuple(s for s in instance.spaces if s.id in freed_ids)
     involved = {r.household for r in requests} | {s.renter for s in spaces if s.renter}
     households = tuple(
-        replace(h, held_elsewhere=h.held_elsewhere + held_elsewhere[h.id])
+        replace(
+            h,
+            held_elsewhere=h.held_elsewhere + held_elsewhere[CapAccount(h.id, charging=False)],
+            charging_held_elsewhere=h.charging_held_elsewhere
+            + held_elsewhere[CapAccount(h.id, charging=True)],
+        )
         for h in instance.households
         if h.id in involved
     )

@@ -16,6 +16,7 @@ from datetime import date
 from enum import Enum, IntEnum
 from functools import cached_property
 from math import hypot, isfinite
+from typing import NamedTuple
 
 # Eligibility keeps a space's features as bits of one 64-bit integer.
 MAX_FEATURES = 62
@@ -167,13 +168,17 @@ class Household:
     compound : str or None
         Its compound; None: it may use every space.
     held_elsewhere : int
-        Shared spaces it already holds tonight outside this instance; they count towards the
-        household cap (`engine.live` re-solves part of a published night this way).
+        Parking stays (charging sessions not counted) it already holds tonight outside this
+        instance; they count towards `Policy.household_cap` (`engine.live` re-solves part of a
+        published night this way).
+    charging_held_elsewhere : int
+        Charging sessions it already holds tonight outside this instance; they count towards
+        `Policy.charging_cap`.
 
     Raises
     ------
     ValueError
-        For an empty id, coordinates that are not finite or a negative `held_elsewhere`.
+        For an empty id, coordinates that are not finite or a negative count held elsewhere.
     """
 
     id: str
@@ -183,17 +188,41 @@ class Household:
     has_space: bool = False
     compound: str | None = None
     held_elsewhere: int = 0
+    charging_held_elsewhere: int = 0
 
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("household id is empty")
-        if self.held_elsewhere < 0:
-            raise ValueError(f"household {self.id}: held_elsewhere must not be negative")
+        for name in ("held_elsewhere", "charging_held_elsewhere"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"household {self.id}: {name} must not be negative")
         _check_location(f"household {self.id}", self.x, self.y)
 
     def walk_to(self, space: Space) -> int:
         """Straight-line distance to `space` in whole metres (site plans give no footpaths)."""
         return round(hypot(space.x - self.x, space.y - self.y))
+
+
+class CapAccount(NamedTuple):
+    """What a stay counts towards: a household's parking stays or its charging sessions.
+
+    Each account has its own cap (`Policy.cap_of`); a household has one of each.
+
+    Attributes
+    ----------
+    household : str
+        The household's id.
+    charging : bool
+        The account of its charging sessions; False: of its other (parking) stays.
+    """
+
+    household: str
+    charging: bool
+
+    @property
+    def counted(self) -> str:
+        """What the account counts, in words for staff: "shared spaces" or "charging sessions"."""
+        return "charging sessions" if self.charging else "shared spaces"
 
 
 @dataclass(frozen=True)
@@ -245,6 +274,11 @@ class Request:
                 f"request {self.id}: departs ({self.depart}) before it arrives ({self.arrive})"
             )
 
+    @property
+    def account(self) -> CapAccount:
+        """The cap account it counts towards: its household's charging or parking account."""
+        return CapAccount(self.household, self.charging)
+
 
 @dataclass(frozen=True)
 class PriorityRule:
@@ -261,8 +295,9 @@ class PriorityRule:
     tags_any : frozenset of str
         Match households with at least one of these tags; empty: any.
     first_car : bool or None
-        Match a household's first request of the night (True) or its later ones (False); None:
-        either.
+        Match a household's first parking request of the night (True) or its later ones and its
+        charging sessions (False); None: either. A charging session is nobody's first car and
+        does not make a later parking request a second one.
     """
 
     priority: int
@@ -370,6 +405,10 @@ class Policy:
         object.__setattr__(
             self, "windows", {kind: merged(windows) for kind, windows in self.windows.items()}
         )
+
+    def cap_of(self, account: CapAccount) -> int | None:
+        """The cap of `account`: `charging_cap` for charging sessions, else `household_cap`."""
+        return self.charging_cap if account.charging else self.household_cap
 
 
 @dataclass(frozen=True)
@@ -545,8 +584,11 @@ class Instance:
         decided: dict[str, tuple[int, str]] = {}
         households_seen: set[str] = set()
         for request in self.requests:
-            is_first_car = request.household not in households_seen
-            households_seen.add(request.household)
+            # Only parking stays are cars in the sense of the plan's "first car": a charging
+            # session is nobody's first car and leaves the household's first car to come.
+            is_first_car = not request.charging and request.household not in households_seen
+            if not request.charging:
+                households_seen.add(request.household)
             if request.priority is not None:
                 decided[request.id] = (request.priority, "set on the request")
                 continue
@@ -626,6 +668,20 @@ class Instance:
             if recent:
                 points[entry.household] = window + 1 - min(recent)
         return points
+
+    @cached_property
+    def cap_accounts(self) -> tuple[CapAccount, ...]:
+        """Every household's two cap accounts: its parking stays, then its charging sessions."""
+        return tuple(
+            CapAccount(household.id, charging)
+            for household in self.households
+            for charging in (False, True)
+        )
+
+    def held_elsewhere(self, account: CapAccount) -> int:
+        """What `account`'s household holds tonight outside this instance, towards its cap."""
+        household = self.household_by_id[account.household]
+        return household.charging_held_elsewhere if account.charging else household.held_elsewhere
 
     def last_space_of(self, household: str) -> str | None:
         """The id of the space the household had last night, if any."""

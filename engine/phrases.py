@@ -101,6 +101,10 @@ class English:
         having = self.join([self.feature(f, present=True) for f in features])
         return f"none of {count} {kinds} spaces {having}"
 
+    def kept_for_charging(self, count: int, kinds: str) -> str:
+        """Rule.CHARGING_ONLY: "3 charger spaces are kept for charging"."""
+        return f"{self._spaces(count, kinds)} kept for charging"
+
     def too_far(self, count: int, kinds: str, metres: int) -> str:
         """Rule.WALK: "2 street spaces are more than 400 m from your building"."""
         return f"{self._spaces(count, kinds)} more than {metres} m from your building"
@@ -133,6 +137,17 @@ class English:
         """The household holds as many shared spaces as the cap allows."""
         return (
             f"your household already has {count_noun(held, 'shared space')} tonight, "
+            "the most the plan allows"
+        )
+
+    def no_household_charging(self) -> str:
+        """A charging cap of zero."""
+        return "the plan gives no charging session to a household"
+
+    def charging_full(self, held: int) -> str:
+        """The household holds as many charging sessions as the charging cap allows."""
+        return (
+            f"your household already has {count_noun(held, 'charging session')} tonight, "
             "the most the plan allows"
         )
 
@@ -196,6 +211,9 @@ class Chinese(English):
         having = self._list([self.feature(f, present=True) for f in features])
         return f"{count} 个{kinds}车位中没有一个{having}"
 
+    def kept_for_charging(self, count: int, kinds: str) -> str:
+        return f"{count} 个{kinds}车位仅供充电"
+
     def too_far(self, count: int, kinds: str, metres: int) -> str:
         return f"{count} 个{kinds}车位离您的楼超过 {metres} 米"
 
@@ -218,6 +236,12 @@ class Chinese(English):
 
     def household_full(self, held: int) -> str:
         return f"您的住户今晚已有 {held} 个共享车位，已达方案上限"
+
+    def no_household_charging(self) -> str:
+        return "这个方案不给住户安排充电时段"
+
+    def charging_full(self, held: int) -> str:
+        return f"您的住户今晚已有 {held} 个充电时段，已达方案上限"
 
     def all_taken(
         self, fitting: int, arrive: str, depart: str, takers: list[tuple[int, int]], level: int

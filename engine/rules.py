@@ -53,6 +53,9 @@ class Rule(str, Enum):
     """The car is no larger than the space."""
     FEATURES = "features"
     """The space has every feature the request needs."""
+    CHARGING_ONLY = "charging_only"
+    """A space of a kind kept for charging (`Policy.charging_only_kinds`) takes only charging
+    sessions."""
     WALK = "walk"
     """The walk from the household to the space is within the plan's limit."""
     FORBIDDEN = "forbidden"
@@ -276,6 +279,29 @@ def _features_say(
     return [phrases.lacking(len(spaces), kinds_of(spaces, phrases), missing)]
 
 
+# --- charging only ---------------------------------------------------------------------------
+
+
+def _charging_only_refuses(block: Block) -> BoolArray:
+    table = block.table
+    return table.space_charging_only[None, block.cols] & ~table.request_charging[block.rows, None]
+
+
+def _charging_only_breach(instance: Instance, request: Request, space: Space) -> str | None:
+    if request.charging or space.kind not in instance.policy.charging_only_kinds:
+        return None
+    return (
+        f"{request.id} is not a charging session but is on {space.id}, "
+        f"a {space.kind} space kept for charging"
+    )
+
+
+def _charging_only_say(
+    instance: Instance, request: Request, spaces: list[Space], phrases: English
+) -> list[str]:
+    return [phrases.kept_for_charging(len(spaces), kinds_of(spaces, phrases))]
+
+
 # --- walk ------------------------------------------------------------------------------------
 
 
@@ -338,6 +364,7 @@ HARD_RULES: tuple[HardRule, ...] = (
     HardRule(Rule.WINDOW, _window_refuses, _window_breach, _window_say),
     HardRule(Rule.SIZE, _size_refuses, _size_breach, _size_say),
     HardRule(Rule.FEATURES, _features_refuses, _features_breach, _features_say),
+    HardRule(Rule.CHARGING_ONLY, _charging_only_refuses, _charging_only_breach, _charging_only_say),
     HardRule(Rule.WALK, _walk_refuses, _walk_breach, _walk_say),
     HardRule(Rule.FORBIDDEN, _forbidden_refuses, _forbidden_breach, _forbidden_say),
 )

@@ -245,7 +245,7 @@ def _by_assignment(
     problem: Problem, component: Component, tiers: list[Tier]
 ) -> tuple[IntArray | None, str]:
     """The assignment's pairs, or None and why it cannot solve this part exactly."""
-    if component.binding_households:
+    if component.binding_accounts:
         return None, "a household cap binds in it, which an assignment cannot hold"
     picked = solve_assignment(problem, component, tiers)
     if picked is None:

@@ -43,7 +43,7 @@ def solve_assignment(problem: Problem, component: Component, tiers: list[Tier]) 
         The chosen pairs (indices into the problem's pair arrays), ascending; None when the
         combined weights are too large for exact arithmetic in doubles.
     """
-    assert component.is_matching and not component.binding_households, "not an assignment"
+    assert component.is_matching and not component.binding_accounts, "not an assignment"
     pairs = component.pairs
     requests = component.requests
     spaces = np.unique(problem.pair_space[pairs])

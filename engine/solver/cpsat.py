@@ -16,6 +16,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from engine.arrays import IntArray
+from engine.model import CapAccount
 from engine.solver.greedy import greedy_fill, priority_order
 from engine.solver.groups import maximal_cliques
 from engine.solver.objective import Tier, TieredSolution
@@ -58,7 +59,7 @@ def solve_tiers(
     local = {int(p): i for i, p in enumerate(pairs.tolist())}
     _one_space_per_request(model, problem, pairs, x)
     _no_overlap_on_space(model, problem, component, x)
-    _household_cap(model, problem, component, x)
+    _caps(model, problem, component, x)
 
     order = priority_order(problem, component.requests.tolist())
     solution = TieredSolution(chosen=greedy_fill(problem, order, pairs), proven=True)
@@ -150,18 +151,19 @@ def _no_overlap_on_space(
             model.add_at_most_one([stays[i][2] for i in clique])
 
 
-def _household_cap(
+def _caps(
     model: cp_model.CpModel, problem: Problem, component: Component, x: list[cp_model.IntVar]
 ) -> None:
-    if not component.binding_households:
+    """At most the cap left of each binding cap account's pairs chosen."""
+    if not component.binding_accounts:
         return
-    by_household: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    by_account: dict[CapAccount, list[cp_model.IntVar]] = defaultdict(list)
     for var, request in zip(x, problem.pair_request[component.pairs].tolist()):
-        household = problem.instance.requests[request].household
-        if household in component.binding_households:
-            by_household[household].append(var)
-    for household, variables in by_household.items():
-        model.add(sum(variables) <= problem.cap_left[household])
+        account = problem.instance.requests[request].account
+        if account in component.binding_accounts:
+            by_account[account].append(var)
+    for account, variables in by_account.items():
+        model.add(sum(variables) <= problem.cap_left[account])
 
 
 def _set_hint(

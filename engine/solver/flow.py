@@ -1,8 +1,9 @@
 """Exact special case: when every space takes at most one stay, the night is a weighted matching.
 
-The network: each request (or, where a household cap can bind, each such household) supplies its
-cars; a car either reaches a space it may use and then the sink, or goes straight to the sink
-unserved. Arc costs are the negated lexicographic weights, so a min-cost flow is an optimal night.
+The network: each request (or, where a cap can bind, each such cap account: a household's parking
+stays or its charging sessions) supplies its cars; a car either reaches a space it may use and then
+the sink, or goes straight to the sink unserved. Arc costs are the negated lexicographic weights, so
+a min-cost flow is an optimal night.
 
 When the weights of every tier together do not fit the solver's 64-bit costs, the tiers are
 solved in stages: each stage keeps only what the optimal flows of the stages before may do
@@ -19,6 +20,7 @@ import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from engine.arrays import IntArray
+from engine.model import CapAccount
 from engine.solver.objective import Tier, combined_weights
 from engine.solver.problem import Component, Problem
 
@@ -94,14 +96,14 @@ def _network(problem: Problem, component: Component) -> _Network:
     pairs = component.pairs
     requests = component.requests.tolist()
     spaces = np.unique(problem.pair_space[pairs])
-    binding = sorted(component.binding_households)
+    binding = sorted(component.binding_accounts)
 
     request_node = {r: i for i, r in enumerate(requests)}
     space_node = {s: len(requests) + i for i, s in enumerate(spaces.tolist())}
-    first_household = len(requests) + len(spaces)
-    # Each binding household has a node and, right after it, its "served" node.
-    household_node = {h: first_household + 2 * i for i, h in enumerate(binding)}
-    sink = first_household + 2 * len(binding)
+    first_account = len(requests) + len(spaces)
+    # Each binding cap account has a node and, right after it, its "served" node.
+    account_node = {a: first_account + 2 * i for i, a in enumerate(binding)}
+    sink = first_account + 2 * len(binding)
 
     tails: list[IntArray] = []
     heads: list[IntArray] = []
@@ -120,18 +122,17 @@ def _network(problem: Problem, component: Component) -> _Network:
     add([space_node[s] for s in spaces.tolist()], np.full(len(spaces), sink), np.ones(len(spaces)))
 
     supplies = np.zeros(sink + 1, dtype=np.int64)
-    by_household: dict[str, list[int]] = {h: [] for h in binding}
+    by_account: dict[CapAccount, list[int]] = {a: [] for a in binding}
     free_requests: list[int] = []
     for r in requests:
-        household = instance.requests[r].household
-        by_household.get(household, free_requests).append(r)
+        by_account.get(instance.requests[r].account, free_requests).append(r)
     free_nodes = [request_node[r] for r in free_requests]
     supplies[free_nodes] = 1
     add(free_nodes, np.full(len(free_nodes), sink), np.ones(len(free_nodes)))
-    for household, members in by_household.items():
-        node = household_node[household]
+    for account, members in by_account.items():
+        node = account_node[account]
         supplies[node] = len(members)
-        add([node, node], [sink, node + 1], [len(members), problem.cap_left[household]])
+        add([node, node], [sink, node + 1], [len(members), problem.cap_left[account]])
         add(
             np.full(len(members), node + 1),
             [request_node[r] for r in members],
@@ -166,7 +167,7 @@ def solve_matching(problem: Problem, component: Component, tiers: list[Tier]) ->
         weights do not fit the solver's 64-bit costs even alone.
     """
     network = _network(problem, component)
-    matroid = not component.binding_households
+    matroid = not component.binding_accounts
     arcs = np.arange(len(network.tails))
     supplies = network.supplies.copy()
     forced = np.zeros(len(network.tails), dtype=bool)

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 import numpy as np
 
 from engine.arrays import IntArray
+from engine.model import CapAccount
 from engine.solver.problem import Problem
 
 
 class Occupancy:
-    """Stays placed so far on each space, and shared spaces taken so far by each household.
+    """Stays placed so far on each space, and stays taken so far by each cap account (held
+    elsewhere included).
 
     Parameters
     ----------
@@ -32,10 +34,11 @@ class Occupancy:
         self.arrive = problem.table.request_arrive.tolist()
         gap = problem.instance.policy.turnover_minutes
         self.leave = (problem.table.request_depart + gap).tolist()
-        self.taken_by_household: dict[str, int] = defaultdict(int)
-        for household in problem.instance.households:
-            if household.held_elsewhere:
-                self.taken_by_household[household.id] = household.held_elsewhere
+        self.taken: dict[CapAccount, int] = defaultdict(int)
+        for account in problem.instance.cap_accounts:
+            held = problem.instance.held_elsewhere(account)
+            if held:
+                self.taken[account] = held
         for request, space in problem.forced.items():
             self.place(request, space)
 
@@ -43,7 +46,7 @@ class Occupancy:
         """Put request index `request` on space index `space`."""
         self.stays[space].append(request)
         self.spans[space].append((self.arrive[request], self.leave[request]))
-        self.taken_by_household[self.problem.instance.requests[request].household] += 1
+        self.taken[self.problem.instance.requests[request].account] += 1
 
     def is_free(self, request: int, space: int) -> bool:
         """No stay placed on the space overlaps the request's, turnover gap included."""
@@ -55,12 +58,10 @@ class Occupancy:
         )
 
     def under_cap(self, request: int) -> bool:
-        """The request's household may take one more shared space."""
-        cap = self.problem.instance.policy.household_cap
-        return (
-            cap is None
-            or self.taken_by_household[self.problem.instance.requests[request].household] < cap
-        )
+        """The request's cap account may take one more stay."""
+        account = self.problem.instance.requests[request].account
+        cap = self.problem.instance.policy.cap_of(account)
+        return cap is None or self.taken[account] < cap
 
 
 def pairs_by_request(problem: Problem, pairs: IntArray) -> dict[int, list[int]]:

@@ -36,6 +36,7 @@ import numpy as np
 from highspy._core import _Highs
 
 from engine.arrays import FloatArray, IntArray
+from engine.model import CapAccount
 from engine.solver.greedy import priority_order
 from engine.solver.groups import Grouping, colour, group_spaces, maximal_cliques
 from engine.solver.objective import Tier, TieredSolution, combined_weights, leading_scale
@@ -171,7 +172,7 @@ def solve_grouped(
 
 def greedy_choices(problem: Problem, component: Component, grouping: Grouping) -> IntArray:
     """A greedy placement on the groups: requests by `priority_order`, each on its nearest group
-    (then the first) that has room for its whole stay, within its household's cap.
+    (then the first) that has room for its whole stay, within its cap account's cap.
 
     A group has room when fewer than its k spaces' worth of chosen stays are present at every
     instant of the stay (turnover included); by the interval colouring (`colour`) the choices
@@ -202,11 +203,11 @@ def greedy_choices(problem: Problem, component: Component, grouping: Grouping) -
     by_request = np.split(order, np.flatnonzero(np.diff(grouping.choice_request[order]) != 0) + 1)
     choices_of = {int(grouping.choice_request[c[0]]): c.tolist() for c in by_request if len(c)}
     group_of = grouping.choice_group.tolist()
-    taken: dict[str, int] = defaultdict(int)
+    taken: dict[CapAccount, int] = defaultdict(int)
     chosen: list[int] = []
     for request in priority_order(problem, requests.tolist()):
-        household = problem.instance.requests[request].household
-        if household in problem.cap_left and taken[household] >= problem.cap_left[household]:
+        account = problem.instance.requests[request].account
+        if account in problem.cap_left and taken[account] >= problem.cap_left[account]:
             continue
         first = int(np.searchsorted(times, arrive[request]))
         last = int(np.searchsorted(times, leave[request]))
@@ -215,7 +216,7 @@ def greedy_choices(problem: Problem, component: Component, grouping: Grouping) -
             if row.max(initial=0) < capacity[group_of[choice]]:
                 row += 1
                 chosen.append(choice)
-                taken[household] += 1
+                taken[account] += 1
                 break
     return np.array(sorted(chosen), dtype=np.int64)
 
@@ -283,13 +284,13 @@ class _Search:
 
     def _placeable(self, grouping: Grouping, chosen: IntArray) -> bool:
         """The choices keep every rule of the model, checked exactly: each request chosen once,
-        each household within its cap, each group never over its spaces (by colouring)."""
+        each cap account within its cap, each group never over its spaces (by colouring)."""
         requests = grouping.choice_request[chosen]
         if len(np.unique(requests)) < len(requests):
             return False
-        households = Counter(self.problem.instance.requests[r].household for r in requests.tolist())
+        accounts = Counter(self.problem.instance.requests[r].account for r in requests.tolist())
         cap_left = self.problem.cap_left
-        if any(count > cap_left.get(household, count) for household, count in households.items()):
+        if any(count > cap_left.get(account, count) for account, count in accounts.items()):
             return False
         try:
             colour(self.problem, grouping, chosen)
@@ -343,7 +344,7 @@ def _model(problem: Problem, component: Component, grouping: Grouping, seed: int
     count = len(grouping.choice_pair)
     _one_group_per_request(grouping, rows)
     _group_capacity(problem, grouping, rows, count)
-    _household_cap(problem, component, grouping, rows)
+    _caps(problem, component, grouping, rows)
     extra = len(rows.extra_upper)
     model = highspy.HighsLp()
     model.num_col_ = count + extra
@@ -460,16 +461,17 @@ def _capacity_flow(
         rows.add(np.concatenate(columns), upper, np.concatenate(values), lower=upper)
 
 
-def _household_cap(problem: Problem, component: Component, grouping: Grouping, rows: _Rows) -> None:
-    if not component.binding_households:
+def _caps(problem: Problem, component: Component, grouping: Grouping, rows: _Rows) -> None:
+    """At most the cap left of each binding cap account's requests chosen."""
+    if not component.binding_accounts:
         return
-    by_household: dict[str, list[int]] = defaultdict(list)
+    by_account: dict[CapAccount, list[int]] = defaultdict(list)
     for choice, request in enumerate(grouping.choice_request.tolist()):
-        household = problem.instance.requests[request].household
-        if household in component.binding_households:
-            by_household[household].append(choice)
-    for household, choices in by_household.items():
-        rows.add(np.array(choices, dtype=np.int64), float(problem.cap_left[household]))
+        account = problem.instance.requests[request].account
+        if account in component.binding_accounts:
+            by_account[account].append(choice)
+    for account, choices in by_account.items():
+        rows.add(np.array(choices, dtype=np.int64), float(problem.cap_left[account]))
 
 
 def _fix_by_reduced_costs(

@@ -1,8 +1,11 @@
 """The night compiled for the solvers: eligible pairs, forced pins, and independent parts.
 
 Forced pins are placed before solving: their request leaves the problem, every pair that would
-clash with the pinned stay is dropped, and the household's cap shrinks. What remains splits into
-components that share no space and no binding household cap, and each is solved on its own.
+clash with the pinned stay is dropped, and its cap account's cap shrinks. What remains splits into
+components that share no space and no binding cap, and each is solved on its own.
+
+Caps are kept per cap account (`engine.model.CapAccount`): a household's parking stays count
+towards `Policy.household_cap`, its charging sessions towards `Policy.charging_cap`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from engine.arrays import BoolArray, IntArray
 from engine.eligibility import EligibilityTable
-from engine.model import Instance, PinAction
+from engine.model import CapAccount, Instance, PinAction
 
 
 class PinConflict(Exception):
@@ -25,7 +28,7 @@ class PinConflict(Exception):
 
 @dataclass
 class Component:
-    """A part of the night that shares no space and no binding household cap with the others.
+    """A part of the night that shares no space and no binding cap with the others.
 
     Attributes
     ----------
@@ -35,14 +38,14 @@ class Component:
         Indices into the problem's pair arrays.
     multi_stay_spaces : frozenset of int
         Space indices that can take two of these requests in one night.
-    binding_households : frozenset of str
-        Households whose cap can bind here (more requests than shared spaces left).
+    binding_accounts : frozenset of CapAccount
+        Cap accounts whose cap can bind here (more requests than the cap leaves).
     """
 
     requests: IntArray
     pairs: IntArray
     multi_stay_spaces: frozenset[int]
-    binding_households: frozenset[str]
+    binding_accounts: frozenset[CapAccount]
 
     @property
     def is_matching(self) -> bool:
@@ -68,8 +71,8 @@ class Problem:
         Per pair: 1 when the space is the household's of last night.
     forced : dict of int to int
         Forced pins placed already: request index to space index.
-    cap_left : dict of str to int
-        Shared spaces each household may still take (empty without a cap).
+    cap_left : dict of CapAccount to int
+        Stays each cap account may still take; only accounts with a cap are present.
     components : list of Component
         The independent parts.
     """
@@ -84,7 +87,7 @@ class Problem:
     rotation: IntArray
     pair_stable: IntArray
     forced: dict[int, int]
-    cap_left: dict[str, int]
+    cap_left: dict[CapAccount, int]
     components: list[Component] = field(default_factory=list)
 
     @property
@@ -110,7 +113,7 @@ def compile_problem(instance: Instance) -> Problem:
     ------
     PinConflict
         When the forced pins cannot all hold: a request forced onto two spaces or onto one that
-        breaks a rule, two overlapping stays forced onto one space, or more pins on a household
+        breaks a rule, two overlapping stays forced onto one space, or more pins on a cap account
         than its cap.
     """
     table = EligibilityTable(instance)
@@ -131,16 +134,18 @@ def compile_problem(instance: Instance) -> Problem:
     pair_stable = (last_space[pairs.request] == pairs.space).astype(np.int64)
 
     forced = _place_forced_pins(instance, table, pairs.request, pairs.space)
-    cap = instance.policy.household_cap
-    cap_left: dict[str, int] = {}
-    if cap is not None:
-        forced_on = Counter(requests[r].household for r in forced)
-        for household, entry in instance.household_by_id.items():
-            cap_left[household] = cap - entry.held_elsewhere - forced_on[household]
-            if cap_left[household] < 0:
-                raise PinConflict(
-                    f"the pins force more than {cap} shared spaces onto household {household}"
-                )
+    forced_on = Counter(requests[r].account for r in forced)
+    cap_left: dict[CapAccount, int] = {}
+    for account in instance.cap_accounts:
+        cap = instance.policy.cap_of(account)
+        if cap is None:
+            continue
+        cap_left[account] = cap - instance.held_elsewhere(account) - forced_on[account]
+        if cap_left[account] < 0:
+            raise PinConflict(
+                f"the pins force more than {cap} {account.counted} "
+                f"onto household {account.household}"
+            )
 
     keep = _pairs_clear_of_forced(
         table, instance.policy.turnover_minutes, forced, pairs.request, pairs.space
@@ -229,18 +234,16 @@ def _components(problem: Problem) -> list[Component]:
     n_requests, n_spaces = len(instance.requests), len(instance.spaces)
     pair_request, pair_space = problem.pair_request, problem.pair_space
 
-    # Nodes: requests, then spaces, then households whose cap can bind.
-    by_household: dict[str, list[int]] = defaultdict(list)
+    # Nodes: requests, then spaces, then cap accounts whose cap can bind.
+    by_account: dict[CapAccount, list[int]] = defaultdict(list)
     for r in np.unique(pair_request).tolist():
-        by_household[instance.requests[r].household].append(r)
+        by_account[instance.requests[r].account].append(r)
     binding = sorted(
-        h
-        for h, rs in by_household.items()
-        if h in problem.cap_left and problem.cap_left[h] < len(rs)
+        a for a, rs in by_account.items() if a in problem.cap_left and problem.cap_left[a] < len(rs)
     )
-    household_node = {h: n_requests + n_spaces + i for i, h in enumerate(binding)}
-    links_from = [r for h in binding for r in by_household[h]]
-    links_to = [household_node[h] for h in binding for _ in by_household[h]]
+    account_node = {a: n_requests + n_spaces + i for i, a in enumerate(binding)}
+    links_from = [r for a in binding for r in by_account[a]]
+    links_to = [account_node[a] for a in binding for _ in by_account[a]]
     heads = np.concatenate([pair_request, np.array(links_from, dtype=np.int64)])
     tails = np.concatenate([n_requests + pair_space, np.array(links_to, dtype=np.int64)])
     size = n_requests + n_spaces + len(binding)
@@ -256,9 +259,9 @@ def _components(problem: Problem) -> list[Component]:
     )
     groups = np.split(order, starts[1:]) if len(order) else []
     multi = _multi_stay_spaces(problem)
-    households_by_label: dict[int, set[str]] = defaultdict(set)
-    for household, node in household_node.items():
-        households_by_label[int(label[node])].add(household)
+    accounts_by_label: dict[int, set[CapAccount]] = defaultdict(set)
+    for account, node in account_node.items():
+        accounts_by_label[int(label[node])].add(account)
     components = []
     for pairs in groups:
         component_label = pair_label[pairs[0]]
@@ -268,7 +271,7 @@ def _components(problem: Problem) -> list[Component]:
                 requests=np.unique(pair_request[pairs]),
                 pairs=pairs,
                 multi_stay_spaces=frozenset(spaces & multi),
-                binding_households=frozenset(households_by_label.get(int(component_label), ())),
+                binding_accounts=frozenset(accounts_by_label.get(int(component_label), ())),
             )
         )
     return components

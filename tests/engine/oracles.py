@@ -56,6 +56,8 @@ def failed_rules(instance: Instance, request: Request, space: Space) -> list[Rul
         failed.append(Rule.SIZE)
     if not set(request.needs) <= set(space.features):
         failed.append(Rule.FEATURES)
+    if space.kind in policy.charging_only_kinds and not request.charging:
+        failed.append(Rule.CHARGING_ONLY)
     if policy.max_walk_m is not None and household.walk_to(space) > policy.max_walk_m:
         failed.append(Rule.WALK)
     if any(
@@ -80,6 +82,13 @@ def clash(instance: Instance, first: Request, second: Request) -> bool:
     gap = instance.policy.turnover_minutes
     apart = first.depart + gap <= second.arrive or second.depart + gap <= first.arrive
     return not apart
+
+
+def cap_for(instance: Instance, request: Request) -> int | None:
+    """The cap the request counts towards: the charging cap for a charging session, else the
+    household cap."""
+    policy = instance.policy
+    return policy.charging_cap if request.charging else policy.household_cap
 
 
 def forced_spaces(instance: Instance) -> dict[str, list[str]]:
@@ -120,7 +129,8 @@ def brute_force(instance: Instance) -> Key | None:
     pins.
 
     Requests are decided one at a time (unassigned, or on any eligible space that is still free
-    for the whole stay and within the household cap). A branch is cut only when even serving
+    for the whole stay and within the household's cap for its kind of stay: the charging cap for
+    a charging session, the household cap for any other). A branch is cut only when even serving
     every remaining request on its best space could not beat the best key found so far; that
     optimistic key dominates every completion term by term, hence also lexicographically.
     """
@@ -194,13 +204,15 @@ def brute_force(instance: Instance) -> Key | None:
             return
         request = requests[i]
         household = request.household
-        under_cap = policy.household_cap is None or held[household] < policy.household_cap
-        if under_cap:
+        cap = cap_for(instance, request)
+        # Charging sessions and parking stays are counted apart, each against its own cap.
+        counted = (household, request.charging)
+        if cap is None or held[counted] < cap:
             for space, walk, stable in options[i]:
                 if any(clash(instance, request, other) for other in on_space[space.id]):
                     continue
                 on_space[space.id].append(request)
-                held[household] += 1
+                held[counted] += 1
                 served[level_index[instance.priorities[request.id]]] += 1
                 totals["fair"] += instance.fairness_points.get(household, 0)
                 totals["rotation"] += instance.rotation_points.get(household, 0)
@@ -212,7 +224,7 @@ def brute_force(instance: Instance) -> Key | None:
                 totals["fair"] -= instance.fairness_points.get(household, 0)
                 totals["rotation"] -= instance.rotation_points.get(household, 0)
                 served[level_index[instance.priorities[request.id]]] -= 1
-                held[household] -= 1
+                held[counted] -= 1
                 on_space[space.id].pop()
         if request.id not in forced:
             search(i + 1)
@@ -229,8 +241,9 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
     """The optimum key from a binary program solved tier by tier, or None if infeasible.
 
     One binary per eligible (request, space) pair; x_a + x_b <= 1 for every two overlapping stays
-    on one space; at most one space per request; at most `household_cap` per household; FORCE
-    pins fixed to 1 (and every other pair of a forced request fixed to 0).
+    on one space; at most one space per request; per household at most `household_cap` parking
+    stays and at most `charging_cap` charging sessions; FORCE pins fixed to 1 (and every other
+    pair of a forced request fixed to 0).
     """
     policy = instance.policy
     levels = levels_of(instance)
@@ -261,11 +274,11 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
     rows: list[dict[int, float]] = []
     row_upper: list[float] = []
     by_request: dict[str, list[int]] = {}
-    by_household: dict[str, list[int]] = {}
+    by_counted: dict[tuple[str, bool], list[int]] = {}  # (household, charging) -> pairs
     by_space: dict[str, list[int]] = {}
     for index, (request, space) in enumerate(pairs):
         by_request.setdefault(request.id, []).append(index)
-        by_household.setdefault(request.household, []).append(index)
+        by_counted.setdefault((request.household, request.charging), []).append(index)
         by_space.setdefault(space.id, []).append(index)
     for members in by_request.values():
         if len(members) > 1:
@@ -277,10 +290,11 @@ def milp_optimum(instance: Instance, time_limit: float = 30.0) -> Key | None:
                 if clash(instance, pairs[a][0], pairs[b][0]):
                     rows.append({a: 1.0, b: 1.0})
                     row_upper.append(1.0)
-    if policy.household_cap is not None:
-        for members in by_household.values():
+    for members in by_counted.values():
+        cap = cap_for(instance, pairs[members[0]][0])
+        if cap is not None:
             rows.append(dict.fromkeys(members, 1.0))
-            row_upper.append(float(policy.household_cap))
+            row_upper.append(float(cap))
 
     # Tiers as (coefficients to maximise); walking is maximised as -walk.
     tiers: list[np.ndarray] = []

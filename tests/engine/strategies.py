@@ -5,6 +5,8 @@ fast. Times are night minutes: 19:00 = 1140, 22:00 = 1320, 07:00 next morning = 
 
 The stays mix short evening visits (19:00-21:00 and the like) with overnight stays
 (22:00-07:00), so that some spaces can take two stays one after the other and others only one.
+About one request in five is a charging session; plans may cap charging sessions apart from the
+other stays and keep some kinds of space for charging.
 """
 
 from __future__ import annotations
@@ -155,6 +157,7 @@ def instances(
                     size=draw(CAR_SIZES),
                     needs=_subset(draw, FEATURES, chance_none=3),
                     priority=explicit,
+                    charging=draw(st.integers(0, 4)) == 4,
                 )
             )
     # Submission order is not household order.
@@ -174,6 +177,9 @@ def instances(
         priority_rules=rules,
         default_priority=1,
         household_cap=draw(st.sampled_from((None, None, 1, 2))),
+        charging_cap=draw(st.sampled_from((None, None, 0, 1, 2))),
+        # Kind k0 is never kept for charging, so parking stays always have some kind of space.
+        charging_only_kinds=_subset(draw, kinds[1:], chance_none=2) if n_kinds > 1 else frozenset(),
         fairness_window_nights=draw(st.sampled_from((7, 14, 14, 20))),
         fairness_weight=draw(st.sampled_from((0, 1, 1, 2))),
         walk_weight=draw(st.sampled_from((0, 1, 1, 3))),

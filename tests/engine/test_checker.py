@@ -11,7 +11,7 @@ import pytest
 
 from engine import Assignment, Status, check_allocation, solve
 from engine.rules import Rule
-from tests.engine.builders import forbid, household, instance, request, space
+from tests.engine.builders import forbid, household, instance, request, space, window
 
 
 def _night():
@@ -66,6 +66,67 @@ def test_each_family_is_caught(assignments, family):
     night = _night()
     result = _with(solve(night), *assignments)
     assert family in {v.family for v in check_allocation(night, result)}
+
+
+def _broken(night, *assignments) -> set[str]:
+    """The families `assignments` break on `night`, besides the requests the solver had placed
+    and they leave out (which `_with` drops without a reason)."""
+    families = {v.family for v in check_allocation(night, _with(solve(night), *assignments))}
+    return families - {"every_request_accounted"}
+
+
+def _charger_night():
+    # Household a: a parking stay and two charging sessions; a charger space kept for charging
+    # and two street spaces. Caps of one each: the street spaces may take one parking stay and
+    # one charging session of a.
+    return instance(
+        [space("C", "charger"), space("S"), space("T")],
+        [household("a")],
+        [
+            request("park", "a"),
+            request("charge1", "a", charging=True),
+            request("charge2", "a", charging=True),
+        ],
+        windows={"street": (window("19:00-07:00"),), "charger": (window("18:00-08:00"),)},
+        charging_only_kinds=frozenset({"charger"}),
+        household_cap=1,
+        charging_cap=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("assignments", "families"),
+    [
+        # Allowed: one of each kind of stay, the session on the charger.
+        (
+            (Assignment("park", "S", 1320, 1800, 0), Assignment("charge1", "C", 1320, 1800, 0)),
+            set(),
+        ),
+        ((Assignment("park", "C", 1320, 1800, 0),), {Rule.CHARGING_ONLY}),
+        (
+            (Assignment("charge1", "C", 1320, 1800, 0), Assignment("charge2", "S", 1320, 1800, 0)),
+            {"charging_cap"},
+        ),
+        # Two charging sessions break the charging cap, not the household cap.
+        (
+            (
+                Assignment("park", "T", 1320, 1800, 0),
+                Assignment("charge1", "C", 1320, 1800, 0),
+                Assignment("charge2", "S", 1320, 1800, 0),
+            ),
+            {"charging_cap"},
+        ),
+    ],
+)
+def test_the_charging_rule_and_cap_are_caught(assignments, families):
+    assert _broken(_charger_night(), *assignments) == families
+
+
+def test_charging_sessions_held_elsewhere_count_for_the_charging_cap_only():
+    night = _charger_night()
+    held = replace(night, households=(replace(night.households[0], charging_held_elsewhere=1),))
+    assert _broken(held, Assignment("park", "S", 1320, 1800, 0)) == set()
+    assert _broken(held, Assignment("charge1", "C", 1320, 1800, 0)) == {"charging_cap"}
 
 
 def test_a_request_missing_from_the_result_is_caught():

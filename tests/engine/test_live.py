@@ -13,7 +13,7 @@ from engine import Status, check_allocation, solve
 from engine.live import refill, waiting_list
 from engine.model import Instance, Pin, PinAction
 from tests.engine.builders import forbid, history, household, instance, request, space
-from tests.engine.oracles import clash
+from tests.engine.oracles import cap_for, clash
 from tests.engine.strategies import small_instances
 
 
@@ -84,6 +84,27 @@ def test_stays_held_elsewhere_count_towards_the_household_cap():
     )
     done = refill(night, kept={"ra1": "S2"}, freed=["S1"], waiting=["ra2", "rb"])
     assert done.offers == {"rb": "S1"}
+
+
+def test_a_charging_session_held_elsewhere_counts_for_the_charging_cap_only():
+    # a's session ca1 stays on S2; S1 and S3 are freed. a's second session ca2 outranks all but
+    # its charging cap is used up elsewhere; a's parking stay pa is not, so pa and rb are offered.
+    night = instance(
+        [space("S1"), space("S2"), space("S3")],
+        [household("a"), household("b")],
+        [
+            request("ca1", "a", charging=True),
+            request("ca2", "a", charging=True, priority=9),
+            request("pa", "a", priority=1),
+            request("rb", "b", priority=5),
+        ],
+        household_cap=1,
+        charging_cap=1,
+    )
+    done = refill(night, kept={"ca1": "S2"}, freed=["S1", "S3"], waiting=["ca2", "pa", "rb"])
+    assert set(done.offers) == {"rb", "pa"}
+    a = done.part.household_by_id["a"]
+    assert (a.held_elsewhere, a.charging_held_elsewhere) == (0, 1)
 
 
 def test_a_household_whose_stay_was_vacated_is_not_offered_another():
@@ -157,9 +178,12 @@ def test_a_refill_moves_no_kept_stay_and_serves_what_the_whole_night_would(case)
         for i, first in enumerate(stays):
             for second in stays[i + 1 :]:
                 assert not clash(night, night.request_by_id[first], night.request_by_id[second])
-    if night.policy.household_cap is not None:
-        held = Counter(night.request_by_id[r].household for r in tonight)
-        assert max(held.values(), default=0) <= night.policy.household_cap
+    # Parking stays and charging sessions, counted apart, each within its own cap.
+    stays = [night.request_by_id[r] for r in tonight]
+    held = Counter((stay.household, stay.charging) for stay in stays)
+    for stay in stays:
+        cap = cap_for(night, stay)
+        assert cap is None or held[stay.household, stay.charging] <= cap
 
     # The oracle: the whole night with every kept stay forced and the same waiting requests.
     priorities = night.priorities

@@ -228,9 +228,9 @@ def test_the_greedy_start_fits_its_groups_and_the_caps(night):
             ).tolist()
             == pairs.tolist()
         )
-        households = [night.requests[r].household for r in problem.pair_request[pairs].tolist()]
-        for owner, count in Counter(households).items():
-            assert count <= problem.cap_left.get(owner, count)
+        accounts = [night.requests[r].account for r in problem.pair_request[pairs].tolist()]
+        for account, count in Counter(accounts).items():
+            assert count <= problem.cap_left.get(account, count)
 
 
 def test_a_relaxation_that_proves_a_stage_skips_the_search(monkeypatch):

@@ -35,7 +35,7 @@ from engine import (
     objective_of,
     solve,
 )
-from tests.engine.oracles import brute_force, clash, eligible_spaces, milp_optimum
+from tests.engine.oracles import brute_force, cap_for, clash, eligible_spaces, milp_optimum
 from tests.engine.strategies import small_instances, tiny_instances
 
 TIME_LIMIT = 10.0
@@ -166,7 +166,11 @@ def test_unassigned_reasons_are_true(instance: Instance):
         assert all(u.reason is Reason.NOT_ALLOCATED for u in result.unassigned)
         return
 
-    held = Counter(instance.request_by_id[a.request].household for a in result.assignments)
+    # Per household, its parking stays and its charging sessions, counted apart.
+    held = Counter(
+        (request.household, request.charging)
+        for request in (instance.request_by_id[a.request] for a in result.assignments)
+    )
     on_space: dict[str, list[Request]] = {}
     for assignment in result.assignments:
         on_space.setdefault(assignment.space, []).append(instance.request_by_id[assignment.request])
@@ -189,8 +193,9 @@ def test_unassigned_reasons_are_true(instance: Instance):
                     f"but {space.id} is free for its stay"
                 )
         elif unassigned.reason is Reason.HOUSEHOLD_CAP:
-            assert instance.policy.household_cap is not None
-            assert held[request.household] == instance.policy.household_cap
+            cap = cap_for(instance, request)
+            assert cap is not None
+            assert held[request.household, request.charging] == cap
 
 
 # --------------------------------------------------------------------------------------------

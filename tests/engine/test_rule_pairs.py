@@ -59,6 +59,14 @@ PAIRS: dict[Rule, tuple[Instance, Instance]] = {
         _pair(space("S", features=["covered"]), request("r", "h", needs=["ev_charger"])),
         _pair(space("S", features=["ev_charger"]), request("r", "h", needs=["ev_charger"])),
     ),
+    # Street spaces are kept for charging: a parking stay may not use S, a charging session may.
+    Rule.CHARGING_ONLY: (
+        _pair(charging_only_kinds=frozenset({"street"})),
+        _pair(
+            the_request=request("r", "h", charging=True),
+            charging_only_kinds=frozenset({"street"}),
+        ),
+    ),
     # The plan allows 400 m: 401 m is too far, 400 m is not.
     Rule.WALK: (
         _pair(space("S", x=401), max_walk_m=400),
