@@ -201,14 +201,6 @@ def reference_problems(scenario: ScenarioFile) -> Iterable[tuple[str, str]]:
                 f"spaces[{i}].windows",
                 f"no windows given, and policy.windows has none for kind {space.kind!r}",
             )
-    # A kind kept for charging that nothing else names is most likely misspelt: it keeps nothing.
-    kinds = scenario.policy.windows.keys() | {space.kind for space in scenario.spaces}
-    for i, kind in enumerate(scenario.policy.charging_only_kinds):
-        if kind not in kinds:
-            yield (
-                f"policy.charging_only_kinds[{i}]",
-                f"no space has kind {kind!r} and policy.windows has none for it",
-            )
     known_compounds = {h.compound for h in scenario.households if h.compound}
     for i, space in enumerate(scenario.spaces):
         for compound in space.compounds:

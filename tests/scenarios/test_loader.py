@@ -126,11 +126,6 @@ CASES = [
         "requests[0].id: String should have at least 1 character (got '')",
     ),
     (broken("day_start", "noon"), "day_start: 'noon' is not a clock time (HH:MM, 00:00 to 23:59)"),
-    (
-        broken("policy.charging_only_kinds", ["street", "chargr"]),
-        "policy.charging_only_kinds[1]: no space has kind 'chargr' "
-        "and policy.windows has none for it",
-    ),
 ]
 
 
@@ -142,16 +137,6 @@ def test_broken_file_names_the_path_and_problem(document, message):
         to_instance(parse_scenario(document))
     rendered = [f"{path}: {text}" for path, text in caught.value.problems]
     assert any(line.startswith(message) for line in rendered), rendered
-
-
-def test_charging_sessions_and_charging_only_kinds_map_to_the_engine():
-    document = copy.deepcopy(VALID)
-    document["policy"] |= {"charging_cap": 1, "charging_only_kinds": ["street"]}
-    document["requests"][0]["charging"] = True
-    night = to_instance(parse_scenario(document))
-    assert night.policy.charging_cap == 1
-    assert night.policy.charging_only_kinds == frozenset({"street"})
-    assert night.requests[0].charging
 
 
 def test_every_problem_is_reported_at_once():
