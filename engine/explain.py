@@ -148,8 +148,10 @@ def no_space_fits_message(
     by_rule: dict[Rule, list[Space]] = defaultdict(list)
     for space, position in zip(considered, first_rule.tolist()):
         by_rule[hard_rules[position].rule].append(space)
-    # Unreleased spaces come last: they are the background, the other rules are the news.
-    said_order = sorted(hard_rules, key=lambda hard: hard.rule is Rule.POOL)
+    # Spaces this stay could never have come last, those kept for charging and then the
+    # unreleased ones: they are the background, the other rules are the news.
+    background = {Rule.CHARGING_ONLY: 1, Rule.POOL: 2}
+    said_order = sorted(hard_rules, key=lambda hard: background.get(hard.rule, 0))
     said = [
         phrase
         for hard in said_order

@@ -47,15 +47,16 @@ class Rule(str, Enum):
     """The space is in tonight's pool: not rented, or released by its renter."""
     COMPOUND = "compound"
     """The space serves the household's compound: its list is empty or names it."""
+    CHARGING_ONLY = "charging_only"
+    """A space of a kind kept for charging (`Policy.charging_only_kinds`) takes only charging
+    sessions. Before the window: a stay is told first that such a space is not for it at
+    all, not when it opens."""
     WINDOW = "window"
     """The whole stay lies inside one availability window of the space."""
     SIZE = "size"
     """The car is no larger than the space."""
     FEATURES = "features"
     """The space has every feature the request needs."""
-    CHARGING_ONLY = "charging_only"
-    """A space of a kind kept for charging (`Policy.charging_only_kinds`) takes only charging
-    sessions."""
     WALK = "walk"
     """The walk from the household to the space is within the plan's limit."""
     FORBIDDEN = "forbidden"
@@ -361,10 +362,10 @@ def _forbidden_say(
 HARD_RULES: tuple[HardRule, ...] = (
     HardRule(Rule.POOL, _pool_refuses, _pool_breach, _pool_say),
     HardRule(Rule.COMPOUND, _compound_refuses, _compound_breach, _compound_say),
+    HardRule(Rule.CHARGING_ONLY, _charging_only_refuses, _charging_only_breach, _charging_only_say),
     HardRule(Rule.WINDOW, _window_refuses, _window_breach, _window_say),
     HardRule(Rule.SIZE, _size_refuses, _size_breach, _size_say),
     HardRule(Rule.FEATURES, _features_refuses, _features_breach, _features_say),
-    HardRule(Rule.CHARGING_ONLY, _charging_only_refuses, _charging_only_breach, _charging_only_say),
     HardRule(Rule.WALK, _walk_refuses, _walk_breach, _walk_say),
     HardRule(Rule.FORBIDDEN, _forbidden_refuses, _forbidden_breach, _forbidden_say),
 )

@@ -176,10 +176,13 @@ class FitOut(BaseModel):
     fitting_spaces: int = Field(description="spaces that take the stay as asked")
     kinds: list[str] = Field(description="the kinds of those spaces")
     reasons: list[str] = Field(
-        description="when nothing fits, the rules that exclude spaces: pool, compound, window, "
-        "size, features, walk, forbidden"
+        description="when nothing fits, the rules that exclude spaces: pool, compound, "
+        "charging_only, window, size, features, walk, forbidden"
     )
-    no_household_space: bool = Field(description="the plan gives households no shared space")
+    no_household_space: bool = Field(
+        description="the plan gives households no shared space (for a charging session: no "
+        "charging session)"
+    )
     message: str = Field(description="when nothing fits, why (English); else empty")
     message_zh: str = Field(description="the same in Simplified Chinese")
     suggestions: list[StayOut] = Field(

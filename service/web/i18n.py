@@ -450,7 +450,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Click a space to see its stays, or reach it with Tab and press Enter.",
     ),
     "map.legend": ("图例", "Legend"),
-    "map.charger": ("共享充电桩", "shared charger"),
+    "map.charger": ("共享充电桩", "Shared charger"),
     "map.choose": (
         "点击地图上的车位，它的停放情况显示在这里。",
         "Choose a space on the map to see its stays here.",

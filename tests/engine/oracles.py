@@ -48,6 +48,8 @@ def failed_rules(instance: Instance, request: Request, space: Space) -> list[Rul
         and household.compound not in space.compounds
     ):
         failed.append(Rule.COMPOUND)
+    if space.kind in policy.charging_only_kinds and not request.charging:
+        failed.append(Rule.CHARGING_ONLY)
     if not any(
         w.start <= request.arrive and request.depart <= w.end for w in instance.windows_of(space)
     ):
@@ -56,8 +58,6 @@ def failed_rules(instance: Instance, request: Request, space: Space) -> list[Rul
         failed.append(Rule.SIZE)
     if not set(request.needs) <= set(space.features):
         failed.append(Rule.FEATURES)
-    if space.kind in policy.charging_only_kinds and not request.charging:
-        failed.append(Rule.CHARGING_ONLY)
     if policy.max_walk_m is not None and household.walk_to(space) > policy.max_walk_m:
         failed.append(Rule.WALK)
     if any(

@@ -60,7 +60,7 @@ def test_a_parking_stay_is_told_the_charger_spaces_are_kept_for_charging():
     (refusal,) = result.unassigned
     assert refusal.reason is Reason.NO_SPACE_FITS
     assert refusal.message == "3 charger spaces are kept for charging"
-    assert _chinese(night, result) == {"p": "3 个充电车位仅供充电"}
+    assert _chinese(night, result) == {"p": "3 个充电桩车位仅供充电"}
 
 
 def test_kept_for_charging_is_said_before_a_missing_feature():
