@@ -102,8 +102,9 @@ class MethodOutcome:
         return self.served / self.sessions if self.sessions else 1.0
 
     @property
-    def kwh_share(self) -> float:
-        return self.kwh_served / self.kwh if self.kwh else 1.0
+    def kwh_share(self) -> float | None:
+        """None when the sessions' energy is not known (a compound's own export has none)."""
+        return self.kwh_served / self.kwh if self.kwh else None
 
     @property
     def median_wait(self) -> float | None:
@@ -330,12 +331,16 @@ def _minutes(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
 def figures(sessions: int, users: int) -> tuple[Figure, ...]:
     """The table's rows, for a period of `sessions` sessions of `users` users."""
     return (
         Figure(f"Sessions served (of {sessions})", lambda o: str(o.served)),
         Figure("Share of sessions served (%)", lambda o: f"{100 * o.served_share:.1f}"),
-        Figure("Share of energy (kWh) served (%)", lambda o: f"{100 * o.kwh_share:.1f}"),
+        Figure("Share of energy (kWh) served (%)", lambda o: _share(o.kwh_share)),
         Figure("Sessions refused", lambda o: str(o.refused)),
         Figure(f"Users refused (of {users})", lambda o: str(o.users_refused)),
         Figure("Most nights one user was refused", lambda o: str(o.most_refused_nights)),

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.clock import format_clock
+from engine.clock import format_clock, to_datetime
 from engine.live import refill, waiting_list
 from engine.model import Instance
 from scenarios.mapping import to_instance
@@ -1063,16 +1063,33 @@ def mark_no_show(
     return made
 
 
-# The session file `python -m scenarios.calibration` reads (the Trondheim data set's layout), so
-# that a compound's own check-ins can calibrate the simulator's arrivals and departures.
+# The session files of the Trondheim data set's layout: `python -m scenarios.calibration` reads
+# the stays (a compound's own check-ins calibrate the simulator's arrivals and departures), and
+# `parking chargers --data` the charging sessions (a compound's own demand, replayed on fewer or
+# more chargers).
 SESSION_COLUMNS = ("User_ID", "User_type", "Start_plugin", "End_plugout", "Duration_hours")
+CHARGING_COLUMNS = (
+    "User_ID",
+    "User_type",
+    "Shared_ID",
+    "Start_plugin",
+    "End_plugout",
+    "Duration_hours",
+    "El_kWh",
+)
 SESSION_TIMESTAMP = "%d.%m.%Y %H:%M"
 LONGEST_EXPORT_DAYS = 366
 
 
-def sessions_csv(*, session: Session, compound: Compound, first: date, last: date) -> str:
-    """Every stay of the published nights from `first` to `last` that checked in and said it left,
-    as calibration sessions: the household, its arrival and departure in the compound's time."""
+def sessions_csv(
+    *, session: Session, compound: Compound, first: date, last: date, charging: bool = False
+) -> str:
+    """The published nights from `first` to `last` as sessions. Without `charging`: every parking
+    stay that checked in and said it left, its arrival and departure as lived (the compound's
+    time). With `charging`: every charging session asked for, served or not (the demand a count
+    of chargers must meet), its hours as asked and the charger it was given (`Shared_ID`;
+    ``none`` when refused: the replay skips only ``NA``); energy is not metered here (``El_kWh``
+    is ``NA``)."""
     if last < first:
         raise InvalidField("last", "the last evening comes before the first")
     if (last - first).days >= LONGEST_EXPORT_DAYS:
@@ -1089,21 +1106,43 @@ def sessions_csv(*, session: Session, compound: Compound, first: date, last: dat
     ).all()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    writer.writerow(SESSION_COLUMNS)
+    writer.writerow(CHARGING_COLUMNS if charging else SESSION_COLUMNS)
     for night in nights:
         lived = live_night(session, compound, night)
-        for stay in lived.stays if lived else ():
-            if stay.checked_in_at is None or stay.checked_out_at is None:
-                continue
-            hours = (stay.checked_out_at - stay.checked_in_at).total_seconds() / 3600
-            writer.writerow(
-                [
-                    inert_cell(stay.household),
-                    "Private",
-                    f"{stay.checked_in_at:{SESSION_TIMESTAMP}}",
-                    f"{stay.checked_out_at:{SESSION_TIMESTAMP}}",
-                    f"{hours:.2f}",
-                ]
-            )
+        if lived is None:
+            continue
+        writer.writerows(_charging_rows(lived) if charging else _stay_rows(lived))
     session.commit()
     return buffer.getvalue()
+
+
+def _stay_rows(lived: LiveNight) -> Iterable[list[str]]:
+    for stay in lived.stays:
+        if stay.charging or stay.checked_in_at is None or stay.checked_out_at is None:
+            continue
+        hours = (stay.checked_out_at - stay.checked_in_at).total_seconds() / 3600
+        yield [
+            inert_cell(stay.household),
+            "Private",
+            f"{stay.checked_in_at:{SESSION_TIMESTAMP}}",
+            f"{stay.checked_out_at:{SESSION_TIMESTAMP}}",
+            f"{hours:.2f}",
+        ]
+
+
+def _charging_rows(lived: LiveNight) -> Iterable[list[str]]:
+    given = {request_key(s.request_id): s.space for s in lived.stays if s.standing}
+    for request in lived.instance.requests:
+        if not request.charging:
+            continue
+        start = to_datetime(lived.night.evening, request.arrive)
+        end = to_datetime(lived.night.evening, request.depart)
+        yield [
+            inert_cell(request.household),
+            "Shared",
+            inert_cell(given.get(request.id, "none")),
+            f"{start:{SESSION_TIMESTAMP}}",
+            f"{end:{SESSION_TIMESTAMP}}",
+            f"{(request.depart - request.arrive) / 60:.2f}",
+            "NA",
+        ]

@@ -232,10 +232,16 @@ def sessions_csv(
     last: Annotated[date, Query(description="last evening (at most 366 evenings)")],
     compound_: StaffCompoundDep,
     session: SessionDep,
+    charging: Annotated[
+        bool, Query(description="the charging sessions asked for, for `parking chargers --data`")
+    ] = False,
 ) -> Response:
     """The stays that checked in and said they left, as sessions for `python -m
-    scenarios.calibration` (the Trondheim layout: `;`-separated, day.month.year times)."""
-    text = live.sessions_csv(session=session, compound=compound_, first=first, last=last)
+    scenarios.calibration` (the Trondheim layout: `;`-separated, day.month.year times); with
+    `charging=true`, the charging sessions asked for, served or not, for `parking chargers`."""
+    text = live.sessions_csv(
+        session=session, compound=compound_, first=first, last=last, charging=charging
+    )
     name = f"sessions-{compound_.id}-{first.isoformat()}-{last.isoformat()}.csv"
     return Response(
         text,

@@ -5,11 +5,14 @@ the charge points for charging, tells each household in its words, and the gate 
 from __future__ import annotations
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from tests.service.conftest import AFTER_CUTOFF, EVENING, TINY, World
 
 MINE = f"/api/v1/me/nights/{EVENING}/requests"
 NIGHT = f"/api/v1/compounds/tiny/nights/{EVENING}"
+runner = CliRunner()
 
 WITH_CHARGERS = TINY | {
     "policy": TINY["policy"]
@@ -167,3 +170,30 @@ def test_a_session_where_there_is_no_charge_point_is_told_so_before_it_is_sent(d
     finally:
         world.client.close()
         world.app.state.engine.dispose()
+
+
+def test_the_charging_sessions_asked_export_for_the_charger_replay(world, tmp_path):
+    for household in ("1-101", "2-201", "3-301"):
+        _ask(world, household, "18:00", "21:00", charging=True)
+    _ask(world, "2-201", "21:00", "06:30", charging=False)
+    _publish(world)
+    reply = world.call(
+        "staff",
+        "GET",
+        "/api/v1/compounds/tiny/sessions.csv",
+        params={"first": str(EVENING), "last": str(EVENING), "charging": "true"},
+    )
+    assert reply.status_code == 200, reply.text
+    header, *rows = reply.text.splitlines()
+    assert header == "User_ID;User_type;Shared_ID;Start_plugin;End_plugout;Duration_hours;El_kWh"
+    # Every session asked, served or not; the parking stay is not one.
+    assert sorted(row.split(";")[2] for row in rows) == ["C-1", "C-2", "none"]
+    assert {tuple(row.split(";")[3:]) for row in rows} == {
+        ("24.11.2026 18:00", "24.11.2026 21:00", "3.00", "NA")
+    }
+    path = tmp_path / "ours.csv"
+    path.write_text(reply.text, encoding="utf-8")
+    replayed = runner.invoke(app, ["chargers", "--data", str(path), "--points", "2,3"])
+    assert replayed.exit_code == 0, replayed.output
+    assert "Sessions served (of 3)" in replayed.output
+    assert "2 / 2" in replayed.output and "3 / 3" in replayed.output
