@@ -72,8 +72,9 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
             time_limit=solver_seconds,
             now=now,
         )
-        household_of = {r.id: r.household for r in run.scenario.requests}
-        served = {a.household for a in run.allocation.assignments}
+        # Parking requests only: a household refused only a charger is not the refused resident.
+        household_of = {r.id: r.household for r in run.scenario.requests if not r.charging}
+        served = parked(run)
         renters = {s.renter for s in run.scenario.spaces if s.renter}
         residents = {
             # A renter whose car was served: shows a space on the map, and can release their own.
@@ -81,7 +82,7 @@ def seed_demo(url: str, evening: date, now: datetime, solver_seconds: float = 20
             "refused tonight": next(
                 household_of[u.request]
                 for u in run.allocation.unassigned
-                if household_of[u.request] not in served
+                if u.request in household_of and household_of[u.request] not in served
             ),
         }
         with sessions.begin() as session:
@@ -145,6 +146,13 @@ def with_charge_points(scenario: ScenarioFile) -> ScenarioFile:
     )
 
 
+def parked(run: Run) -> set[str]:
+    """The households with a parking stay in the run (a charging session is not one): the demo's
+    served resident is one of them, so that its page shows a space."""
+    charging = {r.id for r in run.scenario.requests if r.charging}
+    return {a.household for a in run.allocation.assignments if a.request not in charging}
+
+
 def floor_area(index: int, code: str) -> float | None:
     if index % MISSING_AREA_EVERY == MISSING_AREA_EVERY - 1:
         return None
@@ -203,7 +211,7 @@ def existing_demo(url: str) -> Demo | None:
             if night is None or night.published_run_id is None:
                 return None
             run = session.get_one(Run, night.published_run_id)
-            served = {a.household for a in run.allocation.assignments}
+            served = parked(run)
             signed_up = session.scalars(
                 select(Household.code)
                 .join(Account, Account.household_id == Household.id)
@@ -247,6 +255,9 @@ def space_tonight(url: str, demo: Demo, role: str) -> str | None:
                 session=session, compound=session.get_one(Compound, COMPOUND), evening=demo.evening
             )
             household = demo.residents.get(role)
-            return next((r.space for r in rows or () if r.household == household), None)
+            # Its parking stay's space, not a charger it charges at.
+            return next(
+                (r.space for r in rows or () if r.household == household and not r.charging), None
+            )
     finally:
         engine.dispose()

@@ -19,6 +19,7 @@ from service.security import hash_secret
 from tests.web.test_browser import SIGN_IN_LABELS, _page, _shoot, _sign_in
 from tests.web.web_site import NEXT, PUBLISHED, Browser, resident, staff
 
+MY_CHARGER = {"zh": "我的充电桩", "en": "My charger"}
 WORDS = {
     "zh": ("给车充电", "开始充电", "充电结束", "申请充电", "充电申请已提交。"),
     "en": (
@@ -87,13 +88,19 @@ def test_a_compound_without_chargers_offers_no_charging(site):
     assert "Charge my car" not in page
 
 
-def test_the_household_given_a_charger_reads_it_in_its_words(site):
+def _sign_up_session_holder(site) -> tuple[str, str]:
+    """The household given a charger on the published night, with the demo's password."""
     household, charger = _session_holder(site)
     with site.make_app().state.sessions.begin() as session:
         row = session.scalars(
             select(Household).where(Household.compound_id == COMPOUND, Household.code == household)
         ).one()
         resident_account(session, row).password_hash = hash_secret(RESIDENT_PASSWORD)
+    return household, charger
+
+
+def test_the_household_given_a_charger_reads_it_in_its_words(site):
+    household, charger = _sign_up_session_holder(site)
     for language, title in (("en", "My charger"), ("zh", "我的充电桩")):
         browser = Browser(site, f"{COMPOUND}/{household}", RESIDENT_PASSWORD, language)
         page = browser.get(f"/tonight?evening={PUBLISHED}").text
@@ -149,3 +156,16 @@ def test_the_nights_map_with_chargers_passes_axe(chromium, base_url, site, langu
     expect(desk.locator("svg.compound .bolt")).to_have_count(CHARGE_POINTS)
     _no_axe_violations(desk)
     _shoot(desk, f"charging-night-map-{language}")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_my_charger_on_a_phone(chromium, base_url, site, language):
+    household, charger = _sign_up_session_holder(site)
+    phone = _page(chromium, base_url, "phone390", language)
+    _sign_in(phone, f"{COMPOUND}/{household}", RESIDENT_PASSWORD, SIGN_IN_LABELS[language])
+    phone.goto(f"/tonight?evening={PUBLISHED}")
+    card = phone.locator("section", has=phone.get_by_role("heading", name=MY_CHARGER[language]))
+    expect(card).to_contain_text(charger)
+    _no_axe_violations(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    _shoot(phone, f"charging-mine-{language}")
