@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             kept=kept,
             freed=[space_of[vacated_request]],
             waiting=refused,
-            vacated_households={household},
+            vacated={night.request_by_id[vacated_request].account},
         )
         cold_started = time.perf_counter()
         call(replace(night))

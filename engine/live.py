@@ -13,7 +13,8 @@ Why the part is the whole answer: the published allocation was the night's optim
 waiting request fitted any space's free hours outside the freed spaces (else serving it would
 have been better), unless its household's cap stopped it. A cap relaxes only for a household
 whose own stay was vacated, or whose offer was let pass or expired. The first is not offered
-another space tonight (a car that never came has no claim to a second one); for the second the
+another of the same kind tonight (a car that never came has no claim to a second space; a
+session given back none to a second charger); for the second the
 caller passes every space freed tonight, not only the latest (`service.actions.live`), so room
 that a cap kept from a request before is offered now. Either way the part is exact.
 """
@@ -91,7 +92,7 @@ def refill(
     kept: Mapping[str, str],
     freed: Iterable[str],
     waiting: Iterable[str],
-    vacated_households: Iterable[str] = (),
+    vacated: Iterable[CapAccount] = (),
     time_limit: float = 5.0,
     seed: int = 0,
 ) -> Refill:
@@ -108,8 +109,9 @@ def refill(
         Ids of the spaces that gained room.
     waiting : iterable of str
         Ids of the requests that may be offered a space (refused, not yet offered).
-    vacated_households : iterable of str
-        Households whose own stay was vacated tonight; their waiting requests are left out.
+    vacated : iterable of CapAccount
+        The accounts (a household's parking, or its charging) whose own stay was vacated
+        tonight; their waiting requests are left out, the household's others are not.
     time_limit, seed : optional
         As for `engine.solver.solve`, on the part.
 
@@ -120,14 +122,14 @@ def refill(
     """
     freed_ids = set(freed) & instance.space_by_id.keys()
     freed_spaces = [instance.space_by_id[s] for s in sorted(freed_ids)]
-    left_out = set(vacated_households)
+    left_out = set(vacated)
     # Only a request some freed space takes under every hard rule can be offered one: asked pair
     # by pair here, so that a district's waiting list is not copied into the part.
     candidates = {
         r
         for r in waiting
         if r not in kept
-        and instance.request_by_id[r].household not in left_out
+        and instance.request_by_id[r].account not in left_out
         and any(_allowed(instance, instance.request_by_id[r], space) for space in freed_spaces)
     }
     staying = {r: s for r, s in kept.items() if s in freed_ids}

@@ -842,6 +842,7 @@ class WaitingOut(BaseModel):
     arrive: str = Field(examples=["22:10"])
     depart: str = Field(examples=["07:30"])
     priority: int
+    charging: bool = Field(False, description="a charging session, not a parking stay")
 
 
 class LiveNightOut(BaseModel):

@@ -30,6 +30,7 @@ from engine import (
 )
 from engine.eligibility import EligibilityTable
 from engine.live import refill
+from engine.model import CapAccount
 from simulation.calibration import NightCalibration
 from simulation.demand import DemandStream, NightDemand, longest_part_inside
 from simulation.model import DemandModel, Plan, Site
@@ -350,12 +351,15 @@ def _evening(
         waiting = [
             r.id for r in instance.requests if r.id not in published and not absent[_car(r.id)]
         ]
-        vacated: set[str] = set()
+        # Accounts (a household's parking or charging) not offered another; households noticed.
+        vacated: set[CapAccount] = set()
+        detected: set[str] = set()
         for request in sorted(
             lived.no_shows, key=lambda r: (published[r].start + after_minutes, r)
         ):
             noticed = published[request].start + after_minutes
-            vacated.add(household_of[request])
+            vacated.add(instance.request_by_id[request].account)
+            detected.add(household_of[request])
             # A waiting car whose night is over by then cannot take the space.
             still = [
                 r for r in waiting if r not in kept and instance.request_by_id[r].depart > noticed
@@ -367,7 +371,7 @@ def _evening(
                 kept=kept,
                 freed=[published[request].space],
                 waiting=still,
-                vacated_households=vacated,
+                vacated=vacated,
                 time_limit=time_limit,
             )
             for offered, space in done.offers.items():
@@ -378,7 +382,7 @@ def _evening(
                 lived.stays.append(
                     _Stay(offered, space, max(wanted.arrive, noticed), wanted.depart)
                 )
-        lived.detected = vacated
+        lived.detected = detected
     # What tomorrow's stability term remembers: the space the compound knows each household had.
     remembered = (
         lived.stays

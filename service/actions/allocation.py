@@ -136,8 +136,9 @@ def night_document(
                 "depart": moment(r.depart),
                 "size": car.size,
                 "needs": car.needs if r.needs is None else r.needs,
-                "charging": r.charging,
             }
+            # Said only of a session, so that a night without one is stored as before 0014.
+            | ({"charging": True} if r.charging else {})
             for r, car in requests
         ],
         "history": _history(session, compound, night),
@@ -246,20 +247,26 @@ def _history(session: Session, compound: Compound, night: Night) -> list[dict[st
         lived = live_night(session, compound, past)
         stays = lived.stays if lived is not None else []
         held = [s for s in stays if s.standing and s.state is not StayState.OFFERED]
-        vacated = {s.household for s in stays if not s.standing}
+        # A refusal of a kind (parking, charging) whose own stay was given back is not one.
+        vacated = {(s.household, s.charging) for s in stays if not s.standing}
         for household in sorted({s.household for s in stays if s.state is StayState.NO_SHOW}):
             no_shows.setdefault(household, []).append(evening)
         # Assignments name their household; refusals only their request.
-        households = {r.id: r.household for r in run.scenario.requests}
+        asked = {r.id: (r.household, r.charging) for r in run.scenario.requests}
         for household in sorted(
-            {households[u.request] for u in run.allocation.unassigned}
+            {
+                asked[u.request][0]
+                for u in run.allocation.unassigned
+                if asked[u.request] not in vacated
+            }
             - {s.household for s in held}
-            - vacated
         ):
             refused.setdefault(household, []).append(evening)
         if past.evening == night.evening - timedelta(days=1):
+            # Stability keeps a car on its parking space; a charger is not one to return to.
             for stay in held:
-                last_space.setdefault(stay.household, stay.space)
+                if not stay.charging:
+                    last_space.setdefault(stay.household, stay.space)
     return [
         {"household": h}
         | ({"refused": sorted(refused[h])} if h in refused else {})

@@ -308,14 +308,14 @@ def guidance_of(
         message_zh=message_zh,
         priority=level,
         penalised=source.startswith("overstay penalty"),
-        chance=chance_of(session, compound, evening, level, arrive, depart),
+        chance=chance_of(session, compound, evening, level, arrive, depart, charging),
     )
 
 
 # A published run never changes, so what the chance needs of it is kept once read: for each
 # decided request, its level, its stay (night minutes) and whether it was served. Kept per
 # database (run ids are only unique within one), and forgotten with it.
-Decided = tuple[tuple[int, int, int, bool], ...]
+Decided = tuple[tuple[int, int, int, bool, bool], ...]  # level, arrive, depart, served, charging
 _decided: WeakKeyDictionary[Engine, OrderedDict[int, Decided]] = WeakKeyDictionary()
 _decided_lock = Lock()
 _KEPT_RUNS = 4096
@@ -326,14 +326,27 @@ def _minutes(evening: date, moment: datetime) -> int:
     return days * 24 * 60 + moment.hour * 60 + moment.minute
 
 
-def _decided_in(evening: date, result: ResultFile) -> Decided:
+def _decided_in(evening: date, result: ResultFile, charging: set[str]) -> Decided:
+    """The decided requests of one run; `charging`: the ids of its charging sessions."""
     served = [
-        (a.priority, _minutes(evening, a.start), _minutes(evening, a.end), True)
+        (
+            a.priority,
+            _minutes(evening, a.start),
+            _minutes(evening, a.end),
+            True,
+            a.request in charging,
+        )
         for a in result.assignments
         if a.priority is not None
     ]
     refused = [
-        (u.priority, _minutes(evening, u.arrive), _minutes(evening, u.depart), False)
+        (
+            u.priority,
+            _minutes(evening, u.arrive),
+            _minutes(evening, u.depart),
+            False,
+            u.request in charging,
+        )
         for u in result.unassigned
         if u.priority is not None and u.arrive is not None and u.depart is not None
     ]
@@ -341,11 +354,18 @@ def _decided_in(evening: date, result: ResultFile) -> Decided:
 
 
 def chance_of(
-    session: Session, compound: Compound, evening: date, level: int, arrive: int, depart: int
+    session: Session,
+    compound: Compound,
+    evening: date,
+    level: int,
+    arrive: int,
+    depart: int,
+    charging: bool = False,
 ) -> Chance | None:
-    """How requests at `level` arriving and departing within `SIMILAR_MINUTES` of this stay fared
-    on the compound's last `HISTORY_NIGHTS` published nights before `evening`. Results stored
-    before levels were kept with each row count as nights with no similar request."""
+    """How requests of the same kind (stays, or charging sessions) at `level` arriving and
+    departing within `SIMILAR_MINUTES` of this stay fared on the compound's last
+    `HISTORY_NIGHTS` published nights before `evening`. Results stored before levels were kept
+    with each row count as nights with no similar request."""
     nights = session.execute(
         select(Night.evening, Run.id)
         .join(Run, Night.published_run_id == Run.id)
@@ -360,13 +380,19 @@ def chance_of(
         known = _decided.setdefault(session.get_bind().engine, OrderedDict())
         missing = [run_id for _, run_id in nights if run_id not in known]
     if missing:
-        results: dict[int, dict[str, Any] | None] = dict(
-            session.execute(select(Run.id, Run.result).where(Run.id.in_(missing))).all()
-        )
+        runs = {
+            run.id: run
+            for run in session.scalars(select(Run).where(Run.id.in_(missing)))
+            if run.result is not None
+        }
         read = {
-            run_id: _decided_in(past, ResultFile.model_validate(results[run_id]))
+            run_id: _decided_in(
+                past,
+                runs[run_id].allocation,
+                {r.id for r in runs[run_id].scenario.requests if r.charging},
+            )
             for past, run_id in nights
-            if run_id in results and results[run_id] is not None
+            if run_id in runs
         }
         with _decided_lock:
             known.update(read)
@@ -377,8 +403,9 @@ def chance_of(
     similar = [
         served
         for rows in decided
-        for row_level, row_arrive, row_depart, served in rows
+        for row_level, row_arrive, row_depart, served, row_charging in rows
         if row_level == level
+        and row_charging == charging
         and abs(row_arrive - arrive) <= SIMILAR_MINUTES
         and abs(row_depart - depart) <= SIMILAR_MINUTES
     ]

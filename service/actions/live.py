@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import format_clock, to_datetime
 from engine.live import refill, waiting_list
-from engine.model import Instance
+from engine.model import CapAccount, Instance
 from scenarios.mapping import to_instance
 from scenarios.schema import NoShowModel
 from service.actions import audit
@@ -256,10 +256,11 @@ class LiveNight:
         )
 
     @property
-    def vacated_households(self) -> set[str]:
-        """Households whose own stay was vacated tonight: they are not offered another."""
+    def vacated_accounts(self) -> set[CapAccount]:
+        """The accounts (a household's parking, or its charging) whose own stay was vacated
+        tonight: they are not offered another; the household's other kind still is."""
         return {
-            self.instance.request_by_id[request_key(r)].household
+            self.instance.request_by_id[request_key(r)].account
             for r in self.vacancies
             if request_key(r) in self.instance.request_by_id
         }
@@ -281,15 +282,15 @@ class LiveNight:
 
     def waiting(self, now: datetime | None = None) -> list[int]:
         """Tonight's waiting list, as the engine ranks it: refused requests never offered a
-        space, of households whose own stay was not vacated, leaving after `now` when given."""
+        space, of accounts whose own stay was not vacated, leaving after `now` when given."""
         refused = [u.request for u in self.run.allocation.unassigned]
-        left_out = self.vacated_households
+        left_out = self.vacated_accounts
         ranked = waiting_list(self.instance, refused)
         return [
             request_number(r)
             for r in ranked
             if request_number(r) not in self.offers
-            and self.instance.request_by_id[r].household not in left_out
+            and self.instance.request_by_id[r].account not in left_out
             and (
                 now is None
                 or self._night_start + timedelta(minutes=self.instance.request_by_id[r].depart)
@@ -334,6 +335,7 @@ def waiting_rows(live: LiveNight, now: datetime | None = None) -> list[WaitingOu
                 arrive=format_clock(request.arrive),
                 depart=format_clock(request.depart),
                 priority=instance.priorities[request.id],
+                charging=request.charging,
             )
         )
     return rows
@@ -466,7 +468,9 @@ def scan_space(
         return SpaceTonight(space, evening, None, [], [], published=False)
     _compound_space(live, space)
     standing = [s for s in live.stays if s.standing]
-    mine = next((s for s in standing if s.space == space and s.household == household.code), None)
+    mine = _stay_to_scan(
+        [s for s in standing if s.space == space and s.household == household.code], now
+    )
     others = [
         OthersStay(masked_plate(s.plate), s.start, s.end)
         for s in standing
@@ -488,6 +492,17 @@ def scan_space(
         others,
         elsewhere,
         checked_in_now=True,
+    )
+
+
+def _stay_to_scan(stays: list[LiveStay], now: datetime) -> LiveStay | None:
+    """Of a household's stays on one space tonight (a charging session, then a parking stay),
+    the one a scan is about: the first still expected and not over, else the one checked in,
+    else the first."""
+    return (
+        next((s for s in stays if s.state is StayState.EXPECTED and s.end > now), None)
+        or next((s for s in stays if s.state is StayState.CHECKED_IN), None)
+        or next(iter(stays), None)
     )
 
 
@@ -739,13 +754,12 @@ def offer_freed(
     if not waiting:
         return []
     position = {r: i for i, r in enumerate(waiting, start=1)}
-    vacated_households = live.vacated_households
     done = refill(
         live.instance,
         kept=live.kept(),
         freed=freed,
         waiting=[request_key(r) for r in waiting],
-        vacated_households=vacated_households,
+        vacated=live.vacated_accounts,
     )
     made = []
     priorities = live.instance.priorities

@@ -7,6 +7,7 @@ if it did not exist. Changes to a night's requests are taken until its cutoff.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -278,7 +279,11 @@ def submit_request(
     """Ask for a shared space for one car on one evening, until the evening's cutoff."""
     car = own_car(session, household, body.car_id)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
-    night = require_open(session, compound_of(session, household), evening, now)
+    compound = compound_of(session, household)
+    night = require_open(session, compound, evening, now)
+    if body.charging:
+        _require_chargers(session, compound, evening)
+    _car_free(session, night, car, arrive, depart, body.charging)
     request = ParkingRequest(
         night_id=night.id,
         household_id=household.id,
@@ -330,6 +335,7 @@ def change_request(
             "cancel it and ask for the other",
         )
     request = _still_there(session, request)
+    _car_free(session, night, car, arrive, depart, request.charging)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
     request.needs = needs_asked(body, car)
     commit_request(session, request, car.plate, night.evening)
@@ -648,15 +654,57 @@ class Tonight:
     charge_points: int
 
 
-def is_charge_point(space: Space) -> bool:
-    """A shared charge point: a space with a car charger that no household rents."""
-    return space.renter_id is None and CHARGING_NEED in space.features
+def is_charge_point(space: Space, kept_for_charging: Iterable[str]) -> bool:
+    """A shared charger: a space with a car charger, of a kind the plan keeps for charging
+    (`kept_for_charging`), that no household rents."""
+    return (
+        space.kind in kept_for_charging
+        and space.renter_id is None
+        and CHARGING_NEED in space.features
+    )
 
 
-def charge_points(session: Session, compound: Compound) -> int:
-    """How many shared charge points the compound has (`is_charge_point`)."""
-    spaces = session.scalars(select(Space).where(Space.compound_id == compound.id))
-    return sum(is_charge_point(space) for space in spaces)
+def charge_points(session: Session, compound: Compound, evening: date) -> int:
+    """How many shared chargers the compound has under the plan in force on `evening`. Charging
+    is offered only there: a session on a charger the plan does not keep for charging would
+    escape the household's cap on spaces while taking one."""
+    kept = plan_in_force(session, compound, evening).charging_only_kinds
+    if not kept:
+        return 0
+    spaces = session.scalars(
+        select(Space).where(Space.compound_id == compound.id, Space.kind.in_(kept))
+    )
+    return sum(is_charge_point(space, kept) for space in spaces)
+
+
+def _car_free(
+    session: Session, night: Night, car: Car, arrive: int, depart: int, charging: bool
+) -> None:
+    """A car cannot charge and be parked elsewhere at once: a session may not overlap the same
+    car's stay that night, nor a stay its session."""
+    other = session.scalar(
+        select(ParkingRequest).where(
+            ParkingRequest.night_id == night.id,
+            ParkingRequest.car_id == car.id,
+            ParkingRequest.charging == (not charging),
+        )
+    )
+    if other is not None and arrive < other.depart and other.arrive < depart:
+        what = "a parking request" if charging else "a charging session"
+        raise Conflict(
+            "car_busy",
+            f"car {car.plate} has {what} from {format_clock(other.arrive)} to "
+            f"{format_clock(other.depart)} that night; a car cannot charge and park elsewhere "
+            "at once",
+        )
+
+
+def _require_chargers(session: Session, compound: Compound, evening: date) -> None:
+    if not charge_points(session, compound, evening):
+        raise Conflict(
+            "no_chargers",
+            f"the compound's plan keeps no shared chargers for the night of {evening}",
+        )
 
 
 def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
@@ -712,7 +760,7 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         waiting={r: position for position, r in enumerate(lived.waiting(now), start=1) if r in mine}
         if lived and any(not o.space for o in outcomes)
         else {},
-        charge_points=charge_points(session, compound),
+        charge_points=charge_points(session, compound, open_evening or evening),
     )
 
 

@@ -570,6 +570,7 @@ class Refusal:
     reason: str
     message: str
     message_zh: str | None
+    charging: bool = False  # a charging session, not a parking stay
 
 
 @dataclass(frozen=True)
@@ -637,6 +638,7 @@ def _refusals(shown: Run | None) -> list[Refusal]:
             reason=u.reason,
             message=u.message,
             message_zh=u.message_zh,
+            charging=asked[u.request].charging,
         )
         for u in allocation.unassigned
     ]

@@ -28,12 +28,24 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode copies a SQLite table and drops the old one: with foreign keys
+                # enforced, the drop would cascade to the rows that refer to it (a request's pins)
+                # or fail on them (its check-ins). SQLite's advice: off during the change, then
+                # a check that every reference still holds.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
             # Batch mode lets later revisions alter SQLite tables (it copies them).
             context.configure(
                 connection=connection, target_metadata=target_metadata, render_as_batch=True
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke references: {broken[:5]}")
     finally:
         engine.dispose()
 

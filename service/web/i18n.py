@@ -969,6 +969,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这辆车这一晚已有充电申请；要改时间，请先取消原申请再提交。",
         "This car already has a charging session for this night; to change it, cancel that one and send a new one.",
     ),
+    "error.car_busy": (
+        "这辆车这一晚在这段时间已有停车申请或充电申请；一辆车不能同时充电又停在别处。",
+        "This car has a parking request or a charging session at those hours that night; a car cannot charge and park elsewhere at once.",
+    ),
+    "error.no_chargers": (
+        "这一晚小区的方案没有供充电的共享充电桩。",
+        "The compound's plan keeps no shared chargers for charging that night.",
+    ),
     "error.night_busy": (
         "这一晚正在安排中，请稍后再试。",
         "This night is being allocated right now; try again in a minute.",

@@ -106,7 +106,8 @@ def _night_page(
     selected = request.query_params.get("space")
     chosen = next((s for s in board.spaces if s.code == selected), None)
     zoomed = request.query_params.get("zoom") == "1"
-    chargers = frozenset(s.code for s in board.spaces if is_charge_point(s))
+    kept = plan_in_force(session, compound, evening).charging_only_kinds
+    chargers = frozenset(s.code for s in board.spaces if is_charge_point(s, kept))
     return render(
         request,
         t,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from engine import Status, check_allocation, solve
 from engine.live import refill, waiting_list
-from engine.model import Instance, Pin, PinAction
+from engine.model import CapAccount, Instance, Pin, PinAction
 from tests.engine.builders import forbid, history, household, instance, request, space
 from tests.engine.oracles import cap_for, clash
 from tests.engine.strategies import small_instances
@@ -113,7 +113,9 @@ def test_a_household_whose_stay_was_vacated_is_not_offered_another():
         [household("a"), household("b")],
         [request("ra1", "a"), request("ra2", "a", priority=9), request("rb", "b")],
     )
-    done = refill(night, kept={}, freed=["S1"], waiting=["ra2", "rb"], vacated_households=["a"])
+    done = refill(
+        night, kept={}, freed=["S1"], waiting=["ra2", "rb"], vacated=[CapAccount("a", False)]
+    )
     assert done.offers == {"rb": "S1"}
 
 
@@ -151,14 +153,14 @@ def test_a_refill_moves_no_kept_stay_and_serves_what_the_whole_night_would(case)
     night, published, vacated = case
     space_of = {a.request: a.space for a in published.assignments}
     kept = {r: s for r, s in space_of.items() if r not in vacated}
-    vacated_households = {night.request_by_id[r].household for r in vacated}
+    vacated_accounts = {night.request_by_id[r].account for r in vacated}
     waiting = [u.request for u in published.unassigned]
     done = refill(
         night,
         kept=kept,
         freed={space_of[r] for r in vacated},
         waiting=waiting,
-        vacated_households=vacated_households,
+        vacated=vacated_accounts,
     )
     assert done.result.status is Status.OPTIMAL
     # The refill leaves refusals unexplained (the waiting list says who waits), so only the
@@ -188,7 +190,7 @@ def test_a_refill_moves_no_kept_stay_and_serves_what_the_whole_night_would(case)
     # The oracle: the whole night with every kept stay forced and the same waiting requests.
     priorities = night.priorities
     eligible_waiting = {
-        r for r in waiting if night.request_by_id[r].household not in vacated_households
+        r for r in waiting if night.request_by_id[r].account not in vacated_accounts
     }
     whole = replace(
         night,

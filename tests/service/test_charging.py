@@ -4,11 +4,16 @@ the charge points for charging, tells each household in its words, and the gate 
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.service.conftest import AFTER_CUTOFF, EVENING, TINY, World
+from service.actions.allocation import night_document
+from service.actions.nights import night_of
+from service.models import Compound
+from tests.service.conftest import AFTER_CUTOFF, BEFORE_CUTOFF, EVENING, TINY, World
 
 MINE = f"/api/v1/me/nights/{EVENING}/requests"
 NIGHT = f"/api/v1/compounds/tiny/nights/{EVENING}"
@@ -197,3 +202,126 @@ def test_the_charging_sessions_asked_export_for_the_charger_replay(world, tmp_pa
     assert replayed.exit_code == 0, replayed.output
     assert "Sessions served (of 3)" in replayed.output
     assert "2 / 2" in replayed.output and "3 / 3" in replayed.output
+
+
+def test_a_session_may_not_overlap_the_same_cars_stay(world):
+    assert _ask(world, "2-201", "21:00", "06:30", charging=False).status_code == 201
+    busy = _ask(world, "2-201", "20:00", "21:30", charging=True)
+    assert busy.status_code == 409
+    assert busy.json()["detail"].startswith(
+        "car 沪A22222 has a parking request from 21:00 to 06:30"
+    )
+    # Charging first and parking after is the way round it.
+    assert _ask(world, "2-201", "18:00", "21:00", charging=True).status_code == 201
+
+
+def test_no_session_where_the_plan_keeps_no_charger(database_url):
+    # A compound whose chargers are not kept for charging would let a session take a space
+    # outside the household's cap: no charging there.
+    plain = WITH_CHARGERS | {"policy": WITH_CHARGERS["policy"] | {"charging_only_kinds": []}}
+    world = World(database_url, plain)
+    try:
+        refused = _ask(world, "2-201", "18:00", "21:00", charging=True)
+        assert refused.status_code == 409
+        assert "keeps no shared chargers" in refused.json()["detail"]
+    finally:
+        world.client.close()
+        world.app.state.engine.dispose()
+
+
+def test_a_session_given_back_leaves_the_households_waiting_stay_on_the_list(world):
+    # 1-101 rents A-1 (level 1), 2-201 has no space (level 2): 2-201 gets the street space and
+    # 1-101's stay waits; 1-101's morning session is served, then given back.
+    _ask(world, "1-101", "21:00", "06:30", charging=False)
+    _ask(world, "2-201", "21:00", "06:30", charging=False)
+    _ask(world, "1-101", "06:40", "08:00", charging=True)
+    _publish(world)
+    [stay] = world.call("staff", "GET", f"{NIGHT}/live").json()["waiting"]
+    assert (stay["household"], stay["charging"]) == ("1-101", False)
+    session = next(o for o in _outcomes(world, "1-101") if o["charging"])
+    assert session["space"] is not None
+    given = world.call("1-101", "POST", f"/api/v1/me/requests/{session['request_id']}/give-back")
+    assert given.status_code == 204, given.text
+    still = world.call("staff", "GET", f"{NIGHT}/live").json()["waiting"]
+    assert [w["request_id"] for w in still] == [stay["request_id"]]
+
+
+def test_a_scan_checks_in_the_stay_under_way_when_a_session_came_first(database_url):
+    # The street space has a charger too and the bay opens only at 23:00: 2-201's car charges on
+    # L-1 from 19:00 to 21:00, then parks there from 21:30.
+    spaces = [
+        {"id": "A-1", "kind": "rented", "renter": "1-101", "x": 0, "y": 0},
+        {
+            "id": "L-1",
+            "kind": "street",
+            "size": "large",
+            "features": ["ev_charger"],
+            "x": 10,
+            "y": 0,
+        },
+        {"id": "C-1", "kind": "charger", "charger": {"power_kw": 7}, "x": 20, "y": 0},
+    ]
+    windows = TINY["policy"]["windows"] | {"charger": ["23:00-09:00"]}
+    scenario = WITH_CHARGERS | {
+        "spaces": spaces,
+        "policy": WITH_CHARGERS["policy"] | {"windows": windows},
+    }
+    world = World(database_url, scenario)
+    try:
+        _ask(world, "2-201", "19:00", "21:00", charging=True)
+        _ask(world, "2-201", "21:30", "06:30", charging=False)
+        _publish(world)
+        assert {o["space"] for o in _outcomes(world, "2-201")} == {"L-1"}
+        scan = "/api/v1/me/spaces/L-1"
+        world.now = datetime(2026, 11, 24, 11, 5, tzinfo=UTC)  # 19:05
+        assert world.call("2-201", "POST", f"{scan}/check-in").json()["checked_in_now"]
+        world.now = datetime(2026, 11, 24, 12, 50, tzinfo=UTC)  # 20:50
+        assert world.call("2-201", "POST", f"{scan}/left").status_code in (200, 204)
+        world.now = datetime(2026, 11, 24, 13, 35, tzinfo=UTC)  # 21:35
+        again = world.call("2-201", "POST", f"{scan}/check-in").json()
+        assert again["checked_in_now"] and again["mine"]["charging"] is False
+    finally:
+        world.client.close()
+        world.app.state.engine.dispose()
+
+
+def _publish_evening(world, evening: date, asks: list[tuple[str, str, str, bool]]) -> None:
+    days = timedelta(days=(evening - EVENING).days)
+    world.now = BEFORE_CUTOFF + days
+    for household, arrive, depart, charging in asks:
+        body = {"car_id": world.car(household), "arrive": arrive, "depart": depart}
+        reply = world.call(
+            household,
+            "POST",
+            f"/api/v1/me/nights/{evening}/requests",
+            json=body | {"charging": charging},
+        )
+        assert reply.status_code == 201, reply.text
+    world.now = AFTER_CUTOFF + days
+    night = f"/api/v1/compounds/tiny/nights/{evening}"
+    assert world.call("staff", "POST", f"{night}/run").status_code == 201
+    assert world.call("staff", "POST", f"{night}/publish").status_code == 200
+
+
+def test_tomorrows_stability_remembers_the_parking_space_not_the_charger(world):
+    _publish_evening(
+        world, EVENING, [("2-201", "21:00", "06:30", False), ("2-201", "18:00", "21:00", True)]
+    )
+    with world.app.state.sessions() as session:
+        compound = session.get_one(Compound, "tiny")
+        tomorrow = night_of(session, "tiny", EVENING + timedelta(days=1))
+        history = night_document(session, compound, tomorrow)["history"]
+    assert [h.get("last_space") for h in history if h["household"] == "2-201"] == ["L-1"]
+
+
+def test_a_sessions_chance_is_counted_from_sessions_and_a_stays_from_stays(world):
+    for day in range(5):
+        _publish_evening(world, EVENING + timedelta(days=day), [("3-301", "18:00", "21:00", True)])
+    evening = EVENING + timedelta(days=5)
+    world.now = BEFORE_CUTOFF + timedelta(days=5)
+    check = f"/api/v1/me/nights/{evening}/requests/check"
+    asked = {"car_id": world.car("3-301"), "arrive": "18:00", "depart": "21:00"}
+    session = world.call("3-301", "POST", check, json=asked | {"charging": True}).json()
+    stay = world.call("3-301", "POST", check, json=asked).json()
+    assert session["chance"] == {"served": 5, "similar": 5, "nights": 5, "similar_minutes": 60}
+    assert stay["chance"] is None

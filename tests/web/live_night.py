@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from engine.live import refill
+from engine.model import CapAccount
 from service.actions.live import LiveNight, LiveStay, live_night
 from service.actions.nights import night_of
 from service.compounds import resident_account
@@ -50,7 +51,7 @@ def no_show_with_an_offer(site: Site) -> tuple[LiveStay, str]:
             kept={r: s for r, s in kept.items() if r != key},
             freed={stay.space},
             waiting=waiting,
-            vacated_households={stay.household},
+            vacated={CapAccount(stay.household, stay.charging)},
         ).offers
         if offers:
             household = night.instance.request_by_id[next(iter(offers))].household

@@ -111,6 +111,8 @@ def test_the_nights_map_marks_every_shared_charger(site):
     page = staff(site, "en").get(f"/staff/night?evening={PUBLISHED}").text
     assert page.count('class="bolt"') == CHARGE_POINTS + 1  # and the legend's
     assert "C-01: " in page and "Shared charger" in page
+    # The refused sessions are tagged in the night's list of refusals.
+    assert '<span class="tag">Charging</span>' in page
     stays = staff(site, "en").get(f"/staff/night?evening={PUBLISHED}&space=C-01").text
     assert "C-01" in stays
 
