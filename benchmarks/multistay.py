@@ -1,7 +1,7 @@
 """Multi-stay nights: the grouped mixed-integer program (today's path) against per-pair CP-SAT
 and the two naive exact models of `benchmarks.baselines`.
 
-    .venv/bin/python -m benchmarks.multistay                 # 60 s per solve (about 25 minutes)
+    .venv/bin/python -m benchmarks.multistay                 # 60 s per solve (about 15 minutes)
     .venv/bin/python -m benchmarks.multistay --limit 10 --only chargers trondheim
     .venv/bin/python -m benchmarks.multistay --paths new      # the engine only (issue 16's goals)
     .venv/bin/python -m benchmarks.multistay --paths new plain-cpsat highs-naive
