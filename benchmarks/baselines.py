@@ -10,12 +10,19 @@ Both baselines share one formulation (`naive_formulation`):
   the pairwise constraints of that space are written as the single equivalent at-most-one
   (`merged_spaces` counts them): the literal pairwise form of the 450 x 450 dense night has
   45 million constraints and cannot even be built in Python, let alone solved;
-- at most `household_cap` pairs per household;
+- per cap account (a household's parking stays against `household_cap`, its charging sessions
+  against `charging_cap`), at most the cap less what the household holds elsewhere tonight;
 - ONE weighted objective: each lexicographic tier (served per priority level, highest first;
-  fairness points; -walk in metres; same space as last night) multiplied by a big-M larger than
-  the widest swing of all lower tiers together. The swing of a tier is the sum over requests of
-  the largest |value| among the request's pairs (each request is served at most once), so the
-  weights are exact: a maximum-weight allocation is lexicographically optimal.
+  fairness points; rotation points; -walk in metres; same space as last night) multiplied by a
+  big-M larger than the widest swing of all lower tiers together. The swing of a tier is the sum
+  over requests of the largest |value| among the request's pairs (each request is served at most
+  once), so the weights are exact: a maximum-weight allocation is lexicographically optimal.
+
+The same model is exact on nights whose spaces take several stays: two stays share a space
+unless they overlap, and for intervals the pairwise rows say exactly that. There it grows with
+the square of the stays a space may take (night_shift, 300 stays on 60 spaces: 885 thousand
+pairwise rows; 1,200 charging sessions on 200 points: tens of millions), so `naive_size` counts
+the rows without building them, for the benchmarks to skip what cannot be built.
 
 `plain_cpsat` solves it with CP-SAT (2 workers, default search); `scipy_milp` with HiGHS through
 `scipy.optimize.milp`. HiGHS works in double precision: with big-M weights of 1e12-1e16 the lower
@@ -25,8 +32,10 @@ is reliable; the served counts are what the benchmark compares.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -34,6 +43,7 @@ import numpy as np
 
 from engine import Assignment, Instance, PinAction, Reason, Result, Status, Unassigned, objective_of
 from engine.eligibility import EligibilityTable
+from engine.model import CapAccount
 
 # CP-SAT rejects models whose objective could overflow int64; keep a safety factor.
 _CPSAT_LIMIT = 2**62
@@ -56,6 +66,7 @@ class NaiveFormulation:
     ]  # (pairs, cap) for households with more pairs than the cap
     tier_scales: list[tuple[str, int]]  # tier name and its multiplier
     walk_unit_m: int = 1  # 1: exact walk in metres; larger when the weights had to be coarsened
+    below_first: int = 0  # how far below zero the tiers after the first can bring the objective
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -104,18 +115,10 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
 
     # No overlap on a space.
     gap = instance.policy.turnover_minutes
-    arrive = np.array([r.arrive for r in requests], dtype=np.int64)
-    depart = np.array([r.depart for r in requests], dtype=np.int64)
     space_groups: list[list[int]] = []
     conflicts: list[tuple[int, int]] = []
-    order = np.argsort(space, kind="stable")
-    bounds = np.flatnonzero(np.r_[True, np.diff(space[order]) != 0, True])
-    for first, last in pairwise(bounds):
-        members = order[first:last]
-        if len(members) < 2:
-            continue
-        a, d = arrive[request[members]], depart[request[members]]
-        if a.max() < d.min() + gap:  # every two stays share a moment (intervals: Helly)
+    for members, a, d, all_overlap in _space_blocks(instance, request, space):
+        if all_overlap:
             space_groups.append(members.tolist())
             continue
         # Pairwise, exactly as Instance.overlaps: a1 < d2 + gap and a2 < d1 + gap.
@@ -123,16 +126,7 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
         i, j = np.nonzero(np.triu(clash, k=1))
         conflicts.extend(zip(members[i].tolist(), members[j].tolist()))
 
-    households: list[tuple[list[int], int]] = []
-    cap = instance.policy.household_cap
-    if cap is not None:
-        by_household: dict[str, list[int]] = defaultdict(list)
-        for p, r in enumerate(request.tolist()):
-            by_household[requests[r].household].append(p)
-        for members in by_household.values():
-            distinct_requests = len({int(request[p]) for p in members})
-            if distinct_requests > cap:
-                households.append((members, cap))
+    households = _cap_rows(instance, request)
 
     # Tiers, most important first; each a value per pair to maximise.
     policy = instance.policy
@@ -140,6 +134,9 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
     levels = sorted(set(priority.tolist()), reverse=True)
     fairness = np.array(
         [instance.fairness_points.get(r.household, 0) for r in requests], dtype=np.int64
+    )
+    rotation = np.array(
+        [instance.rotation_points.get(r.household, 0) for r in requests], dtype=np.int64
     )
     last = np.array(
         [space_index.get(instance.last_space_of(r.household) or "", -1) for r in requests],
@@ -151,6 +148,7 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
     ]
     if policy.fairness_weight:
         tiers.append(("fairness", fairness[request]))
+        tiers.append(("rotation", rotation[request]))
     if policy.walk_weight:
         # Whole metres (or coarser units when the exact weights would overflow CP-SAT).
         tiers.append(
@@ -167,6 +165,11 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
         scales.append((name, scale))
         scale *= _swing(values, request, len(requests)) + 1
     scales.reverse()
+    # The lowest the tiers below the first can add (walking subtracts), for `top_level_bound`.
+    below_first = sum(
+        tier_scale * _swing(np.minimum(values, 0), request, len(requests))
+        for (_, values), (_, tier_scale) in list(zip(tiers, scales))[1:]
+    )
     weight = [0] * n
     for (_, values), (_, tier_scale) in zip(tiers, scales):
         for p, v in enumerate(values.tolist()):
@@ -186,7 +189,76 @@ def naive_formulation(instance: Instance, walk_unit_m: int = 1) -> NaiveFormulat
         households=households,
         tier_scales=scales,
         walk_unit_m=walk_unit_m,
+        below_first=below_first,
     )
+
+
+def _space_blocks(
+    instance: Instance, request: np.ndarray, space: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """Per space with two or more eligible stays: its pair indices, their arrivals and departures,
+    and whether every two of them overlap (intervals: Helly, so one at-most-one row is exact)."""
+    gap = instance.policy.turnover_minutes
+    arrive = np.array([r.arrive for r in instance.requests], dtype=np.int64)
+    depart = np.array([r.depart for r in instance.requests], dtype=np.int64)
+    order = np.argsort(space, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, np.diff(space[order]) != 0, True])
+    for first, last in pairwise(bounds):
+        members = order[first:last]
+        if len(members) < 2:
+            continue
+        a, d = arrive[request[members]], depart[request[members]]
+        yield members, a, d, bool(a.max() < d.min() + gap)
+
+
+def _cap_rows(instance: Instance, request: np.ndarray) -> list[tuple[list[int], int]]:
+    """(pairs, room) per cap account whose eligible requests outnumber its room: the account's
+    cap (`Policy.cap_of`) less what the household holds elsewhere tonight, never below 0."""
+    policy, requests = instance.policy, instance.requests
+    if policy.household_cap is None and policy.charging_cap is None:
+        return []
+    by_account: dict[CapAccount, list[int]] = defaultdict(list)
+    for p, r in enumerate(request.tolist()):
+        by_account[requests[r].account].append(p)
+    rows = []
+    for account, members in by_account.items():
+        cap = policy.cap_of(account)
+        if cap is None:
+            continue
+        room = max(0, cap - instance.held_elsewhere(account))
+        if len({int(request[p]) for p in members}) > room:
+            rows.append((members, room))
+    return rows
+
+
+@dataclass(frozen=True)
+class NaiveSize:
+    """How large `naive_formulation(instance)` would be, counted without building it."""
+
+    pairs: int
+    rows: int  # every constraint row: per request, per space (merged or pairwise), per cap account
+    pairwise: int  # of which x_a + x_b <= 1 rows
+
+
+def naive_size(instance: Instance) -> NaiveSize:
+    """The naive model's size: pairs, rows and pairwise rows, as `naive_formulation` would build
+    them, in O(n log n) per space. A space's overlapping pairs are all its pairs less those where
+    one stay leaves (turnover included) before the other arrives."""
+    pairs = EligibilityTable(instance).eligible_pairs()
+    request = pairs.request.astype(np.int64)
+    space = pairs.space.astype(np.int64)
+    gap = instance.policy.turnover_minutes
+    per_request = int((np.bincount(request, minlength=1) > 1).sum()) if len(request) else 0
+    merged = pairwise_rows = 0
+    for _, a, d, all_overlap in _space_blocks(instance, request, space):
+        if all_overlap:
+            merged += 1
+            continue
+        n = len(a)
+        apart = int((n - np.searchsorted(np.sort(a), d + gap, side="left")).sum())
+        pairwise_rows += n * (n - 1) // 2 - apart
+    caps = len(_cap_rows(instance, request))
+    return NaiveSize(len(request), per_request + merged + pairwise_rows + caps, pairwise_rows)
 
 
 def _swing(values: np.ndarray, request: np.ndarray, n_requests: int) -> int:
@@ -230,6 +302,18 @@ class BaselineRun:
     result: Result | None = None  # the allocation as an engine Result, for check_allocation
     formulation: NaiveFormulation | None = None
     message: str = ""
+    objective_bound: float | None = None  # the solver's bound on the weighted objective
+
+    def top_level_bound(self) -> int | None:
+        """A bound on the highest priority level's served count, from the solver's bound on the
+        weighted objective: served * weight - below_first <= bound."""
+        if self.objective_bound is None or self.formulation is None:
+            return None
+        scales = self.formulation.tier_scales
+        if not scales or not scales[0][0].startswith("served"):
+            return None
+        bound = self.objective_bound + self.formulation.below_first
+        return math.floor(bound / scales[0][1] + 1e-9)
 
     def as_tuple(self) -> tuple[str, dict[int, int], float]:
         return self.status, self.served_by_priority, self.seconds
@@ -278,7 +362,15 @@ def run_plain_cpsat(
         cp_model.INFEASIBLE: "infeasible",
     }.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return BaselineRun(name, {}, seconds, build, None, formulation, solver.StatusName(status))
+        return BaselineRun(
+            name,
+            {},
+            seconds,
+            build,
+            None,
+            formulation,
+            solver.StatusName(status),
+        )
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)[[v.Index() for v in x]]
     result = _as_result(
         formulation,
@@ -287,7 +379,15 @@ def run_plain_cpsat(
         seconds,
         "plain-cp-sat",
     )
-    return BaselineRun(name, result.served_by_priority, seconds, build, result, formulation)
+    return BaselineRun(
+        name,
+        result.served_by_priority,
+        seconds,
+        build,
+        result,
+        formulation,
+        objective_bound=solver.BestObjectiveBound(),
+    )
 
 
 def scipy_milp(instance: Instance, time_limit: float) -> tuple[str, dict[int, int], float]:
@@ -345,10 +445,12 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
         options={"time_limit": max(0.01, time_limit - build), "mip_rel_gap": 0.0},
     )
     seconds = time.perf_counter() - started
+    dual = getattr(outcome, "mip_dual_bound", None)
+    bound = -float(dual) if dual is not None and np.isfinite(dual) else None
     if outcome.status == 2:
         return BaselineRun("infeasible", {}, seconds, build, None, formulation, outcome.message)
     if outcome.x is None:
-        return BaselineRun("unknown", {}, seconds, build, None, formulation, outcome.message)
+        return BaselineRun("unknown", {}, seconds, build, None, formulation, outcome.message, bound)
     chosen = np.flatnonzero(outcome.x > 0.5)
     status = Status.OPTIMAL if outcome.status == 0 else Status.FEASIBLE
     result = _as_result(formulation, chosen, status, seconds, "highs-milp")
@@ -360,6 +462,7 @@ def run_scipy_milp(instance: Instance, time_limit: float) -> BaselineRun:
         result,
         formulation,
         outcome.message,
+        bound,
     )
 
 

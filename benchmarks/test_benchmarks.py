@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import instances
-from benchmarks.baselines import naive_formulation, run_plain_cpsat
+from benchmarks.baselines import naive_formulation, naive_size, run_plain_cpsat, run_scipy_milp
 from engine import Status, allocate_first_come, check_allocation, solve
 from engine.eligibility import EligibilityTable
 
@@ -79,7 +79,7 @@ def test_dense_eligibility_is_complete():
 @pytest.mark.parametrize(
     "instance",
     [
-        instances.dense(30, seed=5),
+        instances.dense(20, seed=5),
         instances.night_shift(40, 8, seed=5),
         instances.ev_and_sizes(50, seed=5),
     ],
@@ -87,9 +87,10 @@ def test_dense_eligibility_is_complete():
 )
 def test_plain_model_agrees_on_small_nights(instance):
     """The naive baseline is a correct model: on small nights it proves the same objective as the
-    engine."""
+    engine. (dense 20 x 20: with the rotation tier in its big-M objective, plain CP-SAT no longer
+    proves dense 30 x 30 within 30 s.)"""
     ours = solve(instance, time_limit=10)
-    plain = run_plain_cpsat(instance, time_limit=10)
+    plain = run_plain_cpsat(instance, time_limit=30)
     assert ours.status is Status.OPTIMAL and plain.status == "optimal"
     assert check_allocation(instance, plain.result) == []
     assert plain.formulation.walk_unit_m == 1  # exact weights
@@ -134,3 +135,66 @@ def test_the_live_benchmark_agrees_with_the_whole_night_on_one_compound(capsys):
 
     assert main(["--compounds", "1", "--no-shows", "3", "--repeat", "1", "--full-limit", "30"]) == 0
     assert "same served per level" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [
+        instances.night_shift(40, 8, seed=5),
+        instances.shared_chargers(20, 120),
+        instances.all_different(10, 60),
+        instances.dense(30, seed=5),
+    ],
+    ids=["night_shift", "chargers_20", "all_different", "dense"],
+)
+def test_naive_size_counts_what_the_formulation_builds(instance):
+    formulation = naive_formulation(instance)
+    size = naive_size(instance)
+    assert size.pairs == len(formulation.request)
+    assert size.pairwise == len(formulation.conflicts)
+    assert size.rows == (
+        len(formulation.by_request)
+        + len(formulation.space_groups)
+        + len(formulation.conflicts)
+        + len(formulation.households)
+    )
+
+
+@pytest.mark.parametrize(
+    "instance",
+    [instances.shared_chargers(8, 30, seed=1), instances.all_different(6, 24, seed=1)],
+    ids=["chargers", "all_different"],
+)
+def test_plain_model_agrees_on_small_multistay_nights(instance):
+    """Spaces taking several stays: the naive model's pairwise no-overlap (turnover included) and
+    cap rows give the engine's optimum."""
+    ours = solve(instance, time_limit=10)
+    plain = run_plain_cpsat(instance, time_limit=10)
+    highs = run_scipy_milp(instance, time_limit=10)
+    assert ours.status is Status.OPTIMAL and plain.status == "optimal"
+    assert check_allocation(instance, plain.result) == []
+    assert plain.result.objective == ours.objective
+    assert highs.status == "optimal" and check_allocation(instance, highs.result) == []
+    assert highs.served_by_priority == ours.served_by_priority
+
+
+def test_multistay_benchmark_paths_quick(capsys, monkeypatch):
+    """`python -m benchmarks.multistay` in small: the 20-point charger case on every path (the
+    naive baselines included, checked by `check_allocation` inside), and the size guard."""
+    from benchmarks import multistay
+
+    assert multistay.main(["--limit", "2", "--only", "chargers_20"]) == 0
+    out = capsys.readouterr().out
+    rows = [
+        [cell.strip() for cell in line.split("|")[1:-1]]
+        for line in out.splitlines()
+        if line.startswith("| chargers_20 ")
+    ]
+    assert [row[4] for row in rows] == ["new", "old", "plain-cpsat", "highs-naive"]
+    assert all(row[1:4] == ["120", "20", "4"] for row in rows)
+    assert rows[0][5] == "optimal" and rows[0][8] == rows[0][9]  # new: served = bound
+    assert "problem" not in out
+
+    monkeypatch.setattr(multistay, "PLAIN_MAX_ROWS", 1000)
+    assert multistay.main(["--limit", "1", "--only", "chargers_20", "--paths", "plain-cpsat"]) == 0
+    assert "skipped: 69,620 rows (69,500 pairwise)" in capsys.readouterr().out
