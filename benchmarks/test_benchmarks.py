@@ -198,3 +198,11 @@ def test_multistay_benchmark_paths_quick(capsys, monkeypatch):
     monkeypatch.setattr(multistay, "PLAIN_MAX_ROWS", 1000)
     assert multistay.main(["--limit", "1", "--only", "chargers_20", "--paths", "plain-cpsat"]) == 0
     assert "skipped: 69,620 rows (69,500 pairwise)" in capsys.readouterr().out
+
+
+def test_the_engine_alone_table_reports_every_single_stay_night():
+    from benchmarks.ours import NIGHTS, measure
+
+    figures = measure(repeat=1)
+    assert list(figures) == list(NIGHTS)
+    assert {f["status"] for f in figures.values()} == {"optimal"}
