@@ -650,8 +650,8 @@ class Tonight:
     # stand on tonight's waiting list (1 is next).
     stays: dict[int, LiveStay]
     waiting: dict[int, int]
-    # Shared charge points of the compound: the page offers charging sessions when there are any.
-    charge_points: int
+    # The compound's shared chargers: the page offers charging sessions when there are any.
+    chargers: Chargers
 
 
 def is_charge_point(space: Space, kept_for_charging: Iterable[str]) -> bool:
@@ -664,17 +664,32 @@ def is_charge_point(space: Space, kept_for_charging: Iterable[str]) -> bool:
     )
 
 
-def charge_points(session: Session, compound: Compound, evening: date) -> int:
-    """How many shared chargers the compound has under the plan in force on `evening`. Charging
-    is offered only there: a session on a charger the plan does not keep for charging would
-    escape the household's cap on spaces while taking one."""
-    kept = plan_in_force(session, compound, evening).charging_only_kinds
+@dataclass(frozen=True)
+class Chargers:
+    """A compound's shared chargers on an evening: how many, and the hours they take cars
+    ("17:00-09:00"; their own, or their kind's in the plan), said before anyone asks."""
+
+    count: int
+    hours: list[str]
+
+
+def shared_chargers(session: Session, compound: Compound, evening: date) -> Chargers:
+    """The shared chargers under the plan in force on `evening`. Charging is offered only there:
+    a session on a charger the plan does not keep for charging would escape the household's cap
+    on spaces while taking one."""
+    plan = plan_in_force(session, compound, evening)
+    kept = plan.charging_only_kinds
     if not kept:
-        return 0
-    spaces = session.scalars(
-        select(Space).where(Space.compound_id == compound.id, Space.kind.in_(kept))
-    )
-    return sum(is_charge_point(space, kept) for space in spaces)
+        return Chargers(0, [])
+    spaces = [
+        space
+        for space in session.scalars(
+            select(Space).where(Space.compound_id == compound.id, Space.kind.in_(kept))
+        )
+        if is_charge_point(space, kept)
+    ]
+    hours = {h for s in spaces for h in (s.windows or plan.windows.get(s.kind, []))}
+    return Chargers(len(spaces), sorted(hours))
 
 
 def _car_free(
@@ -700,7 +715,7 @@ def _car_free(
 
 
 def _require_chargers(session: Session, compound: Compound, evening: date) -> None:
-    if not charge_points(session, compound, evening):
+    if not shared_chargers(session, compound, evening).count:
         raise Conflict(
             "no_chargers",
             f"the compound's plan keeps no shared chargers for the night of {evening}",
@@ -760,7 +775,7 @@ def tonight(*, session: Session, household: Household, evening: date, now: datet
         waiting={r: position for position, r in enumerate(lived.waiting(now), start=1) if r in mine}
         if lived and any(not o.space for o in outcomes)
         else {},
-        charge_points=charge_points(session, compound, open_evening or evening),
+        chargers=shared_chargers(session, compound, open_evening or evening),
     )
 
 

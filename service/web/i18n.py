@@ -189,6 +189,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "小区有 {count} 个共享充电桩，一个桩一晚可先后给几辆车充电。申请一个充电时段：按时插上，到结束时间前把车挪走，留给下一位。充电时段不占每户的车位名额。",
         "The compound has {count} shared chargers, and each charges several cars a night, one after another. Ask for a charging session: plug in on time and move the car before it ends, for the next one. A charging session does not count towards your household's spaces.",
     ),
+    "charge.hours": ("充电桩的共享时段：{hours}。", "The chargers' shared hours: {hours}."),
     "charge.from": ("开始充电", "Charge from"),
     "charge.until": ("充电结束", "Until"),
     "charge.submit": ("申请充电", "Ask to charge"),

@@ -5,6 +5,7 @@ in both languages, with axe-core."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -56,6 +57,7 @@ def test_a_resident_asks_to_charge_and_the_session_is_stored_beside_a_stay(site)
     browser = resident(site, language="en")
     page = browser.get("/tonight").text
     assert "Charge my car" in page and f"The compound has {CHARGE_POINTS} shared chargers" in page
+    assert "The chargers' shared hours: 17:00–09:00." in html.unescape(page)
     car = re.search(r'<option value="(\d+)"', page).group(1)
     stay = browser.post(
         "/requests",
