@@ -126,17 +126,7 @@ def _no_axe_violations(page: Page) -> None:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_asking_to_charge_on_a_phone(chromium, base_url, site, language):
-    words = {
-        "zh": ("给车充电", "开始充电", "充电结束", "申请充电", "充电申请已提交。"),
-        "en": (
-            "Charge my car",
-            "Charge from",
-            "Until",
-            "Ask to charge",
-            "Your charging request is in.",
-        ),
-    }[language]
-    title, from_label, until_label, button, saved = words
+    title, from_label, until_label, button, saved = WORDS[language]
     phone = _page(chromium, base_url, "phone390", language)
     _sign_in(
         phone, site.demo.username("refused tonight"), RESIDENT_PASSWORD, SIGN_IN_LABELS[language]

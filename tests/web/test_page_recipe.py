@@ -61,7 +61,7 @@ def test_a_page_added_by_the_recipe_shows_in_both_languages(site, monkeypatch):
     chinese = staff(site).get("/staff/size")
     english = staff(site, language="en").get("/staff/size")
     assert chinese.status_code == english.status_code == 200
-    assert "480 户，446 个车位" in chinese.text and '<html lang="zh-CN">' in chinese.text
-    assert "480 households, 446 spaces" in english.text
+    assert "480 户，450 个车位" in chinese.text and '<html lang="zh-CN">' in chinese.text
+    assert "480 households, 450 spaces" in english.text
     refused = resident(site).get("/staff/size")
     assert refused.status_code == 403 and "480 户" not in refused.text

@@ -24,7 +24,9 @@ def test_running_before_the_cutoff_warns_staff_and_residents_are_told_requests_c
 
 def test_the_morning_round_waits_for_the_first_stay_to_end(site):
     desk = staff(site, language="en")
-    site.now = site.now.replace(day=24, hour=14)  # 22:00 in Shanghai on the published evening
+    # 17:30 in Shanghai on the published evening: before the first stay ends (the demo's first
+    # charging sessions end at 21:00).
+    site.now = site.now.replace(day=24, hour=9, minute=30)
     page = desk.get(f"/staff/night/{PUBLISHED}/morning").text
     assert "The morning round opens at" in page and 'name="spaces"' not in page
     early = desk.post(
