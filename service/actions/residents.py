@@ -162,11 +162,10 @@ def my_requests(*, session: Session, household: Household, evening: date) -> lis
     return [_request_out(r, n, c) for r, n, c in rows]
 
 
-def commit_request(session: Session, request: ParkingRequest, plate: str, evening: date) -> None:
-    """Commit a new or changed request; the database's rule of one parking stay and one charging
-    session per car and night decides a race between two at once, and the loser gets a conflict,
-    not an error."""
-    charging = request.charging
+def commit_request(session: Session, charging: bool, plate: str, evening: date) -> None:
+    """Commit a new or changed request (a charging session when `charging`); the database's rule
+    of one parking stay and one charging session per car and night decides a race between two
+    at once, and the loser gets a conflict, not an error."""
     try:
         session.commit()
     except IntegrityError:
@@ -295,7 +294,7 @@ def submit_request(
         charging=body.charging,
     )
     session.add(request)
-    commit_request(session, request, car.plate, evening)
+    commit_request(session, body.charging, car.plate, evening)
     return _with_fit(session, household, request, night, car, now)
 
 
@@ -338,7 +337,7 @@ def change_request(
     _car_free(session, night, car, arrive, depart, request.charging)
     request.car_id, request.arrive, request.depart = car.id, arrive, depart
     request.needs = needs_asked(body, car)
-    commit_request(session, request, car.plate, night.evening)
+    commit_request(session, request.charging, car.plate, night.evening)
     return _with_fit(session, household, request, night, car, now)
 
 

@@ -281,15 +281,16 @@ def add_urgent_request(
         raise NotFound("no_such_car", f"no car {body.car_id} of household {body.household!r}")
     night = open_night(session, compound.id, evening)
     arrive, depart = stay_minutes(body.arrive, body.depart, evening)
-    request = ParkingRequest(
-        night_id=night.id,
-        household_id=household.id,
-        car_id=car.id,
-        arrive=arrive,
-        depart=depart,
-        created_at=now,
+    session.add(
+        ParkingRequest(
+            night_id=night.id,
+            household_id=household.id,
+            car_id=car.id,
+            arrive=arrive,
+            depart=depart,
+            created_at=now,
+        )
     )
-    session.add(request)
     audit.record(
         session,
         **audit.by(compound, account, now),
@@ -299,7 +300,7 @@ def add_urgent_request(
         plate=car.plate,
         reason=body.reason,
     )
-    commit_request(session, request, car.plate, evening)
+    commit_request(session, False, car.plate, evening)
     return night_out(session, compound, night, now)
 
 

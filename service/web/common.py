@@ -27,6 +27,15 @@ from service.web.i18n import LANGUAGE_NAMES, MESSAGES, Translator
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["clock"] = format_clock
 templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
+
+
+def refusal_key(reason: str, charging: bool) -> str:
+    """The words for a refusal's reason; a charging session's cap is said as sessions."""
+    charging_cap = charging and reason == "household_cap"
+    return f"refused.reason.{reason}{'_charging' if charging_cap else ''}"
+
+
+templates.env.globals["refusal_key"] = refusal_key
 # An evening typed into a form: the same years the API takes, written YYYY-MM-DD as there.
 FormEvening = Annotated[date, Form(ge=FIRST_EVENING, le=LAST_EVENING), BeforeValidator(plain_date)]
 FormId = Annotated[int, Form(ge=1, le=2**31 - 1)]

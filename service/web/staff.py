@@ -106,8 +106,10 @@ def _night_page(
     selected = request.query_params.get("space")
     chosen = next((s for s in board.spaces if s.code == selected), None)
     zoomed = request.query_params.get("zoom") == "1"
-    kept = plan_in_force(session, compound, evening).charging_only_kinds
-    chargers = frozenset(s.code for s in board.spaces if is_charge_point(s, kept))
+    plan = plan_in_force(session, compound, evening)
+    chargers = frozenset(
+        s.code for s in board.spaces if is_charge_point(s, plan.charging_only_kinds)
+    )
     return render(
         request,
         t,
@@ -130,7 +132,7 @@ def _night_page(
         ),
         chargers=chargers,
         state_of=states,
-        levels=level_labels(t, plan_in_force(session, compound, evening)),
+        levels=level_labels(t, plan),
         chosen=chosen,
         renter=board.renters.get(chosen.renter_id) if chosen and chosen.renter_id else None,
         stays=board.stays.get(selected or "", []),
