@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -13,10 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.actions.accounts import UnknownNames, account_of_token
-from service.actions.errors import Forbidden, NotFound, Unauthorised
+from service.actions import accounts, residents
+from service.actions.accounts import SIGN_IN_FIRST, UnknownNames, account_of_token
+from service.actions.errors import DomainError, Forbidden, NotFound, Unauthorised
+from service.actions.residents import SignedSubmission
+from service.batching import Batches
 from service.models import Account, Compound, Household, Role
-from service.schemas import NO_NUL
+from service.schemas import NO_NUL, RequestOut
 from service.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False)
@@ -99,6 +102,25 @@ def get_jobs(request: Request) -> Executor:
     return jobs
 
 
+async def get_submissions(request: Request) -> Batches[SignedSubmission, RequestOut | DomainError]:
+    """Where residents' new requests wait to be taken in batches (`take_submissions`); async, so
+    that FastAPI calls it on the event loop, not in a worker thread."""
+    submissions: Batches[SignedSubmission, RequestOut | DomainError] = request.app.state.submissions
+    return submissions
+
+
+def take_submissions(
+    sessions: sessionmaker[Session],
+) -> Batches[SignedSubmission, RequestOut | DomainError]:
+    """Batches of new requests, each taken in a session of its own (`submit_signed_requests`)."""
+
+    def take(batch: Sequence[SignedSubmission]) -> list[RequestOut | DomainError]:
+        with sessions() as session:
+            return residents.submit_signed_requests(session=session, submissions=batch)
+
+    return Batches(take)
+
+
 def get_ballot_key(request: Request) -> bytes | None:
     """The key that finds a household's vote while a ballot is open (service.security)."""
     key: bytes | None = request.app.state.ballot_key
@@ -117,19 +139,24 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 UnknownNamesDep = Annotated[UnknownNames, Depends(get_unknown_names)]
 JobsDep = Annotated[Executor, Depends(get_jobs)]
 BallotKeyDep = Annotated[bytes | None, Depends(get_ballot_key)]
+SubmissionsDep = Annotated[
+    Batches[SignedSubmission, RequestOut | DomainError], Depends(get_submissions)
+]
 
 
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+def _signed_in(session: Session, now: datetime, credentials: BearerDep) -> Account | None:
+    if credentials is None:
+        return None
+    return account_of_token(session=session, token=credentials.credentials, now=now)
+
+
 def current_account(session: SessionDep, now: NowDep, credentials: BearerDep) -> Account:
-    account = (
-        account_of_token(session=session, token=credentials.credentials, now=now)
-        if credentials is not None
-        else None
-    )
+    account = _signed_in(session, now, credentials)
     if account is None:
-        raise Unauthorised("sign_in_first", "sign in first (Authorization: Bearer <token>)")
+        raise Unauthorised("sign_in_first", SIGN_IN_FIRST)
     return account
 
 
@@ -137,16 +164,8 @@ AccountDep = Annotated[Account, Depends(current_account)]
 
 
 def resident_household(session: SessionDep, now: NowDep, credentials: BearerDep) -> Household:
-    # The account is read here rather than through AccountDep: one hop to a worker thread fewer
-    # on the residents' busiest path (the rush at the cutoff).
-    account = current_account(session, now, credentials)
-    household = account.household
-    if account.role != Role.RESIDENT.value or household is None:
-        raise Forbidden(
-            "residents_only",
-            "only residents have a household; staff use /api/v1/compounds/...",
-        )
-    return household
+    # The account is read here rather than through AccountDep: one hop to a worker thread fewer.
+    return accounts.resident_household(_signed_in(session, now, credentials))
 
 
 def staff_compound(compound_id: PathCode, session: SessionDep, account: AccountDep) -> Compound:

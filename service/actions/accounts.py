@@ -8,14 +8,15 @@ which usernames exist.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import CursorResult, case, delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from service.actions import audit
-from service.actions.errors import TooManyAttempts, Unauthorised
-from service.models import Account, Compound, Role, Token, as_utc
+from service.actions.errors import Forbidden, TooManyAttempts, Unauthorised
+from service.models import Account, Compound, Household, Role, Token, as_utc
 from service.schemas import ActivateIn, TokenOut
 from service.security import hash_code, hash_secret, new_token, token_digest, verify_secret
 from service.settings import Settings
@@ -209,16 +210,46 @@ def account_of_token(*, session: Session, token: str, now: datetime) -> Account 
     One query, which also puts the account's household and compound in the session (every
     request asks for them next, and `Session.get` then finds them without a query).
     """
-    row = session.execute(
-        select(Account, Token.expires_at)
-        .join(Token, Token.account_id == Account.id)
-        .options(joinedload(Account.household), joinedload(Account.compound))
-        .where(Token.digest == token_digest(token))
-    ).first()
-    if row is None or as_utc(row.expires_at) <= now:
-        return None
-    account: Account = row.Account
+    (account,) = accounts_of_tokens(session=session, tokens=[(token, now)])
     return account
+
+
+def accounts_of_tokens(
+    *, session: Session, tokens: Sequence[tuple[str, datetime]]
+) -> list[Account | None]:
+    """`account_of_token` for several (token, now) pairs, in one query."""
+    digests = [token_digest(token) for token, _ in tokens]
+    found = {
+        row.digest: (row.Account, as_utc(row.expires_at))
+        for row in session.execute(
+            select(Account, Token.digest, Token.expires_at)
+            .join(Token, Token.account_id == Account.id)
+            .options(joinedload(Account.household), joinedload(Account.compound))
+            .where(Token.digest.in_(sorted(set(digests))))
+        )
+    }
+    accounts: list[Account | None] = []
+    for digest, (_, now) in zip(digests, tokens, strict=True):
+        account, expires_at = found.get(digest, (None, now))
+        accounts.append(account if expires_at > now else None)
+    return accounts
+
+
+SIGN_IN_FIRST = "sign in first (Authorization: Bearer <token>)"
+
+
+def resident_household(account: Account | None) -> Household:
+    """The household of a resident's account: Unauthorised without one (no or an expired token),
+    Forbidden for staff."""
+    if account is None:
+        raise Unauthorised("sign_in_first", SIGN_IN_FIRST)
+    household = account.household
+    if account.role != Role.RESIDENT.value or household is None:
+        raise Forbidden(
+            "residents_only",
+            "only residents have a household; staff use /api/v1/compounds/...",
+        )
+    return household
 
 
 def logout(*, session: Session, account: Account) -> None:

@@ -138,27 +138,38 @@ def open_night(session: Session, compound_id: str, evening: date) -> Night:
     return night
 
 
-def require_open(session: Session, compound: Compound, evening: date, arrived: datetime) -> Night:
-    """The night, held (`hold_unless_running`), if residents may still change its requests: the
-    change reached the service (`arrived`) before the cutoff and no run has started; else
-    Conflict ``cutoff_passed`` (or ``night_busy`` while an early run is under way)."""
+def _closed(compound: Compound, evening: date) -> Conflict:
+    return Conflict(
+        "cutoff_passed",
+        f"requests for the night of {evening} closed at {compound.cutoff} ({compound.timezone})",
+    )
 
-    def closed() -> Conflict:
-        return Conflict(
-            "cutoff_passed",
-            f"requests for the night of {evening} closed at {compound.cutoff} "
-            f"({compound.timezone})",
-        )
 
-    # Late is late whatever else is going on: no point in telling a late request to retry.
+def before_cutoff(compound: Compound, evening: date, arrived: datetime) -> None:
+    """Conflict ``cutoff_passed`` unless the change reached the service (`arrived`) before the
+    evening's cutoff. Late is late whatever else is going on: checked before the night is held,
+    no point in telling a late request to retry."""
     if arrived >= cutoff_of(compound, evening):
-        raise closed()
+        raise _closed(compound, evening)
+
+
+def held_open(session: Session, compound: Compound, evening: date) -> Night:
+    """The night, held (shared with other residents' changes), if no run has started and it still
+    takes requests; else Conflict ``night_busy`` or ``cutoff_passed``."""
     night = held_night_of(session, compound.id, evening, shared=True)
     if running(session, night):
         raise _busy(night)
     if night.state != NightState.OPEN.value:
-        raise closed()
+        raise _closed(compound, evening)
     return night
+
+
+def require_open(session: Session, compound: Compound, evening: date, arrived: datetime) -> Night:
+    """The night, held, if residents may still change its requests: the change reached the
+    service (`arrived`) before the cutoff (`before_cutoff`) and no run has started
+    (`held_open`)."""
+    before_cutoff(compound, evening, arrived)
+    return held_open(session, compound, evening)
 
 
 def settled_evenings(session: Session, compound: Compound, first: date, last: date) -> set[date]:

@@ -7,16 +7,18 @@ if it did not exist. Changes to a night's requests are taken until its cutoff.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine.clock import format_clock, parse_clock
 from service.actions import audit
+from service.actions.accounts import accounts_of_tokens, resident_household
 from service.actions.calendar import (
     ANY_EVENING,
     LONGEST_RELEASE_EVENINGS,
@@ -26,11 +28,13 @@ from service.actions.calendar import (
     evenings_of,
     stay_minutes,
 )
-from service.actions.errors import Conflict, InvalidField, NotFound
+from service.actions.errors import Conflict, DomainError, InvalidField, NotFound
 from service.actions.guidance import Guidance, Unfit, fit_of, fit_out, guidance_of
 from service.actions.live import LiveStay, live_night
 from service.actions.nights import (
     LOOK_AHEAD_DAYS,
+    before_cutoff,
+    held_open,
     hold_compound,
     is_open,
     next_open_evening,
@@ -72,6 +76,8 @@ from service.schemas import (
 )
 from service.security import masked_plate
 
+log = logging.getLogger(__name__)
+
 # The residents' history goes back four weeks.
 HISTORY_DAYS = 28
 
@@ -84,7 +90,11 @@ def _car_out(car: Car) -> CarOut:
 
 
 def own_car(session: Session, household: Household, car_id: int) -> Car:
-    car = session.get(Car, car_id)
+    return _owned(session.get(Car, car_id), household, car_id)
+
+
+def _owned(car: Car | None, household: Household, car_id: int) -> Car:
+    """The car read as `car_id` (None if there is none), if it is the household's."""
     if car is None or car.household_id != household.id:
         raise NotFound("no_such_car", f"no car {car_id} in your household")
     return car
@@ -170,17 +180,20 @@ def commit_request(session: Session, charging: bool, plate: str, evening: date) 
         session.commit()
     except IntegrityError:
         session.rollback()
-        if charging:
-            raise Conflict(
-                "car_already_charging",
-                f"car {plate} already has a charging session for the night of {evening}; "
-                "change or cancel that one",
-            ) from None
-        raise Conflict(
-            "car_already_asked",
-            f"car {plate} already has a request for the night of {evening}; "
+        raise _already_asked(charging, plate, evening) from None
+
+
+def _already_asked(charging: bool, plate: str, evening: date) -> Conflict:
+    if charging:
+        return Conflict(
+            "car_already_charging",
+            f"car {plate} already has a charging session for the night of {evening}; "
             "change or cancel that one",
-        ) from None
+        )
+    return Conflict(
+        "car_already_asked",
+        f"car {plate} already has a request for the night of {evening}; change or cancel that one",
+    )
 
 
 def in_rush(compound: Compound, evening: date, now: datetime) -> bool:
@@ -276,26 +289,204 @@ def submit_request(
     *, session: Session, household: Household, evening: date, body: RequestIn, now: datetime
 ) -> RequestOut:
     """Ask for a shared space for one car on one evening, until the evening's cutoff."""
-    car = own_car(session, household, body.car_id)
-    arrive, depart = stay_minutes(body.arrive, body.depart, evening)
-    compound = compound_of(session, household)
-    night = require_open(session, compound, evening, now)
-    if body.charging:
-        _require_chargers(session, compound, evening)
-    _car_free(session, night, car, arrive, depart, body.charging)
-    request = ParkingRequest(
-        night_id=night.id,
-        household_id=household.id,
-        car_id=car.id,
-        arrive=arrive,
-        depart=depart,
-        created_at=now,
-        needs=needs_asked(body, car),
-        charging=body.charging,
+    (outcome,) = submit_requests(
+        session=session, submissions=[Submission(household, evening, body, now)]
     )
-    session.add(request)
-    commit_request(session, body.charging, car.plate, evening)
-    return _with_fit(session, household, request, night, car, now)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A resident's new request, as it reached the service at `arrived` (`service.arrival`)."""
+
+    household: Household
+    evening: date
+    body: RequestIn
+    arrived: datetime
+
+
+def submit_requests(
+    *, session: Session, submissions: Sequence[Submission]
+) -> list[RequestOut | DomainError]:
+    """Take new requests (`submit_request`'s rules), several in one transaction: each gets its
+    stored request or why not, as if it had come alone, in the order given.
+
+    At the cutoff requests come in a rush, and each transaction of its own is most of the cost
+    of taking one (`service.batching` groups the ones that wait while a batch is taken). The
+    reads are one per batch (the cars, the requests the cars have) and one per night (held).
+    When the database refuses the batch (another process took the same car's request at the
+    same moment), each is taken alone, and the loser learns it asked twice.
+    """
+    outcomes: dict[int, RequestOut | DomainError] = {}
+    try:
+        staged = _stage(session, submissions, outcomes)
+        session.commit()
+    except (IntegrityError, OperationalError) as error:
+        session.rollback()
+        if not isinstance(error, IntegrityError) and (
+            len(submissions) == 1 or not _lost_a_race(error)
+        ):
+            raise
+        if len(submissions) == 1:
+            only = submissions[0]
+            plate = own_car(session, only.household, only.body.car_id).plate
+            return [_already_asked(only.body.charging, plate, only.evening)]
+        return [
+            outcome
+            for submission in submissions
+            for outcome in submit_requests(session=session, submissions=[submission])
+        ]
+    for index, (submission, request, night, car) in staged.items():
+        try:
+            outcomes[index] = _with_fit(
+                session, submission.household, request, night, car, submission.arrived
+            )
+        except Exception:
+            # Stored is stored: the answer says so, without the fit, rather than failing the
+            # batch's other requests (or this one, whose retry would be refused as asked twice).
+            log.exception("no fit for request %s", request.id)
+            outcomes[index] = _request_out(request, night, car)
+    return [outcomes[index] for index in range(len(submissions))]
+
+
+def _lost_a_race(error: OperationalError) -> bool:
+    """PostgreSQL ended the transaction in favour of another (deadlock, serialization): taken
+    again, it meets what the other stored."""
+    return getattr(error.orig, "sqlstate", None) in {"40P01", "40001"}
+
+
+@dataclass(frozen=True)
+class SignedSubmission:
+    """A new request over the API as it reached the service: the caller's bearer token (None if
+    it sent none) and the service's clock then (`now`) instead of the household."""
+
+    token: str | None
+    now: datetime
+    evening: date
+    body: RequestIn
+    arrived: datetime
+
+
+def submit_signed_requests(
+    *, session: Session, submissions: Sequence[SignedSubmission]
+) -> list[RequestOut | DomainError]:
+    """`submit_requests`, each caller's household first read from its token (one query for the
+    batch): without a valid token Unauthorised, for staff Forbidden."""
+    signed = [(s.token, s.now) for s in submissions if s.token is not None]
+    accounts = iter(accounts_of_tokens(session=session, tokens=signed))
+    outcomes: dict[int, RequestOut | DomainError] = {}
+    taken: dict[int, Submission] = {}
+    for index, submission in enumerate(submissions):
+        account = next(accounts) if submission.token is not None else None
+        try:
+            household = resident_household(account)
+        except DomainError as error:
+            outcomes[index] = error
+            continue
+        taken[index] = Submission(
+            household, submission.evening, submission.body, submission.arrived
+        )
+    outcomes.update(zip(taken, submit_requests(session=session, submissions=list(taken.values()))))
+    return [outcomes[index] for index in range(len(submissions))]
+
+
+def _stage(
+    session: Session,
+    submissions: Sequence[Submission],
+    outcomes: dict[int, RequestOut | DomainError],
+) -> dict[int, tuple[Submission, ParkingRequest, Night, Car]]:
+    """`submit_requests` up to its commit: the refused get their reason in `outcomes`, the taken
+    are added to the session and returned by position."""
+    cars = {
+        car.id: car
+        for car in session.scalars(
+            select(Car).where(Car.id.in_({s.body.car_id for s in submissions}))
+        )
+    }
+    checked: dict[int, tuple[Car, int, int, Compound]] = {}
+    for index, submission in enumerate(submissions):
+        try:
+            car = _owned(
+                cars.get(submission.body.car_id),
+                submission.household,
+                car_id=submission.body.car_id,
+            )
+            arrive, depart = stay_minutes(
+                submission.body.arrive, submission.body.depart, submission.evening
+            )
+            compound = compound_of(session, submission.household)
+            before_cutoff(compound, submission.evening, submission.arrived)
+            checked[index] = car, arrive, depart, compound
+        except DomainError as error:
+            outcomes[index] = error
+    # Each night held once, in one order (two batches never wait for each other in a circle).
+    nights: dict[tuple[str, date], Night | DomainError] = {}
+    for compound_id, evening in sorted(
+        {(compound.id, submissions[i].evening) for i, (_, _, _, compound) in checked.items()}
+    ):
+        compound = session.get_one(Compound, compound_id)
+        try:
+            nights[compound_id, evening] = held_open(session, compound, evening)
+        except DomainError as error:
+            nights[compound_id, evening] = error
+    asked = {
+        (r.night_id, r.car_id, r.charging): r
+        for r in session.scalars(
+            select(ParkingRequest).where(
+                ParkingRequest.night_id.in_(
+                    [n.id for n in nights.values() if isinstance(n, Night)]
+                ),
+                ParkingRequest.car_id.in_([car.id for car, *_ in checked.values()]),
+            )
+        )
+    }
+    chargers: dict[tuple[str, date], DomainError | None] = {}
+    staged: dict[int, tuple[Submission, ParkingRequest, Night, Car]] = {}
+    new: list[ParkingRequest] = []
+    for index, (car, arrive, depart, compound) in checked.items():
+        submission = submissions[index]
+        body, evening = submission.body, submission.evening
+        try:
+            night = nights[compound.id, evening]
+            if isinstance(night, DomainError):
+                raise night
+            if body.charging:
+                if (compound.id, evening) not in chargers:
+                    chargers[compound.id, evening] = _chargers_refusal(session, compound, evening)
+                if refusal := chargers[compound.id, evening]:
+                    raise refusal
+            _not_overlapping(
+                asked.get((night.id, car.id, not body.charging)), car, arrive, depart, body.charging
+            )
+            if (night.id, car.id, body.charging) in asked:
+                raise _already_asked(body.charging, car.plate, evening)
+        except DomainError as error:
+            outcomes[index] = error
+            continue
+        request = ParkingRequest(
+            night_id=night.id,
+            household_id=submission.household.id,
+            car_id=car.id,
+            arrive=arrive,
+            depart=depart,
+            created_at=submission.arrived,
+            needs=needs_asked(body, car),
+            charging=body.charging,
+        )
+        asked[night.id, car.id, body.charging] = request
+        staged[index] = submission, request, night, car
+        new.append(request)
+    # Inserted in one order in every batch: two batches (two processes) that take the same cars
+    # then wait for each other's rows in the unique index in one direction, never in a circle.
+    new.sort(key=_insert_order)
+    session.add_all(new)
+    return staged
+
+
+def _insert_order(request: ParkingRequest) -> tuple[int, int, bool]:
+    return request.night_id, request.car_id, request.charging
 
 
 def _own_request(
@@ -703,6 +894,13 @@ def _car_free(
             ParkingRequest.charging == (not charging),
         )
     )
+    _not_overlapping(other, car, arrive, depart, charging)
+
+
+def _not_overlapping(
+    other: ParkingRequest | None, car: Car, arrive: int, depart: int, charging: bool
+) -> None:
+    """`_car_free`, given the car's request of the other kind that night (None if none)."""
     if other is not None and arrive < other.depart and other.arrive < depart:
         what = "a parking request" if charging else "a charging session"
         raise Conflict(
@@ -713,12 +911,13 @@ def _car_free(
         )
 
 
-def _require_chargers(session: Session, compound: Compound, evening: date) -> None:
-    if not shared_chargers(session, compound, evening).count:
-        raise Conflict(
-            "no_chargers",
-            f"the compound's plan keeps no shared chargers for the night of {evening}",
-        )
+def _chargers_refusal(session: Session, compound: Compound, evening: date) -> Conflict | None:
+    if shared_chargers(session, compound, evening).count:
+        return None
+    return Conflict(
+        "no_chargers",
+        f"the compound's plan keeps no shared chargers for the night of {evening}",
+    )
 
 
 def _way(run: Run, outcome: MyOutcome, household_code: str) -> WayToSpace:
