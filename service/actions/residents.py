@@ -317,7 +317,8 @@ def submit_requests(
     of taking one (`service.batching` groups the ones that wait while a batch is taken). The
     reads are one per batch (the cars, the requests the cars have) and one per night (held).
     When the database refuses the batch (another process took the same car's request at the
-    same moment), each is taken alone, and the loser learns it asked twice.
+    same moment, or PostgreSQL ended it as a deadlock), each is taken alone, and the loser
+    learns it asked twice.
     """
     outcomes: dict[int, RequestOut | DomainError] = {}
     try:
@@ -399,52 +400,13 @@ def _stage(
 ) -> dict[int, tuple[Submission, ParkingRequest, Night, Car]]:
     """`submit_requests` up to its commit: the refused get their reason in `outcomes`, the taken
     are added to the session and returned by position."""
-    cars = {
-        car.id: car
-        for car in session.scalars(
-            select(Car).where(Car.id.in_({s.body.car_id for s in submissions}))
-        )
-    }
-    checked: dict[int, tuple[Car, int, int, Compound]] = {}
-    for index, submission in enumerate(submissions):
-        try:
-            car = _owned(
-                cars.get(submission.body.car_id),
-                submission.household,
-                car_id=submission.body.car_id,
-            )
-            arrive, depart = stay_minutes(
-                submission.body.arrive, submission.body.depart, submission.evening
-            )
-            compound = compound_of(session, submission.household)
-            before_cutoff(compound, submission.evening, submission.arrived)
-            checked[index] = car, arrive, depart, compound
-        except DomainError as error:
-            outcomes[index] = error
-    # Each night held once, in one order (two batches never wait for each other in a circle).
-    nights: dict[tuple[str, date], Night | DomainError] = {}
-    for compound_id, evening in sorted(
-        {(compound.id, submissions[i].evening) for i, (_, _, _, compound) in checked.items()}
-    ):
-        compound = session.get_one(Compound, compound_id)
-        try:
-            nights[compound_id, evening] = held_open(session, compound, evening)
-        except DomainError as error:
-            nights[compound_id, evening] = error
-    asked = {
-        (r.night_id, r.car_id, r.charging): r
-        for r in session.scalars(
-            select(ParkingRequest).where(
-                ParkingRequest.night_id.in_(
-                    [n.id for n in nights.values() if isinstance(n, Night)]
-                ),
-                ParkingRequest.car_id.in_([car.id for car, *_ in checked.values()]),
-            )
-        )
-    }
+    checked = _checked(session, submissions, outcomes)
+    nights = _held_nights(
+        session, {(compound.id, submissions[i].evening) for i, (*_, compound) in checked.items()}
+    )
+    asked = _requests_of(session, nights, [car for car, *_ in checked.values()])
     chargers: dict[tuple[str, date], DomainError | None] = {}
     staged: dict[int, tuple[Submission, ParkingRequest, Night, Car]] = {}
-    new: list[ParkingRequest] = []
     for index, (car, arrive, depart, compound) in checked.items():
         submission = submissions[index]
         body, evening = submission.body, submission.evening
@@ -477,12 +439,68 @@ def _stage(
         )
         asked[night.id, car.id, body.charging] = request
         staged[index] = submission, request, night, car
-        new.append(request)
     # Inserted in one order in every batch: two batches (two processes) that take the same cars
     # then wait for each other's rows in the unique index in one direction, never in a circle.
-    new.sort(key=_insert_order)
+    new = sorted((request for _, request, _, _ in staged.values()), key=_insert_order)
     session.add_all(new)
     return staged
+
+
+def _checked(
+    session: Session,
+    submissions: Sequence[Submission],
+    outcomes: dict[int, RequestOut | DomainError],
+) -> dict[int, tuple[Car, int, int, Compound]]:
+    """What needs no lock, per submission: its car (the household's), its hours in night
+    minutes, its compound, and that it arrived before the cutoff; the cars in one query."""
+    car_ids = sorted({s.body.car_id for s in submissions})
+    cars = {car.id: car for car in session.scalars(select(Car).where(Car.id.in_(car_ids)))}
+    checked: dict[int, tuple[Car, int, int, Compound]] = {}
+    for index, submission in enumerate(submissions):
+        body, evening = submission.body, submission.evening
+        try:
+            car = _owned(cars.get(body.car_id), submission.household, body.car_id)
+            arrive, depart = stay_minutes(body.arrive, body.depart, evening)
+            compound = compound_of(session, submission.household)
+            before_cutoff(compound, evening, submission.arrived)
+            checked[index] = car, arrive, depart, compound
+        except DomainError as error:
+            outcomes[index] = error
+    return checked
+
+
+def _held_nights(
+    session: Session, keys: set[tuple[str, date]]
+) -> dict[tuple[str, date], Night | DomainError]:
+    """Each (compound, evening)'s night held (`held_open`), or why it takes no request; in one
+    order, so that two batches never wait for each other in a circle."""
+    nights: dict[tuple[str, date], Night | DomainError] = {}
+    for compound_id, evening in sorted(keys):
+        try:
+            nights[compound_id, evening] = held_open(
+                session, session.get_one(Compound, compound_id), evening
+            )
+        except DomainError as error:
+            nights[compound_id, evening] = error
+    return nights
+
+
+def _requests_of(
+    session: Session, nights: dict[tuple[str, date], Night | DomainError], cars: list[Car]
+) -> dict[tuple[int, int, bool], ParkingRequest]:
+    """The cars' requests on the nights, by (night, car, charging session), in one query."""
+    night_ids = [night.id for night in nights.values() if isinstance(night, Night)]
+    if not night_ids or not cars:
+        return {}
+    return {
+        (r.night_id, r.car_id, r.charging): r
+        for r in session.scalars(
+            select(ParkingRequest).where(
+                ParkingRequest.night_id.in_(night_ids),
+                ParkingRequest.car_id.in_(sorted({car.id for car in cars})),
+            )
+        )
+    }
 
 
 def _insert_order(request: ParkingRequest) -> tuple[int, int, bool]:
