@@ -215,22 +215,22 @@ def account_of_token(*, session: Session, token: str, now: datetime) -> Account 
 
 
 def accounts_of_tokens(
-    *, session: Session, tokens: Sequence[tuple[str, datetime]]
+    *, session: Session, tokens: Sequence[tuple[str | None, datetime]]
 ) -> list[Account | None]:
-    """`account_of_token` for several (token, now) pairs, in one query."""
-    digests = [token_digest(token) for token, _ in tokens]
+    """`account_of_token` for several (token, now) pairs, in one query (None for no token)."""
+    digests = [None if token is None else token_digest(token) for token, _ in tokens]
     found = {
         row.digest: (row.Account, as_utc(row.expires_at))
         for row in session.execute(
             select(Account, Token.digest, Token.expires_at)
             .join(Token, Token.account_id == Account.id)
             .options(joinedload(Account.household), joinedload(Account.compound))
-            .where(Token.digest.in_(sorted(set(digests))))
+            .where(Token.digest.in_(sorted({d for d in digests if d is not None})))
         )
     }
     accounts: list[Account | None] = []
     for digest, (_, now) in zip(digests, tokens, strict=True):
-        account, expires_at = found.get(digest, (None, now))
+        account, expires_at = found.get(digest, (None, now)) if digest else (None, now)
         accounts.append(account if expires_at > now else None)
     return accounts
 

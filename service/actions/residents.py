@@ -324,21 +324,18 @@ def submit_requests(
     try:
         staged = _stage(session, submissions, outcomes)
         session.commit()
-    except (IntegrityError, OperationalError) as error:
+    except IntegrityError:
         session.rollback()
-        if not isinstance(error, IntegrityError) and (
-            len(submissions) == 1 or not _lost_a_race(error)
-        ):
+        if len(submissions) > 1:
+            return _one_by_one(session, submissions)
+        only = submissions[0]
+        plate = own_car(session, only.household, only.body.car_id).plate
+        return [_already_asked(only.body.charging, plate, only.evening)]
+    except OperationalError as error:
+        session.rollback()
+        if len(submissions) == 1 or not _lost_a_race(error):
             raise
-        if len(submissions) == 1:
-            only = submissions[0]
-            plate = own_car(session, only.household, only.body.car_id).plate
-            return [_already_asked(only.body.charging, plate, only.evening)]
-        return [
-            outcome
-            for submission in submissions
-            for outcome in submit_requests(session=session, submissions=[submission])
-        ]
+        return _one_by_one(session, submissions)
     for index, (submission, request, night, car) in staged.items():
         try:
             outcomes[index] = _with_fit(
@@ -350,6 +347,17 @@ def submit_requests(
             log.exception("no fit for request %s", request.id)
             outcomes[index] = _request_out(request, night, car)
     return [outcomes[index] for index in range(len(submissions))]
+
+
+def _one_by_one(
+    session: Session, submissions: Sequence[Submission]
+) -> list[RequestOut | DomainError]:
+    """A refused batch's requests, each taken again alone."""
+    return [
+        outcome
+        for submission in submissions
+        for outcome in submit_requests(session=session, submissions=[submission])
+    ]
 
 
 def _lost_a_race(error: OperationalError) -> bool:
@@ -375,12 +383,10 @@ def submit_signed_requests(
 ) -> list[RequestOut | DomainError]:
     """`submit_requests`, each caller's household first read from its token (one query for the
     batch): without a valid token Unauthorised, for staff Forbidden."""
-    signed = [(s.token, s.now) for s in submissions if s.token is not None]
-    accounts = iter(accounts_of_tokens(session=session, tokens=signed))
+    accounts = accounts_of_tokens(session=session, tokens=[(s.token, s.now) for s in submissions])
     outcomes: dict[int, RequestOut | DomainError] = {}
     taken: dict[int, Submission] = {}
-    for index, submission in enumerate(submissions):
-        account = next(accounts) if submission.token is not None else None
+    for index, (submission, account) in enumerate(zip(submissions, accounts, strict=True)):
         try:
             household = resident_household(account)
         except DomainError as error:
@@ -402,7 +408,8 @@ def _stage(
     are added to the session and returned by position."""
     checked = _checked(session, submissions, outcomes)
     nights = _held_nights(
-        session, {(compound.id, submissions[i].evening) for i, (*_, compound) in checked.items()}
+        session,
+        {(compound.id, submissions[i].evening): compound for i, (*_, compound) in checked.items()},
     )
     asked = _requests_of(session, nights, [car for car, *_ in checked.values()])
     chargers: dict[tuple[str, date], DomainError | None] = {}
@@ -470,18 +477,16 @@ def _checked(
 
 
 def _held_nights(
-    session: Session, keys: set[tuple[str, date]]
+    session: Session, compounds: dict[tuple[str, date], Compound]
 ) -> dict[tuple[str, date], Night | DomainError]:
-    """Each (compound, evening)'s night held (`held_open`), or why it takes no request; in one
-    order, so that two batches never wait for each other in a circle."""
+    """Each (compound id, evening)'s night held (`held_open`), or why it takes no request; in
+    one order, so that two batches never wait for each other in a circle."""
     nights: dict[tuple[str, date], Night | DomainError] = {}
-    for compound_id, evening in sorted(keys):
+    for key in sorted(compounds):
         try:
-            nights[compound_id, evening] = held_open(
-                session, session.get_one(Compound, compound_id), evening
-            )
+            nights[key] = held_open(session, compounds[key], key[1])
         except DomainError as error:
-            nights[compound_id, evening] = error
+            nights[key] = error
     return nights
 
 
